@@ -1,0 +1,162 @@
+#pragma once
+// The cluster spec (`neon.yaml`): one Neon cluster, parsed from YAML by parse_spec() and checked by
+// validate(). Field names mirror the YAML keys; see schemas/neon-cluster.schema.json.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/diagnostics.hpp"
+
+namespace neon::gen {
+
+inline constexpr const char* k_spec_api_version = "kubectl-neon.io/v1alpha1";
+inline constexpr const char* k_spec_kind = "NeonCluster";
+
+enum class Profile { dev, prod };
+enum class GitopsTarget { none, argocd, flux };
+enum class CredentialsMode { secret, workload_identity };
+enum class DatabaseMode { secret, in_cluster };
+
+/// Kubernetes resource requests and limits, e.g. requests.cpu = "500m". Keys are sorted.
+struct Resources {
+  std::map<std::string, std::string> requests;
+  std::map<std::string, std::string> limits;
+};
+
+struct VolumeSpec {
+  std::string size;           ///< Kubernetes quantity
+  std::string storage_class;  ///< empty: the cluster default
+};
+
+struct Images {
+  std::string storage;                  ///< neon image: pageserver, safekeeper, broker, controller
+  std::map<int, std::string> compute;   ///< Postgres major version -> compute-node image
+  std::string hook;                     ///< the kubectl-neon image (compute hook, bootstrap steps)
+  std::string minio;                    ///< dev object storage
+  std::string minio_client;             ///< dev bucket-creating Job
+  std::string postgres;                 ///< dev storage controller database
+};
+
+struct ObjectStorage {
+  bool minio = false;        ///< run a dev MinIO in the cluster
+  std::string endpoint;      ///< custom S3 endpoint; empty means AWS
+  std::string bucket;
+  std::string region;
+  std::string prefix;        ///< prefix inside the bucket; pageserver/ and safekeeper/ go below it
+  CredentialsMode credentials = CredentialsMode::secret;
+  std::string credentials_secret;  ///< Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+  std::map<std::string, std::string> service_account_annotations;  ///< workload identity
+};
+
+struct Auth {
+  bool enabled = false;
+  std::string key_secret;              ///< public.pem (and never the private key)
+  std::string token_secret;            ///< JWTs per caller, see generators/secrets.hpp
+  std::string compute_signing_secret;  ///< the compute hook's Ed25519 key for compute_ctl
+};
+
+struct StorageController {
+  DatabaseMode database = DatabaseMode::in_cluster;
+  std::string database_secret;       ///< Secret holding the database URL
+  std::string database_secret_key = "uri";
+  Auth auth;
+  bool ha = false;                   ///< two replicas, --start-as-candidate
+  Resources resources;
+};
+
+struct Pageservers {
+  int count = 1;
+  std::vector<std::string> zones;
+  VolumeSpec storage;
+  Resources resources;
+};
+
+struct Safekeepers {
+  int count = 3;
+  std::vector<std::string> zones;
+  VolumeSpec storage;
+  bool wal_offload = true;
+  Resources resources;
+};
+
+struct StorageBroker {
+  int replicas = 1;
+  Resources resources;
+};
+
+struct ComputeSpec {
+  double size = 0.25;       ///< compute units: 1 CU = 1 vCPU and 4 GiB of memory
+  int read_replicas = 0;
+};
+
+struct Branch {
+  std::string name;
+  std::string timeline_id;
+  std::string parent;       ///< empty: the project's root timeline
+  std::string lsn;          ///< optional branch point "X/Y"
+  std::string timestamp;    ///< optional branch point, RFC 3339
+  ComputeSpec compute;
+};
+
+struct TenantConfigValue {
+  std::string key;
+  std::string json;  ///< the value, serialised as JSON (strings quoted)
+};
+
+struct Project {
+  std::string name;
+  int pg_version = 17;
+  std::string tenant_id;
+  int shard_count = 1;      ///< 1 means unsharded
+  int stripe_size = 2048;   ///< in 8 KiB pages
+  std::vector<TenantConfigValue> tenant_config;  ///< sorted by key
+  std::vector<Branch> branches;
+};
+
+struct Gitops {
+  GitopsTarget target = GitopsTarget::none;
+  std::string repo_url;
+  std::string revision = "main";
+  std::string path;         ///< folder of this cluster in the repository; default clusters/<name>
+};
+
+struct ClusterSpec {
+  std::string file;         ///< where it came from, for diagnostics
+  std::string api_version;
+  std::string kind;
+  std::string name;
+  std::string namespace_;
+  Profile profile = Profile::dev;
+  Images images;
+  ObjectStorage object_storage;
+  StorageController storage_controller;
+  Pageservers pageservers;
+  Safekeepers safekeepers;
+  StorageBroker storage_broker;
+  std::vector<Project> projects;
+  Gitops gitops;
+  bool monitoring = false;
+  bool network_policies = false;
+  /// Position of every field read, keyed by field path (`spec.pageservers.count`).
+  std::map<std::string, Mark> marks;
+
+  /// The position of `path`, or of its nearest parent that has one.
+  Mark mark_of(const std::string& path) const;
+};
+
+/// The validated spec: only validate() makes one, so generators can trust every field.
+class ValidSpec {
+public:
+  const ClusterSpec& spec() const { return m_spec; }
+  const ClusterSpec* operator->() const { return &m_spec; }
+
+private:
+  friend class ValidSpecFactory;
+  explicit ValidSpec(ClusterSpec spec) : m_spec(std::move(spec)) {}
+  ClusterSpec m_spec;
+};
+
+}  // namespace neon::gen

@@ -1,0 +1,38 @@
+#pragma once
+// parse_spec: YAML text -> ClusterSpec, reporting every shape problem at once (unknown fields with
+// did-you-mean, wrong types, duplicate keys, tabs, nesting, size). Cross-field rules live in validate.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generators/diagnostics.hpp"
+#include "generators/spec.hpp"
+
+namespace neon::gen {
+
+inline constexpr std::size_t k_max_spec_bytes = 10 * 1024 * 1024;
+inline constexpr int k_max_nesting = 64;
+
+struct ParseResult {
+  std::optional<ClusterSpec> spec;  ///< set when the shape is right (there may still be diagnostics)
+  std::vector<Diagnostic> diagnostics;
+};
+
+/// Parses the spec in `text`; `file` names it in diagnostics.
+ParseResult parse_spec(std::string_view text, const std::string& file);
+
+/// The keys the parser accepts for one object of the spec, e.g. "spec.pageservers" or
+/// "spec.projects[]". Used to keep the JSON Schema and the parser in step.
+struct KeyTable {
+  std::string path;
+  std::vector<std::string> keys;
+  std::vector<std::string> required;
+};
+const std::vector<KeyTable>& spec_key_tables();
+
+/// TenantConfig keys the storage controller accepts (libs/pageserver_api models.rs).
+const std::vector<std::string>& tenant_config_keys();
+
+}  // namespace neon::gen

@@ -1,0 +1,488 @@
+#include "generators/validate.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "generators/spec_parse.hpp"
+
+namespace neon::gen {
+
+class ValidSpecFactory {
+public:
+  static ValidSpec make(ClusterSpec spec) { return ValidSpec(std::move(spec)); }
+};
+
+bool is_dns1123_label(std::string_view s) {
+  if (s.empty() || s.size() > 63) {
+    return false;
+  }
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    const char c = s[i];
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!alnum && !(c == '-' && i != 0 && i + 1 != s.size())) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool is_dns1123_subdomain(std::string_view s) {
+  if (s.empty() || s.size() > 253) {
+    return false;
+  }
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = s.find('.', start);
+    if (!is_dns1123_label(s.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start))) {
+      return false;
+    }
+    if (dot == std::string_view::npos) {
+      return true;
+    }
+    start = dot + 1;
+  }
+}
+
+bool is_hex_id(std::string_view s) {
+  return s.size() == 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
+}
+
+bool is_lsn(std::string_view s) {
+  static const std::regex k_re("^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$");
+  return std::regex_match(s.begin(), s.end(), k_re);
+}
+
+bool is_rfc3339(std::string_view s) {
+  static const std::regex k_re(
+      R"(^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$)");
+  return std::regex_match(s.begin(), s.end(), k_re);
+}
+
+bool is_quantity(std::string_view s) {
+  static const std::regex k_re(R"(^[+]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+|Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E)?$)");
+  return std::regex_match(s.begin(), s.end(), k_re);
+}
+
+bool is_pinned_image(std::string_view s) {
+  static const std::regex k_digest(R"(^[^\s@]+@sha256:[0-9a-f]{64}$)");
+  if (std::regex_match(s.begin(), s.end(), k_digest)) {
+    return true;
+  }
+  const auto slash = s.rfind('/');
+  const auto colon = s.rfind(':');
+  if (colon == std::string_view::npos || (slash != std::string_view::npos && colon < slash)) {
+    return false;
+  }
+  const std::string_view tag = s.substr(colon + 1);
+  static const std::regex k_tag(R"(^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$)");
+  return tag != "latest" && std::regex_match(tag.begin(), tag.end(), k_tag) &&
+         s.find_first_of(" \t") == std::string_view::npos && colon != 0;
+}
+
+namespace {
+
+bool is_label_value(std::string_view s) {
+  static const std::regex k_re(R"(^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$)");
+  return s.size() <= 63 && std::regex_match(s.begin(), s.end(), k_re);
+}
+
+bool is_s3_bucket(std::string_view s) {
+  static const std::regex k_re(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
+  return std::regex_match(s.begin(), s.end(), k_re) && s.find("..") == std::string_view::npos;
+}
+
+class Checker {
+public:
+  Checker(const ClusterSpec& spec, std::vector<Diagnostic>& diags) : m_spec(spec), m_diags(diags) {}
+
+  void error(const std::string& path, std::string message) {
+    m_diags.push_back({m_spec.file, m_spec.mark_of(path), path, std::move(message)});
+  }
+
+  void dns_label(const std::string& path, const std::string& v, std::size_t max_len = 63) {
+    if (!is_dns1123_label(v)) {
+      error(path, fmt::format("\"{}\" is not a valid name: use lowercase letters, digits and '-', starting and "
+                              "ending with a letter or digit (RFC 1123 label)",
+                              v));
+    } else if (v.size() > max_len) {
+      error(path, fmt::format("\"{}\" is too long: at most {} characters", v, max_len));
+    }
+  }
+
+  void secret_name(const std::string& path, const std::string& v, const std::string& why) {
+    if (v.empty()) {
+      error(path, fmt::format("a Secret name is required {}", why));
+    } else if (!is_dns1123_subdomain(v)) {
+      error(path, fmt::format("\"{}\" is not a valid Secret name (RFC 1123 subdomain)", v));
+    }
+  }
+
+  void image(const std::string& path, const std::string& v, const std::string& why) {
+    if (v.empty()) {
+      error(path, fmt::format("an image is required {}", why));
+    } else if (!is_pinned_image(v)) {
+      error(path, fmt::format("image \"{}\" is not pinned: give an explicit tag other than \"latest\", or a "
+                              "@sha256 digest",
+                              v));
+    }
+  }
+
+  void resources(const std::string& path, const Resources& r) {
+    static const std::vector<std::string> k_names = {"cpu", "memory", "ephemeral-storage"};
+    for (const auto* part : {"requests", "limits"}) {
+      const auto& m = std::string(part) == "requests" ? r.requests : r.limits;
+      for (const auto& [k, v] : m) {
+        const std::string p = fmt::format("{}.{}.{}", path, part, k);
+        if (std::find(k_names.begin(), k_names.end(), k) == k_names.end()) {
+          error(p, fmt::format("unknown resource \"{}\"{}", k, suggestion_suffix(k, k_names)));
+        } else if (!is_quantity(v)) {
+          error(p, fmt::format("\"{}\" is not a Kubernetes quantity (e.g. 500m, 2Gi)", v));
+        }
+      }
+    }
+  }
+
+  void zones(const std::string& path, const std::vector<std::string>& zs, int count) {
+    std::set<std::string> seen;
+    for (std::size_t i = 0; i < zs.size(); ++i) {
+      const std::string p = fmt::format("{}.zones[{}]", path, i);
+      if (!is_label_value(zs[i]) || zs[i].empty()) {
+        error(p, fmt::format("\"{}\" is not a valid zone name (a Kubernetes label value)", zs[i]));
+      }
+      if (!seen.insert(zs[i]).second) {
+        error(p, fmt::format("zone \"{}\" is listed twice", zs[i]));
+      }
+    }
+    if (!zs.empty() && count < static_cast<int>(zs.size())) {
+      error(path + ".count", fmt::format("{} members cannot cover {} zones: every zone needs at least one", count,
+                                         zs.size()));
+    }
+  }
+
+  void run();
+
+private:
+  void images();
+  void object_storage();
+  void storage_controller();
+  void members();
+  void projects();
+  void gitops();
+
+  const ClusterSpec& m_spec;
+  std::vector<Diagnostic>& m_diags;
+};
+
+void Checker::images() {
+  const auto& im = m_spec.images;
+  image("spec.images.storage", im.storage, "for the Neon storage components");
+  image("spec.images.hook", im.hook, "for the compute hook and the bootstrap steps");
+  for (const auto& [v, img] : im.compute) {
+    image(fmt::format("spec.images.compute.{}", v), img, "");
+  }
+  if (m_spec.object_storage.minio) {
+    image("spec.images.minio", im.minio, "when objectStorage.minio is true");
+    image("spec.images.minioClient", im.minio_client, "when objectStorage.minio is true");
+  }
+  if (m_spec.storage_controller.database == DatabaseMode::in_cluster) {
+    image("spec.images.postgres", im.postgres, "when storageController.database.inCluster is true");
+  }
+}
+
+void Checker::object_storage() {
+  const auto& os = m_spec.object_storage;
+  const std::string p = "spec.objectStorage";
+  if (!os.bucket.empty() && !is_s3_bucket(os.bucket)) {
+    error(p + ".bucket", fmt::format("\"{}\" is not a valid bucket name", os.bucket));
+  }
+  if (os.minio && !os.endpoint.empty()) {
+    error(p + ".endpoint", "leave endpoint empty with minio: true; the in-cluster MinIO Service is used");
+  }
+  if (!os.endpoint.empty() && os.endpoint.rfind("http://", 0) != 0 && os.endpoint.rfind("https://", 0) != 0) {
+    error(p + ".endpoint", fmt::format("\"{}\" must be an http:// or https:// URL", os.endpoint));
+  }
+  if (!os.prefix.empty() && (os.prefix.front() == '/' || os.prefix.find("..") != std::string::npos)) {
+    error(p + ".prefix", "must be relative: no leading '/' and no '..'");
+  }
+  if (os.credentials == CredentialsMode::secret) {
+    secret_name(p + ".credentials.secretRef.name", os.credentials_secret,
+                "for the S3 credentials (or use credentials.workloadIdentity)");
+  } else {
+    if (os.minio) {
+      error(p + ".credentials.workloadIdentity", "MinIO needs credentials from a secretRef");
+    }
+    if (os.service_account_annotations.empty()) {
+      error(p + ".credentials.workloadIdentity.serviceAccountAnnotations",
+            "give the annotations that bind the ServiceAccount to a cloud identity");
+    }
+  }
+}
+
+void Checker::storage_controller() {
+  const auto& sc = m_spec.storage_controller;
+  const std::string p = "spec.storageController";
+  if (sc.database == DatabaseMode::secret) {
+    secret_name(p + ".database.secretRef.name", sc.database_secret, "for the storage controller database URL");
+    if (sc.database_secret_key.empty()) {
+      error(p + ".database.secretRef.key", "must not be empty");
+    }
+  } else if (m_spec.profile == Profile::prod) {
+    error(p + ".database.inCluster",
+          "the in-cluster Postgres is for dev only: the database holds generation numbers and must be durable; "
+          "use database.secretRef");
+  }
+  if (sc.auth.enabled) {
+    const std::string why = "when auth.enabled is true";
+    secret_name(p + ".auth.keySecret", sc.auth.key_secret, why);
+    secret_name(p + ".auth.tokenSecret", sc.auth.token_secret, why);
+    secret_name(p + ".auth.computeSigningSecret", sc.auth.compute_signing_secret, why);
+  } else if (m_spec.profile == Profile::prod) {
+    error(p + ".auth.enabled", "prod clusters run the storage controller in strict mode: set auth.enabled: true");
+  }
+  resources(p + ".resources", sc.resources);
+}
+
+void Checker::members() {
+  const auto& ps = m_spec.pageservers;
+  const auto& sk = m_spec.safekeepers;
+  const bool dev = m_spec.profile == Profile::dev;
+  if (ps.count < 1 || ps.count > 999) {
+    error("spec.pageservers.count", fmt::format("must be between 1 and 999, got {}", ps.count));
+  }
+  zones("spec.pageservers", ps.zones, ps.count);
+  if (!is_quantity(ps.storage.size)) {
+    error("spec.pageservers.storage.size",
+          ps.storage.size.empty() ? "a volume size is required (e.g. 100Gi)"
+                                  : fmt::format("\"{}\" is not a Kubernetes quantity", ps.storage.size));
+  }
+  if (!ps.storage.storage_class.empty() && !is_dns1123_subdomain(ps.storage.storage_class)) {
+    error("spec.pageservers.storage.storageClass", "not a valid StorageClass name");
+  }
+  resources("spec.pageservers.resources", ps.resources);
+
+  const int min_sk = dev ? 1 : 3;
+  if (sk.count < min_sk || sk.count > 999) {
+    error("spec.safekeepers.count",
+          dev ? fmt::format("must be between 1 and 999, got {}", sk.count)
+              : fmt::format("must be at least 3 outside dev (WAL needs a quorum), got {}", sk.count));
+  }
+  zones("spec.safekeepers", sk.zones, sk.count);
+  if (!is_quantity(sk.storage.size)) {
+    error("spec.safekeepers.storage.size",
+          sk.storage.size.empty() ? "a volume size is required (e.g. 50Gi)"
+                                  : fmt::format("\"{}\" is not a Kubernetes quantity", sk.storage.size));
+  }
+  if (!sk.storage.storage_class.empty() && !is_dns1123_subdomain(sk.storage.storage_class)) {
+    error("spec.safekeepers.storage.storageClass", "not a valid StorageClass name");
+  }
+  resources("spec.safekeepers.resources", sk.resources);
+  if (ps.zones.empty() != sk.zones.empty()) {
+    error(ps.zones.empty() ? "spec.safekeepers.zones" : "spec.pageservers.zones",
+          "zones must be set for both pageservers and safekeepers, or for neither");
+  } else {
+    for (std::size_t i = 0; i < sk.zones.size(); ++i) {
+      if (std::find(ps.zones.begin(), ps.zones.end(), sk.zones[i]) == ps.zones.end()) {
+        error(fmt::format("spec.safekeepers.zones[{}]", i),
+              fmt::format("zone \"{}\" has no pageserver{}", sk.zones[i], suggestion_suffix(sk.zones[i], ps.zones)));
+      }
+    }
+  }
+  const auto& br = m_spec.storage_broker;
+  const int min_br = dev ? 1 : 2;
+  if (br.replicas < min_br || br.replicas > 16) {
+    error("spec.storageBroker.replicas", fmt::format("must be between {} and 16{}, got {}", min_br,
+                                                     dev ? "" : " outside dev", br.replicas));
+  }
+  resources("spec.storageBroker.resources", br.resources);
+}
+
+void Checker::projects() {
+  std::map<std::string, std::string> tenant_ids;    // id -> path
+  std::map<std::string, std::string> timeline_ids;  // id -> path
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < m_spec.projects.size(); ++i) {
+    const Project& pr = m_spec.projects[i];
+    const std::string p = fmt::format("spec.projects[{}]", i);
+    if (!pr.name.empty()) {
+      dns_label(p + ".name", pr.name, 24);
+      if (!names.insert(pr.name).second) {
+        error(p + ".name", fmt::format("project \"{}\" is defined twice", pr.name));
+      }
+    }
+    if (pr.pg_version < 14 || pr.pg_version > 17) {
+      error(p + ".pgVersion", fmt::format("Postgres {} is not supported (14, 15, 16 or 17)", pr.pg_version));
+    } else if (m_spec.images.compute.count(pr.pg_version) == 0) {
+      error(p + ".pgVersion", fmt::format("no compute image for Postgres {}: add spec.images.compute.\"{}\"",
+                                          pr.pg_version, pr.pg_version));
+    }
+    if (!pr.tenant_id.empty()) {
+      if (!is_hex_id(pr.tenant_id)) {
+        error(p + ".tenantId", fmt::format("\"{}\" is not a tenant ID: 32 lowercase hex digits", pr.tenant_id));
+      } else if (!tenant_ids.emplace(pr.tenant_id, p).second) {
+        error(p + ".tenantId", fmt::format("tenant ID is already used by {}", tenant_ids[pr.tenant_id]));
+      }
+    }
+    const int c = pr.shard_count;
+    if (c < 1 || c > 128 || (c & (c - 1)) != 0) {
+      error(p + ".shards.count", fmt::format("must be a power of two from 1 to 128, got {}", c));
+    }
+    const int s = pr.stripe_size;
+    if (s < 256 || s > 131072 || (s & (s - 1)) != 0) {
+      error(p + ".shards.stripeSize",
+            fmt::format("must be a power of two from 256 to 131072 pages (2 MiB to 1 GiB), got {}", s));
+    }
+    if (pr.branches.empty()) {
+      error(p + ".branches", "a project needs at least one branch");
+    }
+    std::map<std::string, std::size_t> branch_index;
+    for (std::size_t j = 0; j < pr.branches.size(); ++j) {
+      const Branch& b = pr.branches[j];
+      const std::string bp = fmt::format("{}.branches[{}]", p, j);
+      if (!b.name.empty()) {
+        dns_label(bp + ".name", b.name, 24);
+        if (!branch_index.emplace(b.name, j).second) {
+          error(bp + ".name", fmt::format("branch \"{}\" is defined twice in project \"{}\"", b.name, pr.name));
+        }
+      }
+      if (!b.timeline_id.empty()) {
+        if (!is_hex_id(b.timeline_id)) {
+          error(bp + ".timelineId",
+                fmt::format("\"{}\" is not a timeline ID: 32 lowercase hex digits", b.timeline_id));
+        } else if (!timeline_ids.emplace(b.timeline_id, bp).second) {
+          error(bp + ".timelineId", fmt::format("timeline ID is already used by {}", timeline_ids[b.timeline_id]));
+        } else if (tenant_ids.count(b.timeline_id) != 0) {
+          error(bp + ".timelineId", "timeline ID equals a tenant ID");
+        }
+      }
+      if (!b.lsn.empty() && !is_lsn(b.lsn)) {
+        error(bp + ".lsn", fmt::format("\"{}\" is not an LSN (hex \"X/Y\", e.g. 0/169AD58)", b.lsn));
+      }
+      if (!b.timestamp.empty() && !is_rfc3339(b.timestamp)) {
+        error(bp + ".timestamp", fmt::format("\"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", b.timestamp));
+      }
+      if (!b.lsn.empty() && !b.timestamp.empty()) {
+        error(bp + ".timestamp", "set lsn or timestamp, not both");
+      }
+      if (b.parent.empty() && (!b.lsn.empty() || !b.timestamp.empty())) {
+        error(b.lsn.empty() ? bp + ".timestamp" : bp + ".lsn", "a branch point needs a parent");
+      }
+      const double sz = b.compute.size;
+      const bool size_ok = sz == 0.25 || sz == 0.5 || (sz >= 1 && sz <= 16 && std::floor(sz) == sz);
+      if (!size_ok) {
+        error(bp + ".compute.size", fmt::format("must be 0.25, 0.5 or a whole number of compute units from 1 to "
+                                                "16, got {}",
+                                                sz));
+      }
+      if (b.compute.read_replicas < 0 || b.compute.read_replicas > 16) {
+        error(bp + ".compute.readReplicas", fmt::format("must be between 0 and 16, got {}", b.compute.read_replicas));
+      }
+    }
+    // Parents exist and form no cycle.
+    std::vector<std::string> names_list;
+    for (const auto& b : pr.branches) {
+      names_list.push_back(b.name);
+    }
+    for (std::size_t j = 0; j < pr.branches.size(); ++j) {
+      const Branch& b = pr.branches[j];
+      if (b.parent.empty()) {
+        continue;
+      }
+      const std::string bp = fmt::format("{}.branches[{}].parent", p, j);
+      if (b.parent == b.name) {
+        error(bp, "a branch cannot be its own parent");
+        continue;
+      }
+      if (branch_index.count(b.parent) == 0) {
+        error(bp, fmt::format("no branch \"{}\" in project \"{}\"{}", b.parent, pr.name,
+                              suggestion_suffix(b.parent, names_list)));
+        continue;
+      }
+      std::set<std::string> path{b.name};
+      std::string cur = b.parent;
+      while (!cur.empty() && branch_index.count(cur) != 0) {
+        if (!path.insert(cur).second) {
+          error(bp, fmt::format("branch \"{}\" is part of a parent cycle", b.name));
+          break;
+        }
+        cur = pr.branches[branch_index[cur]].parent;
+      }
+    }
+  }
+}
+
+void Checker::gitops() {
+  const auto& g = m_spec.gitops;
+  const std::string p = "spec.gitops";
+  if (g.target != GitopsTarget::none && g.repo_url.empty()) {
+    error(p + ".repoURL", "a repository URL is required for argocd and flux");
+  }
+  if (!g.repo_url.empty()) {
+    static const std::regex k_url(R"(^((https?|ssh|file|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$)");
+    if (!std::regex_match(g.repo_url, k_url)) {
+      error(p + ".repoURL", fmt::format("\"{}\" is not a Git URL (https://, ssh://, file:// or user@host:path)",
+                                        g.repo_url));
+    }
+  }
+  if (g.revision.empty()) {
+    error(p + ".revision", "must not be empty");
+  }
+  if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
+    error(p + ".path", fmt::format("\"{}\" must be a relative folder with no '..' and no trailing '/'", g.path));
+  }
+}
+
+void Checker::run() {
+  if (!m_spec.name.empty()) {
+    dns_label("metadata.name", m_spec.name, 40);
+  }
+  if (!m_spec.namespace_.empty()) {
+    dns_label("metadata.namespace", m_spec.namespace_);
+  } else {
+    error("metadata.namespace", "must not be empty");
+  }
+  images();
+  object_storage();
+  storage_controller();
+  members();
+  projects();
+  gitops();
+}
+
+}  // namespace
+
+LoadResult validate(ClusterSpec spec) {
+  LoadResult res;
+  Checker(spec, res.diagnostics).run();
+  sort_diagnostics(res.diagnostics);
+  if (res.diagnostics.empty()) {
+    res.spec = ValidSpecFactory::make(std::move(spec));
+  }
+  return res;
+}
+
+LoadResult load_spec(std::string_view text, const std::string& file) {
+  ParseResult parsed = parse_spec(text, file);
+  if (!parsed.spec) {
+    LoadResult res;
+    res.diagnostics = std::move(parsed.diagnostics);
+    sort_diagnostics(res.diagnostics);
+    return res;
+  }
+  LoadResult res = validate(std::move(*parsed.spec));
+  res.diagnostics.insert(res.diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
+  sort_diagnostics(res.diagnostics);
+  if (!res.diagnostics.empty()) {
+    res.spec.reset();
+  }
+  return res;
+}
+
+}  // namespace neon::gen

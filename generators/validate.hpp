@@ -1,0 +1,35 @@
+#pragma once
+// validate: every cross-field rule of the cluster spec, all reported at once. Only validate makes
+// a ValidSpec, so generators can take one and never fail.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "generators/diagnostics.hpp"
+#include "generators/spec.hpp"
+
+namespace neon::gen {
+
+struct LoadResult {
+  std::optional<ValidSpec> spec;        ///< set only when there are no diagnostics
+  std::vector<Diagnostic> diagnostics;  ///< sorted by position
+};
+
+/// Checks `spec`; the result holds a ValidSpec only when there is no diagnostic.
+LoadResult validate(ClusterSpec spec);
+
+/// parse_spec then validate: the whole way from text to a ValidSpec.
+LoadResult load_spec(std::string_view text, const std::string& file);
+
+/// Shape checks shared with the CLI (flags) and the bootstrap steps.
+bool is_dns1123_label(std::string_view s);
+bool is_dns1123_subdomain(std::string_view s);
+bool is_hex_id(std::string_view s);      ///< 32 lowercase hex digits
+bool is_lsn(std::string_view s);         ///< "X/Y" hex, e.g. "0/169AD58"
+bool is_rfc3339(std::string_view s);
+bool is_quantity(std::string_view s);    ///< a Kubernetes resource quantity
+bool is_pinned_image(std::string_view s);
+
+}  // namespace neon::gen

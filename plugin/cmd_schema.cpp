@@ -1,0 +1,24 @@
+// kubectl neon schema: the embedded JSON Schema of the cluster spec.
+#include <ostream>
+
+#include "generators/embedded.hpp"
+#include "plugin/cli.hpp"
+#include "plugin/commands.hpp"
+
+namespace neon::cli {
+
+int cmd_schema(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "schema", "Print the JSON Schema of the cluster spec (for editors and CI).");
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (!positionals(*r).empty()) {
+    return usage_error(ctx, "schema", "unexpected argument \"" + positionals(*r).front() + "\"");
+  }
+  ctx.out << *gen::embedded("schemas/neon-cluster.schema.json");
+  return k_exit_ok;
+}
+
+}  // namespace neon::cli

@@ -1,0 +1,42 @@
+// kubectl neon validate [-f FILE]: every problem at once; exit 0 valid, 1 invalid.
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "plugin/cli.hpp"
+#include "plugin/commands.hpp"
+#include "plugin/spec_input.hpp"
+
+namespace neon::cli {
+
+int cmd_validate(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "validate", "Check a cluster spec and report every problem at once.\n"
+                                            "Exit status: 0 valid, 1 invalid, 2 usage error.");
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",
+                     cxxopts::value<std::string>()->default_value(""))(
+      "q,quiet", "Print nothing when the spec is valid");
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (!positionals(*r).empty()) {
+    return usage_error(ctx, "validate", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
+  }
+  const std::string file = (*r)["file"].as<std::string>();
+  auto spec = load_valid_spec(ctx, file);
+  if (!spec) {
+    return k_exit_failure;
+  }
+  if (!r->count("quiet")) {
+    fmt::print(ctx.out, "{}: valid ({} project{}, {} pageserver{}, {} safekeeper{})\n",
+               file.empty() ? k_default_spec_name : file, (*spec)->projects.size(),
+               (*spec)->projects.size() == 1 ? "" : "s", (*spec)->pageservers.count,
+               (*spec)->pageservers.count == 1 ? "" : "s", (*spec)->safekeepers.count,
+               (*spec)->safekeepers.count == 1 ? "" : "s");
+  }
+  return k_exit_ok;
+}
+
+}  // namespace neon::cli

@@ -1,0 +1,70 @@
+#include "plugin/spec_input.hpp"
+
+#include <istream>
+#include <iterator>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "generators/embedded.hpp"
+#include "generators/spec_parse.hpp"
+#include "generators/validate.hpp"
+#include "plugin/files.hpp"
+
+namespace neon::cli {
+
+std::optional<SpecText> read_spec_text(Context& ctx, const std::string& file) {
+  if (file.empty()) {
+    return SpecText{std::string(*gen::embedded("schemas/starters/dev.yaml")), k_default_spec_name};
+  }
+  if (file == "-") {
+    std::string text;
+    char buf[65536];
+    while (ctx.in.read(buf, sizeof buf) || ctx.in.gcount() > 0) {
+      text.append(buf, static_cast<std::size_t>(ctx.in.gcount()));
+      if (text.size() > gen::k_max_spec_bytes) {
+        fmt::print(ctx.err, "error: <stdin>: input is larger than {} MiB\n", gen::k_max_spec_bytes >> 20);
+        return std::nullopt;
+      }
+    }
+    return SpecText{std::move(text), "<stdin>"};
+  }
+  auto data = read_file(file, gen::k_max_spec_bytes);
+  if (!data) {
+    fmt::print(ctx.err, "error: {}\n", data.error().message);
+    return std::nullopt;
+  }
+  return SpecText{std::move(*data), file};
+}
+
+void print_diagnostics(Context& ctx, const std::vector<gen::Diagnostic>& diags) {
+  const bool color = ctx.color();
+  for (const auto& d : diags) {
+    std::string line = gen::format_diagnostic(d);
+    if (color) {
+      const auto pos = line.find(": error: ");
+      if (pos != std::string::npos) {
+        line.replace(pos, 9, ": \033[1;31merror:\033[0m ");
+      }
+    }
+    fmt::print(ctx.err, "{}\n", line);
+  }
+}
+
+std::optional<gen::ValidSpec> load_valid_spec(Context& ctx, const std::string& file) {
+  auto text = read_spec_text(ctx, file);
+  if (!text) {
+    return std::nullopt;
+  }
+  gen::LoadResult res = gen::load_spec(text->text, text->name);
+  if (!res.spec) {
+    print_diagnostics(ctx, res.diagnostics);
+    fmt::print(ctx.err, "{}: {} error{}\n", text->name, res.diagnostics.size(),
+               res.diagnostics.size() == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  return std::move(res.spec);
+}
+
+}  // namespace neon::cli
