@@ -161,6 +161,9 @@ public:
         error(p, fmt::format("zone \"{}\" is listed twice", zs[i]));
       }
     }
+    if (zs.size() > 9) {
+      error(path + ".zones", fmt::format("at most 9 zones are supported, got {}", zs.size()));
+    }
     if (!zs.empty() && count < static_cast<int>(zs.size())) {
       error(path + ".count", fmt::format("{} members cannot cover {} zones: every zone needs at least one", count,
                                          zs.size()));

@@ -1,0 +1,72 @@
+#pragma once
+// Names, ports and Secret keys shared by the generated manifests, the bootstrap steps, the compute
+// hook and `secrets init`. Defined here once; the README lists the Secrets.
+
+#include <string>
+
+#include "generators/spec.hpp"
+
+namespace neon::gen::names {
+
+// Ports (neon-api.md §1; every listener binds 0.0.0.0 in containers).
+inline constexpr int k_broker_port = 50051;
+inline constexpr int k_controller_port = 1234;
+inline constexpr int k_pageserver_pg_port = 6400;
+inline constexpr int k_pageserver_http_port = 9898;
+inline constexpr int k_safekeeper_pg_port = 5454;
+inline constexpr int k_safekeeper_http_port = 7676;
+inline constexpr int k_compute_pg_port = 55433;
+inline constexpr int k_compute_ctl_port = 3080;
+inline constexpr int k_hook_port = 8080;
+inline constexpr int k_minio_port = 9000;
+inline constexpr int k_postgres_port = 5432;
+
+// Object and Service names inside the cluster's namespace.
+inline constexpr const char* k_broker = "storage-broker";
+inline constexpr const char* k_controller = "storage-controller";
+inline constexpr const char* k_controller_db = "storage-controller-db";
+inline constexpr const char* k_controller_db_name = "storage_controller";
+inline constexpr const char* k_controller_db_user = "storage_controller";
+inline constexpr const char* k_hook = "compute-hook";
+inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< ConfigMap, key computes.json
+inline constexpr const char* k_computes_key = "computes.json";
+inline constexpr const char* k_minio = "minio";
+
+/// `pageserver` or `pageserver-<zone>`: StatefulSet and headless Service name for one zone.
+std::string pageserver_set(const std::string& zone);
+/// `safekeeper` or `safekeeper-<zone>`.
+std::string safekeeper_set(const std::string& zone);
+/// `compute-<project>-<branch>` (primary) and `compute-<project>-<branch>-ro` (read replicas).
+std::string compute_name(const std::string& project, const std::string& branch, bool replica = false);
+/// The compute ID compute_ctl is started with (`--compute-id`) and the hook serves specs for.
+std::string compute_id(const std::string& project, const std::string& branch, bool replica = false);
+
+/// In-cluster DNS name of a Service: `<service>.<namespace>.svc.cluster.local`.
+std::string service_host(const ClusterSpec& spec, const std::string& service);
+/// Stable per-pod DNS name: `<set>-<ordinal>.<set>.<namespace>.svc.cluster.local`.
+std::string pod_host(const ClusterSpec& spec, const std::string& set, int ordinal);
+
+/// Node IDs: the zone's number (1-based, 1 when there are no zones) followed by the pod ordinal
+/// in decimal, so zone 2 ordinal 0 is 20 and zone 1 ordinal 12 is 112. Unique because a zone
+/// number is one digit (at most 9 zones) and ordinals have no leading zeros. Kubernetes can build
+/// the same string from the pod-index label with `$(VAR)` expansion, without a shell.
+std::uint64_t node_id(int zone_number, int ordinal);
+inline constexpr int k_max_zones = 9;
+
+/// The zone list members are spread over ("" when there are no zones), and how many members zone
+/// `z` gets: `count / zones` plus one for the first `count % zones` zones.
+std::vector<std::string> zones_or_default(const std::vector<std::string>& zones);
+int members_in_zone(int count, std::size_t zones, std::size_t z);
+
+// Secret keys. The Secret names come from the spec (so users can point at existing ones).
+inline constexpr const char* k_s3_access_key = "AWS_ACCESS_KEY_ID";
+inline constexpr const char* k_s3_secret_key = "AWS_SECRET_ACCESS_KEY";
+inline constexpr const char* k_public_key = "public.pem";          ///< in auth.keySecret
+inline constexpr const char* k_token_pageserver = "pageserver";    ///< scope pageserverapi
+inline constexpr const char* k_token_safekeeper = "safekeeper";    ///< scope safekeeperdata
+inline constexpr const char* k_token_generations = "generations";  ///< scope generations_api
+inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook
+inline constexpr const char* k_token_admin = "admin";              ///< scope admin (bootstrap, hook)
+inline constexpr const char* k_signing_key = "private.pem";        ///< in auth.computeSigningSecret
+
+}  // namespace neon::gen::names

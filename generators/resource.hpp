@@ -1,0 +1,49 @@
+#pragma once
+// The in-memory form of generated Kubernetes objects. Generators build `Resource`s as
+// nlohmann::ordered_json (value semantics, insertion order kept) and never touch YAML text;
+// emit.hpp is the only place objects become YAML.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/spec.hpp"
+
+namespace neon::gen {
+
+using Json = nlohmann::ordered_json;
+
+struct Resource {
+  std::string component;  ///< folder in the cluster tree, e.g. "pageserver", "storage-controller"
+  Json body;              ///< the whole object: apiVersion, kind, metadata, ...
+  std::string kind() const { return body.at("kind").get<std::string>(); }
+  std::string name() const { return body.at("metadata").at("name").get<std::string>(); }
+};
+
+using ResourceSet = std::vector<Resource>;
+
+/// Argo CD sync waves: storage and database first, then the controller, then pageservers and
+/// safekeepers, then the hook, then computes.
+enum class Wave { storage = 0, controller = 1, members = 2, hook = 3, compute = 4 };
+
+/// `app.kubernetes.io/{name,component,part-of,managed-by}` labels. No version, no instance
+/// (Argo CD's label tracking owns app.kubernetes.io/instance).
+Json common_labels(const std::string& name, const std::string& component);
+/// The small, stable selector: name + component.
+Json selector_labels(const std::string& name, const std::string& component);
+/// metadata with name, labels and the sync-wave annotation. The namespace is set by the
+/// cluster kustomization, not here.
+Json object_meta(const std::string& name, const std::string& component, Wave wave);
+
+/// Restricted pod-security settings: runAsNonRoot, seccomp RuntimeDefault, fsGroup.
+Json pod_security_context(int uid);
+/// Restricted container settings: no privilege escalation, all capabilities dropped.
+Json container_security_context();
+/// requests/limits from the spec, with `defaults` filling what the spec leaves out.
+Json resources_json(const Resources& spec_resources, const Resources& defaults);
+
+/// A Service port entry.
+Json service_port(const std::string& name, int port);
+
+}  // namespace neon::gen

@@ -1,0 +1,87 @@
+#pragma once
+// The one place libcurl is used. RAII handles, named timeouts, tokens never logged (errors show
+// a redacted URL), TLS verification on by default. Commands and clients talk to `HttpTransport`
+// so tests can inject faults; CurlTransport is the real one. Implemented in http.cpp.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/result.hpp"
+
+namespace neon::cli::http {
+
+inline constexpr std::chrono::milliseconds k_connect_timeout{5000};
+inline constexpr std::chrono::milliseconds k_request_timeout{30000};
+
+struct TlsOptions {
+  std::string ca_file;          ///< PEM bundle; empty: the system store
+  std::string ca_pem;           ///< PEM text (kubeconfig certificate-authority-data)
+  std::string client_cert_pem;  ///< client certificate, PEM text
+  std::string client_key_pem;   ///< client key, PEM text
+  bool insecure_skip_verify = false;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::pair<std::string, std::string>> headers;  ///< e.g. {"Authorization", "Bearer ..."}
+  std::string body;
+  std::optional<std::chrono::milliseconds> timeout;  ///< default k_request_timeout
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  ///< lower-case names
+};
+
+enum class FailureKind { connect, timeout, tls, other };
+
+struct TransportError {
+  FailureKind kind = FailureKind::other;
+  std::string message;  ///< includes the method and the redacted URL, never a token
+};
+
+/// A response (any status) or a transport failure.
+struct Outcome {
+  std::optional<Response> response;
+  std::optional<TransportError> error;
+};
+
+class Transport {
+public:
+  virtual ~Transport() = default;
+  virtual Outcome send(const Request& request) = 0;
+};
+
+/// libcurl behind Transport. Not shareable across threads; create one per thread.
+class CurlTransport final : public Transport {
+public:
+  explicit CurlTransport(TlsOptions tls = {});
+  ~CurlTransport() override;
+  CurlTransport(const CurlTransport&) = delete;
+  CurlTransport& operator=(const CurlTransport&) = delete;
+  Outcome send(const Request& request) override;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+/// `url` with any userinfo and query string values removed, for messages.
+std::string redact_url(const std::string& url);
+
+/// curl_global_init/cleanup, once, in main() before any thread starts.
+class Global {
+public:
+  Global();
+  ~Global();
+  Global(const Global&) = delete;
+  Global& operator=(const Global&) = delete;
+};
+
+}  // namespace neon::cli::http
