@@ -32,6 +32,13 @@ inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< 
 inline constexpr const char* k_computes_key = "computes.json";
 inline constexpr const char* k_minio = "minio";
 
+// Pod user IDs. The neon and compute images name their users (`neon`, `postgres`) instead of
+// numbering them, and runAsNonRoot needs a number: both are the first user useradd creates on
+// Debian. The kubectl-neon image runs as the distroless `nonroot` user.
+inline constexpr int k_neon_uid = 1000;
+inline constexpr int k_compute_uid = 1000;
+inline constexpr int k_hook_uid = 65532;
+
 /// `pageserver` or `pageserver-<zone>`: StatefulSet and headless Service name for one zone.
 std::string pageserver_set(const std::string& zone);
 /// `safekeeper` or `safekeeper-<zone>`.

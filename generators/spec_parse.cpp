@@ -758,7 +758,11 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
     spec.namespace_ = r.string(meta, "metadata", "namespace").value_or("neon");
   }
   const YAML::Node s = r.section(root, "", "spec", "spec");
-  if (s.IsDefined()) {
+  if (!s.IsDefined()) {
+    // Without a spec map every cross-field rule would only restate that it is missing.
+    return res;
+  }
+  {
     if (auto prof = r.string(s, "spec", "profile")) {
       if (*prof == "dev") {
         spec.profile = Profile::dev;

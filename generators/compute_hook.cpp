@@ -1,0 +1,96 @@
+#include "generators/compute_hook.hpp"
+
+#include <fmt/format.h>
+
+#include "generators/computes.hpp"
+#include "generators/names.hpp"
+#include "generators/pageserver.hpp"
+
+namespace neon::gen {
+namespace {
+
+using namespace members;
+
+constexpr const char* k_component = "compute-hook";
+constexpr const char* k_signing_dir = "/var/run/secrets/neon/signing";
+constexpr const char* k_token_dir = "/var/run/secrets/neon/control-plane";
+
+Json secret_volume(const std::string& name, const std::string& secret, const std::string& key) {
+  return Json{{"name", name},
+              {"secret", Json{{"secretName", secret}, {"items", Json::array({Json{{"key", key}, {"path", key}}})}}}};
+}
+
+Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
+  const auto& auth = spec.storage_controller.auth;
+  const std::string name = names::k_hook;
+
+  Json env = admin_token_env(spec);
+  Json mounts = Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}});
+  Json volumes = Json::array({Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}});
+  // Without a signing Secret (dev, auth off) the hook signs with a key it generates at start.
+  if (!auth.compute_signing_secret.empty()) {
+    env.push_back(env_value("NEON_HOOK_SIGNING_KEY_FILE", fmt::format("{}/{}", k_signing_dir, names::k_signing_key)));
+    mounts.push_back(Json{{"name", "signing-key"}, {"mountPath", k_signing_dir}, {"readOnly", true}});
+    volumes.push_back(secret_volume("signing-key", auth.compute_signing_secret, names::k_signing_key));
+  }
+  if (auth.enabled) {
+    env.push_back(
+        env_value("NEON_HOOK_EXPECTED_TOKEN_FILE", fmt::format("{}/{}", k_token_dir, names::k_token_control_plane)));
+    mounts.push_back(Json{{"name", "control-plane-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
+    volumes.push_back(secret_volume("control-plane-token", auth.token_secret, names::k_token_control_plane));
+  }
+
+  Json container{{"name", "hook"},
+                 {"image", spec.images.hook},
+                 {"imagePullPolicy", "IfNotPresent"},
+                 {"args", Json::array({"hook", "serve", "--listen", fmt::format("0.0.0.0:{}", names::k_hook_port),
+                                       "--computes", fmt::format("{}/{}", k_computes_dir, names::k_computes_key),
+                                       "--storage-controller", controller_url(spec)})}};
+  if (!env.empty()) {
+    container["env"] = env;
+  }
+  container["ports"] = Json::array({Json{{"name", "http"}, {"containerPort", names::k_hook_port}}});
+  container["volumeMounts"] = mounts;
+  container["readinessProbe"] = http_probe("/healthz", "http", 10, 3);
+  container["livenessProbe"] = http_probe("/healthz", "http", 20, 3);
+  container["resources"] = resources_json({}, Resources{{{"cpu", "50m"}, {"memory", "64Mi"}}, {{"memory", "256Mi"}}});
+  container["securityContext"] = container_security_context();
+
+  const Json selector = selector_labels(name, k_component);
+  Json pod_spec{{"automountServiceAccountToken", false},
+                {"securityContext", pod_security_context(names::k_hook_uid)},
+                {"containers", Json::array({container})},
+                {"volumes", volumes}};
+  Json pod_meta{{"labels", common_labels(name, k_component)},
+                {"annotations", Json{{k_config_digest_annotation, content_digest(computes_json)}}}};
+  // One replica: the storage controller keeps every undelivered notification pending and resends
+  // it (background loop, 20 s), so a restart loses nothing, while two replicas would each keep
+  // their own in-memory state (the dev signing key, the last attachment seen per tenant).
+  return Json{{"apiVersion", "apps/v1"},
+              {"kind", "Deployment"},
+              {"metadata", object_meta(name, k_component, Wave::hook)},
+              {"spec", Json{{"replicas", 1},
+                            {"selector", Json{{"matchLabels", selector}}},
+                            {"template", Json{{"metadata", pod_meta}, {"spec", pod_spec}}}}}};
+}
+
+}  // namespace
+
+ResourceSet generate_compute_hook(const ValidSpec& valid) {
+  const ClusterSpec& spec = valid.spec();
+  const std::string computes_json = computes_config(valid).dump(2) + "\n";
+  ResourceSet out;
+  out.push_back({k_component, Json{{"apiVersion", "v1"},
+                                   {"kind", "ConfigMap"},
+                                   {"metadata", object_meta(names::k_computes_config, k_component, Wave::hook)},
+                                   {"data", Json{{names::k_computes_key, computes_json}}}}});
+  out.push_back({k_component, deployment(spec, computes_json)});
+  out.push_back({k_component, Json{{"apiVersion", "v1"},
+                                   {"kind", "Service"},
+                                   {"metadata", object_meta(names::k_hook, k_component, Wave::hook)},
+                                   {"spec", Json{{"selector", selector_labels(names::k_hook, k_component)},
+                                                 {"ports", Json::array({service_port("http", names::k_hook_port)})}}}}});
+  return out;
+}
+
+}  // namespace neon::gen

@@ -1,0 +1,12 @@
+#pragma once
+// The compute hook: `kubectl-neon hook serve` Deployment, Service and the computes.json
+// ConfigMap it and the compute bootstrap steps read.
+// Every Resource has component "compute-hook".
+
+#include "generators/resource.hpp"
+
+namespace neon::gen {
+
+ResourceSet generate_compute_hook(const ValidSpec& spec);
+
+}  // namespace neon::gen

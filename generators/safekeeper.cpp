@@ -1,0 +1,137 @@
+#include "generators/safekeeper.hpp"
+
+#include <fmt/format.h>
+
+#include "generators/names.hpp"
+#include "generators/pageserver.hpp"
+
+namespace neon::gen {
+namespace {
+
+using namespace members;
+
+constexpr const char* k_component = "safekeeper";
+
+Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std::string& zone) {
+  Json args = Json::array({"--id=$(NODE_ID)", "-D", "/data",
+                           fmt::format("--listen-pg=0.0.0.0:{}", names::k_safekeeper_pg_port),
+                           fmt::format("--listen-http=0.0.0.0:{}", names::k_safekeeper_http_port),
+                           fmt::format("--advertise-pg=$(POD_NAME).{}:{}", names::service_host(spec, set),
+                                       names::k_safekeeper_pg_port),
+                           fmt::format("--broker-endpoint=http://{}:{}", names::service_host(spec, names::k_broker),
+                                       names::k_broker_port),
+                           fmt::format("--availability-zone={}", zone.empty() ? "default" : zone)});
+  if (spec.safekeepers.wal_offload) {
+    args.push_back("--remote-storage=" + remote_storage_toml(spec, k_component));
+  } else {
+    args.push_back("--disable-wal-backup");
+  }
+  if (spec.storage_controller.auth.enabled) {
+    args.push_back(fmt::format("--http-auth-public-key-path={}/{}", k_public_key_dir, names::k_public_key));
+  }
+  return args;
+}
+
+Json statefulset(const ClusterSpec& spec, const std::string& set, const std::string& zone, int zone_number,
+                 int replicas) {
+  const auto& auth = spec.storage_controller.auth;
+  const Json selector = selector_labels(set, k_component);
+
+  Json init_env = Json::array({env_field("POD_NAME", "metadata.name")});
+  for (const auto& e : admin_token_env(spec)) {
+    init_env.push_back(e);
+  }
+  // The storage controller (an earlier sync wave) only learns about safekeepers by registration.
+  Json init = hook_container(spec, "register",
+                             Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec),
+                                          "--zone-number", std::to_string(zone_number), "--zone",
+                                          zone.empty() ? "default" : zone, "--set", set, "--namespace",
+                                          spec.namespace_}),
+                             init_env, Json::array());
+
+  // Kubernetes expands $(VAR) from earlier entries, so the node id needs no shell.
+  Json env = Json::array({env_field("POD_NAME", "metadata.name"),
+                          env_field("POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
+                          env_value("NODE_ID", fmt::format("{}$(POD_INDEX)", zone_number))});
+  if (spec.safekeepers.wal_offload) {
+    for (const auto& e : s3_env(spec)) {
+      env.push_back(e);
+    }
+  }
+  Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
+  Json volumes = Json::array();
+  if (auth.enabled) {
+    mounts.push_back(Json{{"name", "auth-public-key"}, {"mountPath", k_public_key_dir}, {"readOnly", true}});
+    volumes.push_back(Json{
+        {"name", "auth-public-key"},
+        {"secret", Json{{"secretName", auth.key_secret},
+                        {"items", Json::array({Json{{"key", names::k_public_key}, {"path", names::k_public_key}}})}}}});
+  }
+  Json container{{"name", k_component},
+                 {"image", spec.images.storage},
+                 {"imagePullPolicy", "IfNotPresent"},
+                 {"command", Json::array({"/usr/local/bin/safekeeper"})},
+                 {"args", safekeeper_args(spec, set, zone)},
+                 {"env", env},
+                 {"ports", Json::array({Json{{"name", "pg"}, {"containerPort", names::k_safekeeper_pg_port}},
+                                        Json{{"name", "http"}, {"containerPort", names::k_safekeeper_http_port}}})},
+                 {"volumeMounts", mounts},
+                 {"startupProbe", http_probe("/v1/status", "http", 5, 60)},
+                 {"readinessProbe", http_probe("/v1/status", "http", 10, 3)},
+                 {"livenessProbe", http_probe("/v1/status", "http", 20, 6)},
+                 {"resources", member_resources(spec.safekeepers.resources, {{"cpu", "250m"}, {"memory", "512Mi"}})},
+                 {"securityContext", container_security_context()}};
+
+  Json pod_spec = Json::object();
+  if (spec.safekeepers.wal_offload && spec.object_storage.credentials == CredentialsMode::workload_identity) {
+    pod_spec["serviceAccountName"] = k_component;
+  } else {
+    pod_spec["automountServiceAccountToken"] = false;
+  }
+  pod_spec["securityContext"] = pod_security_context(names::k_neon_uid);
+  pod_spec["terminationGracePeriodSeconds"] = 60;
+  pod_spec["initContainers"] = Json::array({init});
+  pod_spec["containers"] = Json::array({container});
+  if (!volumes.empty()) {
+    pod_spec["volumes"] = volumes;
+  }
+  place_pods(pod_spec, zone, selector);
+
+  return Json{
+      {"apiVersion", "apps/v1"},
+      {"kind", "StatefulSet"},
+      {"metadata", object_meta(set, k_component, Wave::members)},
+      {"spec", Json{{"serviceName", set},
+                    {"replicas", replicas},
+                    {"podManagementPolicy", "Parallel"},
+                    {"selector", Json{{"matchLabels", selector}}},
+                    {"template", Json{{"metadata", Json{{"labels", common_labels(set, k_component)}}}, {"spec", pod_spec}}},
+                    {"volumeClaimTemplates", Json::array({volume_claim_template("data", spec.safekeepers.storage)})}}}};
+}
+
+}  // namespace
+
+ResourceSet generate_safekeepers(const ValidSpec& valid) {
+  const ClusterSpec& spec = valid.spec();
+  ResourceSet out;
+  if (spec.safekeepers.wal_offload) {
+    const Json sa = service_account(spec, k_component, k_component);
+    if (!sa.is_null()) {
+      out.push_back({k_component, sa});
+    }
+  }
+  const auto zones = names::zones_or_default(spec.safekeepers.zones);
+  for (std::size_t z = 0; z < zones.size(); ++z) {
+    const std::string set = names::safekeeper_set(zones[z]);
+    const int replicas = names::members_in_zone(spec.safekeepers.count, zones.size(), z);
+    out.push_back({k_component, statefulset(spec, set, zones[z], static_cast<int>(z) + 1, replicas)});
+    out.push_back({k_component, headless_service(set, k_component,
+                                                 Json::array({service_port("pg", names::k_safekeeper_pg_port),
+                                                              service_port("http", names::k_safekeeper_http_port)}),
+                                                 Wave::members)});
+    out.push_back({k_component, pod_disruption_budget(set, k_component, Wave::members)});
+  }
+  return out;
+}
+
+}  // namespace neon::gen

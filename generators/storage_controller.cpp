@@ -1,0 +1,137 @@
+#include "generators/storage_controller.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "generators/names.hpp"
+#include "generators/storage_broker.hpp"
+
+namespace neon::gen {
+namespace {
+
+constexpr const char* k_component = "storage-controller";
+
+// Safekeepers per timeline: three is the production quorum (strict mode refuses fewer); a
+// smaller dev cluster gets as many as it has.
+int timeline_safekeeper_count(const ClusterSpec& s) { return std::min(s.safekeepers.count, 3); }
+
+Json controller_env(const ClusterSpec& s) {
+  Json env = Json::array();
+  if (s.storage_controller.ha) {
+    env.push_back(Json{{"name", "POD_IP"}, {"valueFrom", Json{{"fieldRef", Json{{"fieldPath", "status.podIP"}}}}}});
+  }
+  if (s.storage_controller.database == DatabaseMode::in_cluster) {
+    env.push_back(Json{{"name", "DATABASE_URL"}, {"value", dev_database_url(s)}});
+  } else {
+    env.push_back(env_from_secret("DATABASE_URL", s.storage_controller.database_secret,
+                                  s.storage_controller.database_secret_key));
+  }
+  const Auth& auth = s.storage_controller.auth;
+  if (auth.enabled) {
+    env.push_back(env_from_secret("PUBLIC_KEY", auth.key_secret, names::k_public_key));
+    env.push_back(env_from_secret("PAGESERVER_JWT_TOKEN", auth.token_secret, names::k_token_pageserver));
+    env.push_back(env_from_secret("SAFEKEEPER_JWT_TOKEN", auth.token_secret, names::k_token_safekeeper));
+    env.push_back(env_from_secret("CONTROL_PLANE_JWT_TOKEN", auth.token_secret, names::k_token_control_plane));
+    env.push_back(env_from_secret("PEER_JWT_TOKEN", auth.token_secret, names::k_token_admin));
+  }
+  return env;
+}
+
+Json controller_container(const ValidSpec& spec) {
+  const ClusterSpec& s = spec.spec();
+  const Resources defaults{{{"cpu", "250m"}, {"memory", "512Mi"}}, {{"memory", "1Gi"}}};
+  Json security = container_security_context();
+  security["readOnlyRootFilesystem"] = true;
+  Json startup = http_probe("/status", "http", 5, 60);  // migrations run before it listens
+  return Json{{"name", "storage-controller"},
+              {"image", s.images.storage},
+              {"command", Json::array({"storage_controller"})},
+              {"args", storage_controller_args(spec)},
+              {"env", controller_env(s)},
+              {"ports", Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}})},
+              {"startupProbe", startup},
+              {"readinessProbe", http_probe("/ready", "http", 5, 3)},
+              {"livenessProbe", http_probe("/live", "http", 10, 6)},
+              {"resources", resources_json(s.storage_controller.resources, defaults)},
+              {"securityContext", security}};
+}
+
+}  // namespace
+
+std::string dev_database_url(const ClusterSpec& spec) {
+  return fmt::format("postgresql://{}@{}:{}/{}", names::k_controller_db_user,
+                     names::service_host(spec, names::k_controller_db), names::k_postgres_port,
+                     names::k_controller_db_name);
+}
+
+std::vector<std::string> storage_controller_args(const ValidSpec& spec) {
+  const ClusterSpec& s = spec.spec();
+  std::vector<std::string> args{
+      fmt::format("--listen=0.0.0.0:{}", names::k_controller_port),
+      // Always set: without it a --dev controller panics on its first notification (§4.1).
+      fmt::format("--control-plane-url=http://{}:{}/", names::service_host(s, names::k_hook), names::k_hook_port),
+  };
+  if (s.storage_controller.ha) {
+    // Each candidate advertises its own pod so the leader hand-over reaches the right instance.
+    args.push_back(fmt::format("--address-for-peers=http://$(POD_IP):{}", names::k_controller_port));
+    args.emplace_back("--start-as-candidate");
+  } else {
+    args.push_back(fmt::format("--address-for-peers=http://{}:{}", names::service_host(s, names::k_controller),
+                               names::k_controller_port));
+  }
+  args.push_back(fmt::format("--timeline-safekeeper-count={}", timeline_safekeeper_count(s)));
+  if (!s.storage_controller.auth.enabled) {
+    args.emplace_back("--dev");
+  }
+  return args;
+}
+
+ResourceSet generate_storage_controller(const ValidSpec& spec) {
+  const ClusterSpec& s = spec.spec();
+  const std::string name = names::k_controller;
+  const Json selector = selector_labels(name, k_component);
+  const bool ha = s.storage_controller.ha;
+
+  Json pod_spec{{"automountServiceAccountToken", false},
+                {"securityContext", pod_security_context(k_neon_uid)},
+                {"terminationGracePeriodSeconds", 30},
+                {"containers", Json::array({controller_container(spec)})}};
+  if (ha) {
+    pod_spec["affinity"] = preferred_anti_affinity(selector);
+    pod_spec["topologySpreadConstraints"] = spread_constraints(selector);
+  }
+  // Without candidates two controllers would share one database: stop the old one first. With
+  // candidates the new pod starts, takes over leadership, then the old one goes.
+  const Json strategy = ha ? Json{{"type", "RollingUpdate"},
+                                  {"rollingUpdate", Json{{"maxSurge", 1}, {"maxUnavailable", 0}}}}
+                           : Json{{"type", "Recreate"}};
+  Json deployment{{"apiVersion", "apps/v1"},
+                  {"kind", "Deployment"},
+                  {"metadata", object_meta(name, k_component, Wave::controller)},
+                  {"spec", Json{{"replicas", ha ? 2 : 1},
+                                {"revisionHistoryLimit", 3},
+                                {"strategy", strategy},
+                                {"selector", Json{{"matchLabels", selector}}},
+                                {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}},
+                                                  {"spec", pod_spec}}}}}};
+
+  Json service{{"apiVersion", "v1"},
+               {"kind", "Service"},
+               {"metadata", object_meta(name, k_component, Wave::controller)},
+               {"spec", Json{{"type", "ClusterIP"},
+                             {"selector", selector},
+                             {"ports", Json::array({service_port("http", names::k_controller_port)})}}}};
+
+  ResourceSet out{Resource{k_component, std::move(deployment)}, Resource{k_component, std::move(service)}};
+  if (ha) {
+    Json pdb{{"apiVersion", "policy/v1"},
+             {"kind", "PodDisruptionBudget"},
+             {"metadata", object_meta(name, k_component, Wave::controller)},
+             {"spec", Json{{"maxUnavailable", 1}, {"selector", Json{{"matchLabels", selector}}}}}};
+    out.push_back(Resource{k_component, std::move(pdb)});
+  }
+  return out;
+}
+
+}  // namespace neon::gen

@@ -1,0 +1,353 @@
+// kubectl neon bootstrap pageserver|safekeeper|compute: steps run inside pods (init containers).
+// No kubeconfig: the controller URL and token come from flags or the environment. Every step is
+// idempotent and retries until it succeeds or --deadline passes.
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "generators/names.hpp"
+#include "plugin/cli.hpp"
+#include "plugin/commands.hpp"
+#include "plugin/controller_target.hpp"
+#include "plugin/files.hpp"
+
+namespace neon::cli {
+
+namespace {
+
+using storcon::Json;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t k_max_config_bytes = 4 * 1024 * 1024;
+
+struct PodIdentity {
+  int zone_number = 1;
+  int ordinal = 0;
+  std::uint64_t node_id = 0;
+  std::string zone;
+  std::string host;  ///< <POD_NAME>.<SET>.<NS>.svc.cluster.local
+};
+
+void add_pod_options(cxxopts::Options& opts) {
+  opts.add_options()("zone-number", "1-based number of the pod's zone", cxxopts::value<int>()->default_value("1"))(
+      "zone", "Availability zone id", cxxopts::value<std::string>()->default_value(""))(
+      "set", "StatefulSet (and headless Service) name", cxxopts::value<std::string>())(
+      "namespace", "Namespace of the pod", cxxopts::value<std::string>());
+}
+
+Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult& r) {
+  PodIdentity id;
+  const auto pod = ctx.getenv("POD_NAME").value_or("");
+  const auto dash = pod.rfind('-');
+  if (pod.empty() || dash == std::string::npos || dash + 1 == pod.size()) {
+    return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
+  }
+  const std::string digits = pod.substr(dash + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6) {
+    return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
+  }
+  id.ordinal = std::stoi(digits);
+  id.zone_number = r["zone-number"].as<int>();
+  if (id.zone_number < 1 || id.zone_number > gen::names::k_max_zones) {
+    return Error{fmt::format("--zone-number must be 1..{}", gen::names::k_max_zones)};
+  }
+  // --namespace is also kubectl's global flag, which the command table takes out of argv first.
+  const std::string ns = r.count("namespace") != 0 ? r["namespace"].as<std::string>() : ctx.globals.namespace_;
+  if (r.count("set") == 0 || ns.empty()) {
+    return Error{"--set and --namespace are required"};
+  }
+  id.node_id = gen::names::node_id(id.zone_number, id.ordinal);
+  id.zone = r["zone"].as<std::string>();
+  id.host = fmt::format("{}.{}.{}.svc.cluster.local", pod, r["set"].as<std::string>(), ns);
+  return id;
+}
+
+bool permanent(const Error& e) {
+  for (const char* s : {": 400 ", ": 401 ", ": 403 ", ": 409 ", ": 412 "}) {
+    if (e.message.find(s) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// Runs `step` until it succeeds, fails permanently or the deadline passes.
+int retry_until(Context& ctx, std::chrono::milliseconds deadline_after, const std::function<Result<void>()>& step) {
+  const auto deadline = Clock::now() + deadline_after;
+  std::chrono::milliseconds delay{500};
+  for (;;) {
+    auto res = step();
+    if (res) {
+      return k_exit_ok;
+    }
+    if (permanent(res.error())) {
+      return fail(ctx, res.error().message);
+    }
+    if (Clock::now() + delay >= deadline) {
+      return fail(ctx, res.error().message + " (deadline reached)");
+    }
+    fmt::print(ctx.err, "retrying in {} ms: {}\n", delay.count(), res.error().message);
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+  }
+}
+
+int bootstrap_pageserver(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap pageserver",
+                           "Write pageserver.toml, identity.toml and metadata.json into the pageserver's workdir.");
+  opts.add_options()("workdir", "Pageserver working directory", cxxopts::value<std::string>())(
+      "config", "pageserver.toml to copy", cxxopts::value<std::string>());
+  add_pod_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (r->count("workdir") == 0 || r->count("config") == 0) {
+    return usage_error(ctx, "bootstrap pageserver", "--workdir and --config are required");
+  }
+  auto id = pod_identity(ctx, *r);
+  if (!id) {
+    return usage_error(ctx, "bootstrap pageserver", id.error().message);
+  }
+  const std::filesystem::path dir = (*r)["workdir"].as<std::string>();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return fail(ctx, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  }
+  auto config = read_file((*r)["config"].as<std::string>(), k_max_config_bytes);
+  if (!config) {
+    return fail(ctx, config.error().message);
+  }
+  Json meta = Json::object();
+  meta["host"] = id->host;
+  meta["port"] = gen::names::k_pageserver_pg_port;
+  meta["http_host"] = id->host;
+  meta["http_port"] = gen::names::k_pageserver_http_port;
+  meta["availability_zone_id"] = id->zone;
+  const std::pair<const char*, std::string> files[] = {
+      {"pageserver.toml", *config},
+      {"identity.toml", fmt::format("id={}\n", id->node_id)},
+      {"metadata.json", meta.dump() + "\n"},
+  };
+  for (const auto& [name, text] : files) {
+    if (auto w = write_file_atomic(dir / name, text); !w) {
+      return fail(ctx, w.error().message);
+    }
+  }
+  fmt::print(ctx.out, "pageserver {} ({}, zone {}) configured in {}\n", id->node_id, id->host,
+             id->zone.empty() ? "-" : id->zone, dir.string());
+  return k_exit_ok;
+}
+
+std::optional<std::chrono::milliseconds> deadline_of(const cxxopts::ParseResult& r) {
+  return parse_duration(r["deadline"].as<std::string>());
+}
+
+int bootstrap_safekeeper(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap safekeeper", "Register this safekeeper with the storage controller.");
+  add_pod_options(opts);
+  opts.add_options()("deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+  add_controller_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  auto id = pod_identity(ctx, *r);
+  if (!id) {
+    return usage_error(ctx, "bootstrap safekeeper", id.error().message);
+  }
+  const auto deadline = deadline_of(*r);
+  if (!deadline) {
+    return usage_error(ctx, "bootstrap safekeeper", "invalid --deadline");
+  }
+  auto target = resolve_controller(ctx, *r, "", Kubeconfig::never);
+  if (!target) {
+    return usage_error(ctx, "bootstrap safekeeper", target.error().message);
+  }
+  Controller controller(*target);
+  storcon::SafekeeperUpsert sk;
+  sk.id = id->node_id;
+  sk.host = id->host;
+  sk.port = gen::names::k_safekeeper_pg_port;
+  sk.http_port = gen::names::k_safekeeper_http_port;
+  sk.zone = id->zone;
+  const int code = retry_until(ctx, *deadline, [&]() -> Result<void> {
+    NEON_TRY(controller.client.upsert_safekeeper(sk));
+    return controller.client.set_safekeeper_policy(sk.id, "Active");
+  });
+  if (code == k_exit_ok) {
+    fmt::print(ctx.out, "safekeeper {} ({}) registered and Active\n", sk.id, sk.host);
+  }
+  return code;
+}
+
+struct BranchInfo {
+  std::string name;
+  std::string timeline_id;
+  std::string ancestor;
+  std::string lsn;
+  std::string timestamp;
+};
+
+Result<void> create_compute_storage(storcon::Client& client, const Json& project, const std::vector<BranchInfo>& path) {
+  storcon::TenantCreate create;
+  create.tenant_id = project.at("tenant_id").get<std::string>();
+  create.shard_count = project.value("shard_count", 1);
+  create.stripe_size = project.value("stripe_size", 2048);
+  create.config = project.value("tenant_config", Json::object());
+  NEON_TRY(client.create_tenant(create));
+  for (const auto& b : path) {
+    storcon::TimelineCreate tl;
+    tl.tenant_id = create.tenant_id;
+    tl.timeline_id = b.timeline_id;
+    tl.ancestor_timeline_id = b.ancestor;
+    tl.pg_version = project.value("pg_version", 17);
+    tl.ancestor_start_lsn = b.lsn;
+    if (!b.ancestor.empty() && b.lsn.empty() && !b.timestamp.empty()) {
+      auto lsn = client.lsn_by_timestamp(create.tenant_id, b.ancestor, b.timestamp);
+      if (!lsn) {
+        return lsn.error();
+      }
+      tl.ancestor_start_lsn = *lsn;
+    }
+    auto made = client.create_timeline(tl);
+    if (!made) {
+      return Error{fmt::format("branch {}: {}", b.name, made.error().message)};
+    }
+  }
+  return {};
+}
+
+Result<std::pair<Json, std::vector<BranchInfo>>> compute_plan(const Json& doc, const std::string& compute_id) {
+  try {
+    const Json* compute = nullptr;
+    for (const auto& c : doc.at("computes")) {
+      if (c.at("compute_id") == compute_id) {
+        compute = &c;
+      }
+    }
+    if (compute == nullptr) {
+      return Error{fmt::format("no compute \"{}\" in computes.json", compute_id)};
+    }
+    const std::string project_name = compute->at("project").get<std::string>();
+    const std::string branch_name = compute->at("branch").get<std::string>();
+    for (const auto& p : doc.at("projects")) {
+      if (p.at("name") != project_name) {
+        continue;
+      }
+      std::map<std::string, BranchInfo> by_timeline;
+      std::string start;
+      for (const auto& b : p.at("branches")) {
+        BranchInfo info{b.at("name").get<std::string>(), b.at("timeline_id").get<std::string>(),
+                        b.value("ancestor_timeline_id", ""), b.value("ancestor_start_lsn", ""),
+                        b.value("ancestor_timestamp", "")};
+        if (info.name == branch_name) {
+          start = info.timeline_id;
+        }
+        by_timeline[info.timeline_id] = info;
+      }
+      if (start.empty()) {
+        return Error{fmt::format("project {} has no branch {}", project_name, branch_name)};
+      }
+      std::vector<BranchInfo> path;
+      for (std::string cur = start; !cur.empty();) {
+        auto it = by_timeline.find(cur);
+        if (it == by_timeline.end()) {
+          return Error{fmt::format("timeline {} is not a branch of project {}", cur, project_name)};
+        }
+        if (path.size() > by_timeline.size()) {
+          return Error{fmt::format("the branches of project {} form a cycle", project_name)};
+        }
+        path.insert(path.begin(), it->second);
+        cur = it->second.ancestor;
+      }
+      return std::make_pair(p, path);
+    }
+    return Error{fmt::format("no project \"{}\" in computes.json", project_name)};
+  } catch (const Json::exception& e) {
+    return Error{fmt::format("computes.json: {}", e.what())};
+  }
+}
+
+int bootstrap_compute(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap compute",
+                           "Create the compute's tenant and every timeline from the root to its branch.");
+  opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())(
+      "compute-id", "The compute's id", cxxopts::value<std::string>())(
+      "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+  add_controller_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (r->count("computes") == 0 || r->count("compute-id") == 0) {
+    return usage_error(ctx, "bootstrap compute", "--computes and --compute-id are required");
+  }
+  const auto deadline = deadline_of(*r);
+  if (!deadline) {
+    return usage_error(ctx, "bootstrap compute", "invalid --deadline");
+  }
+  auto text = read_file((*r)["computes"].as<std::string>(), k_max_config_bytes);
+  if (!text) {
+    return fail(ctx, text.error().message);
+  }
+  const Json doc = Json::parse(*text, nullptr, false);
+  if (doc.is_discarded()) {
+    return fail(ctx, fmt::format("{}: not valid JSON", (*r)["computes"].as<std::string>()));
+  }
+  auto plan = compute_plan(doc, (*r)["compute-id"].as<std::string>());
+  if (!plan) {
+    return fail(ctx, plan.error().message);
+  }
+  auto target = resolve_controller(ctx, *r, "", Kubeconfig::never);
+  if (!target) {
+    return usage_error(ctx, "bootstrap compute", target.error().message);
+  }
+  Controller controller(*target);
+  const int code = retry_until(ctx, *deadline,
+                               [&]() { return create_compute_storage(controller.client, plan->first, plan->second); });
+  if (code == k_exit_ok) {
+    fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n",
+               plan->first.at("tenant_id").get<std::string>(), plan->second.size(),
+               (*r)["compute-id"].as<std::string>());
+  }
+  return code;
+}
+
+}  // namespace
+
+int cmd_bootstrap(Context& ctx, const Args& args) {
+  const std::string usage = "expected pageserver, safekeeper or compute";
+  if (args.empty()) {
+    return usage_error(ctx, "bootstrap", usage);
+  }
+  const Args rest(args.begin() + 1, args.end());
+  if (args.front() == "pageserver") {
+    return bootstrap_pageserver(ctx, rest);
+  }
+  if (args.front() == "safekeeper") {
+    return bootstrap_safekeeper(ctx, rest);
+  }
+  if (args.front() == "compute") {
+    return bootstrap_compute(ctx, rest);
+  }
+  if (args.front() == "-h" || args.front() == "--help") {
+    fmt::print(ctx.out,
+               "Usage: {} bootstrap pageserver|safekeeper|compute [flags]\n"
+               "In-cluster setup steps; see `{} bootstrap <step> --help`.\n",
+               ctx.prog, ctx.prog);
+    return k_exit_ok;
+  }
+  return usage_error(ctx, "bootstrap", fmt::format("unknown step \"{}\": {}", args.front(), usage));
+}
+
+}  // namespace neon::cli

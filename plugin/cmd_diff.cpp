@@ -1,0 +1,154 @@
+// kubectl neon diff: what a change to the spec does to the rendered cluster.
+//
+// Each side is the cluster's neon.yaml (from a commit, or from the working tree) rendered with
+// render_stream by this binary: deterministic, offline, no kubectl and no checkout needed, and the
+// difference shown is exactly the one the spec change causes. Kustomize patches a user adds under
+// local/ are not part of either side.
+//
+// Exit status: 0 no change, 1 changes, 2 or more an error (as kubectl diff).
+#include <algorithm>
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "generators/emit.hpp"
+#include "generators/layout.hpp"
+#include "generators/spec_parse.hpp"
+#include "generators/validate.hpp"
+#include "plugin/cli.hpp"
+#include "plugin/commands.hpp"
+#include "plugin/diff_report.hpp"
+#include "plugin/files.hpp"
+#include "plugin/git.hpp"
+#include "plugin/spec_input.hpp"
+
+namespace neon::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr int k_exit_error = 2;
+constexpr const char* k_worktree = "working tree";
+
+int error(Context& ctx, const std::string& message) {
+  fmt::print(ctx.err, "error: {}\n", message);
+  return k_exit_error;
+}
+
+/// The cluster folder: --path, or the only `clusters/*/neon.yaml` in the working tree.
+Result<std::string> find_cluster_path(const fs::path& root, const std::string& flag) {
+  if (!flag.empty()) {
+    std::string p = flag;
+    while (!p.empty() && p.back() == '/') {
+      p.pop_back();
+    }
+    return p;
+  }
+  std::vector<std::string> found;
+  std::error_code ec;
+  for (fs::directory_iterator it(root / "clusters", ec), end; !ec && it != end; it.increment(ec)) {
+    if (fs::exists(it->path() / "neon.yaml", ec)) {
+      found.push_back("clusters/" + it->path().filename().string());
+    }
+  }
+  if (found.size() == 1) {
+    return found.front();
+  }
+  std::sort(found.begin(), found.end());
+  return make_error(found.empty() ? "no clusters/<name>/neon.yaml in the repository; pass --path"
+                                  : fmt::format("several clusters ({}); pass --path", fmt::join(found, ", ")));
+}
+
+/// The spec text of one side; "" when that side has no spec (the cluster is new or gone).
+Result<std::string> side_text(const git::Repository& repo, const std::string& rev, const std::string& file) {
+  if (rev == k_worktree) {
+    std::error_code ec;
+    if (!fs::exists(repo.workdir() / file, ec)) {
+      return std::string();
+    }
+    return read_file(repo.workdir() / file, gen::k_max_spec_bytes);
+  }
+  auto files = repo.read_tree(rev, file);
+  NEON_TRY(files);
+  auto it = files->find(file);
+  return it == files->end() ? std::string() : it->second;
+}
+
+Result<std::vector<gen::Json>> side_objects(Context& ctx, const std::string& text, const std::string& label) {
+  if (text.empty()) {
+    return std::vector<gen::Json>{};
+  }
+  gen::LoadResult res = gen::load_spec(text, label);
+  if (!res.spec) {
+    print_diagnostics(ctx, res.diagnostics);
+    return make_error(fmt::format("the spec in {} is not valid", label));
+  }
+  return gen::parse_yaml_stream(gen::render_stream(*res.spec));
+}
+
+}  // namespace
+
+int cmd_diff(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "diff",
+                           "Compare the rendered cluster of two sides (default: HEAD against the working tree).\n"
+                           "Exit status: 0 no change, 1 changes, 2 error.");
+  opts.add_options()("repo", "Repository folder", cxxopts::value<std::string>()->default_value("."))(
+      "path", "Cluster folder (default: the only clusters/<name>/)", cxxopts::value<std::string>()->default_value(""))(
+      "base", "Base revision", cxxopts::value<std::string>()->default_value("HEAD"))(
+      "head", "Head revision (default: the working tree)", cxxopts::value<std::string>()->default_value(""))(
+      "o,output", "text, markdown or json", cxxopts::value<std::string>()->default_value("text"));
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (!positionals(*r).empty()) {
+    return usage_error(ctx, "diff", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
+  }
+  const std::string format = (*r)["output"].as<std::string>();
+  if (format != "text" && format != "markdown" && format != "json") {
+    return usage_error(ctx, "diff", fmt::format("unknown output format \"{}\" (text, markdown, json)", format));
+  }
+  git::Library lib;
+  auto repo = git::Repository::open((*r)["repo"].as<std::string>());
+  if (!repo) {
+    return error(ctx, repo.error().message);
+  }
+  auto path = find_cluster_path(repo->workdir(), (*r)["path"].as<std::string>());
+  if (!path) {
+    return error(ctx, path.error().message);
+  }
+  const std::string base = (*r)["base"].as<std::string>();
+  const std::string head = (*r)["head"].as<std::string>().empty() ? k_worktree : (*r)["head"].as<std::string>();
+  const std::string file = *path + "/neon.yaml";
+  auto base_text = side_text(*repo, base, file);
+  if (!base_text) {
+    return error(ctx, base_text.error().message);
+  }
+  auto head_text = side_text(*repo, head, file);
+  if (!head_text) {
+    return error(ctx, head_text.error().message);
+  }
+  auto before = side_objects(ctx, *base_text, base + ":" + file);
+  if (!before) {
+    return error(ctx, before.error().message);
+  }
+  auto after = side_objects(ctx, *head_text, head == k_worktree ? file : head + ":" + file);
+  if (!after) {
+    return error(ctx, after.error().message);
+  }
+  const DiffReport report = diff_objects(*before, *after);
+  const DiffLabels labels{*path, base, head};
+  if (format == "json") {
+    ctx.out << render_json(report, labels);
+  } else if (format == "markdown") {
+    ctx.out << render_markdown(report, labels, k_markdown_budget);
+  } else {
+    ctx.out << render_text(report, labels);
+  }
+  return report.changes.empty() ? k_exit_ok : k_exit_failure;
+}
+
+}  // namespace neon::cli

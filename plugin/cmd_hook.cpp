@@ -1,0 +1,168 @@
+// kubectl neon hook serve: the compute hook service (plugin/hook_server.hpp).
+#include <csignal>
+#include <ostream>
+#include <pthread.h>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "plugin/cli.hpp"
+#include "plugin/commands.hpp"
+#include "plugin/files.hpp"
+#include "plugin/hook_server.hpp"
+#include "plugin/http.hpp"
+#include "plugin/jwt.hpp"
+
+namespace neon::cli {
+
+namespace {
+
+constexpr std::size_t k_max_computes_file = 16 * 1024 * 1024;
+constexpr std::size_t k_max_small_file = 64 * 1024;
+
+/// "host:port", ":port" (all interfaces) or "[v6]:port".
+std::optional<std::pair<std::string, int>> parse_listen(const std::string& text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string::npos || colon + 1 == text.size()) {
+    return std::nullopt;
+  }
+  std::string host = text.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port = 0;
+  for (char c : text.substr(colon + 1)) {
+    if (c < '0' || c > '9' || port > 65535) {
+      return std::nullopt;
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) {
+    return std::nullopt;
+  }
+  return std::make_pair(host.empty() ? std::string("0.0.0.0") : host, port);
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+/// Serves until SIGINT or SIGTERM. The signals are taken by a waiting thread (sigwait), so no
+/// handler touches shared state.
+void serve_until_signalled(hook::HookServer& server) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &set, &previous);
+  std::thread waiter([&server, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    server.stop();
+  });
+  server.run();
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+int hook_serve(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "hook serve",
+                           "Run the compute hook: the storage controller's --control-plane-url and compute_ctl's\n"
+                           "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
+                           "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens),\n"
+                           "NEON_HOOK_EXPECTED_TOKEN_FILE (bearer token required on /notify-*).");
+  opts.add_options()("listen", "Address to listen on", cxxopts::value<std::string>()->default_value(":8080"))(
+      "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
+      "storage-controller", "Storage controller URL",
+      cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (!positionals(*r).empty()) {
+    return usage_error(ctx, "hook serve", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
+  }
+  if (!r->count("computes")) {
+    return usage_error(ctx, "hook serve", "--computes is required");
+  }
+  auto listen = parse_listen((*r)["listen"].as<std::string>());
+  if (!listen) {
+    return usage_error(ctx, "hook serve", "--listen must be HOST:PORT or :PORT");
+  }
+  hook::HookOptions options;
+  options.log = &ctx.err;
+  auto text = read_file((*r)["computes"].as<std::string>(), k_max_computes_file);
+  if (!text) {
+    return fail(ctx, text.error().message);
+  }
+  auto computes = hook::parse_computes(*text);
+  if (!computes) {
+    return fail(ctx, computes.error().message);
+  }
+  options.computes = std::move(*computes);
+  options.storage_controller_url = (*r)["storage-controller"].as<std::string>();
+  options.storage_controller_token = trim(ctx.getenv("NEON_STORAGE_CONTROLLER_TOKEN").value_or(""));
+  if (auto key_file = ctx.getenv("NEON_HOOK_SIGNING_KEY_FILE"); key_file && !key_file->empty()) {
+    auto key = read_file(*key_file, k_max_small_file);
+    if (!key) {
+      return fail(ctx, "NEON_HOOK_SIGNING_KEY_FILE: " + key.error().message);
+    }
+    options.signing_key_pem = *key;
+  } else {
+    auto pair = jwt::generate_ed25519();
+    if (!pair) {
+      return fail(ctx, pair.error().message);
+    }
+    options.signing_key_pem = pair->private_pem;
+    fmt::print(ctx.err, "NEON_HOOK_SIGNING_KEY_FILE is not set: signing compute_ctl tokens with a key generated "
+                        "at start (computes must fetch their spec from this process)\n");
+  }
+  if (auto token_file = ctx.getenv("NEON_HOOK_EXPECTED_TOKEN_FILE"); token_file && !token_file->empty()) {
+    auto token = read_file(*token_file, k_max_small_file);
+    if (!token) {
+      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: " + token.error().message);
+    }
+    options.expected_token = trim(*token);
+    if (options.expected_token->empty()) {
+      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: the file is empty");
+    }
+  }
+  const std::size_t compute_count = options.computes.computes.size();
+  http::Global curl;
+  auto server = hook::HookServer::create(std::move(options));
+  if (!server) {
+    return fail(ctx, server.error().message);
+  }
+  auto port = (*server)->bind(listen->first, listen->second);
+  if (!port) {
+    return fail(ctx, port.error().message);
+  }
+  fmt::print(ctx.err, "compute hook listening on {}:{} ({} compute{})\n", listen->first, *port, compute_count,
+             compute_count == 1 ? "" : "s");
+  serve_until_signalled(**server);
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int cmd_hook(Context& ctx, const Args& args) {
+  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
+    fmt::print(args.empty() ? ctx.err : ctx.out,
+               "Usage: {} hook serve [flags]\n\nRun the compute hook service. See '{} hook serve --help'.\n", ctx.prog,
+               ctx.prog);
+    return args.empty() ? k_exit_usage : k_exit_ok;
+  }
+  if (args.front() != "serve") {
+    return usage_error(ctx, "hook", fmt::format("unknown subcommand \"{}\" (expected: serve)", args.front()));
+  }
+  return hook_serve(ctx, Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace neon::cli

@@ -1,0 +1,411 @@
+#include "plugin/diff_report.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "generators/emit.hpp"
+
+namespace neon::cli {
+
+namespace {
+
+using gen::Json;
+
+std::vector<std::string> split_lines(const std::string& s) {
+  std::vector<std::string> out;
+  std::istringstream in(s);
+  std::string line;
+  while (std::getline(in, line)) {
+    out.push_back(line);
+  }
+  return out;
+}
+
+std::string str_at(const Json& j, const Json::json_pointer& p) {
+  return j.contains(p) && j.at(p).is_string() ? j.at(p).get<std::string>() : std::string();
+}
+
+/// kustomize appends `-<10 characters>` to generated ConfigMaps and Secrets; pair them by the rest.
+std::string base_name(const std::string& kind, const std::string& name) {
+  if (kind != "ConfigMap" && kind != "Secret") {
+    return name;
+  }
+  const auto dash = name.rfind('-');
+  if (dash == std::string::npos || name.size() - dash - 1 != 10) {
+    return name;
+  }
+  const bool hashy = std::all_of(name.begin() + static_cast<std::ptrdiff_t>(dash) + 1, name.end(),
+                                 [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); });
+  return hashy ? name.substr(0, dash) : name;
+}
+
+struct Keyed {
+  std::string kind, ns, name;
+  Json body;
+};
+
+std::map<std::string, Keyed> index(const std::vector<Json>& objects) {
+  std::map<std::string, Keyed> out;
+  for (const auto& o : objects) {
+    Keyed k{str_at(o, Json::json_pointer("/kind")), str_at(o, Json::json_pointer("/metadata/namespace")),
+            str_at(o, Json::json_pointer("/metadata/name")), o};
+    out[k.kind + "/" + k.ns + "/" + base_name(k.kind, k.name)] = std::move(k);
+  }
+  return out;
+}
+
+/// Secret values never reach the output; a changed value says so without showing either side.
+void mask_secret(Json& obj, const Json* other, const char* side) {
+  if (!obj.is_object() || obj.value("kind", "") != "Secret") {
+    return;
+  }
+  for (const char* field : {"data", "stringData"}) {
+    if (!obj.contains(field) || !obj[field].is_object()) {
+      continue;
+    }
+    for (auto& [key, value] : obj[field].items()) {
+      const bool changed = other != nullptr && other->contains(field) && (*other)[field].contains(key) &&
+                           (*other)[field][key] != value;
+      value = changed ? fmt::format("*** ({})", side) : "***";
+    }
+  }
+}
+
+const Json* find(const Json& j, const char* pointer) {
+  const Json::json_pointer p(pointer);
+  return j.contains(p) ? &j.at(p) : nullptr;
+}
+
+bool field_differs(const Json& a, const Json& b, const char* pointer) {
+  const Json* x = find(a, pointer);
+  const Json* y = find(b, pointer);
+  if (x == nullptr || y == nullptr) {
+    return (x == nullptr) != (y == nullptr);
+  }
+  return *x != *y;
+}
+
+int replicas(const Json& o) {
+  const Json* r = find(o, "/spec/replicas");
+  return r != nullptr && r->is_number_integer() ? r->get<int>() : 1;
+}
+
+bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
+
+void check_risks(const std::map<std::string, Keyed>& before, const std::map<std::string, Keyed>& after,
+                 DiffReport& report) {
+  int sk_before = 0;
+  int sk_after = 0;
+  for (const auto& [key, o] : before) {
+    if (o.kind == "StatefulSet" && starts_with(o.name, "safekeeper")) {
+      sk_before += replicas(o.body);
+    }
+  }
+  for (const auto& [key, o] : after) {
+    if (o.kind == "StatefulSet" && starts_with(o.name, "safekeeper")) {
+      sk_after += replicas(o.body);
+    }
+  }
+  if (sk_after < sk_before) {
+    report.warnings.push_back(fmt::format(
+        "fewer safekeepers ({} -> {}): timelines on removed safekeepers must be migrated first, and fewer "
+        "than 3 loses the write quorum's fault tolerance",
+        sk_before, sk_after));
+  }
+  for (const auto& [key, o] : before) {
+    const auto it = after.find(key);
+    const std::string id = o.kind + "/" + o.ns + "/" + o.name;
+    if (it == after.end()) {
+      if (o.kind == "StatefulSet" && starts_with(o.name, "pageserver")) {
+        report.warnings.push_back(fmt::format("pageserver StatefulSet {} removed: drain its tenants first", id));
+      } else if (o.kind == "StatefulSet" || o.kind == "PersistentVolumeClaim" || o.kind == "Namespace") {
+        report.warnings.push_back(fmt::format("{} deleted: its data goes with it", id));
+      }
+      continue;
+    }
+    const Json& now = it->second.body;
+    if (o.kind == "StatefulSet") {
+      if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body)) {
+        report.warnings.push_back(fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
+                                              "pageservers first",
+                                              id, replicas(o.body), replicas(now)));
+      }
+      for (const char* f : {"/spec/selector", "/spec/volumeClaimTemplates", "/spec/serviceName",
+                            "/spec/podManagementPolicy"}) {
+        if (field_differs(o.body, now, f)) {
+          report.blocking.push_back(fmt::format("{}: immutable field {} changed; the apply will be rejected until "
+                                                "the StatefulSet is deleted (with --cascade=orphan) and recreated",
+                                                id, std::string(f + 1)));
+        }
+      }
+    } else if (o.kind == "Service" && find(o.body, "/spec/clusterIP") != nullptr &&
+               field_differs(o.body, now, "/spec/clusterIP")) {
+      report.blocking.push_back(fmt::format("{}: immutable field spec.clusterIP changed", id));
+    } else if (o.kind == "Job" && field_differs(o.body, now, "/spec/template")) {
+      report.blocking.push_back(fmt::format("{}: a Job's pod template is immutable; delete the Job first", id));
+    }
+  }
+}
+
+void count_lines(ObjectChange& c) {
+  for (const auto& line : split_lines(c.diff)) {
+    if (starts_with(line, "+++") || starts_with(line, "---")) {
+      continue;
+    }
+    c.additions += starts_with(line, "+") ? 1 : 0;
+    c.deletions += starts_with(line, "-") ? 1 : 0;
+  }
+}
+
+const char* action_word(Action a) {
+  switch (a) {
+    case Action::added: return "Added";
+    case Action::modified: return "Modified";
+    case Action::deleted: return "Deleted";
+  }
+  return "";
+}
+
+const char* action_mark(Action a) {
+  switch (a) {
+    case Action::added: return "+";
+    case Action::modified: return "±";
+    case Action::deleted: return "-";
+  }
+  return "";
+}
+
+std::string summary_line(const ObjectChange& c) {
+  std::string renamed = c.old_name.empty() || c.old_name == c.name ? "" : fmt::format(" (was {})", c.old_name);
+  return fmt::format("{} {}{} (+{} -{})", action_mark(c.action), c.id(), renamed, c.additions, c.deletions);
+}
+
+std::vector<std::string> summary(const DiffReport& r) {
+  std::vector<std::string> out;
+  for (Action a : {Action::added, Action::deleted, Action::modified}) {
+    std::vector<std::string> group;
+    for (const auto& c : r.changes) {
+      if (c.action == a) {
+        group.push_back(summary_line(c));
+      }
+    }
+    if (!group.empty()) {
+      out.push_back(fmt::format("{} ({})", action_word(a), group.size()));
+      for (auto& g : group) {
+        out.push_back("  " + g);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string unified_diff(const std::string& a, const std::string& b, const std::string& label_a,
+                         const std::string& label_b, int context) {
+  const auto x = split_lines(a);
+  const auto y = split_lines(b);
+  const std::size_t n = x.size();
+  const std::size_t m = y.size();
+  std::vector<std::vector<int>> lcs(n + 1, std::vector<int>(m + 1, 0));
+  for (std::size_t i = n; i-- > 0;) {
+    for (std::size_t j = m; j-- > 0;) {
+      lcs[i][j] = x[i] == y[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
+    }
+  }
+  struct Op {
+    char tag;
+    std::size_t ai, bi;
+  };
+  std::vector<Op> ops;
+  std::size_t i = 0;
+  std::size_t j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && x[i] == y[j]) {
+      ops.push_back({' ', i++, j++});
+    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
+      ops.push_back({'-', i++, j});
+    } else {
+      ops.push_back({'+', i, j++});
+    }
+  }
+  std::string out;
+  const auto ctx = static_cast<std::size_t>(context);
+  std::size_t k = 0;
+  while (k < ops.size()) {
+    if (ops[k].tag == ' ') {
+      ++k;
+      continue;
+    }
+    std::size_t start = k >= ctx ? k - ctx : 0;
+    std::size_t end = k;
+    // Extend while another change lies within 2*context lines.
+    std::size_t last_change = k;
+    while (end < ops.size()) {
+      if (ops[end].tag != ' ') {
+        last_change = end;
+      } else if (end - last_change > 2 * ctx) {
+        break;
+      }
+      ++end;
+    }
+    end = std::min(ops.size(), last_change + ctx + 1);
+    std::size_t a_count = 0;
+    std::size_t b_count = 0;
+    for (std::size_t t = start; t < end; ++t) {
+      a_count += ops[t].tag != '+' ? 1 : 0;
+      b_count += ops[t].tag != '-' ? 1 : 0;
+    }
+    if (out.empty()) {
+      out += fmt::format("--- {}\n+++ {}\n", label_a, label_b);
+    }
+    out += fmt::format("@@ -{},{} +{},{} @@\n", a_count == 0 ? ops[start].ai : ops[start].ai + 1, a_count,
+                       b_count == 0 ? ops[start].bi : ops[start].bi + 1, b_count);
+    for (std::size_t t = start; t < end; ++t) {
+      const std::string& line = ops[t].tag == '+' ? y[ops[t].bi] : x[ops[t].ai];
+      out += ops[t].tag;
+      out += line + "\n";
+    }
+    k = end;
+  }
+  return out;
+}
+
+DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>& after) {
+  const auto a = index(before);
+  const auto b = index(after);
+  DiffReport report;
+  std::map<std::string, bool> keys;
+  for (const auto& [k, v] : a) {
+    keys[k] = true;
+  }
+  for (const auto& [k, v] : b) {
+    keys[k] = true;
+  }
+  for (const auto& [key, unused] : keys) {
+    const auto ia = a.find(key);
+    const auto ib = b.find(key);
+    ObjectChange c;
+    Json old_body = ia != a.end() ? ia->second.body : Json();
+    Json new_body = ib != b.end() ? ib->second.body : Json();
+    const Keyed& any = ib != b.end() ? ib->second : ia->second;
+    c.kind = any.kind;
+    c.namespace_ = any.ns;
+    c.name = any.name;
+    if (ia != a.end() && ib != b.end()) {
+      if (old_body == new_body) {
+        continue;
+      }
+      c.action = Action::modified;
+      c.old_name = ia->second.name;
+      mask_secret(old_body, &ib->second.body, "before");
+      mask_secret(new_body, &ia->second.body, "after");
+    } else {
+      c.action = ia == a.end() ? Action::added : Action::deleted;
+      mask_secret(old_body, nullptr, "");
+      mask_secret(new_body, nullptr, "");
+    }
+    const std::string ta = old_body.is_null() ? "" : gen::to_yaml(old_body);
+    const std::string tb = new_body.is_null() ? "" : gen::to_yaml(new_body);
+    const std::string label = c.kind + "/" + c.namespace_ + "/";
+    c.diff = unified_diff(ta, tb, ia != a.end() ? "a/" + label + ia->second.name : "/dev/null",
+                          ib != b.end() ? "b/" + label + ib->second.name : "/dev/null");
+    count_lines(c);
+    report.changes.push_back(std::move(c));
+  }
+  std::stable_sort(report.changes.begin(), report.changes.end(), [](const ObjectChange& x, const ObjectChange& y) {
+    return x.action != y.action ? x.action < y.action : x.id() < y.id();
+  });
+  check_risks(a, b, report);
+  return report;
+}
+
+std::string render_text(const DiffReport& r, const DiffLabels& l) {
+  std::string out = fmt::format("{}: {} -> {}\n", l.cluster_path, l.base, l.head);
+  if (r.changes.empty()) {
+    return out + "no changes\n";
+  }
+  for (const auto& b : r.blocking) {
+    out += "BLOCKING: " + b + "\n";
+  }
+  for (const auto& w : r.warnings) {
+    out += "WARNING: " + w + "\n";
+  }
+  out += "\n";
+  for (const auto& s : summary(r)) {
+    out += s + "\n";
+  }
+  for (const auto& c : r.changes) {
+    out += "\n" + c.diff;
+  }
+  return out;
+}
+
+std::string render_markdown(const DiffReport& r, const DiffLabels& l, std::size_t budget) {
+  std::string head = fmt::format("## kubectl neon diff: `{}`\n\n`{}` → `{}`\n\n", l.cluster_path, l.base, l.head);
+  if (r.changes.empty()) {
+    return head + "No changes.\n";
+  }
+  for (const auto& b : r.blocking) {
+    head += "> [!CAUTION]\n> **Blocking:** " + b + "\n\n";
+  }
+  for (const auto& w : r.warnings) {
+    head += "> [!WARNING]\n> " + w + "\n\n";
+  }
+  head += "```\n";
+  for (const auto& s : summary(r)) {
+    head += s + "\n";
+  }
+  head += "```\n";
+  std::string body;
+  std::size_t shown = 0;
+  const std::string notice_fmt =
+      "\n> [!NOTE]\n> **Truncated:** {} of {} resource diffs are not shown (comment size limit). Run `kubectl neon "
+      "diff -o text` for the full diff.\n";
+  const std::size_t reserve = notice_fmt.size() + 40;
+  for (const auto& c : r.changes) {
+    std::string block = fmt::format("\n<details><summary>{} <code>{}</code> (+{} -{})</summary>\n\n```diff\n{}```\n\n</details>\n",
+                                    action_mark(c.action), c.id(), c.additions, c.deletions, c.diff);
+    if (head.size() + body.size() + block.size() + reserve > budget) {
+      break;
+    }
+    body += block;
+    ++shown;
+  }
+  if (shown < r.changes.size()) {
+    body += fmt::format(notice_fmt, r.changes.size() - shown, r.changes.size());
+  }
+  return head + body;
+}
+
+std::string render_json(const DiffReport& r, const DiffLabels& l) {
+  nlohmann::ordered_json j;
+  j["clusterPath"] = l.cluster_path;
+  j["base"] = l.base;
+  j["head"] = l.head;
+  j["blocking"] = r.blocking;
+  j["warnings"] = r.warnings;
+  j["changes"] = nlohmann::ordered_json::array();
+  for (const auto& c : r.changes) {
+    nlohmann::ordered_json e{{"action", c.action == Action::added      ? "added"
+                                        : c.action == Action::deleted ? "deleted"
+                                                                      : "modified"},
+                             {"kind", c.kind},
+                             {"namespace", c.namespace_},
+                             {"name", c.name}};
+    if (!c.old_name.empty() && c.old_name != c.name) {
+      e["previousName"] = c.old_name;
+    }
+    e["additions"] = c.additions;
+    e["deletions"] = c.deletions;
+    e["diff"] = c.diff;
+    j["changes"].push_back(std::move(e));
+  }
+  return j.dump(2) + "\n";
+}
+
+}  // namespace neon::cli

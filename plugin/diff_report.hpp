@@ -1,0 +1,54 @@
+#pragma once
+// Comparing two rendered clusters object by object, and printing the result as text, Markdown
+// (for pull-request comments) or JSON. No I/O: the caller renders both sides.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "generators/resource.hpp"
+
+namespace neon::cli {
+
+/// GitHub's limit for one comment body.
+inline constexpr std::size_t k_markdown_budget = 65536;
+
+enum class Action { added, modified, deleted };
+
+struct ObjectChange {
+  Action action = Action::modified;
+  std::string kind;
+  std::string namespace_;
+  std::string name;       ///< the head side's name (base side's when deleted)
+  std::string old_name;   ///< differs from name when a hash-suffixed object was renamed
+  int additions = 0;
+  int deletions = 0;
+  std::string diff;       ///< unified diff of the YAML, Secret values masked
+  std::string id() const { return kind + "/" + namespace_ + "/" + name; }
+};
+
+struct DiffReport {
+  std::vector<ObjectChange> changes;   ///< sorted by action, then id
+  std::vector<std::string> blocking;   ///< immutable-field changes: the apply will fail
+  std::vector<std::string> warnings;   ///< risky changes: data or availability at stake
+};
+
+struct DiffLabels {
+  std::string cluster_path;
+  std::string base;
+  std::string head;
+};
+
+DiffReport diff_objects(const std::vector<gen::Json>& before, const std::vector<gen::Json>& after);
+
+/// A line diff with `context` lines around changes, `---`/`+++` headers and `@@` hunks.
+std::string unified_diff(const std::string& a, const std::string& b, const std::string& label_a,
+                         const std::string& label_b, int context = 3);
+
+std::string render_text(const DiffReport& report, const DiffLabels& labels);
+/// Keeps the summary whole and drops per-object diffs once `budget` characters would be exceeded,
+/// saying so visibly.
+std::string render_markdown(const DiffReport& report, const DiffLabels& labels, std::size_t budget);
+std::string render_json(const DiffReport& report, const DiffLabels& labels);
+
+}  // namespace neon::cli

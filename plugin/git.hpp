@@ -1,0 +1,103 @@
+#pragma once
+// The only place libgit2 is used. Every libgit2 handle lives in a std::unique_ptr with its free
+// function as deleter; errors become neon::Error with libgit2's last message.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "generators/result.hpp"
+
+struct git_repository;
+
+namespace neon::cli::git {
+
+/// Keeps libgit2 initialised while alive (git_libgit2_init/shutdown are reference counted).
+class Library {
+public:
+  Library();
+  ~Library();
+  Library(const Library&) = delete;
+  Library& operator=(const Library&) = delete;
+};
+
+struct Signature {
+  std::string name;
+  std::string email;
+};
+
+/// "Name <email>" -> Signature; nullopt when malformed.
+std::optional<Signature> parse_signature(const std::string& text);
+
+/// Where push and fetch credentials come from.
+struct Credentials {
+  std::string username = "x-access-token";  ///< for HTTPS tokens
+  std::string token;                        ///< empty: no HTTPS credentials offered
+  int max_attempts = 3;                     ///< libgit2 asks again after each rejection
+};
+
+enum class PushStatus { ok, non_fast_forward, rejected, auth, error };
+
+struct PushResult {
+  PushStatus status = PushStatus::ok;
+  std::string message;
+};
+
+class Repository {
+public:
+  /// Opens the repository whose work tree is `dir` (no discovery upwards).
+  static Result<Repository> open(const std::filesystem::path& dir);
+  /// Opens `dir`, or creates it (and parents) as a new repository whose initial branch is main.
+  static Result<Repository> open_or_init(const std::filesystem::path& dir, bool& created);
+
+  std::filesystem::path workdir() const;
+  std::filesystem::path git_dir() const;
+
+  /// Commit id HEAD points at; nullopt on an unborn branch.
+  std::optional<std::string> head_commit() const;
+  /// Short name of the branch HEAD names ("main"), also when unborn; "" when detached.
+  std::string head_branch() const;
+  /// A configuration value (user.name ...), nullopt when unset.
+  std::optional<std::string> config_string(const std::string& key) const;
+
+  /// Of `paths` (relative, `/`-separated; a path ending in `/` covers the folder), those that
+  /// differ between HEAD, index and work tree (ignoring ignored files). Sorted.
+  Result<std::vector<std::string>> changed_paths(const std::vector<std::string>& paths) const;
+
+  /// Stages exactly `paths`: existing files are added, missing ones removed from the index.
+  Result<void> stage(const std::vector<std::string>& paths);
+
+  /// Paths whose index entry differs from HEAD. Sorted.
+  Result<std::vector<std::string>> staged_changes() const;
+
+  /// Commits the index on HEAD (its branch moves). Returns the new commit id.
+  Result<std::string> commit(const std::string& message, const Signature& author);
+
+  /// Creates branch `name` at HEAD if missing and points HEAD at it; the work tree is untouched.
+  /// An existing branch must point at HEAD's commit.
+  Result<void> switch_to_new_branch(const std::string& name);
+
+  /// Pushes refs/heads/<branch> to the same name on `remote`, never forcing.
+  PushResult push(const std::string& remote, const std::string& branch, const Credentials& creds);
+  /// Fetches `branch` from `remote` into refs/remotes/<remote>/<branch>; returns its commit id.
+  Result<std::string> fetch(const std::string& remote, const std::string& branch, const Credentials& creds);
+  /// Moves the current branch to `commit`, updating the work tree safely (refuses to overwrite
+  /// local changes) and the index.
+  Result<void> reset_to(const std::string& commit);
+
+  /// Every file under `prefix` (`/`-terminated or "") in the tree of `rev`, path -> bytes.
+  Result<std::map<std::string, std::string>> read_tree(const std::string& rev, const std::string& prefix) const;
+
+  struct Deleter {
+    void operator()(git_repository* repo) const;
+  };
+
+private:
+  explicit Repository(git_repository* repo) : m_repo(repo) {}
+  std::unique_ptr<git_repository, Deleter> m_repo;
+};
+
+}  // namespace neon::cli::git

@@ -1,0 +1,539 @@
+#include "plugin/hook_server.hpp"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <thread>
+#include <variant>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <httplib.h>
+#include <openssl/crypto.h>
+
+#include "plugin/http.hpp"
+#include "plugin/jwt.hpp"
+#include "plugin/storcon.hpp"
+
+namespace neon::cli::hook {
+
+namespace {
+
+constexpr const char* k_kid = "compute-hook";
+constexpr const char* k_json = "application/json";
+constexpr std::array<double, 10> k_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+constexpr std::uint32_t k_safekeeper_pg_port = 5454;
+
+enum Kind : std::size_t { k_attach = 0, k_safekeepers = 1, k_kinds = 2 };
+constexpr std::array<const char*, k_kinds> k_kind_names{"attach", "safekeepers"};
+
+struct Outcome {
+  int status = 200;
+  std::string message;  ///< empty on success
+};
+
+struct Ticket {
+  bool done = false;
+  Outcome outcome;
+};
+
+struct Job {
+  Kind kind = k_attach;
+  std::string key;  ///< what a newer job of the same kind may replace: tenant or tenant/timeline
+  std::variant<AttachNotification, SafekeepersNotification> notification;
+  std::vector<std::shared_ptr<Ticket>> tickets;
+};
+
+struct TenantQueue {
+  bool running = false;
+  std::deque<std::shared_ptr<Job>> waiting;
+};
+
+struct KindMetrics {
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> applied{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> superseded{0};
+};
+
+std::string error_body(const std::string& message) { return Json{{"error", message}}.dump(); }
+
+bool contains(const Job& job, const std::shared_ptr<Ticket>& t) {
+  return std::find(job.tickets.begin(), job.tickets.end(), t) != job.tickets.end();
+}
+
+}  // namespace
+
+struct HookServer::Impl {
+  HookOptions options;
+  std::string public_pem;
+  Json jwks;
+  httplib::Server server;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> run_active{false};
+
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::map<std::string, TenantQueue> queues;
+
+  std::mutex state_mutex;
+  std::map<std::uint64_t, std::string> node_urls;
+  std::map<std::string, Placement> placements;        ///< by tenant, from notifications
+  std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
+
+  std::mutex log_mutex;
+  std::array<KindMetrics, k_kinds> metrics;
+  std::mutex histogram_mutex;
+  std::array<std::uint64_t, k_buckets.size() + 1> histogram{};
+  double latency_sum = 0;
+
+  void log(const std::string& line) {
+    if (options.log != nullptr) {
+      std::lock_guard<std::mutex> lock(log_mutex);
+      *options.log << line << '\n' << std::flush;
+    }
+  }
+
+  storcon::ClientOptions controller_options() const {
+    storcon::ClientOptions o;
+    o.base_url = options.storage_controller_url;
+    o.token = options.storage_controller_token;
+    o.timeout = std::chrono::milliseconds(3000);
+    o.max_attempts = 2;
+    return o;
+  }
+
+  Result<std::string> node_url(std::uint64_t node_id) {
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      auto it = node_urls.find(node_id);
+      if (it != node_urls.end()) {
+        return it->second;
+      }
+    }
+    http::CurlTransport transport;
+    storcon::Client client(transport, controller_options());
+    auto node = client.get_node(node_id);
+    if (!node) {
+      return node.error();
+    }
+    // A registered node cannot change its pg address (the controller answers 409), so the
+    // mapping is cached for the life of the process.
+    std::string url = libpq_url(node->pg_addr, node->pg_port);
+    std::lock_guard<std::mutex> lock(state_mutex);
+    node_urls[node_id] = url;
+    return url;
+  }
+
+  Result<Placement> placement_from(const AttachNotification& n) {
+    Placement p;
+    p.shard_count = n.shards.size() > 1 ? static_cast<int>(n.shards.size()) : 0;
+    p.stripe_size = p.shard_count > 0 ? n.stripe_size : std::nullopt;
+    for (const AttachShard& s : n.shards) {
+      auto url = node_url(s.node_id);
+      if (!url) {
+        return make_error(fmt::format("pageserver node {}: {}", s.node_id, url.error().message));
+      }
+      p.shards.push_back(Placement::Shard{s.node_id, *url});
+    }
+    return p;
+  }
+
+  /// The tenant's placement as the controller describes it now; the last notification when the
+  /// controller cannot answer.
+  Result<Placement> current_placement(const std::string& tenant_id) {
+    http::CurlTransport transport;
+    storcon::Client client(transport, controller_options());
+    auto tenant = client.describe_tenant(tenant_id);
+    if (tenant && *tenant) {
+      AttachNotification n;
+      n.tenant_id = tenant_id;
+      n.stripe_size = (*tenant)->stripe_size;
+      for (std::size_t i = 0; i < (*tenant)->shards.size(); ++i) {
+        const auto& shard = (*tenant)->shards[i];
+        if (!shard.node_attached) {
+          return make_error(fmt::format("shard {} is not attached to any pageserver", shard.tenant_shard_id));
+        }
+        n.shards.push_back(AttachShard{static_cast<std::uint32_t>(i), *shard.node_attached});
+      }
+      if (!n.shards.empty()) {
+        return placement_from(n);
+      }
+    }
+    std::lock_guard<std::mutex> lock(state_mutex);
+    auto it = placements.find(tenant_id);
+    if (it != placements.end()) {
+      return it->second;
+    }
+    if (!tenant) {
+      return tenant.error();
+    }
+    return make_error(fmt::format("tenant {} is not known to the storage controller", tenant_id));
+  }
+
+  SafekeeperSet safekeepers_for(const std::string& timeline_id) {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    auto it = safekeepers.find(timeline_id);
+    if (it != safekeepers.end()) {
+      return it->second;
+    }
+    return SafekeeperSet{options.computes.safekeepers, std::nullopt};
+  }
+
+  Outcome configure(const ComputeEntry& compute, const Json& spec) {
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + k_token_lifetime)
+                         .count();
+    auto token = jwt::sign(Json{{"compute_id", compute.compute_id}, {"exp", exp}}, options.signing_key_pem, k_kid);
+    if (!token) {
+      return Outcome{500, "signing the compute_ctl token: " + token.error().message};
+    }
+    http::Request req;
+    req.method = "POST";
+    req.url = fmt::format("http://{}/configure", compute.address);
+    req.headers = {{"Content-Type", k_json}, {"Authorization", "Bearer " + *token}};
+    req.body = configure_body(spec, jwks).dump();
+    req.timeout = options.configure_timeout;
+    http::CurlTransport transport;
+    auto out = transport.send(req);
+    if (!out.response) {
+      return Outcome{503, fmt::format("compute {}: {}", compute.compute_id,
+                                      out.error ? out.error->message : std::string("no response"))};
+    }
+    const long status = out.response->status;
+    if (status == 200) {
+      return Outcome{};
+    }
+    const std::string what = fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status,
+                                         out.response->body.substr(0, 200));
+    if (status == 412) {
+      return Outcome{423, what};  // not running yet (or busy): the controller sends it again later
+    }
+    if (status >= 500) {
+      return Outcome{503, what};
+    }
+    return Outcome{500, what};
+  }
+
+  /// Configures every compute in `targets` concurrently; the worst outcome wins
+  /// (503 retry soon, then 423 busy, then any other failure).
+  Outcome configure_all(const std::vector<const ComputeEntry*>& targets, const Placement& placement) {
+    std::vector<std::future<Outcome>> futures;
+    for (const ComputeEntry* c : targets) {
+      Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id));
+      futures.push_back(std::async(std::launch::async, [this, c, spec] { return configure(*c, spec); }));
+    }
+    Outcome worst;
+    auto rank = [](int status) { return status == 200 ? 0 : status == 503 ? 3 : status == 423 ? 2 : 1; };
+    for (auto& f : futures) {
+      Outcome o = f.get();
+      if (rank(o.status) > rank(worst.status)) {
+        worst = o;
+      }
+    }
+    return worst;
+  }
+
+  Outcome apply_attach(const AttachNotification& n) {
+    auto placement = placement_from(n);
+    if (!placement) {
+      return Outcome{503, placement.error().message};
+    }
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      placements[n.tenant_id] = *placement;
+    }
+    std::vector<const ComputeEntry*> targets;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.tenant_id == n.tenant_id) {
+        targets.push_back(&c);
+      }
+    }
+    return configure_all(targets, *placement);
+  }
+
+  Outcome apply_safekeepers(const SafekeepersNotification& n) {
+    SafekeeperSet set;
+    set.generation = n.generation;
+    for (const SafekeeperRef& s : n.safekeepers) {
+      if (!s.hostname) {
+        return Outcome{400, fmt::format("safekeeper {} has no hostname", s.id)};
+      }
+      set.connstrings.push_back(fmt::format("{}:{}", *s.hostname, k_safekeeper_pg_port));
+    }
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      safekeepers[n.timeline_id] = set;
+    }
+    std::vector<const ComputeEntry*> targets;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.tenant_id == n.tenant_id && c.timeline_id == n.timeline_id) {
+        targets.push_back(&c);
+      }
+    }
+    if (targets.empty()) {
+      return Outcome{};
+    }
+    auto placement = current_placement(n.tenant_id);
+    if (!placement) {
+      return Outcome{503, placement.error().message};
+    }
+    return configure_all(targets, *placement);
+  }
+
+  Outcome apply(const Job& job) {
+    if (job.kind == k_attach) {
+      return apply_attach(std::get<AttachNotification>(job.notification));
+    }
+    return apply_safekeepers(std::get<SafekeepersNotification>(job.notification));
+  }
+
+  /// Queues the job behind the tenant's earlier ones and waits for its outcome; the thread whose
+  /// job reaches the front of an idle queue applies it.
+  Outcome submit(const std::string& tenant, std::shared_ptr<Job> job) {
+    auto ticket = std::make_shared<Ticket>();
+    std::unique_lock<std::mutex> lock(queue_mutex);
+    TenantQueue& q = queues[tenant];
+    if (!q.waiting.empty() && q.waiting.back()->kind == job->kind && q.waiting.back()->key == job->key) {
+      std::shared_ptr<Job>& older = q.waiting.back();
+      metrics[job->kind].superseded++;
+      older->notification = std::move(job->notification);
+      older->tickets.push_back(ticket);
+    } else {
+      job->tickets.push_back(ticket);
+      q.waiting.push_back(std::move(job));
+    }
+    for (;;) {
+      if (ticket->done) {
+        return ticket->outcome;
+      }
+      auto it = queues.find(tenant);
+      if (it != queues.end() && !it->second.running && !it->second.waiting.empty() &&
+          contains(*it->second.waiting.front(), ticket)) {
+        std::shared_ptr<Job> mine = it->second.waiting.front();
+        it->second.waiting.pop_front();
+        it->second.running = true;
+        lock.unlock();
+        Outcome outcome = apply(*mine);
+        lock.lock();
+        for (auto& t : mine->tickets) {
+          t->done = true;
+          t->outcome = outcome;
+        }
+        auto again = queues.find(tenant);
+        again->second.running = false;
+        if (again->second.waiting.empty()) {
+          queues.erase(again);
+        }
+        queue_cv.notify_all();
+        return outcome;
+      }
+      queue_cv.wait(lock);
+    }
+  }
+
+  void observe(double seconds) {
+    std::lock_guard<std::mutex> lock(histogram_mutex);
+    std::size_t i = 0;
+    while (i < k_buckets.size() && seconds > k_buckets[i]) {
+      ++i;
+    }
+    histogram[i]++;
+    latency_sum += seconds;
+  }
+
+  /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
+  std::optional<Outcome> authorize(const httplib::Request& req) const {
+    if (!options.expected_token) {
+      return std::nullopt;
+    }
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (header.compare(0, prefix.size(), prefix) != 0) {
+      return Outcome{401, "missing bearer token"};
+    }
+    const std::string given = header.substr(prefix.size());
+    const std::string& want = *options.expected_token;
+    if (given.size() != want.size() || CRYPTO_memcmp(given.data(), want.data(), want.size()) != 0) {
+      return Outcome{403, "wrong bearer token"};
+    }
+    return std::nullopt;
+  }
+
+  void handle_notify(Kind kind, const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    metrics[kind].received++;
+    auto finish = [&](const Outcome& o) {
+      res.status = o.status;
+      res.set_content(o.status == 200 ? std::string("{}") : error_body(o.message), k_json);
+      (o.status == 200 ? metrics[kind].applied : metrics[kind].failed)++;
+      observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    };
+    if (auto denied = authorize(req)) {
+      finish(*denied);
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->kind = kind;
+    std::string tenant;
+    if (kind == k_attach) {
+      auto n = parse_notify_attach(req.body);
+      if (!n) {
+        finish(Outcome{400, n.error().message});
+        return;
+      }
+      tenant = job->key = n->tenant_id;
+      job->notification = std::move(*n);
+    } else {
+      auto n = parse_notify_safekeepers(req.body);
+      if (!n) {
+        finish(Outcome{400, n.error().message});
+        return;
+      }
+      tenant = n->tenant_id;
+      job->key = n->tenant_id + "/" + n->timeline_id;
+      job->notification = std::move(*n);
+    }
+    const std::string summary = fmt::format("notify-{} {}", k_kind_names[kind], job->key);
+    Outcome o = submit(tenant, std::move(job));
+    log(o.status == 200 ? summary + ": applied" : fmt::format("{}: {} {}", summary, o.status, o.message));
+    finish(o);
+  }
+
+  void handle_spec(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const ComputeEntry* compute = nullptr;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.compute_id == id) {
+        compute = &c;
+      }
+    }
+    if (compute == nullptr) {
+      res.status = 404;
+      res.set_content(error_body("unknown compute " + id), k_json);
+      return;
+    }
+    auto placement = current_placement(compute->tenant_id);
+    if (!placement) {
+      res.status = 503;
+      res.set_content(error_body(placement.error().message), k_json);
+      return;
+    }
+    Json spec = build_spec(*compute, *placement, safekeepers_for(compute->timeline_id));
+    res.set_content(spec_reply(spec, jwks).dump(), k_json);
+  }
+
+  std::string render_metrics() {
+    std::string out;
+    for (const char* name : {"received", "applied", "failed", "superseded"}) {
+      out += fmt::format("# TYPE neon_hook_notifications_{}_total counter\n", name);
+      for (std::size_t k = 0; k < k_kinds; ++k) {
+        const KindMetrics& m = metrics[k];
+        const std::uint64_t v = std::string(name) == "received"  ? m.received.load()
+                                : std::string(name) == "applied" ? m.applied.load()
+                                : std::string(name) == "failed"  ? m.failed.load()
+                                                                 : m.superseded.load();
+        out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name, k_kind_names[k], v);
+      }
+    }
+    std::lock_guard<std::mutex> lock(histogram_mutex);
+    out += "# TYPE neon_hook_notification_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+      cumulative += histogram[i];
+      out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"{}\"}} {}\n", k_buckets[i], cumulative);
+    }
+    cumulative += histogram[k_buckets.size()];
+    out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+    out += fmt::format("neon_hook_notification_seconds_sum {}\n", latency_sum);
+    out += fmt::format("neon_hook_notification_seconds_count {}\n", cumulative);
+    return out;
+  }
+
+  void routes() {
+    const int threads = options.threads;
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    server.set_payload_max_length(options.max_body);
+    server.set_read_timeout(10, 0);
+    server.Put("/notify-attach", [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_attach, q, r); });
+    server.Put("/notify-safekeepers",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_safekeepers, q, r); });
+    server.Get(R"(/compute/api/v2/computes/([^/]+)/spec)",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_spec(q, r); });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& r) { r.set_content("ok\n", "text/plain"); });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
+      r.set_content(render_metrics(), "text/plain; version=0.0.4");
+    });
+    server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
+      r.status = 500;
+      r.set_content(error_body("internal error"), k_json);
+    });
+    server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
+      if (r.body.empty()) {
+        r.set_content(error_body(r.status == 413 ? "request body too large" : fmt::format("HTTP {}", r.status)),
+                      k_json);
+      }
+    });
+  }
+};
+
+Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
+  auto impl = std::make_unique<Impl>();
+  auto pub = jwt::public_from_private(options.signing_key_pem);
+  if (!pub) {
+    return make_error("signing key: " + pub.error().message);
+  }
+  auto set = jwt::jwks(*pub, k_kid);
+  if (!set) {
+    return make_error("signing key: " + set.error().message);
+  }
+  impl->public_pem = *pub;
+  impl->jwks = *set;
+  impl->options = std::move(options);
+  impl->routes();
+  return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
+}
+
+HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+HookServer::~HookServer() { stop(); }
+
+Result<int> HookServer::bind(const std::string& host, int port) {
+  if (port == 0) {
+    const int bound = m_impl->server.bind_to_any_port(host);
+    if (bound <= 0) {
+      return make_error(fmt::format("cannot listen on {}:0", host));
+    }
+    return bound;
+  }
+  if (!m_impl->server.bind_to_port(host, port)) {
+    return make_error(fmt::format("cannot listen on {}:{}", host, port));
+  }
+  return port;
+}
+
+void HookServer::run() {
+  m_impl->run_active = true;
+  if (!m_impl->stopping) {
+    m_impl->server.listen_after_bind();
+  }
+  m_impl->run_active = false;
+}
+
+void HookServer::stop() {
+  m_impl->stopping = true;
+  // stop() only reaches a server that is already accepting; wait for run() to get there.
+  while (m_impl->run_active && !m_impl->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  m_impl->server.stop();
+}
+
+const Json& HookServer::jwks() const { return m_impl->jwks; }
+
+}  // namespace neon::cli::hook

@@ -1,0 +1,41 @@
+#pragma once
+// Writing a generated cluster tree into a repository working tree. Generated files are replaced,
+// user-owned files are created only when absent, files that were generated before but are no
+// longer part of the tree are deleted, and nothing else is touched. Every new file is first
+// written and synced under a temporary name; only when all of them are on disk are they renamed
+// into place, so a failure never leaves a half-written tree.
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "generators/layout.hpp"
+#include "generators/result.hpp"
+
+namespace neon::cli {
+
+/// What write_tree may touch: files under `cluster_path` (relative to the repository root).
+struct TreeScope {
+  std::string cluster_path;
+  std::vector<std::string> user_owned;  ///< created once, never overwritten
+};
+
+/// The scope of a spec's tree: gen::cluster_path and gen::user_owned_paths.
+TreeScope tree_scope(const gen::ValidSpec& spec);
+
+enum class WriteMode { write, dry_run };
+
+/// Paths relative to the repository root, sorted.
+struct WriteReport {
+  std::vector<std::string> written;    ///< created or changed
+  std::vector<std::string> unchanged;  ///< same bytes already there, or a user-owned file kept
+  std::vector<std::string> removed;    ///< stale generated files deleted
+  bool changed() const { return !written.empty() || !removed.empty(); }
+};
+
+/// Brings the files under `repo_root/scope.cluster_path` in line with `tree`. With
+/// WriteMode::dry_run reports what it would do and changes nothing.
+Result<WriteReport> write_tree(const gen::FileTree& tree, const std::filesystem::path& repo_root,
+                               const TreeScope& scope, WriteMode mode = WriteMode::write);
+
+}  // namespace neon::cli

@@ -1,0 +1,353 @@
+#include "tests/support/fake_kube_api.hpp"
+
+#include <cctype>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+#include <openssl/evp.h>
+
+#include "tests/support/run.hpp"
+
+namespace neon::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string b64(const std::string &raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
+  const int n =
+      EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
+                      reinterpret_cast<const unsigned char *>(raw.data()), static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+nlohmann::json status_body(int code, const std::string &reason, const std::string &message) {
+  return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
+          {"status", "Failure"}, {"message", message}, {"reason", reason},
+          {"code", code}};
+}
+
+void reply(httplib::Response &res, int code, const nlohmann::json &body) {
+  res.status = code;
+  res.set_content(body.dump(), "application/json");
+}
+
+/// Equality-based selectors ("a=b,c!=d,e") as the API server evaluates them.
+bool selector_matches(const std::string &selector, const std::map<std::string, std::string> &labels) {
+  std::size_t start = 0;
+  while (start < selector.size()) {
+    std::size_t comma = selector.find(',', start);
+    if (comma == std::string::npos) {
+      comma = selector.size();
+    }
+    const std::string term = selector.substr(start, comma - start);
+    start = comma + 1;
+    if (const auto ne = term.find("!="); ne != std::string::npos) {
+      const auto it = labels.find(term.substr(0, ne));
+      if (it != labels.end() && it->second == term.substr(ne + 2)) {
+        return false;
+      }
+    } else if (const auto eq = term.find('='); eq != std::string::npos) {
+      const std::size_t value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
+      const auto it = labels.find(term.substr(0, eq));
+      if (it == labels.end() || it->second != term.substr(value_at)) {
+        return false;
+      }
+    } else if (!term.empty() && labels.count(term) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+} // namespace
+
+TestPki::TestPki(const fs::path &dir)
+    : ca_crt(dir / "ca.crt"), ca_key(dir / "ca.key"), server_crt(dir / "server.crt"),
+      server_key(dir / "server.key"), client_crt(dir / "client.crt"), client_key(dir / "client.key") {
+  const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
+  const auto step = [&](std::vector<std::string> argv) {
+    if (!error.empty()) {
+      return;
+    }
+    auto r = run_process(argv, dir);
+    if (r.exit != 0) {
+      error = fmt::format("{} failed: {}", fmt::join(argv, " "), r.err);
+    }
+  };
+  const auto with_ec = [&](std::vector<std::string> head, const std::vector<std::string> &tail) {
+    head.insert(head.end(), ec.begin(), ec.end());
+    head.insert(head.end(), tail.begin(), tail.end());
+    return head;
+  };
+  step(with_ec({"openssl", "req", "-x509"},
+               {"-keyout", ca_key.string(), "-out", ca_crt.string(), "-subj", "/CN=neon-test-ca", "-days",
+                "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
+                "keyUsage=critical,keyCertSign,cRLSign"}));
+  const auto leaf = [&](const fs::path &crt, const fs::path &key, const std::string &cn,
+                        const std::vector<std::string> &exts, const std::string &serial) {
+    std::vector<std::string> tail = {"-keyout", key.string(), "-out", (dir / (cn + ".csr")).string(),
+                                     "-subj",   "/CN=" + cn};
+    tail.insert(tail.end(), exts.begin(), exts.end());
+    step(with_ec({"openssl", "req", "-new"}, tail));
+    step({"openssl", "x509", "-req", "-in", (dir / (cn + ".csr")).string(), "-CA", ca_crt.string(), "-CAkey",
+          ca_key.string(), "-set_serial", serial, "-days", "2", "-out", crt.string(), "-copy_extensions",
+          "copyall"});
+  };
+  leaf(server_crt, server_key, "127.0.0.1",
+       {"-addext", "subjectAltName=IP:127.0.0.1", "-addext", "extendedKeyUsage=serverAuth"}, "2");
+  leaf(client_crt, client_key, "neon-admin", {"-addext", "extendedKeyUsage=clientAuth"}, "3");
+  ok = error.empty();
+}
+
+struct FakeKubeApi::Impl {
+  FakeKubeOptions options;
+  std::unique_ptr<httplib::SSLServer> server;
+  std::thread thread;
+  int port = -1;
+  mutable std::mutex mu;
+  std::map<std::string, std::map<std::string, nlohmann::json>> secrets; // ns -> name -> object
+  std::map<std::string, std::vector<nlohmann::json>> pods;
+  std::vector<LoggedRequest> log;
+  long version = 100;
+
+  bool authorized(const httplib::Request &req) const {
+    if (options.require_client_cert) {
+      return true; // the handshake already verified the certificate against the CA
+    }
+    return options.token.empty() || req.get_header_value("Authorization") == "Bearer " + options.token;
+  }
+
+  void handle_secrets(const httplib::Request &req, httplib::Response &res) {
+    const std::string ns = req.matches[1];
+    const std::string name = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
+    std::lock_guard<std::mutex> lock(mu);
+    auto &store = secrets[ns];
+    if (req.method == "GET" && !name.empty()) {
+      const auto it = store.find(name);
+      if (it == store.end()) {
+        return reply(res, 404, status_body(404, "NotFound", fmt::format("secrets \"{}\" not found", name)));
+      }
+      return reply(res, 200, it->second);
+    }
+    if (req.method != "POST" && req.method != "PUT") {
+      return reply(res, 405, status_body(405, "MethodNotAllowed", "method not allowed"));
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.value("kind", "") != "Secret" ||
+        body.value("apiVersion", "") != "v1" || !body.contains("metadata") ||
+        body["metadata"].value("name", "").empty()) {
+      return reply(res, 400, status_body(400, "BadRequest", "body is not a v1 Secret with metadata.name"));
+    }
+    const std::string obj_name = body["metadata"]["name"];
+    if (body["metadata"].contains("namespace") && body["metadata"]["namespace"] != ns) {
+      return reply(res, 400,
+                   status_body(400, "BadRequest", "the namespace of the object does not match the URL"));
+    }
+    if (req.method == "PUT" && obj_name != name) {
+      return reply(res, 400, status_body(400, "BadRequest", "the name of the object does not match the URL"));
+    }
+    const auto existing = store.find(obj_name);
+    if (req.method == "POST" && existing != store.end()) {
+      return reply(res, 409,
+                   status_body(409, "AlreadyExists", fmt::format("secrets \"{}\" already exists", obj_name)));
+    }
+    if (req.method == "PUT") {
+      if (existing == store.end()) {
+        return reply(res, 404,
+                     status_body(404, "NotFound", fmt::format("secrets \"{}\" not found", obj_name)));
+      }
+      const std::string rv = body["metadata"].value("resourceVersion", "");
+      if (!rv.empty() && rv != existing->second["metadata"]["resourceVersion"]) {
+        return reply(res, 409, status_body(409, "Conflict", "the object has been modified"));
+      }
+    }
+    // stringData is write-only: the API server folds it into data.
+    if (!body.contains("data") || body["data"].is_null()) {
+      body["data"] = nlohmann::json::object();
+    }
+    const nlohmann::json string_data_obj = body.value("stringData", nlohmann::json::object());
+    for (const auto &[k, v] : string_data_obj.items()) {
+      body["data"][k] = b64(v.get<std::string>());
+    }
+    body.erase("stringData");
+    body["metadata"]["namespace"] = ns;
+    body["metadata"]["resourceVersion"] = std::to_string(++version);
+    if (!body.contains("type")) {
+      body["type"] = "Opaque";
+    }
+    store[obj_name] = body;
+    reply(res, req.method == "POST" ? 201 : 200, body);
+  }
+
+  void handle_pods(const httplib::Request &req, httplib::Response &res) {
+    const std::string ns = req.matches[1];
+    const std::string selector = req.has_param("labelSelector") ? req.get_param_value("labelSelector") : "";
+    std::lock_guard<std::mutex> lock(mu);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto &pod : pods[ns]) {
+      if (selector_matches(selector, pod["metadata"]["labels"].get<std::map<std::string, std::string>>())) {
+        items.push_back(pod);
+      }
+    }
+    reply(res, 200,
+          {{"kind", "PodList"},
+           {"apiVersion", "v1"},
+           {"metadata", {{"resourceVersion", "1"}}},
+           {"items", items}});
+  }
+
+  void handle_proxy(const httplib::Request &req, httplib::Response &res) const {
+    if (options.proxy_upstream.empty()) {
+      return reply(res, 503, status_body(503, "ServiceUnavailable", "no endpoints available for service"));
+    }
+    httplib::Client upstream(options.proxy_upstream);
+    upstream.set_connection_timeout(5, 0);
+    upstream.set_read_timeout(30, 0);
+    httplib::Request fwd;
+    fwd.method = req.method;
+    fwd.path = req.matches[3].length() > 0 ? std::string(req.matches[3]) : std::string("/");
+    if (const auto q = req.target.find('?'); q != std::string::npos) {
+      fwd.path += req.target.substr(q);
+    }
+    // The API server authenticates the caller itself and does not pass its credentials on.
+    for (const auto &[k, v] : req.headers) {
+      std::string lower = k;
+      for (char &c : lower) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      }
+      if (lower != "authorization" && lower != "host" && lower != "content-length" && lower != "connection" &&
+          lower != "remote_addr" && lower != "remote_port" && lower != "local_addr" &&
+          lower != "local_port") {
+        fwd.headers.emplace(k, v);
+      }
+    }
+    fwd.body = req.body;
+    auto result = upstream.send(fwd);
+    if (!result) {
+      return reply(
+          res, 503,
+          status_body(503, "ServiceUnavailable",
+                      fmt::format("error trying to reach service: {}", httplib::to_string(result.error()))));
+    }
+    res.status = result->status;
+    const std::string type = result->get_header_value("Content-Type");
+    res.set_content(result->body, type.empty() ? "text/plain" : type.c_str());
+  }
+};
+
+FakeKubeApi::FakeKubeApi(const TestPki &pki, FakeKubeOptions options) : m_impl(std::make_unique<Impl>()) {
+  m_impl->options = std::move(options);
+  const std::string ca = pki.ca_crt.string();
+  m_impl->server =
+      std::make_unique<httplib::SSLServer>(pki.server_crt.string().c_str(), pki.server_key.string().c_str(),
+                                           m_impl->options.require_client_cert ? ca.c_str() : nullptr);
+  if (!m_impl->server->is_valid()) {
+    return;
+  }
+  Impl *impl = m_impl.get();
+  auto &srv = *m_impl->server;
+  srv.set_pre_routing_handler([impl](const httplib::Request &req, httplib::Response &res) {
+    {
+      std::lock_guard<std::mutex> lock(impl->mu);
+      impl->log.push_back({req.method, req.target, req.get_header_value("Authorization"), req.body});
+    }
+    if (!impl->authorized(req)) {
+      reply(res, 401, status_body(401, "Unauthorized", "Unauthorized"));
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  const char *secrets_coll = R"(/api/v1/namespaces/([^/]+)/secrets)";
+  const char *secrets_item = R"(/api/v1/namespaces/([^/]+)/secrets/([^/]+))";
+  const auto secrets = [impl](const httplib::Request &req, httplib::Response &res) {
+    impl->handle_secrets(req, res);
+  };
+  srv.Post(secrets_coll, secrets);
+  srv.Get(secrets_item, secrets);
+  srv.Put(secrets_item, secrets);
+  srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
+          [impl](const httplib::Request &req, httplib::Response &res) { impl->handle_pods(req, res); });
+  const char *proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
+  const auto forward = [impl](const httplib::Request &req, httplib::Response &res) {
+    impl->handle_proxy(req, res);
+  };
+  srv.Get(proxy, forward);
+  srv.Post(proxy, forward);
+  srv.Put(proxy, forward);
+  srv.Patch(proxy, forward);
+  srv.Delete(proxy, forward);
+  srv.set_error_handler([](const httplib::Request &, httplib::Response &res) {
+    if (res.body.empty()) {
+      reply(res, res.status,
+            status_body(res.status, "NotFound", "the server could not find the requested resource"));
+    }
+  });
+  m_impl->port = srv.bind_to_any_port("127.0.0.1");
+  if (m_impl->port <= 0) {
+    return;
+  }
+  m_impl->thread = std::thread([impl] { impl->server->listen_after_bind(); });
+  while (!srv.is_running()) {
+    std::this_thread::yield();
+  }
+}
+
+FakeKubeApi::~FakeKubeApi() {
+  if (m_impl->server) {
+    m_impl->server->stop();
+  }
+  if (m_impl->thread.joinable()) {
+    m_impl->thread.join();
+  }
+}
+
+bool FakeKubeApi::running() const {
+  return m_impl->thread.joinable();
+}
+int FakeKubeApi::port() const {
+  return m_impl->port;
+}
+std::string FakeKubeApi::url() const {
+  return fmt::format("https://127.0.0.1:{}", m_impl->port);
+}
+
+std::optional<nlohmann::json> FakeKubeApi::secret(const std::string &ns, const std::string &name) const {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  const auto nit = m_impl->secrets.find(ns);
+  if (nit == m_impl->secrets.end() || nit->second.count(name) == 0) {
+    return std::nullopt;
+  }
+  return nit->second.at(name);
+}
+
+std::vector<std::string> FakeKubeApi::secret_names(const std::string &ns) const {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  std::vector<std::string> out;
+  if (const auto nit = m_impl->secrets.find(ns); nit != m_impl->secrets.end()) {
+    for (const auto &[name, obj] : nit->second) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+void FakeKubeApi::add_pod(const std::string &ns, const std::string &name,
+                          const std::map<std::string, std::string> &labels, const std::string &phase,
+                          bool ready) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->pods[ns].push_back(
+      {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+       {"status",
+        {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}});
+}
+
+std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  return m_impl->log;
+}
+
+} // namespace neon::test

@@ -1,0 +1,65 @@
+#pragma once
+// A fake Kubernetes API server for tests: cpp-httplib's SSLServer on 127.0.0.1 (port 0) in a
+// background thread, with a test PKI made by the openssl CLI, optional client-certificate
+// verification, bearer tokens, an in-memory Secrets store, a pod list and the service proxy
+// (/api/v1/namespaces/<ns>/services/<svc>/proxy/<rest>) forwarding to a plain-HTTP upstream.
+
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace neon::test {
+
+/// A CA, a server certificate for IP 127.0.0.1 and a client certificate (CN "neon-admin"), all
+/// signed by the CA, written as PEM files into `dir`.
+struct TestPki {
+  explicit TestPki(const std::filesystem::path &dir);
+  std::filesystem::path ca_crt, ca_key, server_crt, server_key, client_crt, client_key;
+  bool ok = false;   ///< every openssl step succeeded
+  std::string error; ///< the failing step's stderr otherwise
+};
+
+struct FakeKubeOptions {
+  std::string token;                ///< required bearer token (when no client certificate is required)
+  bool require_client_cert = false; ///< TLS handshake demands a certificate signed by the CA
+  std::string proxy_upstream;       ///< e.g. http://127.0.0.1:PORT; the service proxy forwards there
+};
+
+class FakeKubeApi {
+public:
+  struct LoggedRequest {
+    std::string method;
+    std::string target; ///< path and query
+    std::string authorization;
+    std::string body;
+  };
+
+  FakeKubeApi(const TestPki &pki, FakeKubeOptions options);
+  ~FakeKubeApi();
+  FakeKubeApi(const FakeKubeApi &) = delete;
+  FakeKubeApi &operator=(const FakeKubeApi &) = delete;
+
+  bool running() const;
+  int port() const;
+  std::string url() const; ///< https://127.0.0.1:<port>
+
+  /// The stored Secret object (data base64, as the API returns it), or nullopt.
+  std::optional<nlohmann::json> secret(const std::string &ns, const std::string &name) const;
+  std::vector<std::string> secret_names(const std::string &ns) const;
+  /// A pod with the given labels, phase and Ready condition.
+  void add_pod(const std::string &ns, const std::string &name,
+               const std::map<std::string, std::string> &labels, const std::string &phase, bool ready);
+
+  std::vector<LoggedRequest> requests() const;
+
+private:
+  struct Impl;
+  std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace neon::test

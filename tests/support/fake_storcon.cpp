@@ -1,0 +1,853 @@
+// Fake storage controller: one catch-all handler routes by path segments under one mutex.
+#include "tests/support/fake_storcon.hpp"
+
+#include <httplib.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <limits>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+
+namespace neon::test {
+
+using Json = nlohmann::json;
+
+namespace {
+
+struct NodeRec {
+  std::uint64_t id = 0;
+  std::string zone;
+  std::string availability = "Active";
+  std::string scheduling = "Active";
+  int polls_left = 0;
+};
+
+struct ShardRec {
+  int number = 0;
+  std::optional<std::uint64_t> attached;
+  std::vector<std::uint64_t> secondaries;
+  std::string last_error;
+  bool pending = false;
+  int reconcile_left = 0;
+};
+
+struct TenantRec {
+  int count = 0;  ///< 0: unsharded
+  std::uint32_t stripe = 2048;
+  Json policy = Json{{"Attached", 0}};
+  Json config = Json::object();
+  std::vector<ShardRec> shards;
+};
+
+struct TimelineRec {
+  std::string ancestor;
+  std::string ancestor_lsn;
+  int pg_version = 17;
+};
+
+bool is_hex32(const std::string& s) {
+  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+std::string shard_name(const std::string& tenant, const TenantRec& t, const ShardRec& s) {
+  return t.count == 0 ? tenant : fmt::format("{}-{:02x}{:02x}", tenant, s.number, t.count);
+}
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t i = 0;
+  while (i < path.size()) {
+    auto j = path.find('/', i);
+    if (j == std::string::npos) {
+      j = path.size();
+    }
+    if (j > i) {
+      out.push_back(path.substr(i, j - i));
+    }
+    i = j + 1;
+  }
+  return out;
+}
+
+void reply(httplib::Response& res, int status, const Json& body) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void reply_error(httplib::Response& res, int status, const std::string& msg) { reply(res, status, Json{{"msg", msg}}); }
+
+}  // namespace
+
+struct FakeStorcon::State {
+  mutable std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::map<std::uint64_t, NodeRec> nodes;
+  std::map<std::string, TenantRec> tenants;
+  std::map<std::string, std::map<std::string, TimelineRec>> timelines;
+  std::map<std::uint64_t, std::pair<Json, std::string>> safekeepers;  // upsert body, policy
+  int reconcile_polls = 0;
+  int drain_polls = 1;
+  std::size_t next_node = 0;
+  std::string token;
+  std::vector<Fault> faults;
+  std::vector<LoggedRequest> log;
+  std::string cp_url;
+  std::string cp_token;
+  httplib::Server server;
+  std::thread thread;
+  int port = 0;
+
+  // ---- helpers; the caller holds `mu` ----
+
+  static bool schedulable(const NodeRec& n) { return n.availability == "Active" && n.scheduling == "Active"; }
+
+  std::vector<std::uint64_t> schedulable_nodes() const {
+    std::vector<std::uint64_t> out;
+    for (const auto& [id, n] : nodes) {
+      if (schedulable(n)) {
+        out.push_back(id);
+      }
+    }
+    return out;
+  }
+
+  void place(TenantRec& t, int secondaries) {
+    auto candidates = schedulable_nodes();
+    for (auto& s : t.shards) {
+      if (candidates.empty()) {
+        s.attached.reset();
+        continue;
+      }
+      if (!s.attached) {
+        s.attached = candidates[next_node++ % candidates.size()];
+      }
+      s.secondaries.erase(std::remove(s.secondaries.begin(), s.secondaries.end(), *s.attached), s.secondaries.end());
+      for (std::size_t k = 0; k < candidates.size() && static_cast<int>(s.secondaries.size()) < secondaries; ++k) {
+        const auto c = candidates[(next_node + k) % candidates.size()];
+        if (c != *s.attached && std::find(s.secondaries.begin(), s.secondaries.end(), c) == s.secondaries.end()) {
+          s.secondaries.push_back(c);
+        }
+      }
+      if (static_cast<int>(s.secondaries.size()) > secondaries) {
+        s.secondaries.resize(static_cast<std::size_t>(std::max(0, secondaries)));
+      }
+      s.reconcile_left = reconcile_polls;
+    }
+  }
+
+  Json node_json(const NodeRec& n) const {
+    return Json{{"id", n.id},
+                {"availability", n.availability},
+                {"scheduling", n.scheduling},
+                {"availability_zone_id", n.zone},
+                {"listen_http_addr", fmt::format("pageserver-{}.pageserver", n.id)},
+                {"listen_http_port", 9898},
+                {"listen_https_port", nullptr},
+                {"listen_pg_addr", fmt::format("pageserver-{}.pageserver", n.id)},
+                {"listen_pg_port", 6400},
+                {"listen_grpc_addr", nullptr},
+                {"listen_grpc_port", nullptr}};
+  }
+
+  Json tenant_json(const std::string& id, TenantRec& t, bool consume) {
+    Json shards = Json::array();
+    for (auto& s : t.shards) {
+      std::optional<std::string> az;
+      if (s.attached && nodes.count(*s.attached) != 0) {
+        az = nodes.at(*s.attached).zone;
+      }
+      shards.push_back(Json{{"tenant_shard_id", shard_name(id, t, s)},
+                            {"node_attached", s.attached ? Json(*s.attached) : Json()},
+                            {"node_secondary", s.secondaries},
+                            {"last_error", s.last_error},
+                            {"is_reconciling", s.reconcile_left > 0},
+                            {"is_pending_compute_notification", s.pending},
+                            {"is_splitting", false},
+                            {"is_importing", false},
+                            {"scheduling_policy", "Active"},
+                            {"preferred_az_id", az ? Json(*az) : Json()}});
+      if (consume && s.reconcile_left > 0) {
+        --s.reconcile_left;
+      }
+    }
+    return Json{{"tenant_id", id}, {"shards", shards}, {"stripe_size", t.stripe}, {"policy", t.policy},
+                {"config", t.config}};
+  }
+
+  void advance(NodeRec& n) {
+    if (n.scheduling != "Draining" && n.scheduling != "Filling") {
+      return;
+    }
+    if (--n.polls_left > 0) {
+      return;
+    }
+    if (n.scheduling == "Filling") {
+      n.scheduling = "Active";
+      return;
+    }
+    n.scheduling = "PauseForRestart";
+    auto candidates = schedulable_nodes();
+    for (auto& [tid, t] : tenants) {
+      for (auto& s : t.shards) {
+        if (s.attached == n.id && !candidates.empty()) {
+          s.attached = candidates[next_node++ % candidates.size()];
+        }
+      }
+    }
+  }
+
+  std::optional<Fault> take_fault(const std::string& method, const std::string& path) {
+    for (auto it = faults.begin(); it != faults.end(); ++it) {
+      if ((it->method.empty() || it->method == method) && path.rfind(it->path_prefix, 0) == 0) {
+        Fault f = *it;
+        if (it->times > 0 && --it->times == 0) {
+          faults.erase(it);
+        }
+        return f;
+      }
+    }
+    return std::nullopt;
+  }
+
+  void handle(const httplib::Request& req, httplib::Response& res);
+  void route(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& seg);
+  void route_node(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& seg);
+  void route_tenant(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& seg);
+  void route_v1(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& seg);
+  void route_safekeeper(const httplib::Request& req, httplib::Response& res, const std::vector<std::string>& seg);
+};
+
+void FakeStorcon::State::handle(const httplib::Request& req, httplib::Response& res) {
+  std::unique_lock<std::mutex> lock(mu);
+  std::string full = req.path;
+  if (!req.params.empty()) {
+    std::string q;
+    for (const auto& [k, v] : req.params) {
+      q += (q.empty() ? "?" : "&") + k + "=" + v;
+    }
+    full += q;
+  }
+  log.push_back({req.method, full, req.body, req.get_header_value("Authorization")});
+  static const std::set<std::string> open_paths = {"/status", "/ready", "/live", "/metrics"};
+  if (!token.empty() && open_paths.count(req.path) == 0) {
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.empty() || auth.rfind("Bearer ", 0) != 0) {
+      return reply_error(res, 401, "missing or malformed Authorization header");
+    }
+    if (auth.substr(7) != token) {
+      return reply_error(res, 403, "JWT authentication error");
+    }
+  }
+  if (auto fault = take_fault(req.method, req.path)) {
+    switch (fault->kind) {
+      case FaultKind::status:
+        return reply_error(res, fault->status, fault->msg);
+      case FaultKind::invalid_json:
+        res.status = 200;
+        res.set_content("{\"shards\": [ not json", "application/json");
+        return;
+      case FaultKind::hang:
+        cv.wait_for(lock, std::chrono::seconds(60), [this] { return stopping; });
+        return reply_error(res, 503, "hung request released");
+      case FaultKind::close:
+        res.set_chunked_content_provider("application/json", [](std::size_t, httplib::DataSink&) { return false; });
+        return;
+    }
+  }
+  const auto seg = split_path(req.path);
+  if (!req.body.empty() && (req.method == "POST" || req.method == "PUT") &&
+      Json::parse(req.body, nullptr, false).is_discarded()) {
+    return reply_error(res, 400, "Failed to parse json request");
+  }
+  route(req, res, seg);
+}
+
+void FakeStorcon::State::route(const httplib::Request& req, httplib::Response& res,
+                               const std::vector<std::string>& seg) {
+  if (seg.size() == 1 && (seg[0] == "status" || seg[0] == "ready" || seg[0] == "live")) {
+    return reply(res, 200, Json());
+  }
+  if (seg.size() >= 3 && seg[0] == "control" && seg[1] == "v1") {
+    if (seg[2] == "node") {
+      return route_node(req, res, seg);
+    }
+    if (seg[2] == "tenant") {
+      return route_tenant(req, res, seg);
+    }
+    if (seg[2] == "safekeeper") {
+      return route_safekeeper(req, res, seg);
+    }
+  }
+  if (seg.size() >= 2 && seg[0] == "v1" && seg[1] == "tenant") {
+    return route_v1(req, res, seg);
+  }
+  reply_error(res, 404, "Not found");
+}
+
+void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Response& res,
+                                    const std::vector<std::string>& seg) {
+  if (seg.size() == 3 && req.method == "GET") {
+    Json out = Json::array();
+    for (auto& [id, n] : nodes) {
+      advance(n);
+      out.push_back(node_json(n));
+    }
+    return reply(res, 200, out);
+  }
+  if (seg.size() < 4) {
+    return reply_error(res, 405, "method not allowed");
+  }
+  std::uint64_t id = 0;
+  try {
+    id = std::stoull(seg[3]);
+  } catch (const std::exception&) {
+    return reply_error(res, 400, "invalid node id");
+  }
+  auto it = nodes.find(id);
+  if (it == nodes.end()) {
+    return reply_error(res, 404, fmt::format("Node {} not found", id));
+  }
+  NodeRec& n = it->second;
+  if (seg.size() == 4 && req.method == "GET") {
+    advance(n);
+    return reply(res, 200, node_json(n));
+  }
+  const std::string what = seg.size() == 5 ? seg[4] : "";
+  if (what == "shards" && req.method == "GET") {
+    Json shards = Json::array();
+    for (auto& [tid, t] : tenants) {
+      for (auto& s : t.shards) {
+        const bool sec = std::find(s.secondaries.begin(), s.secondaries.end(), id) != s.secondaries.end();
+        if (s.attached == id || sec) {
+          shards.push_back(Json{{"tenant_shard_id", shard_name(tid, t, s)},
+                                {"is_observed_secondary", sec},
+                                {"is_intended_secondary", sec}});
+        }
+      }
+    }
+    return reply(res, 200, Json{{"node_id", id}, {"shards", shards}});
+  }
+  if (what == "config" && req.method == "PUT") {
+    auto body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object() || body.value("node_id", std::uint64_t{0}) != id) {
+      return reply_error(res, 400, "node_id in the body does not match the path");
+    }
+    if (n.scheduling == "Draining" || n.scheduling == "Filling") {
+      return reply_error(res, 412, "a drain or fill is in progress");
+    }
+    n.availability = body.value("availability", n.availability);
+    n.scheduling = body.value("scheduling", n.scheduling);
+    return reply(res, 200, Json());
+  }
+  if ((what == "drain" || what == "fill") && (req.method == "PUT" || req.method == "DELETE")) {
+    const std::string running = what == "drain" ? "Draining" : "Filling";
+    if (req.method == "DELETE") {
+      if (n.scheduling != running) {
+        return reply_error(res, 412, fmt::format("Node {} has no {} in progress", id, what));
+      }
+      n.scheduling = "Active";
+      return reply(res, 202, Json());
+    }
+    const bool ok = n.availability == "Active" &&
+                    (what == "drain" ? n.scheduling == "Active"
+                                     : (n.scheduling == "Active" || n.scheduling == "PauseForRestart"));
+    if (!ok) {
+      return reply_error(res, 412, fmt::format("Node {} is {} / {}, cannot {}", id, n.availability, n.scheduling, what));
+    }
+    n.scheduling = running;
+    n.polls_left = drain_polls;
+    return reply(res, 202, Json());
+  }
+  reply_error(res, 404, "Not found");
+}
+
+void FakeStorcon::State::route_tenant(const httplib::Request& req, httplib::Response& res,
+                                      const std::vector<std::string>& seg) {
+  if (seg.size() == 3 && req.method == "GET") {
+    std::size_t limit = std::numeric_limits<std::size_t>::max();
+    if (req.has_param("limit")) {
+      limit = std::stoul(req.get_param_value("limit"));
+    }
+    auto it = req.has_param("start_after") ? tenants.upper_bound(req.get_param_value("start_after"))
+                                           : tenants.begin();
+    Json out = Json::array();
+    for (; it != tenants.end() && out.size() < limit; ++it) {
+      out.push_back(tenant_json(it->first, it->second, true));
+    }
+    return reply(res, 200, out);
+  }
+  if (seg.size() < 4) {
+    return reply_error(res, 404, "Not found");
+  }
+  const std::string tid = seg[3].substr(0, 32);
+  auto it = tenants.find(tid);
+  if (it == tenants.end()) {
+    return reply_error(res, 404, fmt::format("Tenant {} not found", tid));
+  }
+  TenantRec& t = it->second;
+  if (seg.size() == 4 && req.method == "GET") {
+    return reply(res, 200, tenant_json(tid, t, true));
+  }
+  const std::string what = seg.size() == 5 ? seg[4] : "";
+  auto body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
+  if (what == "policy" && req.method == "PUT") {
+    if (!body.is_object()) {
+      return reply_error(res, 400, "missing request body");
+    }
+    if (body.contains("placement")) {
+      const Json& p = body["placement"];
+      if (p == "Detached" || p == "Secondary") {
+        for (auto& s : t.shards) {
+          s.attached.reset();
+          if (p == "Detached") {
+            s.secondaries.clear();
+          }
+          s.reconcile_left = reconcile_polls;
+        }
+      } else if (p.is_object() && p.contains("Attached") && p["Attached"].is_number_unsigned()) {
+        place(t, p["Attached"].get<int>());
+      } else {
+        return reply_error(res, 400, "invalid placement policy");
+      }
+      t.policy = p;
+    }
+    return reply(res, 200, Json());
+  }
+  if (what == "migrate" && req.method == "PUT") {
+    auto shard_it = std::find_if(t.shards.begin(), t.shards.end(),
+                                 [&](const ShardRec& s) { return shard_name(tid, t, s) == seg[3]; });
+    if (shard_it == t.shards.end()) {
+      return reply_error(res, 404, fmt::format("Tenant shard {} not found", seg[3]));
+    }
+    if (!body.is_object() || !body.contains("node_id")) {
+      return reply_error(res, 400, "missing field `node_id`");
+    }
+    const auto node = body["node_id"].get<std::uint64_t>();
+    auto n = nodes.find(node);
+    if (n == nodes.end()) {
+      return reply_error(res, 400, fmt::format("Node {} not found", node));
+    }
+    if (!schedulable(n->second)) {
+      return reply_error(res, 412, fmt::format("Node {} is not available for scheduling ({} / {})", node,
+                                               n->second.availability, n->second.scheduling));
+    }
+    auto& s = *shard_it;
+    if (s.attached != node) {
+      if (s.attached) {
+        s.secondaries.push_back(*s.attached);
+      }
+      s.secondaries.erase(std::remove(s.secondaries.begin(), s.secondaries.end(), node), s.secondaries.end());
+      s.attached = node;
+      s.reconcile_left = reconcile_polls;
+    }
+    return reply(res, 200, Json::object());
+  }
+  reply_error(res, 404, "Not found");
+}
+
+void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response& res,
+                                  const std::vector<std::string>& seg) {
+  auto body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
+  if (seg.size() == 2 && req.method == "POST") {
+    if (!body.is_object()) {
+      return reply_error(res, 400, "missing request body");
+    }
+    const std::string id = body.value("new_tenant_id", "");
+    if (!is_hex32(id)) {
+      return reply_error(res, 400, fmt::format("invalid new_tenant_id \"{}\"", id));
+    }
+    TenantRec t;
+    int secondaries = 0;
+    for (const auto& [k, v] : body.items()) {
+      if (k == "shard_parameters") {
+        if (!v.contains("count") || !v.contains("stripe_size") || v.size() != 2) {
+          return reply_error(res, 400, "shard_parameters needs exactly count and stripe_size");
+        }
+        t.count = v["count"].get<int>();
+        t.stripe = v["stripe_size"].get<std::uint32_t>();
+      } else if (k == "placement_policy") {
+        t.policy = v;
+        if (v.is_object()) {
+          secondaries = v.value("Attached", 0);
+        }
+      } else if (k != "new_tenant_id" && k != "generation") {
+        t.config[k] = v;
+      }
+    }
+    auto existing = tenants.find(id);
+    if (existing != tenants.end()) {
+      if (existing->second.count != t.count) {
+        return reply_error(res, 409, "Tenant already exists with a different shard count");
+      }
+    } else {
+      for (int i = 0; i < std::max(1, t.count); ++i) {
+        ShardRec s;
+        s.number = i;
+        t.shards.push_back(s);
+      }
+      if (t.policy.is_object()) {
+        place(t, secondaries);
+      }
+      existing = tenants.emplace(id, std::move(t)).first;
+    }
+    Json shards = Json::array();
+    for (const auto& s : existing->second.shards) {
+      shards.push_back(Json{{"shard_id", shard_name(id, existing->second, s)},
+                            {"node_id", s.attached ? Json(*s.attached) : Json()},
+                            {"generation", 1}});
+    }
+    return reply(res, 201, Json{{"shards", shards}});
+  }
+  if (seg.size() < 4) {
+    return reply_error(res, 404, "Not found");
+  }
+  const std::string tid = seg[2];
+  if (tenants.count(tid) == 0) {
+    return reply_error(res, 404, fmt::format("Tenant {} not found", tid));
+  }
+  auto& tls = timelines[tid];
+  if (seg.size() == 4 && seg[3] == "timeline" && req.method == "POST") {
+    if (!body.is_object() || !is_hex32(body.value("new_timeline_id", ""))) {
+      return reply_error(res, 400, "missing or invalid new_timeline_id");
+    }
+    TimelineRec rec;
+    rec.ancestor = body.value("ancestor_timeline_id", "");
+    rec.ancestor_lsn = body.value("ancestor_start_lsn", "");
+    rec.pg_version = body.value("pg_version", 17);
+    if (!rec.ancestor.empty() && tls.count(rec.ancestor) == 0) {
+      return reply_error(res, 404, fmt::format("ancestor timeline {} not found", rec.ancestor));
+    }
+    const std::string tl = body["new_timeline_id"].get<std::string>();
+    auto existing = tls.find(tl);
+    if (existing != tls.end()) {
+      const auto& e = existing->second;
+      const bool same = e.ancestor == rec.ancestor && e.ancestor_lsn == rec.ancestor_lsn &&
+                        (!rec.ancestor.empty() || e.pg_version == rec.pg_version);
+      if (!same) {
+        return reply_error(res, 409, fmt::format("Timeline {} already exists with different parameters", tl));
+      }
+    } else {
+      tls.emplace(tl, rec);
+    }
+    return reply(res, 201, Json{{"tenant_id", tid}, {"timeline_id", tl},
+                                {"ancestor_timeline_id", rec.ancestor.empty() ? Json() : Json(rec.ancestor)},
+                                {"pg_version", rec.pg_version}, {"safekeepers", nullptr}});
+  }
+  if (seg.size() >= 5 && seg[3] == "timeline" && req.method == "GET") {
+    auto tl = tls.find(seg[4]);
+    if (tl == tls.end()) {
+      return reply_error(res, 404, fmt::format("Timeline {} not found", seg[4]));
+    }
+    if (seg.size() == 6 && seg[5] == "get_lsn_by_timestamp") {
+      if (!req.has_param("timestamp")) {
+        return reply_error(res, 400, "no timestamp parameter");
+      }
+      return reply(res, 200, Json{{"lsn", "0/169AD58"}, {"kind", "present"}});
+    }
+    if (seg.size() == 5) {
+      const auto& r = tl->second;
+      return reply(res, 200, Json{{"tenant_id", tid}, {"timeline_id", seg[4]},
+                                  {"ancestor_timeline_id", r.ancestor.empty() ? Json() : Json(r.ancestor)},
+                                  {"ancestor_lsn", r.ancestor_lsn.empty() ? Json() : Json(r.ancestor_lsn)},
+                                  {"last_record_lsn", "0/169AD58"}, {"pg_version", r.pg_version}, {"state", "Active"}});
+    }
+  }
+  reply_error(res, 404, "Not found");
+}
+
+void FakeStorcon::State::route_safekeeper(const httplib::Request& req, httplib::Response& res,
+                                          const std::vector<std::string>& seg) {
+  if (seg.size() == 3 && req.method == "GET") {
+    Json out = Json::array();
+    for (const auto& [id, sk] : safekeepers) {
+      Json j = sk.first;
+      j["scheduling_policy"] = sk.second;
+      out.push_back(j);
+    }
+    return reply(res, 200, out);
+  }
+  if (seg.size() < 4) {
+    return reply_error(res, 404, "Not found");
+  }
+  std::uint64_t id = 0;
+  try {
+    id = std::stoull(seg[3]);
+  } catch (const std::exception&) {
+    return reply_error(res, 400, "invalid safekeeper id");
+  }
+  auto body = Json::parse(req.body.empty() ? "null" : req.body, nullptr, false);
+  if (seg.size() == 4 && req.method == "POST") {
+    if (!body.is_object()) {
+      return reply_error(res, 400, "missing request body");
+    }
+    if (id == 0 || body.value("id", std::uint64_t{0}) != id) {
+      return reply_error(res, 400, "id in the body must equal the path and be > 0");
+    }
+    for (const char* key : {"region_id", "version", "host", "port", "http_port", "availability_zone_id"}) {
+      if (!body.contains(key)) {
+        return reply_error(res, 400, fmt::format("missing field `{}`", key));
+      }
+    }
+    Json rec{{"id", id},
+             {"region_id", body["region_id"]},
+             {"version", body["version"]},
+             {"host", body["host"]},
+             {"port", body["port"]},
+             {"http_port", body["http_port"]},
+             {"https_port", body.value("https_port", Json())},
+             {"availability_zone_id", body["availability_zone_id"]}};
+    auto it = safekeepers.find(id);
+    const std::string policy = it == safekeepers.end() ? "Activating" : it->second.second;
+    safekeepers[id] = {rec, policy};
+    res.status = 204;
+    return;
+  }
+  auto it = safekeepers.find(id);
+  if (it == safekeepers.end()) {
+    return reply_error(res, 404, "unknown instance id");
+  }
+  if (seg.size() == 4 && req.method == "GET") {
+    Json j = it->second.first;
+    j["scheduling_policy"] = it->second.second;
+    return reply(res, 200, j);
+  }
+  if (seg.size() == 5 && seg[4] == "scheduling_policy" && req.method == "POST") {
+    static const std::set<std::string> ok = {"Active", "Activating", "Pause", "Decomissioned"};
+    if (!body.is_object() || !body.contains("scheduling_policy") || !body["scheduling_policy"].is_string() ||
+        ok.count(body["scheduling_policy"].get<std::string>()) == 0) {
+      return reply_error(res, 400, "invalid scheduling_policy");
+    }
+    it->second.second = body["scheduling_policy"].get<std::string>();
+    return reply(res, 200, Json());
+  }
+  reply_error(res, 404, "Not found");
+}
+
+FakeStorcon::FakeStorcon() : m_state(std::make_unique<State>()) {
+  State* st = m_state.get();
+  auto h = [st](const httplib::Request& req, httplib::Response& res) { st->handle(req, res); };
+  st->server.Get(".*", h);
+  st->server.Post(".*", h);
+  st->server.Put(".*", h);
+  st->server.Delete(".*", h);
+  st->server.Patch(".*", h);
+  st->port = st->server.bind_to_any_port("127.0.0.1");
+  st->thread = std::thread([st] { st->server.listen_after_bind(); });
+  // stop() before the accept loop has started would be lost and the join would hang.
+  while (!st->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+}
+
+FakeStorcon::~FakeStorcon() {
+  {
+    std::lock_guard<std::mutex> lock(m_state->mu);
+    m_state->stopping = true;
+  }
+  m_state->cv.notify_all();
+  m_state->server.stop();
+  if (m_state->thread.joinable()) {
+    m_state->thread.join();
+  }
+}
+
+int FakeStorcon::port() const { return m_state->port; }
+std::string FakeStorcon::url() const { return fmt::format("http://127.0.0.1:{}", m_state->port); }
+
+void FakeStorcon::add_node(std::uint64_t id, const std::string& zone, const std::string& availability,
+                           const std::string& scheduling) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  NodeRec n;
+  n.id = id;
+  n.zone = zone;
+  n.availability = availability;
+  n.scheduling = scheduling;
+  m_state->nodes[id] = n;
+}
+
+void FakeStorcon::set_node(std::uint64_t id, const std::string& availability, const std::string& scheduling) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto& n = m_state->nodes.at(id);
+  n.availability = availability;
+  n.scheduling = scheduling;
+}
+
+void FakeStorcon::add_safekeeper(std::uint64_t id, const std::string& zone, const std::string& policy) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->safekeepers[id] = {Json{{"id", id}, {"region_id", "default"}, {"version", 1},
+                                   {"host", fmt::format("safekeeper-{}.safekeeper", id)}, {"port", 5454},
+                                   {"http_port", 7676}, {"https_port", nullptr}, {"availability_zone_id", zone}},
+                              policy};
+}
+
+void FakeStorcon::add_tenant(const std::string& tenant_id, int shard_count, int secondaries) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  TenantRec t;
+  t.count = shard_count > 1 ? shard_count : 0;
+  t.policy = Json{{"Attached", secondaries}};
+  for (int i = 0; i < std::max(1, shard_count); ++i) {
+    ShardRec s;
+    s.number = i;
+    t.shards.push_back(s);
+  }
+  const int saved = m_state->reconcile_polls;
+  m_state->reconcile_polls = 0;
+  m_state->place(t, secondaries);
+  m_state->reconcile_polls = saved;
+  m_state->tenants[tenant_id] = std::move(t);
+}
+
+void FakeStorcon::add_timeline(const std::string& tenant_id, const std::string& timeline_id,
+                               const std::string& ancestor, const std::string& ancestor_lsn) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->timelines[tenant_id][timeline_id] = TimelineRec{ancestor, ancestor_lsn, 17};
+}
+
+void FakeStorcon::set_pending_notification(const std::string& tenant_id, bool pending) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  for (auto& s : m_state->tenants.at(tenant_id).shards) {
+    s.pending = pending;
+  }
+}
+
+void FakeStorcon::set_last_error(const std::string& tenant_id, const std::string& error) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  for (auto& s : m_state->tenants.at(tenant_id).shards) {
+    s.last_error = error;
+  }
+}
+
+void FakeStorcon::set_reconcile_polls(int polls) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->reconcile_polls = polls;
+}
+
+void FakeStorcon::set_drain_polls(int polls) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->drain_polls = std::max(1, polls);
+}
+
+void FakeStorcon::require_token(const std::string& token) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->token = token;
+}
+
+void FakeStorcon::add_fault(Fault fault) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->faults.push_back(std::move(fault));
+}
+
+void FakeStorcon::clear_faults() {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->faults.clear();
+}
+
+void FakeStorcon::set_control_plane(const std::string& url_prefix, const std::string& token) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->cp_url = url_prefix;
+  m_state->cp_token = token;
+}
+
+Json FakeStorcon::notify_attach_body(const std::string& tenant_id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  const auto& t = m_state->tenants.at(tenant_id);
+  Json shards = Json::array();
+  Json az;
+  for (const auto& s : t.shards) {
+    if (!s.attached) {
+      continue;
+    }
+    if (az.is_null() && m_state->nodes.count(*s.attached) != 0) {
+      az = m_state->nodes.at(*s.attached).zone;
+    }
+    shards.push_back(Json{{"node_id", *s.attached}, {"shard_number", s.number}});
+  }
+  Json body = Json::object();
+  body["tenant_id"] = tenant_id;
+  body["preferred_az"] = az;
+  body["stripe_size"] = t.count > 1 ? Json(t.stripe) : Json();
+  body["shards"] = shards;
+  return body;
+}
+
+int FakeStorcon::notify_attach(const std::string& tenant_id) {
+  const Json body = notify_attach_body(tenant_id);
+  std::string url;
+  std::string token;
+  {
+    std::lock_guard<std::mutex> lock(m_state->mu);
+    url = m_state->cp_url;
+    token = m_state->cp_token;
+  }
+  while (!url.empty() && url.back() == '/') {
+    url.pop_back();
+  }
+  const auto scheme = url.find("://");
+  const auto path_start = url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  const std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
+  const std::string prefix = path_start == std::string::npos ? "" : url.substr(path_start);
+  httplib::Client client(origin);
+  client.set_connection_timeout(10);
+  client.set_read_timeout(10);
+  httplib::Headers headers;
+  if (!token.empty()) {
+    headers.emplace("Authorization", "Bearer " + token);
+  }
+  auto res = client.Put((prefix + "/notify-attach").c_str(), headers, body.dump(), "application/json");
+  return res ? res->status : -1;
+}
+
+std::vector<FakeStorcon::LoggedRequest> FakeStorcon::requests() const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  return m_state->log;
+}
+
+void FakeStorcon::clear_requests() {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->log.clear();
+}
+
+Json FakeStorcon::tenant(const std::string& tenant_id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto it = m_state->tenants.find(tenant_id);
+  return it == m_state->tenants.end() ? Json() : m_state->tenant_json(tenant_id, it->second, false);
+}
+
+Json FakeStorcon::node(std::uint64_t id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto it = m_state->nodes.find(id);
+  return it == m_state->nodes.end() ? Json() : m_state->node_json(it->second);
+}
+
+Json FakeStorcon::safekeeper(std::uint64_t id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto it = m_state->safekeepers.find(id);
+  if (it == m_state->safekeepers.end()) {
+    return Json();
+  }
+  Json j = it->second.first;
+  j["scheduling_policy"] = it->second.second;
+  return j;
+}
+
+Json FakeStorcon::timelines(const std::string& tenant_id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  Json out = Json::object();
+  auto it = m_state->timelines.find(tenant_id);
+  if (it == m_state->timelines.end()) {
+    return out;
+  }
+  for (const auto& [id, r] : it->second) {
+    out[id] = Json{{"ancestor_timeline_id", r.ancestor}, {"ancestor_lsn", r.ancestor_lsn}, {"pg_version", r.pg_version}};
+  }
+  return out;
+}
+
+}  // namespace neon::test

@@ -1,0 +1,92 @@
+#pragma once
+// A fake Neon storage controller for tests and benches, built from neon-api.md §2/§3: cpp-httplib
+// on 127.0.0.1 (port 0) in a background thread. It keeps nodes, tenants with shards, timelines and
+// safekeepers; implements policies, migrate (412 unless the destination is Active), drain/fill
+// state machines, pagination and bearer auth (401 missing / 403 wrong); can keep shards
+// "reconciling" for N polls; injects faults; logs every request; and can send notify-attach to a
+// control-plane URL like the real controller does.
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace neon::test {
+
+class FakeStorcon {
+public:
+  struct LoggedRequest {
+    std::string method;
+    std::string path;  ///< with the query string
+    std::string body;
+    std::string authorization;
+  };
+
+  enum class FaultKind { status, invalid_json, hang, close };
+  struct Fault {
+    std::string method;       ///< "" matches any
+    std::string path_prefix;  ///< matched against the path without the query
+    FaultKind kind = FaultKind::status;
+    int status = 500;
+    std::string msg = "injected failure";
+    int times = -1;  ///< how many requests it applies to; -1: all
+  };
+
+  FakeStorcon();
+  ~FakeStorcon();
+  FakeStorcon(const FakeStorcon&) = delete;
+  FakeStorcon& operator=(const FakeStorcon&) = delete;
+
+  int port() const;
+  std::string url() const;  ///< http://127.0.0.1:<port>
+
+  // State set-up. Node ids are chosen by the caller.
+  void add_node(std::uint64_t id, const std::string& zone, const std::string& availability = "Active",
+                const std::string& scheduling = "Active");
+  void set_node(std::uint64_t id, const std::string& availability, const std::string& scheduling);
+  void add_safekeeper(std::uint64_t id, const std::string& zone, const std::string& policy = "Active");
+  /// A tenant with `shard_count` shards (1: unsharded) placed round-robin on Active nodes.
+  void add_tenant(const std::string& tenant_id, int shard_count = 1, int secondaries = 0);
+  void add_timeline(const std::string& tenant_id, const std::string& timeline_id,
+                    const std::string& ancestor = "", const std::string& ancestor_lsn = "");
+  void set_pending_notification(const std::string& tenant_id, bool pending);
+  void set_last_error(const std::string& tenant_id, const std::string& error);
+
+  /// After a create, policy change or migrate, shards report is_reconciling for `polls` reads.
+  void set_reconcile_polls(int polls);
+  /// A drain or fill completes after the node has been read `polls` times.
+  void set_drain_polls(int polls);
+  /// Requires `Authorization: Bearer <token>` on everything but /status, /ready, /live, /metrics.
+  void require_token(const std::string& token);
+  void add_fault(Fault fault);
+  void clear_faults();
+
+  /// Where notify_attach sends its PUT (the prefix; "/notify-attach" is appended) and its token.
+  void set_control_plane(const std::string& url_prefix, const std::string& token = "");
+  /// PUTs the notify-attach body for `tenant_id` (§4.2) and returns the HTTP status, or -1 when
+  /// the hook cannot be reached.
+  int notify_attach(const std::string& tenant_id);
+  /// The notify-attach body the controller would send for `tenant_id`.
+  nlohmann::json notify_attach_body(const std::string& tenant_id) const;
+
+  // Inspection.
+  std::vector<LoggedRequest> requests() const;
+  void clear_requests();
+  /// GET /control/v1/tenant/<id> as the fake would answer it (without consuming a poll); null if unknown.
+  nlohmann::json tenant(const std::string& tenant_id) const;
+  nlohmann::json node(std::uint64_t id) const;
+  nlohmann::json safekeeper(std::uint64_t id) const;
+  /// timeline id -> {"ancestor_timeline_id", "ancestor_lsn", "pg_version"}
+  nlohmann::json timelines(const std::string& tenant_id) const;
+
+private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+}  // namespace neon::test

@@ -1,0 +1,157 @@
+// kubectl neon diff: golden outputs for typical spec changes, and the report's rules.
+#include <doctest/doctest.h>
+
+#include "generators/embedded.hpp"
+#include "plugin/diff_report.hpp"
+#include "tests/support/golden.hpp"
+#include "tests/support/run.hpp"
+
+namespace fs = std::filesystem;
+using neon::cli::diff_objects;
+using neon::gen::Json;
+using neon::test::check_golden;
+using neon::test::run_cli;
+using neon::test::run_process;
+using neon::test::ScratchDir;
+using neon::test::write_text;
+
+namespace {
+
+const std::map<std::string, std::string> k_env{
+    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
+    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
+    {"GIT_CONFIG_NOSYSTEM", "1"}};
+
+std::string dev_spec() { return std::string(*neon::gen::embedded("schemas/starters/dev.yaml")); }
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  REQUIRE_MESSAGE(pos != std::string::npos, from);
+  return text.replace(pos, from.size(), to);
+}
+
+std::string with_dev_branch() {
+  return replace(dev_spec(), "          compute:\n            size: 0.25\n",
+                 "          compute:\n            size: 0.25\n"
+                 "        - name: dev\n          timelineId: 5a3c1e0f9b8d47e2a6c4b2d1e0f9a8b7\n          parent: main\n"
+                 "          compute:\n            size: 0.25\n");
+}
+
+/// A repository whose HEAD holds `base` as clusters/dev/neon.yaml and whose working tree holds `head`.
+void make_repo(const fs::path& dir, const std::string& base, const std::string& head) {
+  REQUIRE(run_process({"git", "init", "-q", "-b", "main", dir.string()}, {}, k_env).exit == 0);
+  write_text(dir / "clusters/dev/neon.yaml", base);
+  REQUIRE(run_process({"git", "add", "."}, dir, k_env).exit == 0);
+  REQUIRE(run_process({"git", "commit", "-q", "-m", "base"}, dir, k_env).exit == 0);
+  write_text(dir / "clusters/dev/neon.yaml", head);
+}
+
+void check_case(const std::string& name, const std::string& base, const std::string& head) {
+  ScratchDir dir("diff-" + name);
+  make_repo(dir.path(), base, head);
+  for (const char* format : {"text", "markdown", "json"}) {
+    CAPTURE(format);
+    auto r = run_cli({"diff", "--repo", dir.path().string(), "-o", format});
+    CHECK_MESSAGE(r.exit == 1, r.err);
+    const std::string ext = std::string(format) == "markdown" ? "md" : format;
+    const auto mismatch = check_golden("diff/" + name + "." + ext, r.out);
+    CHECK_MESSAGE(mismatch.empty(), mismatch);
+  }
+}
+
+Json statefulset(const std::string& name, int replicas, const std::string& storage) {
+  return Json{{"apiVersion", "apps/v1"},
+              {"kind", "StatefulSet"},
+              {"metadata", Json{{"name", name}, {"namespace", "neon"}}},
+              {"spec", Json{{"replicas", replicas},
+                            {"serviceName", name},
+                            {"volumeClaimTemplates",
+                             Json::array({Json{{"metadata", Json{{"name", "data"}}},
+                                               {"spec", Json{{"resources", Json{{"requests", Json{{"storage", storage}}}}}}}}})}}}};
+}
+
+}  // namespace
+
+TEST_SUITE("gitops") {
+
+TEST_CASE("diff: add branch") { check_case("add-branch", dev_spec(), with_dev_branch()); }
+TEST_CASE("diff: remove branch") { check_case("remove-branch", with_dev_branch(), dev_spec()); }
+TEST_CASE("diff: scale safekeepers") {
+  check_case("scale-safekeepers", dev_spec(), replace(dev_spec(), "  safekeepers:\n    count: 3\n", "  safekeepers:\n    count: 1\n"));
+}
+TEST_CASE("diff: image bump") {
+  check_case("image-bump", dev_spec(), replace(dev_spec(), "storage: docker.io/neondatabase/neon:8463", "storage: docker.io/neondatabase/neon:8470"));
+}
+
+TEST_CASE("diff: no change exits 0; errors exit 2") {
+  ScratchDir dir("diff-none");
+  make_repo(dir.path(), dev_spec(), dev_spec());
+  auto same = run_cli({"diff", "--repo", dir.path().string()});
+  CHECK(same.exit == 0);
+  CHECK(same.out.find("no changes") != std::string::npos);
+  auto bad_ref = run_cli({"diff", "--repo", dir.path().string(), "--base", "no-such-ref"});
+  CHECK(bad_ref.exit == 2);
+  write_text(dir / "clusters/dev/neon.yaml", "apiVersion: nope\n");
+  CHECK(run_cli({"diff", "--repo", dir.path().string()}).exit == 2);
+  CHECK(run_cli({"diff", "--repo", dir.path().string(), "-o", "yaml"}).exit == 2);
+}
+
+TEST_CASE("diff: immutable fields are blocking, fewer safekeepers and deletions warn") {
+  const auto report = diff_objects({statefulset("safekeeper", 3, "5Gi"), statefulset("pageserver", 2, "10Gi")},
+                                   {statefulset("safekeeper", 1, "8Gi")});
+  REQUIRE(report.changes.size() == 2);
+  CHECK(report.changes[0].action == neon::cli::Action::modified);
+  CHECK(report.changes[1].action == neon::cli::Action::deleted);
+  REQUIRE(report.blocking.size() == 1);
+  CHECK(report.blocking[0].find("StatefulSet/neon/safekeeper: immutable field spec/volumeClaimTemplates") !=
+        std::string::npos);
+  REQUIRE(report.warnings.size() == 2);
+  CHECK(report.warnings[0].find("fewer safekeepers (3 -> 1)") != std::string::npos);
+  CHECK(report.warnings[1].find("pageserver StatefulSet StatefulSet/neon/pageserver removed") != std::string::npos);
+}
+
+TEST_CASE("diff: Secret values are masked, hash-suffixed ConfigMaps are paired") {
+  const Json secret_a{{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", Json{{"name", "s"}, {"namespace", "neon"}}},
+                      {"data", Json{{"token", "c2VjcmV0MQ=="}, {"same", "eA=="}}}};
+  Json secret_b = secret_a;
+  secret_b["data"]["token"] = "c2VjcmV0Mg==";
+  const Json cm_a{{"apiVersion", "v1"}, {"kind", "ConfigMap"}, {"metadata", Json{{"name", "conf-5c2h8mgk9t"}, {"namespace", "neon"}}},
+                  {"data", Json{{"a", "1"}}}};
+  Json cm_b = cm_a;
+  cm_b["metadata"]["name"] = "conf-7f4b9c6d2m";
+  cm_b["data"]["a"] = "2";
+  const auto report = diff_objects({secret_a, cm_a}, {secret_b, cm_b});
+  REQUIRE(report.changes.size() == 2);
+  for (const auto& c : report.changes) {
+    CHECK(c.action == neon::cli::Action::modified);
+    CHECK(c.diff.find("c2VjcmV0") == std::string::npos);
+  }
+  const auto& secret = report.changes[1].kind == "Secret" ? report.changes[1] : report.changes[0];
+  CHECK(secret.diff.find("\n-  token: \"*** (before)\"") != std::string::npos);
+  CHECK(secret.diff.find("\n+  token: \"*** (after)\"") != std::string::npos);
+  CHECK(secret.diff.find("   same: \"***\"") != std::string::npos);
+  const auto& cm = report.changes[1].kind == "ConfigMap" ? report.changes[1] : report.changes[0];
+  CHECK(cm.name == "conf-7f4b9c6d2m");
+  CHECK(cm.old_name == "conf-5c2h8mgk9t");
+}
+
+TEST_CASE("diff: markdown stays under the budget and says it was truncated") {
+  std::vector<Json> after;
+  for (int i = 0; i < 400; ++i) {
+    after.push_back(statefulset("set-" + std::to_string(i), 1, "1Gi"));
+  }
+  const auto report = diff_objects({}, after);
+  const auto md = neon::cli::render_markdown(report, {"clusters/dev", "HEAD", "working tree"}, 20000);
+  CHECK(md.size() <= 20000);
+  CHECK(md.find("**Truncated:**") != std::string::npos);
+  CHECK(md.find("set-399") != std::string::npos);  // the summary is kept whole
+  const auto full = neon::cli::render_markdown(report, {"clusters/dev", "HEAD", "working tree"}, 10000000);
+  CHECK(full.find("**Truncated:**") == std::string::npos);
+}
+
+TEST_CASE("diff: unified diff hunks") {
+  const auto d = neon::cli::unified_diff("a\nb\nc\nd\n", "a\nB\nc\nd\n", "x", "y", 1);
+  CHECK(d == "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,415 @@
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <string>
+
+#include <yaml-cpp/yaml.h>
+
+#include "generators/compute.hpp"
+#include "generators/compute_hook.hpp"
+#include "generators/computes.hpp"
+#include "generators/names.hpp"
+#include "generators/pageserver.hpp"
+#include "generators/safekeeper.hpp"
+#include "generators/validate.hpp"
+#include "tests/support/golden.hpp"
+#include "tests/support/run.hpp"
+
+using namespace neon::gen;
+
+namespace {
+
+ValidSpec starter(const std::string& name) {
+  const auto text = neon::test::read_text(neon::test::source_dir() / "schemas" / "starters" / (name + ".yaml"));
+  auto loaded = load_spec(text, name + ".yaml");
+  REQUIRE(loaded.spec.has_value());
+  return *loaded.spec;
+}
+
+/// prod with one change, made on the YAML text before validation.
+ValidSpec prod_with(const std::string& from, const std::string& to) {
+  auto text = neon::test::read_text(neon::test::source_dir() / "schemas" / "starters" / "prod.yaml");
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), to);
+  auto loaded = load_spec(text, "prod.yaml");
+  for (const auto& d : loaded.diagnostics) {
+    MESSAGE(format_diagnostic(d));
+  }
+  REQUIRE(loaded.spec.has_value());
+  return *loaded.spec;
+}
+
+ResourceSet members_of(const ValidSpec& spec) {
+  ResourceSet all;
+  for (auto* fn : {&generate_pageservers, &generate_safekeepers, &generate_computes, &generate_compute_hook}) {
+    auto part = fn(spec);
+    all.insert(all.end(), part.begin(), part.end());
+  }
+  return all;
+}
+
+std::vector<Json> of_kind(const ResourceSet& set, const std::string& kind) {
+  std::vector<Json> out;
+  for (const auto& r : set) {
+    if (r.kind() == kind) {
+      out.push_back(r.body);
+    }
+  }
+  return out;
+}
+
+bool is_workload(const std::string& kind) {
+  return kind == "Deployment" || kind == "StatefulSet" || kind == "DaemonSet" || kind == "Job";
+}
+
+void for_each_container(const ResourceSet& set, const std::function<void(const Json&, const Json&)>& fn) {
+  for (const auto& r : set) {
+    if (!is_workload(r.kind())) {
+      continue;
+    }
+    const Json& pod = r.body["spec"]["template"]["spec"];
+    for (const auto* list : {"initContainers", "containers"}) {
+      if (pod.contains(list)) {
+        for (const auto& c : pod[list]) {
+          fn(r.body, c);
+        }
+      }
+    }
+  }
+}
+
+std::string env_value(const Json& container, const std::string& name) {
+  for (const auto& e : container.value("env", Json::array())) {
+    if (e["name"] == name && e.contains("value")) {
+      return e["value"].get<std::string>();
+    }
+  }
+  return {};
+}
+
+/// Node ids of a safekeeper StatefulSet, as Kubernetes would expand NODE_ID for each ordinal.
+std::vector<std::uint64_t> safekeeper_ids(const Json& sts) {
+  const Json& c = sts["spec"]["template"]["spec"]["containers"][0];
+  const std::string node_id = env_value(c, "NODE_ID");
+  const auto dollar = node_id.find("$(POD_INDEX)");
+  REQUIRE(dollar != std::string::npos);
+  REQUIRE(dollar + std::string("$(POD_INDEX)").size() == node_id.size());
+  const int zone_number = std::stoi(node_id.substr(0, dollar));
+  std::vector<std::uint64_t> ids;
+  for (int o = 0; o < sts["spec"]["replicas"].get<int>(); ++o) {
+    ids.push_back(names::node_id(zone_number, o));
+  }
+  return ids;
+}
+
+/// Node ids the pageserver bootstrap writes, from its --zone-number argument.
+std::vector<std::uint64_t> pageserver_ids(const Json& sts) {
+  const Json& args = sts["spec"]["template"]["spec"]["initContainers"][0]["args"];
+  const auto it = std::find(args.begin(), args.end(), Json("--zone-number"));
+  REQUIRE(it != args.end());
+  const int zone_number = std::stoi((it + 1)->get<std::string>());
+  std::vector<std::uint64_t> ids;
+  for (int o = 0; o < sts["spec"]["replicas"].get<int>(); ++o) {
+    ids.push_back(names::node_id(zone_number, o));
+  }
+  return ids;
+}
+
+bool has_arg_prefix(const Json& args, const std::string& prefix) {
+  return std::any_of(args.begin(), args.end(),
+                     [&](const Json& a) { return a.get<std::string>().rfind(prefix, 0) == 0; });
+}
+
+}  // namespace
+
+TEST_SUITE("members") {
+  TEST_CASE("node ids are unique across sets and match the scheme") {
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto spec = starter(name);
+      std::set<std::uint64_t> ps_ids;
+      std::set<std::uint64_t> sk_ids;
+      int ps_total = 0;
+      int sk_total = 0;
+      for (const auto& sts : of_kind(generate_pageservers(spec), "StatefulSet")) {
+        for (const auto id : pageserver_ids(sts)) {
+          CHECK(ps_ids.insert(id).second);
+          ++ps_total;
+        }
+      }
+      for (const auto& sts : of_kind(generate_safekeepers(spec), "StatefulSet")) {
+        for (const auto id : safekeeper_ids(sts)) {
+          CHECK(sk_ids.insert(id).second);
+          ++sk_total;
+        }
+      }
+      CHECK(ps_total == spec->pageservers.count);
+      CHECK(sk_total == spec->safekeepers.count);
+    }
+    const auto prod = starter("prod");
+    CHECK(of_kind(generate_pageservers(prod), "StatefulSet").size() == 3);
+    // The spec's memory request also becomes the limit, never a smaller default.
+    const Json ps = of_kind(generate_pageservers(prod), "StatefulSet")[0]["spec"]["template"]["spec"]["containers"][0];
+    CHECK(ps["resources"]["requests"]["memory"] == "8Gi");
+    CHECK(ps["resources"]["limits"]["memory"] == "8Gi");
+    CHECK(of_kind(generate_safekeepers(prod), "StatefulSet").size() == 3);
+    CHECK(safekeeper_ids(of_kind(generate_safekeepers(prod), "StatefulSet")[1]) == std::vector<std::uint64_t>{20});
+  }
+
+  TEST_CASE("every Service selects a workload's pods and names its ports") {
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto all = members_of(starter(name));
+      for (const auto& svc : of_kind(all, "Service")) {
+        CAPTURE(svc["metadata"]["name"]);
+        const Json& sel = svc["spec"]["selector"];
+        REQUIRE(!sel.empty());
+        int matches = 0;
+        for (const auto& r : all) {
+          if (!is_workload(r.kind())) {
+            continue;
+          }
+          const Json& labels = r.body["spec"]["template"]["metadata"]["labels"];
+          const bool all_match = std::all_of(sel.items().begin(), sel.items().end(), [&](const auto& kv) {
+            return labels.contains(kv.key()) && labels[kv.key()] == kv.value();
+          });
+          if (all_match) {
+            ++matches;
+            const Json& c = r.body["spec"]["template"]["spec"]["containers"][0];
+            for (const auto& port : svc["spec"]["ports"]) {
+              const auto found = std::any_of(c["ports"].begin(), c["ports"].end(),
+                                             [&](const Json& cp) { return cp["name"] == port["targetPort"]; });
+              CHECK(found);
+            }
+          }
+        }
+        CHECK(matches == 1);
+      }
+    }
+  }
+
+  TEST_CASE("pageserver.toml points at the controller and object storage") {
+    const auto dev = starter("dev");
+    const auto cms = of_kind(generate_pageservers(dev), "ConfigMap");
+    REQUIRE(cms.size() == 1);
+    const std::string toml = cms[0]["data"]["pageserver.toml"];
+    CHECK(toml.find("control_plane_api = \"http://storage-controller.neon.svc.cluster.local:1234/upcall/v1/\"") !=
+          std::string::npos);
+    CHECK(toml.find("remote_storage = {endpoint = \"http://minio.neon.svc.cluster.local:9000\", bucket_name = \"neon\", "
+                    "bucket_region = \"eu-north-1\", prefix_in_bucket = \"pageserver/\"}") != std::string::npos);
+    CHECK(toml.find("listen_pg_addr = \"0.0.0.0:6400\"") != std::string::npos);
+    CHECK(toml.find("NeonJWT") == std::string::npos);
+
+    const auto prod = starter("prod");
+    for (const auto& cm : of_kind(generate_pageservers(prod), "ConfigMap")) {
+      const std::string t = cm["data"]["pageserver.toml"];
+      CHECK(t.find("control_plane_api") != std::string::npos);
+      CHECK(t.find("prefix_in_bucket = \"prod/pageserver/\"") != std::string::npos);
+      CHECK(t.find("{endpoint") == std::string::npos);  // AWS: no custom endpoint
+      CHECK(t.find("http_auth_type = \"NeonJWT\"") != std::string::npos);
+      CHECK(t.find("auth_validation_public_key_path = \"/etc/neon/auth/public.pem\"") != std::string::npos);
+      CHECK(t.find("${") == std::string::npos);
+      CHECK(t.find("availability_zone = \"zone-") != std::string::npos);
+    }
+  }
+
+  TEST_CASE("safekeepers offload WAL and advertise stable names") {
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto spec = starter(name);
+      for (const auto& sts : of_kind(generate_safekeepers(spec), "StatefulSet")) {
+        const Json& args = sts["spec"]["template"]["spec"]["containers"][0]["args"];
+        const std::string set = sts["metadata"]["name"];
+        CHECK(has_arg_prefix(args, "--remote-storage={"));
+        CHECK(has_arg_prefix(args, "--id=$(NODE_ID)"));
+        CHECK(has_arg_prefix(args, "--advertise-pg=$(POD_NAME)." + set + ".neon.svc.cluster.local:5454"));
+        CHECK(has_arg_prefix(args, "--broker-endpoint=http://storage-broker.neon.svc.cluster.local:50051"));
+        CHECK(has_arg_prefix(args, "--http-auth-public-key-path=") == (std::string(name) == "prod"));
+      }
+    }
+    const auto off = prod_with("walOffload: true", "walOffload: false");
+    for (const auto& sts : of_kind(generate_safekeepers(off), "StatefulSet")) {
+      const Json& c = sts["spec"]["template"]["spec"]["containers"][0];
+      CHECK_FALSE(has_arg_prefix(c["args"], "--remote-storage"));
+      CHECK(env_value(c, "AWS_ACCESS_KEY_ID").empty());
+    }
+  }
+
+  TEST_CASE("images pinned, requests set, restricted security everywhere") {
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto all = members_of(starter(name));
+      int containers = 0;
+      for_each_container(all, [&](const Json& workload, const Json& c) {
+        CAPTURE(workload["metadata"]["name"]);
+        CAPTURE(c["name"]);
+        ++containers;
+        CHECK(is_pinned_image(c["image"].get<std::string>()));
+        CHECK(c["resources"]["requests"].contains("cpu"));
+        CHECK(c["resources"]["requests"].contains("memory"));
+        CHECK(c["resources"]["limits"].contains("memory"));
+        CHECK(c["securityContext"]["allowPrivilegeEscalation"] == false);
+        CHECK(c["securityContext"]["capabilities"]["drop"] == Json::array({"ALL"}));
+        const Json& pod = workload["spec"]["template"]["spec"]["securityContext"];
+        CHECK(pod["runAsNonRoot"] == true);
+        CHECK(pod["seccompProfile"]["type"] == "RuntimeDefault");
+        CHECK(pod["runAsUser"].get<int>() > 0);
+      });
+      CHECK(containers >= 6);
+      for (const auto& r : all) {
+        const Json& meta = r.body["metadata"];
+        CHECK(meta["labels"]["app.kubernetes.io/part-of"] == "neon");
+        CHECK(meta["labels"]["app.kubernetes.io/component"] == r.component);
+        CHECK(meta["annotations"].contains("argocd.argoproj.io/sync-wave"));
+      }
+    }
+  }
+
+  TEST_CASE("secrets only by reference") {
+    const auto looks_secret = [](const std::string& v) {
+      return v.find("-----BEGIN") != std::string::npos || v.rfind("eyJ", 0) == 0 ||
+             v.find("password") != std::string::npos || v.find(":$(") != std::string::npos;
+    };
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto all = members_of(starter(name));
+      int by_ref = 0;
+      for_each_container(all, [&](const Json&, const Json& c) {
+        for (const auto& e : c.value("env", Json::array())) {
+          CAPTURE(e);
+          const std::string env_name = e["name"];
+          if (e.contains("value")) {
+            CHECK_FALSE(looks_secret(e["value"].get<std::string>()));
+            const bool sensitive = env_name.find("TOKEN") != std::string::npos ||
+                                   env_name.find("SECRET") != std::string::npos ||
+                                   env_name.find("KEY") != std::string::npos;
+            // Secret-ish names may only carry a file path.
+            if (sensitive) {
+              CHECK(env_name.size() > 5);
+              CHECK(env_name.substr(env_name.size() - 5) == "_FILE");
+            }
+          } else if (e["valueFrom"].contains("secretKeyRef")) {
+            ++by_ref;
+          }
+        }
+      });
+      CHECK(by_ref > 0);
+      CHECK(of_kind(all, "Secret").empty());
+    }
+    // With auth on, every component gets its token from the token Secret.
+    const auto prod = members_of(starter("prod"));
+    std::set<std::string> keys;
+    for_each_container(prod, [&](const Json&, const Json& c) {
+      for (const auto& e : c.value("env", Json::array())) {
+        if (e.contains("valueFrom") && e["valueFrom"].contains("secretKeyRef") &&
+            e["valueFrom"]["secretKeyRef"]["name"] == "neon-auth-tokens") {
+          keys.insert(e["valueFrom"]["secretKeyRef"]["key"].get<std::string>());
+        }
+      }
+    });
+    CHECK(keys == std::set<std::string>{"admin", "generations", "safekeeper"});
+  }
+
+  TEST_CASE("volumeClaimTemplates carry apiVersion and kind") {
+    for (const auto* name : {"dev", "prod"}) {
+      const auto all = members_of(starter(name));
+      for (const auto& sts : of_kind(all, "StatefulSet")) {
+        for (const auto& t : sts["spec"]["volumeClaimTemplates"]) {
+          CHECK(t["apiVersion"] == "v1");
+          CHECK(t["kind"] == "PersistentVolumeClaim");
+          CHECK(!t["spec"]["resources"]["requests"]["storage"].get<std::string>().empty());
+        }
+        CHECK(sts["spec"]["volumeClaimTemplates"].size() == 1);
+      }
+    }
+  }
+
+  TEST_CASE("computes: one per branch plus read replicas, sized from compute units") {
+    const auto prod = starter("prod");
+    const auto set = generate_computes(prod);
+    const auto deployments = of_kind(set, "Deployment");
+    REQUIRE(deployments.size() == 2);
+    CHECK(deployments[0]["metadata"]["name"] == "compute-app-main");
+    CHECK(deployments[1]["metadata"]["name"] == "compute-app-main-ro");
+    CHECK(deployments[0]["spec"]["strategy"]["type"] == "Recreate");
+    const Json& c = deployments[0]["spec"]["template"]["spec"]["containers"][0];
+    CHECK(c["resources"]["requests"]["cpu"] == "1000m");
+    CHECK(c["resources"]["requests"]["memory"] == "4096Mi");
+    CHECK(has_arg_prefix(c["args"], "http://compute-hook.neon.svc.cluster.local:8080"));
+    const auto id_at = std::find(c["args"].begin(), c["args"].end(), Json("--compute-id"));
+    REQUIRE(id_at != c["args"].end());
+    CHECK(*(id_at + 1) == names::compute_id("app", "main"));
+    CHECK(c["readinessProbe"]["tcpSocket"]["port"] == "postgres");
+    CHECK(c["livenessProbe"]["httpGet"]["path"] == "/metrics");
+    CHECK(!c.contains("env"));  // no control-plane token inside computes
+    const Json& ro = deployments[1]["spec"]["template"]["spec"]["containers"][0];
+    CHECK(std::find(ro["args"].begin(), ro["args"].end(), Json(names::compute_id("app", "main", true))) !=
+          ro["args"].end());
+    CHECK(of_kind(generate_computes(starter("dev")), "Deployment").size() == 1);
+  }
+
+  TEST_CASE("compute hook serves the generated computes.json") {
+    const auto dev = starter("dev");
+    const auto hook = generate_compute_hook(dev);
+    const auto cms = of_kind(hook, "ConfigMap");
+    REQUIRE(cms.size() == 1);
+    CHECK(cms[0]["metadata"]["name"] == names::k_computes_config);
+    CHECK(Json::parse(cms[0]["data"][names::k_computes_key].get<std::string>()) == computes_config(dev));
+    const Json c = of_kind(hook, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
+    CHECK(c["args"][0] == "hook");
+    CHECK(c["readinessProbe"]["httpGet"]["path"] == "/healthz");
+    CHECK(!c.contains("env"));  // dev, auth off: no token, in-memory signing key
+    const Json prod_c =
+        of_kind(generate_compute_hook(starter("prod")), "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
+    CHECK(env_value(prod_c, "NEON_HOOK_SIGNING_KEY_FILE") == "/var/run/secrets/neon/signing/private.pem");
+    CHECK(env_value(prod_c, "NEON_HOOK_EXPECTED_TOKEN_FILE") == "/var/run/secrets/neon/control-plane/control-plane");
+  }
+
+  TEST_CASE("workload identity: ServiceAccounts instead of key env") {
+    const auto wi = prod_with("      secretRef:\n        name: neon-s3-credentials     # keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+                              "      workloadIdentity:\n        serviceAccountAnnotations:\n          eks.amazonaws.com/role-arn: arn:aws:iam::1:role/neon\n");
+    for (const auto& set : {generate_pageservers(wi), generate_safekeepers(wi)}) {
+      const auto sas = of_kind(set, "ServiceAccount");
+      REQUIRE(sas.size() == 1);
+      CHECK(sas[0]["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:iam::1:role/neon");
+      for (const auto& sts : of_kind(set, "StatefulSet")) {
+        const Json& pod = sts["spec"]["template"]["spec"];
+        CHECK(pod["serviceAccountName"] == sas[0]["metadata"]["name"]);
+        CHECK(env_value(pod["containers"][0], "AWS_ACCESS_KEY_ID").empty());
+        for (const auto& e : pod["containers"][0].value("env", Json::array())) {
+          CHECK(e["name"] != "AWS_ACCESS_KEY_ID");
+        }
+      }
+    }
+  }
+
+  TEST_CASE("shipped components select the generated labels and port names") {
+    const auto dir = neon::test::source_dir() / "overlays" / "components";
+    const auto all = members_of(starter("prod"));
+    std::map<std::string, std::string> port_of;  // component -> port name
+    for (const auto* c : {"pageserver", "safekeeper", "compute", "compute-hook"}) {
+      const auto docs = YAML::LoadAllFromFile((dir / "monitoring" / (std::string("servicemonitor-") + c + ".yaml")).string());
+      REQUIRE(docs.size() == 1);
+      CHECK(docs[0]["kind"].as<std::string>() == "ServiceMonitor");
+      CHECK(docs[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"].as<std::string>() == c);
+      port_of[c] = docs[0]["spec"]["endpoints"][0]["port"].as<std::string>();
+    }
+    for (const auto& svc : of_kind(all, "Service")) {
+      const std::string comp = svc["metadata"]["labels"]["app.kubernetes.io/component"];
+      const auto& ports = svc["spec"]["ports"];
+      CHECK(std::any_of(ports.begin(), ports.end(), [&](const Json& p) { return p["name"] == port_of[comp]; }));
+    }
+    for (const auto* file : {"kustomization.yaml"}) {
+      for (const auto* comp : {"network-policy", "monitoring"}) {
+        const auto k = YAML::LoadFile((dir / comp / file).string());
+        CHECK(k["kind"].as<std::string>() == "Component");
+        for (const auto& res : k["resources"]) {
+          CHECK(std::filesystem::exists(dir / comp / res.as<std::string>()));
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,219 @@
+// kubectl neon generate end to end: the real binary, the real git CLI, bare remotes over file://.
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include "generators/embedded.hpp"
+#include "tests/support/run.hpp"
+
+namespace fs = std::filesystem;
+using neon::test::ProcResult;
+using neon::test::read_text;
+using neon::test::run_process;
+using neon::test::ScratchDir;
+using neon::test::write_text;
+
+namespace {
+
+const std::map<std::string, std::string> k_env{
+    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
+    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
+    {"GIT_CONFIG_NOSYSTEM", "1"},     {"GIT_TERMINAL_PROMPT", "0"}};
+
+ProcResult git(const fs::path& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "git");
+  return run_process(args, dir, k_env);
+}
+
+std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {
+    s.pop_back();
+  }
+  return s;
+}
+
+ProcResult generate(const fs::path& repo, std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+  std::vector<std::string> argv{NEON_BINARY, "generate", "--repo", repo.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  env.insert(k_env.begin(), k_env.end());
+  return run_process(argv, repo.parent_path(), env);
+}
+
+std::string dev_spec() { return std::string(*neon::gen::embedded("schemas/starters/dev.yaml")); }
+
+std::string scaled_spec() {
+  std::string text = dev_spec();
+  const std::string from = "  pageservers:\n    count: 1\n";
+  const auto pos = text.find(from);
+  REQUIRE(pos != std::string::npos);
+  text.replace(pos, from.size(), "  pageservers:\n    count: 2\n");
+  return text;
+}
+
+int commit_count(const fs::path& repo) { return std::stoi(trimmed(git(repo, {"rev-list", "--count", "HEAD"}).out)); }
+
+}  // namespace
+
+TEST_SUITE("gitops") {
+
+TEST_CASE("generate: commits the owned files once, keeps user files out") {
+  ScratchDir dir("gen-commit");
+  const auto repo = dir / "repo";
+  auto first = generate(repo, {});
+  REQUIRE_MESSAGE(first.exit == 0, first.err);
+  CHECK(first.out.find("created a Git repository") != std::string::npos);
+  CHECK(first.out.find("secrets init") != std::string::npos);
+  CHECK(first.out.find("kubectl apply --server-side -k clusters/dev") != std::string::npos);
+  CHECK(trimmed(git(repo, {"symbolic-ref", "--short", "HEAD"}).out) == "main");
+  const auto show = git(repo, {"show", "--stat=200", "--format=%an <%ae>%n%s", "HEAD"});
+  CHECK(show.out.find("Tester <tester@localhost>") != std::string::npos);
+  CHECK(show.out.find("neon(dev): generate cluster tree (") != std::string::npos);
+  CHECK(show.out.find("clusters/dev/kustomization.yaml") != std::string::npos);
+  CHECK(show.out.find("clusters/dev/neon.yaml") != std::string::npos);
+  CHECK(show.out.find("clusters/dev/storage/kustomization.yaml") != std::string::npos);
+  CHECK(read_text(repo / "clusters/dev/neon.yaml") == dev_spec());
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+
+  // User files: an untracked note, and an edit to the committed user-owned skeleton.
+  write_text(repo / "clusters/dev/NOTES.md", "mine\n");
+  write_text(repo / "clusters/dev/local/storage/kustomization.yaml", "# mine\n");
+  const auto head = trimmed(git(repo, {"rev-parse", "HEAD"}).out);
+  auto second = generate(repo, {});
+  REQUIRE_MESSAGE(second.exit == 0, second.err);
+  CHECK(second.out.find("up to date") != std::string::npos);
+  CHECK(trimmed(git(repo, {"rev-parse", "HEAD"}).out) == head);
+  CHECK(read_text(repo / "clusters/dev/NOTES.md") == "mine\n");
+  CHECK(read_text(repo / "clusters/dev/local/storage/kustomization.yaml") == "# mine\n");
+
+  // A real change commits only owned files, with a message that says what changed.
+  write_text(dir / "scaled.yaml", scaled_spec());
+  auto third = generate(repo, {"-f", (dir / "scaled.yaml").string(), "-m", "Capacity for the demo.",
+                               "--author", "Ops Bot <ops@example.com>"});
+  REQUIRE_MESSAGE(third.exit == 0, third.err);
+  const auto log = git(repo, {"log", "-1", "--format=%an <%ae>%n%B"});
+  CHECK(log.out.find("Ops Bot <ops@example.com>") != std::string::npos);
+  CHECK(log.out.find("neon(dev): scale pageservers to 2 (") != std::string::npos);
+  CHECK(log.out.find("Capacity for the demo.") != std::string::npos);
+  const auto files = git(repo, {"show", "--name-only", "--format=", "HEAD"}).out;
+  CHECK(files.find("clusters/dev/neon.yaml") != std::string::npos);
+  CHECK(files.find("NOTES.md") == std::string::npos);
+  CHECK(files.find("local/storage") == std::string::npos);
+  CHECK(git(repo, {"status", "--porcelain"}).out ==
+        " M clusters/dev/local/storage/kustomization.yaml\n?? clusters/dev/NOTES.md\n");
+  CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
+}
+
+TEST_CASE("generate: refuses uncommitted edits to generated files unless --force") {
+  ScratchDir dir("gen-dirty");
+  const auto repo = dir / "repo";
+  REQUIRE(generate(repo, {}).exit == 0);
+  const auto target = repo / "clusters/dev/kustomization.yaml";
+  write_text(target, read_text(target) + "# hand edit\n");
+  auto refused = generate(repo, {});
+  CHECK(refused.exit == 1);
+  CHECK(refused.err.find("clusters/dev/kustomization.yaml") != std::string::npos);
+  CHECK(read_text(target).find("# hand edit") != std::string::npos);
+  auto forced = generate(repo, {"--force"});
+  REQUIRE_MESSAGE(forced.exit == 0, forced.err);
+  CHECK(read_text(target).find("# hand edit") == std::string::npos);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+}
+
+TEST_CASE("generate: --no-commit writes only; a held lock stops a second writer") {
+  ScratchDir dir("gen-nocommit");
+  const auto repo = dir / "repo";
+  auto r = generate(repo, {"--no-commit"});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  CHECK(fs::exists(repo / "clusters/dev/kustomization.yaml"));
+  CHECK(git(repo, {"rev-parse", "--verify", "-q", "HEAD"}).exit != 0);
+
+  write_text(repo / ".git/kubectl-neon.lock", std::to_string(getpid()) + "\n");
+  auto locked = generate(repo, {});
+  CHECK(locked.exit == 1);
+  CHECK(locked.err.find("another kubectl-neon") != std::string::npos);
+  fs::remove(repo / ".git/kubectl-neon.lock");
+  REQUIRE(generate(repo, {}).exit == 0);
+  CHECK(commit_count(repo) == 1);
+}
+
+TEST_CASE("generate: --branch commits on a new branch started at HEAD") {
+  ScratchDir dir("gen-branch");
+  const auto repo = dir / "repo";
+  REQUIRE(generate(repo, {}).exit == 0);
+  const auto base = trimmed(git(repo, {"rev-parse", "HEAD"}).out);
+  write_text(dir / "scaled.yaml", scaled_spec());
+  auto r = generate(repo, {"-f", (dir / "scaled.yaml").string(), "--branch", "neon/dev-scale"});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  CHECK(trimmed(git(repo, {"rev-parse", "main"}).out) == base);
+  CHECK(trimmed(git(repo, {"rev-parse", "neon/dev-scale~1"}).out) == base);
+  CHECK(trimmed(git(repo, {"symbolic-ref", "--short", "HEAD"}).out) == "neon/dev-scale");
+}
+
+TEST_CASE("generate: killed at each step, the repository stays consistent and a re-run converges") {
+  ScratchDir dir("gen-fault");
+  write_text(dir / "scaled.yaml", scaled_spec());
+  const std::string scaled = (dir / "scaled.yaml").string();
+  // The tree a clean run commits.
+  const auto clean = dir / "clean";
+  REQUIRE(generate(clean, {}).exit == 0);
+  const auto before_tree = trimmed(git(clean, {"rev-parse", "HEAD^{tree}"}).out);
+  REQUIRE(generate(clean, {"-f", scaled}).exit == 0);
+  const auto after_tree = trimmed(git(clean, {"rev-parse", "HEAD^{tree}"}).out);
+
+  for (const char* step : {"after-write", "after-stage", "after-commit"}) {
+    CAPTURE(step);
+    const auto repo = dir / (std::string("repo-") + step);
+    REQUIRE(generate(repo, {}).exit == 0);
+    auto killed = generate(repo, {"-f", scaled}, {{"NEON_FAULT_STEP", step}});
+    CHECK(killed.exit == 99);
+    CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
+    const auto mid = trimmed(git(repo, {"rev-parse", "HEAD^{tree}"}).out);
+    CHECK((mid == before_tree || mid == after_tree));
+    auto rerun = generate(repo, {"-f", scaled});
+    REQUIRE_MESSAGE(rerun.exit == 0, rerun.err);
+    CHECK(trimmed(git(repo, {"rev-parse", "HEAD^{tree}"}).out) == after_tree);
+    CHECK(commit_count(repo) == 2);
+    CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+    CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
+  }
+}
+
+TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved remote") {
+  ScratchDir dir("gen-push");
+  REQUIRE(git(dir.path(), {"init", "--bare", "-q", "-b", "main", "remote.git"}).exit == 0);
+  const std::string url = "file://" + (dir / "remote.git").string();
+  const auto repo = dir / "repo";
+  REQUIRE(generate(repo, {}).exit == 0);
+  REQUIRE(git(repo, {"remote", "add", "origin", url}).exit == 0);
+
+  // Killed just before pushing: the next run has nothing to commit but still pushes.
+  auto killed = generate(repo, {"--push"}, {{"NEON_FAULT_STEP", "before-push"}});
+  CHECK(killed.exit == 99);
+  auto pushed = generate(repo, {"--push"});
+  REQUIRE_MESSAGE(pushed.exit == 0, pushed.err);
+  CHECK(pushed.out.find("up to date") != std::string::npos);
+  CHECK(trimmed(git(dir / "remote.git", {"rev-parse", "main"}).out) == trimmed(git(repo, {"rev-parse", "HEAD"}).out));
+
+  // Someone else pushes; our push is non-fast-forward, so generate fetches and regenerates.
+  REQUIRE(git(dir.path(), {"clone", "-q", url, "other"}).exit == 0);
+  write_text(dir / "other/README.md", "theirs\n");
+  REQUIRE(git(dir / "other", {"add", "README.md"}).exit == 0);
+  REQUIRE(git(dir / "other", {"commit", "-q", "-m", "theirs"}).exit == 0);
+  REQUIRE(git(dir / "other", {"push", "-q", "origin", "main"}).exit == 0);
+  write_text(dir / "scaled.yaml", scaled_spec());
+  auto again = generate(repo, {"-f", (dir / "scaled.yaml").string(), "--push"});
+  REQUIRE_MESSAGE(again.exit == 0, again.err);
+  CHECK(again.err.find("moved on") != std::string::npos);
+  const auto log = git(dir / "remote.git", {"log", "--format=%s", "main"}).out;
+  CHECK(log.find("theirs") != std::string::npos);
+  CHECK(log.rfind("neon(dev): scale pageservers to 2", 0) == 0);
+  CHECK(read_text(repo / "README.md") == "theirs\n");
+  CHECK(git(dir / "remote.git", {"fsck", "--strict"}).exit == 0);
+
+  // A push the remote cannot take, and no way to fix it here: a clear error.
+  auto bad = generate(repo, {"--push", "--remote", "nowhere"});
+  CHECK(bad.exit == 1);
+  CHECK(bad.err.find("nowhere") != std::string::npos);
+}
+
+}  // TEST_SUITE

@@ -1,0 +1,293 @@
+// The compute hook end to end on loopback: the fake storage controller sends real notify-attach
+// calls to the real hook, which reconfigures fake compute_ctl servers.
+#include <doctest/doctest.h>
+
+#include <future>
+#include <thread>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "plugin/hook_server.hpp"
+#include "plugin/http.hpp"
+#include "plugin/jwt.hpp"
+#include "plugin/storcon.hpp"
+#include "tests/support/fake_compute_ctl.hpp"
+#include "tests/support/fake_storcon.hpp"
+#include "tests/support/run.hpp"
+
+namespace {
+
+using neon::cli::hook::HookOptions;
+using neon::cli::hook::HookServer;
+using neon::cli::hook::Json;
+using neon::test::FakeComputeCtl;
+using neon::test::FakeStorcon;
+
+const std::string k_tenant = "1f359dd625e519a1a4e8d7509690f6fc";
+const std::string k_sharded = "2a359dd625e519a1a4e8d7509690f6fc";
+const std::string k_lonely = "3b359dd625e519a1a4e8d7509690f6fc";
+const std::string k_timeline = "de200bd42b49cc1814412c7e592dd6e9";
+const std::string k_timeline2 = "ee200bd42b49cc1814412c7e592dd6e9";
+
+struct ComputeDef {
+  std::string id;
+  std::string tenant;
+  std::string timeline;
+  std::string mode = "primary";
+};
+
+/// A fake controller with pageservers 1 and 2, one fake compute_ctl per ComputeDef, and the hook.
+class Cluster {
+public:
+  explicit Cluster(const std::vector<ComputeDef>& defs, std::optional<std::string> token = std::nullopt) {
+    storcon.add_node(1, "az-a");
+    storcon.add_node(2, "az-a");
+    Json list = Json::array();
+    for (const ComputeDef& d : defs) {
+      computes.push_back(std::make_unique<FakeComputeCtl>(d.id));
+      list.push_back(Json{{"compute_id", d.id}, {"tenant_id", d.tenant}, {"timeline_id", d.timeline},
+                          {"pg_version", 17}, {"mode", d.mode}, {"address", computes.back()->address()},
+                          {"settings", Json::array()}});
+    }
+    HookOptions options;
+    auto parsed = neon::cli::hook::parse_computes(
+        Json{{"safekeepers", {"safekeeper-0.safekeeper:5454"}}, {"computes", list}}.dump());
+    REQUIRE(parsed);
+    options.computes = *parsed;
+    options.storage_controller_url = storcon.url();
+    options.expected_token = token;
+    auto key = neon::cli::jwt::generate_ed25519();
+    REQUIRE(key);
+    options.signing_key_pem = key->private_pem;
+    auto created = HookServer::create(std::move(options));
+    REQUIRE(created);
+    hook = std::move(*created);
+    auto bound = hook->bind("127.0.0.1", 0);
+    REQUIRE(bound);
+    port = *bound;
+    thread = std::thread([this] { hook->run(); });
+    for (auto& c : computes) {
+      c->trust(hook->jwks());
+    }
+    storcon.set_control_plane(fmt::format("http://127.0.0.1:{}/", port), token.value_or(""));
+  }
+  ~Cluster() {
+    hook->stop();
+    thread.join();
+  }
+  Cluster(const Cluster&) = delete;
+  Cluster& operator=(const Cluster&) = delete;
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(20);
+    return c;
+  }
+  int put(const std::string& path, const std::string& body, const std::string& token = "",
+          std::string* reply = nullptr) const {
+    httplib::Headers headers;
+    if (!token.empty()) {
+      headers.emplace("Authorization", "Bearer " + token);
+    }
+    auto res = client().Put(path.c_str(), headers, body, "application/json");
+    if (res && reply != nullptr) {
+      *reply = res->body;
+    }
+    return res ? res->status : -1;
+  }
+
+  FakeStorcon storcon;
+  std::vector<std::unique_ptr<FakeComputeCtl>> computes;
+  std::unique_ptr<HookServer> hook;
+  int port = 0;
+  std::thread thread;
+};
+
+Json last_pageservers(const FakeComputeCtl& c) {
+  auto specs = c.specs();
+  REQUIRE_FALSE(specs.empty());
+  return specs.back()["pageserver_connection_info"];
+}
+
+std::string url_of(std::uint64_t node) { return fmt::format("postgres://no_user@pageserver-{}.pageserver:6400", node); }
+
+}  // namespace
+
+TEST_SUITE("hook") {
+  TEST_CASE("migrating a tenant reconfigures its computes with the new pageserver") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-main-ro", k_tenant, k_timeline, "replica"}});
+    cluster.storcon.add_tenant(k_tenant);
+    const auto first = cluster.storcon.tenant(k_tenant)["shards"][0]["node_attached"].get<std::uint64_t>();
+    REQUIRE(cluster.storcon.notify_attach(k_tenant) == 200);
+    for (auto& c : cluster.computes) {
+      const Json info = last_pageservers(*c);
+      CHECK(info["shard_count"] == 0);
+      CHECK(info["stripe_size"].is_null());
+      CHECK(info["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(first));
+      CHECK(c->rejected() == 0);
+    }
+    CHECK(cluster.computes[1]->specs().back()["mode"] == "Replica");
+    CHECK(cluster.computes[0]->specs().back()["safekeeper_connstrings"] == Json{"safekeeper-0.safekeeper:5454"});
+
+    const std::uint64_t target = first == 1 ? 2 : 1;
+    neon::cli::http::CurlTransport transport;
+    neon::cli::storcon::ClientOptions o;
+    o.base_url = cluster.storcon.url();
+    neon::cli::storcon::Client controller(transport, o);
+    REQUIRE(controller.migrate_shard(k_tenant, target, neon::cli::storcon::Prewarm::no));
+    REQUIRE(cluster.storcon.notify_attach(k_tenant) == 200);
+    for (auto& c : cluster.computes) {
+      CHECK(c->specs().size() == 2);
+      CHECK(last_pageservers(*c)["shards"]["0000"]["pageservers"][0] ==
+            Json{{"id", target}, {"libpq_url", url_of(target)}, {"grpc_url", nullptr}});
+    }
+  }
+
+  TEST_CASE("a 4-shard tenant gets one pageserver entry per shard") {
+    Cluster cluster({{"big-main", k_sharded, k_timeline}});
+    cluster.storcon.add_tenant(k_sharded, 4);
+    REQUIRE(cluster.storcon.notify_attach(k_sharded) == 200);
+    const Json info = last_pageservers(*cluster.computes[0]);
+    CHECK(info["shard_count"] == 4);
+    CHECK(info["stripe_size"] == cluster.storcon.notify_attach_body(k_sharded)["stripe_size"]);
+    REQUIRE(info["shards"].size() == 4);
+    const Json described = cluster.storcon.tenant(k_sharded)["shards"];
+    for (int i = 0; i < 4; ++i) {
+      const std::string key = fmt::format("{:02x}04", i);
+      REQUIRE(info["shards"].contains(key));
+      const auto node = described[static_cast<std::size_t>(i)]["node_attached"].get<std::uint64_t>();
+      CHECK(info["shards"][key]["pageservers"][0]["libpq_url"] == url_of(node));
+    }
+  }
+
+  TEST_CASE("a compute that is down gives 503 and the retry succeeds once it is back") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    cluster.storcon.add_tenant(k_tenant);
+    cluster.computes[0]->set_down(true);
+    CHECK(cluster.storcon.notify_attach(k_tenant) == 503);
+    cluster.computes[0]->set_down(false);
+    CHECK(cluster.storcon.notify_attach(k_tenant) == 200);
+    CHECK(cluster.computes[0]->specs().size() == 1);
+
+    cluster.computes[0]->set_mode(FakeComputeCtl::Mode::not_running);
+    CHECK(cluster.storcon.notify_attach(k_tenant) == 423);
+    cluster.computes[0]->set_mode(FakeComputeCtl::Mode::failing);
+    CHECK(cluster.storcon.notify_attach(k_tenant) == 503);
+  }
+
+  TEST_CASE("a starting compute fetches its spec and the JWKS") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    cluster.storcon.add_tenant(k_tenant);
+    auto res = cluster.client().Get("/compute/api/v2/computes/app-main/spec");
+    REQUIRE(res);
+    REQUIRE(res->status == 200);
+    const Json reply = Json::parse(res->body);
+    CHECK(reply["status"] == "attached");
+    CHECK(reply["compute_ctl_config"]["jwks"] == cluster.hook->jwks());
+    CHECK(reply["spec"]["tenant_id"] == k_tenant);
+    CHECK(reply["spec"]["timeline_id"] == k_timeline);
+    const auto node = cluster.storcon.tenant(k_tenant)["shards"][0]["node_attached"].get<std::uint64_t>();
+    CHECK(reply["spec"]["pageserver_connection_info"]["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(node));
+    CHECK_FALSE(neon::test::jwk_to_pem(reply["compute_ctl_config"]["jwks"]["keys"][0]).empty());
+
+    auto unknown = cluster.client().Get("/compute/api/v2/computes/nope/spec");
+    REQUIRE(unknown);
+    CHECK(unknown->status == 404);
+    auto health = cluster.client().Get("/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 200);
+  }
+
+  TEST_CASE("notify-safekeepers updates the safekeeper list of that timeline's computes") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-dev", k_tenant, k_timeline2}});
+    cluster.storcon.add_tenant(k_tenant);
+    const std::string body = Json{{"tenant_id", k_tenant},
+                                  {"timeline_id", k_timeline},
+                                  {"generation", 3},
+                                  {"safekeepers", {Json{{"id", 1}, {"hostname", "sk-a"}}, Json{{"id", 2}, {"hostname", "sk-b"}}}}}
+                                 .dump();
+    CHECK(cluster.put("/notify-safekeepers", body) == 200);
+    REQUIRE(cluster.computes[0]->specs().size() == 1);
+    const Json spec = cluster.computes[0]->specs().back();
+    CHECK(spec["safekeeper_connstrings"] == Json{"sk-a:5454", "sk-b:5454"});
+    CHECK(spec["safekeepers_generation"] == 3);
+    CHECK(spec["pageserver_connection_info"]["shards"].contains("0000"));
+    CHECK(cluster.computes[1]->requests() == 0);
+
+    // A later attach keeps the new safekeepers.
+    REQUIRE(cluster.storcon.notify_attach(k_tenant) == 200);
+    CHECK(cluster.computes[0]->specs().back()["safekeepers_generation"] == 3);
+    CHECK(cluster.computes[1]->specs().back()["safekeeper_connstrings"] == Json{"safekeeper-0.safekeeper:5454"});
+  }
+
+  TEST_CASE("bad input is refused without harm") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    std::string reply;
+    CHECK(cluster.put("/notify-attach", "{not json", "", &reply) == 400);
+    CHECK(Json::parse(reply)["error"] == "body is not valid JSON");
+    CHECK(cluster.put("/notify-attach", R"({"tenant_id":"zz","shards":[]})", "", &reply) == 400);
+    CHECK(Json::parse(reply)["error"].get<std::string>().find("tenant_id") != std::string::npos);
+    CHECK(cluster.put("/notify-attach", std::string(2 * 1024 * 1024, '['), "") == 413);
+    CHECK(cluster.put("/notify-safekeepers", "[[[[", "") == 400);
+
+    const std::string lonely =
+        Json{{"tenant_id", k_lonely}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
+             {"shards", {Json{{"node_id", 1}, {"shard_number", 0}}}}}
+            .dump();
+    CHECK(cluster.put("/notify-attach", lonely) == 200);
+    CHECK(cluster.computes[0]->requests() == 0);
+
+    auto metrics = cluster.client().Get("/metrics");
+    REQUIRE(metrics);
+    // The oversized body is refused before it is read, so it is not counted.
+    CHECK(metrics->body.find("neon_hook_notifications_received_total{kind=\"attach\"} 3") != std::string::npos);
+    CHECK(metrics->body.find("neon_hook_notifications_failed_total{kind=\"attach\"} 2") != std::string::npos);
+    CHECK(metrics->body.find("neon_hook_notifications_applied_total{kind=\"attach\"} 1") != std::string::npos);
+    CHECK(metrics->body.find("neon_hook_notifications_failed_total{kind=\"safekeepers\"} 1") != std::string::npos);
+    CHECK(metrics->body.find("neon_hook_notification_seconds_count 4") != std::string::npos);
+  }
+
+  TEST_CASE("with an expected token, notifications need it") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}}, std::string("s3cret-token"));
+    cluster.storcon.add_tenant(k_tenant);
+    const std::string body = cluster.storcon.notify_attach_body(k_tenant).dump();
+    CHECK(cluster.put("/notify-attach", body) == 401);
+    CHECK(cluster.put("/notify-attach", body, "s3cret-tokeX") == 403);
+    CHECK(cluster.put("/notify-attach", body, "short") == 403);
+    CHECK(cluster.computes[0]->requests() == 0);
+    CHECK(cluster.storcon.notify_attach(k_tenant) == 200);  // sends the token
+    CHECK(cluster.computes[0]->specs().size() == 1);
+  }
+
+  TEST_CASE("concurrent notifications for one tenant end with the newest placement") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    cluster.storcon.add_tenant(k_tenant);
+    std::vector<std::future<int>> calls;
+    for (int i = 0; i < 8; ++i) {
+      const std::uint64_t node = 1 + static_cast<std::uint64_t>(i % 2);
+      const std::string body = Json{{"tenant_id", k_tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
+                                    {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
+                                   .dump();
+      calls.push_back(std::async(std::launch::async, [&cluster, body] { return cluster.put("/notify-attach", body); }));
+      calls.back().wait_for(std::chrono::milliseconds(0));
+    }
+    for (auto& c : calls) {
+      CHECK(c.get() == 200);
+    }
+    // Whatever was superseded, the compute applied at least one and at most all of them.
+    const auto specs = cluster.computes[0]->specs();
+    CHECK(!specs.empty());
+    CHECK(specs.size() <= 8);
+  }
+
+  TEST_CASE("hook serve usage errors") {
+    CHECK(neon::test::run_cli({"hook"}).exit == 2);
+    CHECK(neon::test::run_cli({"hook", "listen"}).exit == 2);
+    CHECK(neon::test::run_cli({"hook", "serve"}).exit == 2);
+    CHECK(neon::test::run_cli({"hook", "serve", "--computes", "x.json", "--listen", "nowhere"}).exit == 2);
+    auto missing = neon::test::run_cli({"hook", "serve", "--computes", "/nonexistent/computes.json"});
+    CHECK(missing.exit == 1);
+    CHECK(missing.err.find("error:") != std::string::npos);
+  }
+}

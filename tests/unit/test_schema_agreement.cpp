@@ -1,0 +1,266 @@
+// The JSON Schema (schemas/neon-cluster.schema.json, used by editors and by `kubectl neon schema`)
+// and the C++ parser must describe the same spec: the same keys in the same objects, and the same
+// verdict on every file of the corpus, judged by an independent validator (ajv, through node).
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/spec_parse.hpp"
+#include "generators/validate.hpp"
+#include "tests/support/golden.hpp"
+#include "tests/support/run.hpp"
+
+namespace fs = std::filesystem;
+using neon::test::source_dir;
+
+namespace {
+
+struct SchemaTable {
+  std::set<std::string> keys;
+  std::set<std::string> required;
+};
+
+const nlohmann::json& resolve(const nlohmann::json& root, const nlohmann::json& node) {
+  if (node.contains("$ref")) {
+    const std::string ref = node["$ref"].get<std::string>();
+    REQUIRE(ref.rfind("#/definitions/", 0) == 0);
+    const std::string name = ref.substr(14);
+    REQUIRE(root["definitions"].contains(name));
+    return resolve(root, root["definitions"][name]);
+  }
+  return node;
+}
+
+std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+/// Every object with `properties` in the schema, keyed the way the parser names its tables
+/// ("spec.projects[].branches[]").
+void collect(const nlohmann::json& root, const nlohmann::json& raw, const std::string& path,
+             std::map<std::string, SchemaTable>& out) {
+  const nlohmann::json& node = resolve(root, raw);
+  if (node.contains("properties")) {
+    SchemaTable t;
+    for (const auto& [k, v] : node["properties"].items()) {
+      t.keys.insert(k);
+      collect(root, v, join(path, k), out);
+    }
+    if (node.contains("required")) {
+      for (const auto& r : node["required"]) {
+        t.required.insert(r.get<std::string>());
+      }
+    }
+    out[path] = t;
+  }
+  if (node.contains("items")) {
+    collect(root, node["items"], path + "[]", out);
+  }
+}
+
+nlohmann::json load_schema() {
+  return nlohmann::json::parse(neon::test::read_text(source_dir() / "schemas/neon-cluster.schema.json"));
+}
+
+std::vector<fs::path> yaml_files(const fs::path& dir) {
+  std::vector<fs::path> out;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    if (e.path().extension() == ".yaml") {
+      out.push_back(e.path());
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Invalid cases whose only faults are rules across fields, or rules a JSON Schema cannot say
+// (uniqueness by one field, references between list items, cycles), so ajv accepts them. Each
+// entry says why the schema cannot catch it.
+const std::map<std::string, std::string> k_cross_field_only = {
+    {"auth-without-secrets", "Secret names are required only when auth.enabled is true"},
+    {"branch-point-without-parent", "lsn/timestamp need a parent: a dependency between sibling keys"},
+    {"credentials-both", "secretRef and workloadIdentity exclude each other"},
+    {"credentials-missing", "credentials are required unless workload identity is used"},
+    {"database-both", "inCluster: true and secretRef exclude each other"},
+    {"database-not-in-cluster", "inCluster: false needs a secretRef"},
+    {"duplicate-branch-names", "uniqueness of one field across list items"},
+    {"duplicate-project-names", "uniqueness of one field across list items"},
+    {"duplicate-tenant-ids", "uniqueness of one field across list items"},
+    {"duplicate-timeline-ids", "uniqueness across nested lists"},
+    {"gitops-without-repo", "repoURL is required only for argocd and flux"},
+    {"lsn-and-timestamp", "lsn and timestamp exclude each other"},
+    {"minio-without-images", "MinIO images are required only with objectStorage.minio"},
+    {"missing-parent", "a parent must name another item of the list"},
+    {"parent-cycle", "parent references must form no cycle"},
+    {"pg-version-without-image", "pgVersion must have a matching key in images.compute"},
+    {"prod-auth-off", "auth is mandatory only with profile prod"},
+    {"prod-in-cluster-db", "the in-cluster database is forbidden only with profile prod"},
+    {"prod-one-broker", "two brokers are required only with profile prod"},
+    {"prod-two-safekeepers", "three safekeepers are required only with profile prod"},
+    {"self-parent", "a parent must differ from the branch's own name"},
+    {"timeline-equals-tenant", "IDs must be distinct across projects and branches"},
+    {"workload-identity-minio", "workload identity cannot be used with MinIO; annotations must be non-empty"},
+    {"zones-mismatch", "safekeeper zones must be a subset of pageserver zones"},
+    {"zones-one-side", "zones are set on both member kinds or on neither"},
+};
+
+}  // namespace
+
+TEST_SUITE("schema-agreement") {
+  TEST_CASE("the schema's property names equal the parser's key tables") {
+    const auto schema = load_schema();
+    std::map<std::string, SchemaTable> tables;
+    collect(schema, schema, "", tables);
+
+    // Maps the parser reads as free-form string maps and checks against lists of its own.
+    const std::set<std::string> k_resource_names = {"cpu", "memory", "ephemeral-storage"};
+    const std::set<std::string> tenant_keys(neon::gen::tenant_config_keys().begin(),
+                                            neon::gen::tenant_config_keys().end());
+    for (auto it = tables.begin(); it != tables.end();) {
+      const std::string& p = it->first;
+      const bool resource_list = p.size() > 9 && (p.substr(p.size() - 9) == ".requests" ||
+                                                  (p.size() > 7 && p.substr(p.size() - 7) == ".limits"));
+      if (resource_list) {
+        CAPTURE(p);
+        CHECK(it->second.keys == k_resource_names);
+        it = tables.erase(it);
+      } else if (p == "spec.projects[].tenantConfig") {
+        CHECK(it->second.keys == tenant_keys);
+        it = tables.erase(it);
+      } else {
+        ++it;
+      }
+    }
+
+    std::set<std::string> parser_paths;
+    for (const auto& t : neon::gen::spec_key_tables()) {
+      CAPTURE(t.path);
+      parser_paths.insert(t.path);
+      const auto found = tables.find(t.path);
+      REQUIRE_MESSAGE(found != tables.end(), "the schema has no object at " << t.path);
+      const std::set<std::string> keys(t.keys.begin(), t.keys.end());
+      const std::set<std::string> required(t.required.begin(), t.required.end());
+      CHECK(found->second.keys == keys);
+      CHECK(found->second.required == required);
+      CHECK(keys.size() == t.keys.size());  // no key listed twice
+    }
+    for (const auto& [path, t] : tables) {
+      CAPTURE(path);
+      CHECK_MESSAGE(parser_paths.count(path) == 1, "the parser has no key table for " << path);
+    }
+  }
+
+  TEST_CASE("ajv and the parser agree on every spec of the corpus") {
+    const fs::path checker = source_dir() / "tests/schema-check/check-spec.mjs";
+    REQUIRE_MESSAGE(neon::test::have_program("node"), "node is required (.ci/install-deps installs it)");
+    REQUIRE_MESSAGE(fs::exists(source_dir() / "tests/schema-check/node_modules/ajv"),
+                    "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");
+
+    std::vector<fs::path> files = yaml_files(source_dir() / "schemas/examples");
+    const auto starters = yaml_files(source_dir() / "schemas/starters");
+    const auto invalid = yaml_files(source_dir() / "tests/golden/specs/invalid");
+    files.insert(files.end(), starters.begin(), starters.end());
+    files.insert(files.end(), invalid.begin(), invalid.end());
+
+    std::vector<std::string> argv = {"node", checker.string()};
+    for (const auto& f : files) {
+      argv.push_back(f.string());
+    }
+    const auto r = neon::test::run_process(argv);
+    REQUIRE_MESSAGE(r.err.empty(), r.err);
+    REQUIRE((r.exit == 0 || r.exit == 1));
+
+    std::map<std::string, bool> ajv_valid;
+    std::istringstream lines(r.out);
+    for (std::string line; std::getline(lines, line);) {
+      if (line.rfind("valid ", 0) == 0) {
+        ajv_valid[line.substr(6)] = true;
+      } else if (line.rfind("invalid ", 0) == 0) {
+        const auto colon = line.find(": ", 8);
+        ajv_valid[line.substr(8, colon - 8)] = false;
+      }
+    }
+    REQUIRE(ajv_valid.size() == files.size());
+
+    std::set<std::string> listed_seen;
+    for (const auto& f : files) {
+      CAPTURE(f);
+      REQUIRE(ajv_valid.count(f.string()) == 1);
+      const bool schema_ok = ajv_valid[f.string()];
+      const bool parser_ok = neon::gen::load_spec(neon::test::read_text(f), f.string()).spec.has_value();
+      const std::string name = f.stem().string();
+      const bool is_invalid_case = f.parent_path().filename() == "invalid";
+      CHECK(parser_ok == !is_invalid_case);
+      if (is_invalid_case && k_cross_field_only.count(name) != 0) {
+        listed_seen.insert(name);
+        CHECK_MESSAGE(schema_ok, name << " is listed as cross-field only, but the schema rejects it: drop it from "
+                                         "the list");
+      } else {
+        CHECK_MESSAGE(schema_ok == parser_ok, "ajv says " << (schema_ok ? "valid" : "invalid") << ", the parser says "
+                                                          << (parser_ok ? "valid" : "invalid"));
+      }
+    }
+    CHECK(listed_seen.size() == k_cross_field_only.size());
+  }
+}
+
+TEST_SUITE("schema-check") {
+  TEST_CASE("check-manifests reports ok, error, unchecked and skips kustomize files") {
+    REQUIRE(neon::test::have_program("node"));
+    REQUIRE_MESSAGE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"),
+                    "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");
+    const fs::path dir = source_dir() / "tests/schema-check";
+    auto run = [&](const std::vector<std::string>& args) {
+      std::vector<std::string> argv = {"node", "check-manifests.mjs"};
+      argv.insert(argv.end(), args.begin(), args.end());
+      return neon::test::run_process(argv, dir);
+    };
+
+    auto r = run({"testdata/good"});
+    CHECK(r.exit == 0);
+    CHECK(r.out.find("skipped testdata/good/kustomization.yaml#1 kustomize.config.k8s.io/v1beta1 Kustomization") !=
+          std::string::npos);
+    CHECK(r.out.find("ok testdata/good/workloads.yaml#1 apps/v1 StatefulSet pageserver\n") != std::string::npos);
+    CHECK(r.out.find("ok testdata/good/workloads.yaml#3 argoproj.io/v1alpha1 Application neon\n") != std::string::npos);
+    CHECK(r.out.find("ok testdata/good/workloads.yaml#5 kustomize.toolkit.fluxcd.io/v1 Kustomization neon\n") !=
+          std::string::npos);
+    CHECK(r.out.find("ok testdata/good/workloads.yaml#6 monitoring.coreos.com/v1 ServiceMonitor") != std::string::npos);
+    CHECK(r.out.find("error") == std::string::npos);
+
+    r = run({"testdata/bad"});
+    CHECK(r.exit == 1);
+    CHECK(r.out.find("/spec/replicaz (line 5): unknown field") != std::string::npos);
+    CHECK(r.out.find("/spec/template/spec/containers/0/livenessProbe/periodSecond (line 14): unknown field") !=
+          std::string::npos);
+    CHECK(r.out.find("/spec/ports/0/port (line 6): must be integer") != std::string::npos);
+    CHECK(r.out.find("/spec/containers (line 12): is required") != std::string::npos);
+    // Known fields of the same objects are not reported.
+    CHECK(r.out.find("imagePullPolicy") == std::string::npos);
+    CHECK(r.out.find("/metadata") == std::string::npos);
+
+    r = run({"testdata/unchecked"});
+    CHECK(r.exit == 0);
+    CHECK(r.out.find("unchecked testdata/unchecked/secrets.yaml#1 external-secrets.io/v1 ExternalSecret") !=
+          std::string::npos);
+    CHECK(r.out.find("unchecked testdata/unchecked/secrets.yaml#2 bitnami.com/v1alpha1 SealedSecret") !=
+          std::string::npos);
+    CHECK(run({"--fail-on-unchecked", "testdata/unchecked"}).exit == 1);
+
+    // Standard input, an empty stream and a missing file.
+    r = neon::test::run_process({"node", "check-manifests.mjs", "-"}, dir, {},
+                                "apiVersion: v1\nkind: Namespace\nmetadata: {name: neon}\n");
+    CHECK(r.exit == 0);
+    CHECK(r.out == "ok <stdin>#1 v1 Namespace neon\n");
+    r = neon::test::run_process({"node", "check-manifests.mjs", "-"}, dir, {}, "\n");
+    CHECK(r.exit == 1);
+    CHECK(run({"--allow-empty", "-"}).exit == 0);
+    CHECK(run({"no-such-dir"}).exit == 2);
+    CHECK(run({}).exit == 2);
+  }
+}
