@@ -99,12 +99,44 @@ bool is_s3_bucket(std::string_view s) {
   return std::regex_match(s.begin(), s.end(), k_re) && s.find("..") == std::string_view::npos;
 }
 
+/// True when `path` is `root` or lies under it ("spec.images" covers "spec.images.hook").
+bool is_under(const std::string& path, const std::string& root) {
+  if (root.empty() || path.rfind(root, 0) != 0) {
+    return root.empty();
+  }
+  return path.size() == root.size() || path[root.size()] == '.' || path[root.size()] == '[';
+}
+
+/// Paths the parser already reported as missing or of the wrong type: rules about what lies
+/// under them would only restate the same problem.
+std::vector<std::string> reported_paths(const std::vector<Diagnostic>& parse_diags) {
+  std::vector<std::string> out;
+  for (const auto& d : parse_diags) {
+    if (d.path.empty()) {
+      continue;
+    }
+    if (d.message == "required field is missing" || d.message.rfind("must be ", 0) == 0) {
+      out.push_back(d.path);
+    }
+  }
+  return out;
+}
+
 class Checker {
 public:
-  Checker(const ClusterSpec& spec, std::vector<Diagnostic>& diags) : m_spec(spec), m_diags(diags) {}
+  Checker(const ClusterSpec& spec, std::vector<Diagnostic>& diags, std::vector<std::string> reported = {})
+      : m_spec(spec), m_diags(diags), m_reported(std::move(reported)) {}
 
   void error(const std::string& path, std::string message) {
+    if (already_reported(path)) {
+      return;
+    }
     m_diags.push_back({m_spec.file, m_spec.mark_of(path), path, std::move(message)});
+  }
+
+  bool already_reported(const std::string& path) const {
+    return std::any_of(m_reported.begin(), m_reported.end(),
+                       [&](const std::string& r) { return is_under(path, r); });
   }
 
   void dns_label(const std::string& path, const std::string& v, std::size_t max_len = 63) {
@@ -182,6 +214,7 @@ private:
 
   const ClusterSpec& m_spec;
   std::vector<Diagnostic>& m_diags;
+  std::vector<std::string> m_reported;
 };
 
 void Checker::images() {
@@ -322,7 +355,7 @@ void Checker::projects() {
     }
     if (pr.pg_version < 14 || pr.pg_version > 17) {
       error(p + ".pgVersion", fmt::format("Postgres {} is not supported (14, 15, 16 or 17)", pr.pg_version));
-    } else if (m_spec.images.compute.count(pr.pg_version) == 0) {
+    } else if (m_spec.images.compute.count(pr.pg_version) == 0 && !already_reported("spec.images.compute")) {
       error(p + ".pgVersion", fmt::format("no compute image for Postgres {}: add spec.images.compute.\"{}\"",
                                           pr.pg_version, pr.pg_version));
     }
@@ -479,11 +512,12 @@ LoadResult load_spec(std::string_view text, const std::string& file) {
     sort_diagnostics(res.diagnostics);
     return res;
   }
-  LoadResult res = validate(std::move(*parsed.spec));
+  LoadResult res;
+  Checker(*parsed.spec, res.diagnostics, reported_paths(parsed.diagnostics)).run();
   res.diagnostics.insert(res.diagnostics.end(), parsed.diagnostics.begin(), parsed.diagnostics.end());
   sort_diagnostics(res.diagnostics);
-  if (!res.diagnostics.empty()) {
-    res.spec.reset();
+  if (res.diagnostics.empty()) {
+    res.spec = ValidSpecFactory::make(std::move(*parsed.spec));
   }
   return res;
 }

@@ -1,6 +1,7 @@
 #include "plugin/cli.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -117,6 +118,16 @@ std::vector<std::string> visible_names() {
   return names;
 }
 
+constexpr const char* k_global_flags =
+    "Global flags (accepted by every command):\n"
+    "      --kubeconfig PATH   kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
+    "      --context NAME      kubeconfig context\n"
+    "  -n, --namespace NAME    namespace (default: the context's, then the spec's)\n"
+    "      --no-color          no colour (NO_COLOR is honoured too)\n";
+
+constexpr std::size_t k_help_width = 100;
+constexpr const char* k_positional_collector = "args";
+
 void print_help(Context& ctx) {
   fmt::print(ctx.out,
              "{0}: run self-hosted Neon on Kubernetes the GitOps way.\n\n"
@@ -127,14 +138,205 @@ void print_help(Context& ctx) {
       fmt::print(ctx.out, "  {:<12} {}\n", c.name, c.summary);
     }
   }
-  fmt::print(ctx.out,
-             "\nGlobal flags (accepted by every command):\n"
-             "      --kubeconfig PATH   kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)\n"
-             "      --context NAME      kubeconfig context\n"
-             "  -n, --namespace NAME    namespace (default: the context's, then the spec's)\n"
-             "      --no-color          no colour (NO_COLOR is honoured too)\n"
-             "\nUse \"{} <command> --help\" for more about a command.\n",
-             ctx.prog);
+  fmt::print(ctx.out, "\n{}\nUse \"{} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog);
+}
+
+/// One flag of a command, as help and the unknown-flag check see it.
+struct Flag {
+  std::string short_name;
+  std::string long_name;
+  std::string placeholder;  ///< empty for a switch
+  std::string description;
+  std::string group;
+};
+
+std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOptionDetails& o) {
+  if (o.has_implicit) {
+    return "";
+  }
+  if (o.arg_help != "arg" && !o.arg_help.empty()) {
+    return o.arg_help;
+  }
+  static const std::vector<std::pair<std::string, std::string>> k_known = {
+      {"storage-controller", "URL"}, {"timeout", "DURATION"}, {"deadline", "DURATION"},
+      {"interval", "DURATION"},      {"request-timeout", "DURATION"}, {"output", "FORMAT"},
+      {"listen", "ADDRESS"},         {"repo", "DIR"},           {"private-key-out", "FILE"}, {"secondaries", "N"},
+  };
+  for (const auto& [name, ph] : k_known) {
+    if (name == long_name) {
+      return ph;
+    }
+  }
+  const auto dash = long_name.find_last_of('-');
+  std::string ph = dash == std::string::npos ? long_name : long_name.substr(dash + 1);
+  std::transform(ph.begin(), ph.end(), ph.begin(), [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return ph;
+}
+
+std::vector<Flag> flags_of(const cxxopts::Options& opts) {
+  std::vector<Flag> out;
+  for (const auto& g : opts.groups()) {
+    for (const auto& o : opts.group_help(g).options) {
+      const std::string long_name = o.l.empty() ? "" : o.l.front();
+      if (long_name == k_positional_collector) {
+        continue;
+      }
+      std::string desc = o.desc;
+      const bool shows_default = desc.find("default:") != std::string::npos;
+      if (o.has_default && !o.is_boolean && !o.default_value.empty() && !shows_default) {
+        desc += fmt::format(" (default: {})", o.default_value);
+      }
+      out.push_back({o.s, long_name, placeholder_for(long_name, o), desc, g});
+    }
+  }
+  // -h/--help is added first by make_options but reads best last among the command's own flags
+  // (the unnamed group, which cxxopts lists first).
+  const auto own_end = std::find_if(out.begin(), out.end(), [](const Flag& f) { return !f.group.empty(); });
+  std::stable_partition(out.begin(), own_end, [](const Flag& f) { return f.long_name != "help"; });
+  return out;
+}
+
+/// Appends `text` wrapped to `width` columns, continuation lines indented by `indent`.
+void append_wrapped(std::string& out, const std::string& text, std::size_t indent, std::size_t width) {
+  std::size_t col = indent;
+  std::size_t i = 0;
+  bool first = true;
+  while (i < text.size()) {
+    const auto space = text.find(' ', i);
+    const std::string word = text.substr(i, space == std::string::npos ? std::string::npos : space - i);
+    i = space == std::string::npos ? text.size() : space + 1;
+    if (word.empty()) {
+      continue;
+    }
+    if (!first && col + 1 + word.size() > width) {
+      out += "\n" + std::string(indent, ' ');
+      col = indent;
+    } else if (!first) {
+      out += ' ';
+      ++col;
+    }
+    out += word;
+    col += word.size();
+    first = false;
+  }
+}
+
+std::string command_help(const cxxopts::Options& opts) {
+  const std::string generated = opts.help({""});
+  const auto usage = generated.find("\nUsage:\n");
+  std::string out;
+  const std::string summary = generated.substr(0, usage);
+  for (std::size_t start = 0; start <= summary.size();) {
+    const auto nl = summary.find('\n', start);
+    const std::string line = summary.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+    if (line.size() <= k_help_width) {
+      out += line;  // as written, indentation included
+    } else {
+      append_wrapped(out, line, 0, k_help_width);
+    }
+    if (nl == std::string::npos) {
+      break;
+    }
+    out += '\n';
+    start = nl + 1;
+  }
+  const auto usage_end = generated.find('\n', usage + 9);
+  out += "\n\n" + generated.substr(usage + 1, usage_end - usage - 1) + "\n";
+
+  const auto flags = flags_of(opts);
+  std::vector<std::string> lefts;
+  std::size_t left_width = 0;
+  for (const auto& f : flags) {
+    std::string left = f.short_name.empty() ? "      " : fmt::format("  -{}, ", f.short_name);
+    left += "--" + f.long_name;
+    if (!f.placeholder.empty()) {
+      left += " " + f.placeholder;
+    }
+    left_width = std::max(left_width, left.size());
+    lefts.push_back(std::move(left));
+  }
+  std::string current_group = "\x01";
+  for (std::size_t i = 0; i < flags.size(); ++i) {
+    if (flags[i].group != current_group) {
+      current_group = flags[i].group;
+      out += fmt::format("\n{}:\n", current_group.empty() ? "Flags" : current_group + " flags");
+    }
+    out += fmt::format("{:<{}}   ", lefts[i], left_width);
+    append_wrapped(out, flags[i].description, left_width + 3, k_help_width);
+    out += "\n";
+  }
+  out += std::string("\n") + k_global_flags;
+  return out;
+}
+
+/// Checks every flag in `args` against the command's own, before cxxopts sees them, so that the
+/// errors read like kubectl's and suggest the nearest flag.
+std::optional<std::string> check_flags(const std::vector<Flag>& flags, const std::vector<std::string>& args) {
+  std::vector<std::string> long_names;
+  for (const auto& f : flags) {
+    long_names.push_back("--" + f.long_name);
+  }
+  auto find = [&](auto pred) -> const Flag* {
+    const auto it = std::find_if(flags.begin(), flags.end(), pred);
+    return it == flags.end() ? nullptr : &*it;
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      break;
+    }
+    if (a.rfind("--", 0) == 0) {
+      const auto eq = a.find('=');
+      const std::string name = a.substr(2, eq == std::string::npos ? std::string::npos : eq - 2);
+      const Flag* f = find([&](const Flag& x) { return x.long_name == name; });
+      if (f == nullptr) {
+        const std::string shown = "--" + name;
+        return fmt::format("unknown flag: {}{}", shown, gen::suggestion_suffix(shown, long_names));
+      }
+      if (!f->placeholder.empty() && eq == std::string::npos) {
+        if (i + 1 >= args.size()) {
+          return fmt::format("flag needs an argument: --{}", name);
+        }
+        ++i;
+      }
+      continue;
+    }
+    if (a.size() < 2 || a[0] != '-') {
+      continue;
+    }
+    for (std::size_t k = 1; k < a.size(); ++k) {
+      const std::string c(1, a[k]);
+      const Flag* f = find([&](const Flag& x) { return x.short_name == c; });
+      if (f == nullptr) {
+        const bool printable = std::isalnum(static_cast<unsigned char>(a[k])) != 0;
+        return printable ? fmt::format("unknown shorthand flag: '{}' in {}", c, a)
+                         : fmt::format("unknown shorthand flag in \"{}\"", a.substr(0, 1 + k));
+      }
+      if (!f->placeholder.empty()) {
+        if (k + 1 == a.size()) {
+          if (i + 1 >= args.size()) {
+            return fmt::format("flag needs an argument: '{}' in {}", c, a);
+          }
+          ++i;
+        }
+        break;
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+/// cxxopts' own messages quote with typographic quotes; keep the wording, use plain ones.
+std::string plain_message(std::string message) {
+  for (const char* q : {"\xe2\x80\x98", "\xe2\x80\x99"}) {
+    for (auto pos = message.find(q); pos != std::string::npos; pos = message.find(q)) {
+      message.replace(pos, 3, "\"");
+    }
+  }
+  if (!message.empty()) {
+    message[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(message[0])));
+  }
+  return message;
 }
 
 }  // namespace
@@ -145,17 +347,23 @@ cxxopts::Options make_options(const Context& ctx, const std::string& name, const
   opts.custom_help("[flags]");
   opts.positional_help(positional_help);
   opts.add_options()("h,help", "Show help for this command");
-  opts.add_options()("args", "", cxxopts::value<std::vector<std::string>>());
-  opts.parse_positional({"args"});
+  opts.add_options()(k_positional_collector, "", cxxopts::value<std::vector<std::string>>());
+  opts.parse_positional({k_positional_collector});
   return opts;
 }
 
 std::vector<std::string> positionals(const cxxopts::ParseResult& r) {
-  return r.count("args") ? r["args"].as<std::vector<std::string>>() : std::vector<std::string>{};
+  return r.count(k_positional_collector) ? r[k_positional_collector].as<std::vector<std::string>>()
+                                         : std::vector<std::string>{};
 }
 
 std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, const std::vector<std::string>& args,
                                           int& exit) {
+  const std::string name = opts.program().substr(ctx.prog.size() + 1);
+  if (auto err = check_flags(flags_of(opts), args)) {
+    exit = usage_error(ctx, name, *err);
+    return std::nullopt;
+  }
   std::vector<const char*> argv;
   argv.push_back(opts.program().c_str());
   for (const auto& a : args) {
@@ -164,21 +372,13 @@ std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, 
   try {
     auto result = opts.parse(static_cast<int>(argv.size()), argv.data());
     if (result.count("help")) {
-      std::string help = opts.help({""});
-      // The hidden positional collector has no description; drop its line.
-      const auto pos = help.find("      --args");
-      if (pos != std::string::npos) {
-        const auto end = help.find('\n', pos);
-        help.erase(pos, end == std::string::npos ? std::string::npos : end - pos + 1);
-      }
-      fmt::print(ctx.out, "{}\nGlobal flags: --kubeconfig, --context, -n/--namespace, --no-color\n", help);
+      fmt::print(ctx.out, "{}", command_help(opts));
       exit = k_exit_ok;
       return std::nullopt;
     }
     return result;
   } catch (const cxxopts::exceptions::exception& e) {
-    const std::string name = opts.program().substr(ctx.prog.size() + 1);
-    exit = usage_error(ctx, name, e.what());
+    exit = usage_error(ctx, name, plain_message(e.what()));
     return std::nullopt;
   }
 }

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <string_view>
 #include <thread>
 
 #include <fmt/format.h>
@@ -97,6 +98,61 @@ int retry_until(Context& ctx, std::chrono::milliseconds deadline_after, const st
   }
 }
 
+/// `text` as a TOML basic string.
+std::string toml_quote(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned>(u));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+constexpr std::string_view k_token_key = "control_plane_api_token";
+
+/// Whether `line`, whose first non-blank character is at `first`, assigns `key`.
+bool defines_key(const std::string& line, std::size_t first, std::string_view key) {
+  if (first == std::string::npos || line.compare(first, key.size(), key) != 0) {
+    return false;
+  }
+  const auto eq = line.find_first_not_of(" \t", first + key.size());
+  return eq != std::string::npos && line[eq] == '=';
+}
+
+/// `config` with `control_plane_api_token` set at the top level. The key goes before the first
+/// table header (a key after `[x]` would belong to that table) and replaces a top-level one
+/// already there, since TOML rejects duplicate keys.
+std::string with_control_plane_token(const std::string& config, const std::string& token) {
+  std::string head;
+  std::string rest;
+  bool in_table = false;
+  std::size_t pos = 0;
+  while (pos < config.size()) {
+    auto end = config.find('\n', pos);
+    end = end == std::string::npos ? config.size() : end + 1;
+    const std::string line = config.substr(pos, end - pos);
+    const auto first = line.find_first_not_of(" \t");
+    in_table = in_table || (first != std::string::npos && line[first] == '[');
+    if (in_table) {
+      rest += line;
+    } else if (!defines_key(line, first, k_token_key)) {
+      head += line;
+    }
+    pos = end;
+  }
+  if (!head.empty() && head.back() != '\n') {
+    head += '\n';
+  }
+  return head + fmt::format("{} = {}\n", k_token_key, toml_quote(token)) + rest;
+}
+
 int bootstrap_pageserver(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "bootstrap pageserver",
                            "Write pageserver.toml, identity.toml and metadata.json into the pageserver's workdir.");
@@ -124,6 +180,12 @@ int bootstrap_pageserver(Context& ctx, const Args& args) {
   auto config = read_file((*r)["config"].as<std::string>(), k_max_config_bytes);
   if (!config) {
     return fail(ctx, config.error().message);
+  }
+  // The pageserver reads its upcall token only from pageserver.toml; the manifests hand it over
+  // in the environment so that it stays in a Secret.
+  const auto token = ctx.getenv("NEON_CONTROL_PLANE_API_TOKEN");
+  if (token && !token->empty()) {
+    *config = with_control_plane_token(*config, *token);
   }
   Json meta = Json::object();
   meta["host"] = id->host;

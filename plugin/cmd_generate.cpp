@@ -8,6 +8,8 @@
 // Crash safety: files are written atomically, the index is written under libgit2's lock, and a
 // commit only becomes visible when HEAD's ref moves. A run killed at any step leaves a tree that the
 // next run recognises as its own output (same bytes as it would write), so it converges.
+#include <filesystem>
+#include <algorithm>
 #include <cstdlib>
 #include <ostream>
 #include <set>
@@ -22,6 +24,7 @@
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/files.hpp"
+#include "plugin/generate_run.hpp"
 #include "plugin/git.hpp"
 #include "plugin/repo_lock.hpp"
 #include "plugin/spec_input.hpp"
@@ -43,6 +46,8 @@ struct Options {
   bool commit = true;
   bool push = false;
   bool force = false;
+  std::string subject;              ///< overrides the described change in the commit subject
+  std::vector<std::string> extra;   ///< more paths to stage
 };
 
 /// Exits at once (no destructors, no cleanup) when NEON_FAULT_STEP names `step`: tests use it to
@@ -144,6 +149,11 @@ Result<void> write_bootstrap(const Desired& d, const fs::path& root) {
   const std::string prefix = d.bootstrap_path + "/";
   for (const auto& [path, bytes] : d.files) {
     if (path.rfind(prefix, 0) == 0 && disk_text(root / path) != std::optional<std::string>(bytes)) {
+      std::error_code mk;
+      fs::create_directories((root / path).parent_path(), mk);
+      if (mk) {
+        return Error{fmt::format("{}: {}", (root / path).parent_path().string(), mk.message())};
+      }
       NEON_TRY(write_file_atomic(root / path, bytes));
     }
   }
@@ -203,13 +213,14 @@ std::vector<std::string> describe(const std::optional<gen::ValidSpec>& old_spec,
 }
 
 std::string commit_message(const gen::ValidSpec& spec, const std::optional<gen::ValidSpec>& old_spec, bool first,
-                           const std::vector<std::string>& files, const std::string& extra) {
+                           const std::vector<std::string>& files, const std::string& extra,
+                           const std::string& what_override) {
   const std::string count = fmt::format("{} file{}", files.size(), files.size() == 1 ? "" : "s");
   std::string subject;
   if (first) {
     subject = fmt::format("neon({}): generate cluster tree ({})", spec->name, count);
   } else {
-    auto what = describe(old_spec, spec);
+    auto what = what_override.empty() ? describe(old_spec, spec) : std::vector<std::string>{what_override};
     subject = what.empty() ? fmt::format("neon({}): update {}", spec->name, count)
                            : fmt::format("neon({}): {} ({})", spec->name, fmt::join(what, ", "), count);
   }
@@ -304,6 +315,11 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     fail(ctx, after.error().message);
     return Outcome::failed;
   }
+  for (const auto& p : o.extra) {
+    if (std::find(after->to_stage.begin(), after->to_stage.end(), p) == after->to_stage.end()) {
+      after->to_stage.push_back(p);
+    }
+  }
   if (auto r = repo.stage(after->to_stage); !r) {
     fail(ctx, r.error().message);
     return Outcome::failed;
@@ -318,7 +334,7 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     return Outcome::up_to_date;
   }
   const bool first = !repo.head_commit();
-  const auto msg = commit_message(spec, old_spec_at_head(repo, d.cluster_path), first, *staged, o.message);
+  const auto msg = commit_message(spec, old_spec_at_head(repo, d.cluster_path), first, *staged, o.message, o.subject);
   auto id = repo.commit(msg, resolve_author(ctx, repo, o.author));
   if (!id) {
     fail(ctx, id.error().message);
@@ -384,21 +400,52 @@ int push_with_retry(Context& ctx, git::Repository& repo, const gen::ValidSpec& s
   return k_exit_failure;
 }
 
-void print_next_steps(Context& ctx, const gen::ValidSpec& spec) {
-  fmt::print(ctx.out, "\nnext:\n  1. create the Secrets first: {} secrets init\n", ctx.prog);
+/// What to do next, with paths as the user can type them from the current directory.
+void print_next_steps(Context& ctx, const gen::ValidSpec& spec, const std::string& repo, const std::string& file) {
+  const auto in_repo = [&](const std::string& rel) {
+    return repo.empty() || repo == "." ? rel : (std::filesystem::path(repo) / rel).string();
+  };
+  fmt::print(ctx.out, "\nnext:\n  1. create the Secrets first: {} secrets init{}\n", ctx.prog,
+             file.empty() ? "" : " -f " + file);
   switch (spec->gitops.target) {
     case gen::GitopsTarget::argocd:
     case gen::GitopsTarget::flux:
       fmt::print(ctx.out, "  2. push, then point {} at it once: kubectl apply -k {}/\n",
-                 spec->gitops.target == gen::GitopsTarget::argocd ? "Argo CD" : "Flux", gen::bootstrap_path(spec));
+                 spec->gitops.target == gen::GitopsTarget::argocd ? "Argo CD" : "Flux",
+                 in_repo(gen::bootstrap_path(spec)));
       break;
     case gen::GitopsTarget::none:
-      fmt::print(ctx.out, "  2. apply it: kubectl apply --server-side -k {}\n", gen::cluster_path(spec));
+      fmt::print(ctx.out, "  2. apply it: kubectl apply --server-side -k {}\n", in_repo(gen::cluster_path(spec)));
       break;
   }
 }
 
 }  // namespace
+
+int generate_into_repo(Context& ctx, const gen::ValidSpec& spec, const std::string& text, const GenerateRun& run) {
+  Options o;
+  o.commit = run.commit;
+  o.subject = run.subject;
+  o.extra = run.extra;
+  git::Library lib;
+  bool created = false;
+  auto repo = git::Repository::open_or_init(run.repo, created);
+  if (!repo) {
+    return fail(ctx, repo.error().message);
+  }
+  auto lock = RepoLock::acquire(repo->git_dir());
+  if (!lock) {
+    return fail(ctx, lock.error().message);
+  }
+  const Outcome outcome = write_and_commit(ctx, *repo, spec, text, o);
+  if (outcome == Outcome::failed) {
+    return k_exit_failure;
+  }
+  if (outcome == Outcome::up_to_date && o.commit) {
+    fmt::print(ctx.out, "up to date\n");
+  }
+  return k_exit_ok;
+}
 
 int cmd_generate(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "generate",
@@ -484,7 +531,7 @@ int cmd_generate(Context& ctx, const Args& args) {
       return rc;
     }
   }
-  print_next_steps(ctx, spec);
+  print_next_steps(ctx, spec, (*r)["repo"].as<std::string>(), (*r)["file"].as<std::string>());
   return k_exit_ok;
 }
 

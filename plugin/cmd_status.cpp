@@ -14,6 +14,8 @@
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/controller_target.hpp"
+#include "plugin/kube_client.hpp"
+#include "plugin/kubeconfig.hpp"
 #include "plugin/spec_input.hpp"
 
 namespace neon::cli {
@@ -21,6 +23,9 @@ namespace neon::cli {
 namespace {
 
 constexpr int k_exit_unreadable = 3;
+/// Pod readiness is extra information: an unreachable cluster must not hold the command up.
+constexpr std::chrono::milliseconds k_kube_timeout{2000};
+constexpr const char* k_component_label = "app.kubernetes.io/component";
 
 using storcon::Json;
 
@@ -29,6 +34,57 @@ struct Snapshot {
   std::vector<storcon::Safekeeper> safekeepers;
   std::vector<storcon::Tenant> tenants;
 };
+
+struct ComponentPods {
+  int ready = 0;
+  int total = 0;
+};
+
+/// Pod readiness per component from the Kubernetes API, or why it could not be read.
+struct Components {
+  std::string note;
+  std::string namespace_;
+  std::map<std::string, ComponentPods> pods;
+};
+
+/// Every request with the short timeout, whatever the client asks for.
+class ShortTimeout final : public http::Transport {
+public:
+  explicit ShortTimeout(http::Transport& inner) : m_inner(inner) {}
+  http::Outcome send(const http::Request& request) override {
+    http::Request copy = request;
+    copy.timeout = k_kube_timeout;
+    return m_inner.send(copy);
+  }
+
+private:
+  http::Transport& m_inner;
+};
+
+Components read_components(const Context& ctx, const std::string& spec_namespace) {
+  Components c;
+  auto api = kube::resolve_api_server(ctx, spec_namespace);
+  if (!api) {
+    c.note = "pod readiness skipped: " + api.error().message;
+    return c;
+  }
+  c.namespace_ = api->namespace_;
+  http::CurlTransport curl(api->tls);
+  ShortTimeout transport(curl);
+  kube::Client client(*api, transport);
+  auto pods = client.list_pods(api->namespace_, "app.kubernetes.io/part-of=neon");
+  if (!pods) {
+    c.note = "pod readiness skipped: " + pods.error().message;
+    return c;
+  }
+  for (const auto& pod : *pods) {
+    auto label = pod.labels.find(k_component_label);
+    auto& entry = c.pods[label == pod.labels.end() ? std::string("-") : label->second];
+    ++entry.total;
+    entry.ready += pod.ready ? 1 : 0;
+  }
+  return c;
+}
 
 struct Health {
   std::vector<std::string> problems;
@@ -53,8 +109,13 @@ std::string policy_text(const Json& policy) {
   return policy.dump();
 }
 
-Health assess(const Snapshot& s, const std::map<std::string, std::string>& names) {
+Health assess(const Snapshot& s, const Components& components, const std::map<std::string, std::string>& names) {
   Health h;
+  for (const auto& [component, pods] : components.pods) {
+    if (pods.ready < pods.total) {
+      h.problems.push_back(fmt::format("{}: {}/{} pods ready", component, pods.ready, pods.total));
+    }
+  }
   for (const auto& n : s.nodes) {
     if (n.availability != "Active") {
       h.problems.push_back(fmt::format("pageserver {} is {}", n.id, n.availability));
@@ -102,6 +163,20 @@ std::string summary_line(const Snapshot& s, const Health& h) {
   std::string out = "degraded: ";
   for (std::size_t i = 0; i < h.problems.size(); ++i) {
     out += (i == 0 ? "" : "; ") + h.problems[i];
+  }
+  return out;
+}
+
+Json components_json(const Components& c) {
+  Json items = Json::array();
+  for (const auto& [component, pods] : c.pods) {
+    items.push_back(Json{{"component", component}, {"ready", pods.ready}, {"pods", pods.total}});
+  }
+  Json out{{"available", c.note.empty()}, {"items", items}};
+  if (c.note.empty()) {
+    out["namespace"] = c.namespace_;
+  } else {
+    out["note"] = c.note;
   }
   return out;
 }
@@ -233,6 +308,18 @@ void print_text(std::ostream& out, const Json& doc, bool wide) {
   }
   print_table(out, rows);
   out << '\n';
+  const Json& components = doc["components"];
+  if (!components["available"].get<bool>()) {
+    out << components["note"].get<std::string>() << "\n\n";
+    return;
+  }
+  rows.clear();
+  rows.push_back({"COMPONENT", "READY"});
+  for (const auto& c : components["items"]) {
+    rows.push_back({c["component"].get<std::string>(), fmt::format("{}/{}", c["ready"].dump(), c["pods"].dump())});
+  }
+  print_table(out, rows);
+  out << '\n';
 }
 
 Result<Snapshot> fetch(storcon::Client& client) {
@@ -315,8 +402,10 @@ int cmd_status(Context& ctx, const Args& args) {
       fmt::print(ctx.err, "error: {}\n", snap.error().message);
       code = k_exit_unreadable;
     } else {
-      const Health health = assess(*snap, names);
-      const Json doc = to_json(*snap, health, names);
+      const Components components = read_components(ctx, spec_namespace);
+      const Health health = assess(*snap, components, names);
+      Json doc = to_json(*snap, health, names);
+      doc["components"] = components_json(components);
       if (watch && ctx.out_is_tty) {
         ctx.out << "\033[H\033[2J";
       }

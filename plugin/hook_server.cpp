@@ -15,6 +15,7 @@
 #include <fmt/ostream.h>
 #include <httplib.h>
 #include <openssl/crypto.h>
+#include <sys/socket.h>
 
 #include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
@@ -80,7 +81,9 @@ struct HookServer::Impl {
   std::mutex queue_mutex;
   std::condition_variable queue_cv;
   std::map<std::string, TenantQueue> queues;
+  std::size_t waiting_callers = 0;  ///< callers whose notification has not started; queue_mutex
 
+  std::mutex node_fetch_mutex;  ///< held while asking the controller for a node
   std::mutex state_mutex;
   std::map<std::uint64_t, std::string> node_urls;
   std::map<std::string, Placement> placements;        ///< by tenant, from notifications
@@ -108,13 +111,20 @@ struct HookServer::Impl {
     return o;
   }
 
+  std::optional<std::string> cached_node_url(std::uint64_t node_id) {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    auto it = node_urls.find(node_id);
+    return it == node_urls.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
   Result<std::string> node_url(std::uint64_t node_id) {
-    {
-      std::lock_guard<std::mutex> lock(state_mutex);
-      auto it = node_urls.find(node_id);
-      if (it != node_urls.end()) {
-        return it->second;
-      }
+    if (auto url = cached_node_url(node_id)) {
+      return *url;
+    }
+    // A burst of notifications for a new pageserver asks the controller once, not once each.
+    std::lock_guard<std::mutex> fetching(node_fetch_mutex);
+    if (auto url = cached_node_url(node_id)) {
+      return *url;
     }
     http::CurlTransport transport;
     storcon::Client client(transport, controller_options());
@@ -308,6 +318,7 @@ struct HookServer::Impl {
       job->tickets.push_back(ticket);
       q.waiting.push_back(std::move(job));
     }
+    ++waiting_callers;
     for (;;) {
       if (ticket->done) {
         return ticket->outcome;
@@ -318,6 +329,7 @@ struct HookServer::Impl {
         std::shared_ptr<Job> mine = it->second.waiting.front();
         it->second.waiting.pop_front();
         it->second.running = true;
+        waiting_callers -= mine->tickets.size();
         lock.unlock();
         Outcome outcome = apply(*mine);
         lock.lock();
@@ -441,6 +453,11 @@ struct HookServer::Impl {
         out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name, k_kind_names[k], v);
       }
     }
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex);
+      out += "# TYPE neon_hook_notifications_waiting gauge\n";
+      out += fmt::format("neon_hook_notifications_waiting {}\n", waiting_callers);
+    }
     std::lock_guard<std::mutex> lock(histogram_mutex);
     out += "# TYPE neon_hook_notification_seconds histogram\n";
     std::uint64_t cumulative = 0;
@@ -499,22 +516,38 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
 }
 
+int bind_http_server(httplib::Server& server, const std::string& host, int port) {
+  // httplib hands every socket it tries to the options callback before bind(); the one that
+  // binds is the last one it saw.
+  auto listening = std::make_shared<socket_t>(INVALID_SOCKET);
+  server.set_socket_options([listening](socket_t sock) {
+    httplib::default_socket_options(sock);
+    *listening = sock;
+  });
+  int bound = -1;
+  if (port == 0) {
+    bound = server.bind_to_any_port(host);
+  } else if (server.bind_to_port(host, port)) {
+    bound = port;
+  }
+  if (bound <= 0) {
+    return -1;
+  }
+  // Should this fail, the socket still listens with httplib's backlog.
+  static_cast<void>(::listen(*listening, SOMAXCONN));
+  return bound;
+}
+
 HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 
 HookServer::~HookServer() { stop(); }
 
 Result<int> HookServer::bind(const std::string& host, int port) {
-  if (port == 0) {
-    const int bound = m_impl->server.bind_to_any_port(host);
-    if (bound <= 0) {
-      return make_error(fmt::format("cannot listen on {}:0", host));
-    }
-    return bound;
-  }
-  if (!m_impl->server.bind_to_port(host, port)) {
+  const int bound = bind_http_server(m_impl->server, host, port);
+  if (bound <= 0) {
     return make_error(fmt::format("cannot listen on {}:{}", host, port));
   }
-  return port;
+  return bound;
 }
 
 void HookServer::run() {

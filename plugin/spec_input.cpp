@@ -38,10 +38,30 @@ std::optional<SpecText> read_spec_text(Context& ctx, const std::string& file) {
   return SpecText{std::move(*data), file};
 }
 
+namespace {
+
+/// Control characters from the spec (YAML escapes can produce them) are shown escaped, so that a
+/// message can never move the cursor or recolour the terminal.
+std::string printable(const std::string& s) {
+  std::string out;
+  out.reserve(s.size());
+  for (const char c : s) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\x{:02x}", u);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
 void print_diagnostics(Context& ctx, const std::vector<gen::Diagnostic>& diags) {
   const bool color = ctx.color();
   for (const auto& d : diags) {
-    std::string line = gen::format_diagnostic(d);
+    std::string line = printable(gen::format_diagnostic(d));
     if (color) {
       const auto pos = line.find(": error: ");
       if (pos != std::string::npos) {

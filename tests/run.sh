@@ -3,6 +3,7 @@
 # and UBSan, install the schema checker's npm packages, then run ctest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+root=$(pwd)
 .ci/install-deps
 if [ -f tests/schema-check/package.json ]; then
   npm ci --prefix tests/schema-check --no-audit --no-fund --loglevel=error >/dev/null
@@ -12,4 +13,5 @@ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNEON_WERROR=ON -DNEON_SANITIZE
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions="$root/tests/lsan.supp":print_suppressions=0 \
   ctest --output-on-failure --timeout 3000

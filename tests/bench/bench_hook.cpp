@@ -1,14 +1,20 @@
-// Compute hook throughput: 1,000 notify-attach calls over 1,000 tenants, sent by the fake
-// storage controller from 32 concurrent clients, each reconfiguring one compute behind 16 fake
-// compute_ctl servers. Prints throughput and latency percentiles.
+// Compute hook throughput: 1,000 notify-attach calls over 1,000 tenants (the fake storage
+// controller's bodies) from 32 concurrent clients, each on a fresh connection and reconfiguring
+// one compute behind 16 fake compute_ctl servers. Prints throughput, latency percentiles, the
+// answers by status or client error, and the hook's log lines for failed notifications.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
 #include <thread>
 #include <vector>
 
 #include <fmt/format.h>
+#include <httplib.h>
 
 #include "plugin/hook_server.hpp"
 #include "plugin/http.hpp"
@@ -21,6 +27,55 @@ namespace {
 constexpr int k_tenants = 1000;
 constexpr int k_clients = 32;
 constexpr int k_servers = 16;
+
+/// TcpExtListenOverflows from /proc/net/netstat: SYNs dropped because an accept queue was full.
+/// The counter is per network namespace, so other processes on the host may add to it.
+long listen_overflows() {
+  std::ifstream in("/proc/net/netstat");
+  std::string names;
+  std::string values;
+  while (std::getline(in, names) && std::getline(in, values)) {
+    if (names.rfind("TcpExt:", 0) != 0) {
+      continue;
+    }
+    std::istringstream n(names);
+    std::istringstream v(values);
+    std::string name;
+    std::string value;
+    while (n >> name && v >> value) {
+      if (name == "ListenOverflows") {
+        return std::stol(value);
+      }
+    }
+  }
+  return -1;
+}
+
+/// PUTs the controller's notify-attach body like the storage controller does, on a connection of
+/// its own; returns the HTTP status or the client-side error.
+std::string notify_attach(const neon::test::FakeStorcon& storcon, int port, const std::string& tenant) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_connection_timeout(10);
+  client.set_read_timeout(10);
+  auto res = client.Put("/notify-attach", storcon.notify_attach_body(tenant).dump(), "application/json");
+  return res ? std::to_string(res->status) : httplib::to_string(res.error());
+}
+
+/// Keeps the hook's log lines for notifications that failed.
+class FailureLog : public std::stringbuf {
+public:
+  std::vector<std::string> lines() {
+    std::vector<std::string> out;
+    std::istringstream in(str());
+    for (std::string line; std::getline(in, line);) {
+      const std::string ok = ": applied";
+      if (line.size() < ok.size() || line.compare(line.size() - ok.size(), ok.size(), ok) != 0) {
+        out.push_back(line);
+      }
+    }
+    return out;
+  }
+};
 
 }  // namespace
 
@@ -57,6 +112,9 @@ int main() {
   options.computes = *parsed;
   options.storage_controller_url = storcon.url();
   options.signing_key_pem = key->private_pem;
+  FailureLog log_buf;
+  std::ostream log(&log_buf);
+  options.log = &log;
   auto hook = neon::cli::hook::HookServer::create(std::move(options));
   if (!hook) {
     std::fprintf(stderr, "bench_hook: %s\n", hook.error().message.c_str());
@@ -70,10 +128,12 @@ int main() {
   for (auto& s : servers) {
     s->trust((*hook)->jwks());
   }
-  storcon.set_control_plane(fmt::format("http://127.0.0.1:{}", *port));
 
   std::atomic<int> next{0};
   std::atomic<int> failures{0};
+  std::mutex status_mutex;
+  std::map<std::string, int> statuses;
+  const long overflows_before = listen_overflows();
   std::vector<std::vector<double>> latencies(k_clients);
   const auto start = Clock::now();
   std::vector<std::thread> clients;
@@ -81,8 +141,13 @@ int main() {
     clients.emplace_back([&, c] {
       for (int i = next++; i < k_tenants; i = next++) {
         const auto t0 = Clock::now();
-        if (storcon.notify_attach(tenants[static_cast<std::size_t>(i)]) != 200) {
+        const std::string status = notify_attach(storcon, *port, tenants[static_cast<std::size_t>(i)]);
+        if (status != "200") {
           ++failures;
+        }
+        {
+          std::lock_guard<std::mutex> lock(status_mutex);
+          statuses[status]++;
         }
         latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
@@ -92,6 +157,7 @@ int main() {
     t.join();
   }
   const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  const long overflows = listen_overflows() - overflows_before;
   (*hook)->stop();
   serving.join();
 
@@ -109,5 +175,15 @@ int main() {
              "p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} failed, {} specs applied\n",
              all.size(), k_tenants, k_clients, static_cast<double>(all.size()) / seconds, pct(0.50), pct(0.99),
              all.empty() ? 0.0 : all.back(), failures.load(), applied);
+  std::string by_status;
+  for (const auto& [status, count] : statuses) {
+    by_status += fmt::format(" {} x {};", count, status);
+  }
+  fmt::print("bench_hook: answers:{} listen queue overflows on the host during the run: {}\n",
+             by_status, overflows);
+  const auto failed_lines = log_buf.lines();
+  for (std::size_t i = 0; i < failed_lines.size() && i < 20; ++i) {
+    fmt::print("bench_hook: hook log: {}\n", failed_lines[i]);
+  }
   return failures.load() == 0 && applied == static_cast<std::size_t>(k_tenants) ? 0 : 1;
 }

@@ -1,6 +1,7 @@
 #include "tests/support/fake_compute_ctl.hpp"
 
 #include <chrono>
+#include <condition_variable>
 #include <ctime>
 #include <mutex>
 #include <thread>
@@ -8,6 +9,7 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include "plugin/hook_server.hpp"
 #include "plugin/jwt.hpp"
 
 namespace neon::test {
@@ -36,6 +38,9 @@ std::string jwk_to_pem(const Json& jwk) {
 struct FakeComputeCtl::State {
   std::string compute_id;
   mutable std::mutex mu;
+  mutable std::condition_variable held_cv;
+  bool holding = false;
+  int held = 0;
   std::optional<Json> trusted;
   Mode mode = Mode::running;
   std::vector<Json> specs;
@@ -51,8 +56,14 @@ struct FakeComputeCtl::State {
   }
 
   void configure(const httplib::Request& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
+    std::unique_lock<std::mutex> lock(mu);
     ++requests;
+    if (holding) {
+      ++held;
+      held_cv.notify_all();
+      held_cv.wait(lock, [this] { return !holding; });
+      --held;
+    }
     const Json body = Json::parse(req.body, nullptr, false);
     if (!body.is_object() || !body.contains("spec") || !body.contains("compute_ctl_config") ||
         !body["compute_ctl_config"].is_object() || !body["compute_ctl_config"].contains("jwks")) {
@@ -103,11 +114,12 @@ struct FakeComputeCtl::State {
     server = std::make_unique<httplib::Server>();
     server->Post("/configure", [this](const httplib::Request& q, httplib::Response& r) { configure(q, r); });
     server->Get("/metrics", [](const httplib::Request&, httplib::Response& r) { r.set_content("", "text/plain"); });
+    // The hook reconfigures many computes at once; httplib's own backlog of 5 would drop some.
     if (port == 0) {
-      port = server->bind_to_any_port("127.0.0.1");
+      port = cli::hook::bind_http_server(*server, "127.0.0.1", 0);
     } else {
-      // The same port again after set_down(false); SO_REUSEADDR lets it rebind at once.
-      for (int i = 0; i < 100 && !server->bind_to_port("127.0.0.1", port); ++i) {
+      // The same port again after set_down(false); SO_REUSEPORT lets it rebind at once.
+      for (int i = 0; i < 100 && cli::hook::bind_http_server(*server, "127.0.0.1", port) < 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
@@ -119,6 +131,12 @@ struct FakeComputeCtl::State {
   }
 
   void halt() {
+    {
+      // A held request would keep the server from stopping.
+      std::lock_guard<std::mutex> lock(mu);
+      holding = false;
+    }
+    held_cv.notify_all();
     if (server) {
       server->stop();
       thread.join();
@@ -154,6 +172,24 @@ void FakeComputeCtl::set_down(bool down) {
   } else if (!m_state->server) {
     m_state->start();
   }
+}
+
+void FakeComputeCtl::hold() {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->holding = true;
+}
+
+void FakeComputeCtl::release() {
+  {
+    std::lock_guard<std::mutex> lock(m_state->mu);
+    m_state->holding = false;
+  }
+  m_state->held_cv.notify_all();
+}
+
+bool FakeComputeCtl::wait_held(int count, std::chrono::milliseconds limit) const {
+  std::unique_lock<std::mutex> lock(m_state->mu);
+  return m_state->held_cv.wait_for(lock, limit, [&] { return m_state->held >= count; });
 }
 
 std::vector<Json> FakeComputeCtl::specs() const {

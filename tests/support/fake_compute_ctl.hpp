@@ -3,8 +3,10 @@
 // 127.0.0.1 in a background thread. POST /configure checks the bearer JWT like compute_ctl does
 // (EdDSA against a JWKS, `exp`, the `compute_id` claim; 400 / 401 / 403), checks the body has
 // both `spec` and `compute_ctl_config`, and records each spec it accepts. It can be taken down
-// (nothing listens on its port) and brought back, or answer 412 like a compute that is not running.
+// (nothing listens on its port) and brought back, answer 412 like a compute that is not running,
+// or hold its answers until the test lets them go.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -34,6 +36,13 @@ public:
   void set_mode(Mode mode);
   /// Stops listening (connections are refused) or listens again on the same port.
   void set_down(bool down);
+
+  /// From now on /configure waits before answering, until release().
+  void hold();
+  /// Lets the waiting requests through and stops holding.
+  void release();
+  /// Waits until `count` requests are held; false if that takes longer than `limit`.
+  bool wait_held(int count, std::chrono::milliseconds limit) const;
 
   /// Specs accepted by /configure, oldest first.
   std::vector<nlohmann::json> specs() const;

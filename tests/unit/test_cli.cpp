@@ -64,6 +64,10 @@ TEST_SUITE("cli") {
     golden_run("unknown-command", {"valdate"}, 2);
     golden_run("unknown-command-far", {"frobnicate"}, 2);
     golden_run("unknown-flag", {"validate", "--bogus"}, 2);
+    golden_run("unknown-flag-suggestion", {"validate", "--quite"}, 2);
+    golden_run("unknown-shorthand-flag", {"validate", "-qx"}, 2);
+    golden_run("flag-without-argument", {"validate", "--file"}, 2);
+    golden_run("shorthand-without-argument", {"validate", "-f"}, 2);
     golden_run("unexpected-argument", {"validate", "extra"}, 2);
     golden_run("global-flag-without-value", {"validate", "--context"}, 2);
     golden_run("version", {"version"}, 0);
@@ -85,6 +89,35 @@ TEST_SUITE("cli") {
                                             transcript({c.name, "--help"}, r));
       CHECK_MESSAGE(diff.empty(), diff);
     }
+  }
+
+  TEST_CASE("help texts and usage errors read cleanly for every command") {
+    for (const auto& c : neon::cli::commands()) {
+      if (c.hidden) {
+        continue;
+      }
+      const std::string name = c.name;
+      CAPTURE(name);
+      const auto help = run_cli({c.name, "--help"});
+      CHECK(help.exit == 0);
+      CHECK(help.out.find("(default: \"\")") == std::string::npos);
+      CHECK(help.out.find("--args") == std::string::npos);
+      if (help.out.find("\nUsage:\n") != std::string::npos) {
+        // Commands without sub-verbs share one layout.
+        CHECK(help.out.find("\n\nUsage:\n") != std::string::npos);
+        CHECK(help.out.find("--kubeconfig PATH") != std::string::npos);
+      }
+      // A flag no command has: a kubectl-style usage error, with plain quotes only.
+      const auto bad = run_cli({c.name, "--no-such-flag"});
+      CHECK(bad.exit == 2);
+      CHECK(bad.err.rfind("error: ", 0) == 0);
+      CHECK(bad.err.find("\xe2\x80") == std::string::npos);
+    }
+    // Values that look like flags are values; the collector of positionals is not a flag.
+    CHECK(run_cli({"init", "--name", "-x", "-f", "-"}).err.find("unknown") == std::string::npos);
+    const auto r = run_cli({"validate", "--args", "x"});
+    CHECK(r.exit == 2);
+    CHECK(r.err.rfind("error: unknown flag: --args", 0) == 0);
   }
 
   TEST_CASE("version -o json is JSON") {

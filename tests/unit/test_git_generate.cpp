@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "generators/embedded.hpp"
+#include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 
 namespace fs = std::filesystem;
@@ -56,6 +57,23 @@ int commit_count(const fs::path& repo) { return std::stoi(trimmed(git(repo, {"re
 
 TEST_SUITE("gitops") {
 
+TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the cluster") {
+  ScratchDir dir("gen-argocd");
+  const auto repo = dir / "repo";
+  const auto spec = neon::test::source_dir() / "schemas/examples/prod-3-zones.yaml";
+  auto r = generate(repo, {"-f", spec.string()});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  const auto files = git(repo, {"ls-files", "bootstrap"}).out;
+  CHECK(files.find("/kustomization.yaml") != std::string::npos);
+  CHECK(files.find("application") != std::string::npos);
+  CHECK(r.out.find("kubectl apply -k " + (repo / "bootstrap").string()) != std::string::npos);
+  CHECK(r.out.find("secrets init -f " + spec.string()) != std::string::npos);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+  auto again = generate(repo, {"-f", spec.string()});
+  REQUIRE_MESSAGE(again.exit == 0, again.err);
+  CHECK(again.out.find("up to date") != std::string::npos);
+}
+
 TEST_CASE("generate: commits the owned files once, keeps user files out") {
   ScratchDir dir("gen-commit");
   const auto repo = dir / "repo";
@@ -63,7 +81,7 @@ TEST_CASE("generate: commits the owned files once, keeps user files out") {
   REQUIRE_MESSAGE(first.exit == 0, first.err);
   CHECK(first.out.find("created a Git repository") != std::string::npos);
   CHECK(first.out.find("secrets init") != std::string::npos);
-  CHECK(first.out.find("kubectl apply --server-side -k clusters/dev") != std::string::npos);
+  CHECK(first.out.find("kubectl apply --server-side -k " + (repo / "clusters/dev").string()) != std::string::npos);
   CHECK(trimmed(git(repo, {"symbolic-ref", "--short", "HEAD"}).out) == "main");
   const auto show = git(repo, {"show", "--stat=200", "--format=%an <%ae>%n%s", "HEAD"});
   CHECK(show.out.find("Tester <tester@localhost>") != std::string::npos);

@@ -110,6 +110,22 @@ Json last_pageservers(const FakeComputeCtl& c) {
   return specs.back()["pageserver_connection_info"];
 }
 
+std::string attach_body(const std::string& tenant, std::uint64_t node) {
+  return Json{{"tenant_id", tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
+              {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
+      .dump();
+}
+
+/// The value of one sample of the hook's /metrics, e.g. `neon_hook_notifications_received_total{kind="attach"}`.
+long metric(const Cluster& cluster, const std::string& sample) {
+  auto res = cluster.client().Get("/metrics");
+  REQUIRE(res);
+  const std::string line = "\n" + sample + " ";
+  const auto at = res->body.find(line);
+  REQUIRE(at != std::string::npos);
+  return std::stol(res->body.substr(at + line.size()));
+}
+
 std::string url_of(std::uint64_t node) { return fmt::format("postgres://no_user@pageserver-{}.pageserver:6400", node); }
 
 }  // namespace
@@ -279,6 +295,37 @@ TEST_SUITE("hook") {
     const auto specs = cluster.computes[0]->specs();
     CHECK(!specs.empty());
     CHECK(specs.size() <= 8);
+  }
+
+  TEST_CASE("a newer notification replaces an older one still waiting for the same tenant") {
+    Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    FakeComputeCtl& compute = *cluster.computes[0];
+    compute.hold();
+    auto first = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
+    REQUIRE(compute.wait_held(1, std::chrono::seconds(20)));
+    // The tenant is busy with the first one, so the second waits and the third takes its place.
+    auto second = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 2)); });
+    const std::string waiting = "neon_hook_notifications_waiting";
+    for (int i = 0; i < 2000 && metric(cluster, waiting) < 1; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(metric(cluster, waiting) == 1);
+    auto third = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
+    for (int i = 0; i < 2000 && metric(cluster, waiting) < 2; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(metric(cluster, waiting) == 2);
+    CHECK(metric(cluster, R"(neon_hook_notifications_superseded_total{kind="attach"})") == 1);
+    CHECK(compute.requests() == 1);
+    compute.release();
+    CHECK(first.get() == 200);
+    CHECK(second.get() == 200);
+    CHECK(third.get() == 200);
+    const auto specs = compute.specs();
+    REQUIRE(specs.size() == 2);  // the second placement was never sent
+    CHECK(specs[0]["pageserver_connection_info"]["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(1));
+    CHECK(specs[1]["pageserver_connection_info"]["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(1));
+    CHECK(metric(cluster, R"(neon_hook_notifications_applied_total{kind="attach"})") == 3);
   }
 
   TEST_CASE("hook serve usage errors") {

@@ -182,6 +182,59 @@ TEST_SUITE("spec") {
     }
   }
 
+  TEST_CASE("text that is not UTF-8 is rejected by line, without echoing the bytes") {
+    const std::string head = "apiVersion: kubectl-neon.io/v1alpha1\nkind: NeonCluster\n# ok: \xc3\xbc \xe2\x82\xac "
+                             "\xf0\x9f\x90\x98\n";
+    const std::vector<std::pair<std::string, std::string>> bad = {
+        {"\xc0\x80", "0xC0"},          // overlong NUL
+        {"\xed\xa0\x80", "0xED"},     // UTF-16 surrogate
+        {"\xf4\x90\x80\x80", "0xF4"},  // beyond U+10FFFF
+        {"\xe2\x82", "0xE2"},          // truncated at the end of the file
+        {"\x80", "0x80"},              // a lone continuation byte
+    };
+    for (const auto& [bytes, shown] : bad) {
+      CAPTURE(shown);
+      const auto res = neon::gen::load_spec(head + "metadata:\n  name: x" + bytes, "bad.yaml");
+      CHECK_FALSE(res.spec.has_value());
+      REQUIRE(res.diagnostics.size() == 1);
+      const std::string msg = neon::gen::format_diagnostic(res.diagnostics[0]);
+      CHECK(msg.rfind("bad.yaml:5:10: error: invalid UTF-8 (byte " + shown + ")", 0) == 0);
+      CHECK(msg.find(bytes) == std::string::npos);
+    }
+    // Multi-byte characters before the bad byte count as one column each.
+    const auto res = neon::gen::load_spec("# \xc3\xbc\xc3\xbc\xff\n", "col.yaml");
+    REQUIRE(res.diagnostics.size() == 1);
+    CHECK(res.diagnostics[0].mark.line == 1);
+    CHECK(res.diagnostics[0].mark.col == 5);
+  }
+
+  TEST_CASE("a BOM and CRLF line endings read like plain LF text") {
+    const auto text = neon::test::read_text(source_dir() / "schemas/starters/dev.yaml");
+    std::string crlf = "\xef\xbb\xbf";
+    for (const char c : text) {
+      crlf += c == '\n' ? std::string("\r\n") : std::string(1, c);
+    }
+    const auto res = neon::gen::load_spec(crlf, "crlf.yaml");
+    CHECK(res.diagnostics.empty());
+    REQUIRE(res.spec.has_value());
+    const auto plain = neon::gen::load_spec(text, "lf.yaml");
+    REQUIRE(plain.spec.has_value());
+    CHECK((*res.spec)->name == (*plain.spec)->name);
+    CHECK((*res.spec)->projects.size() == (*plain.spec)->projects.size());
+  }
+
+  TEST_CASE("control characters from the spec are printed escaped") {
+    std::string text = neon::test::read_text(source_dir() / "schemas/starters/dev.yaml");
+    const auto pos = text.find("\n  name: ");
+    REQUIRE(pos != std::string::npos);
+    const auto end = text.find('\n', pos + 1);
+    text.replace(pos, end - pos, "\n  name: \"dev\\e[31mred\"");
+    const auto r = run_cli({"validate", "-f", "-"}, text);
+    CHECK(r.exit == 1);
+    CHECK(r.err.find('\x1b') == std::string::npos);
+    CHECK(r.err.find("dev\\x1b[31mred") != std::string::npos);
+  }
+
   TEST_CASE("validate reads standard input") {
     const auto text = neon::test::read_text(source_dir() / "schemas/starters/dev.yaml");
     auto r = run_cli({"validate", "-f", "-"}, text);

@@ -65,6 +65,35 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(bad.exit == 2);
   }
 
+  TEST_CASE("pageserver: the control-plane token from the environment goes into pageserver.toml, top level") {
+    neon::test::ScratchDir dir("bootstrap-pageserver-token");
+    neon::test::write_text(dir / "in.toml",
+                           "broker_endpoint = \"http://storage-broker:50051\"\n"
+                           "control_plane_api_token = \"stale\"\n"
+                           "[tenant_config]\n"
+                           "pitr_interval = \"7 days\"\n");
+    const std::string token = "eyJhbGciOiJFZERTQSJ9.eyJzY29wZSI6ImdlbmVyYXRpb25zX2FwaSJ9.c2ln\"\\";
+    auto res = run_cli({"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config",
+                        (dir / "in.toml").string(), "--set", "pageserver", "--namespace", "neon"},
+                       "", {{"POD_NAME", "pageserver-0"}, {"NEON_CONTROL_PLANE_API_TOKEN", token}});
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(neon::test::read_text(dir / "data/pageserver.toml") ==
+          "broker_endpoint = \"http://storage-broker:50051\"\n"
+          "control_plane_api_token = \"eyJhbGciOiJFZERTQSJ9.eyJzY29wZSI6ImdlbmVyYXRpb25zX2FwaSJ9.c2ln\\\"\\\\\"\n"
+          "[tenant_config]\n"
+          "pitr_interval = \"7 days\"\n");
+    CHECK(res.out.find("eyJ") == std::string::npos);
+    CHECK(res.err.find("eyJ") == std::string::npos);
+    // The input is untouched, and an empty variable means no token.
+    CHECK(neon::test::read_text(dir / "in.toml").find("stale") != std::string::npos);
+    auto empty = run_cli({"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config",
+                          (dir / "in.toml").string(), "--set", "pageserver", "--namespace", "neon"},
+                         "", {{"POD_NAME", "pageserver-0"}, {"NEON_CONTROL_PLANE_API_TOKEN", ""}});
+    REQUIRE(empty.exit == 0);
+    CHECK(neon::test::read_text(dir / "data/pageserver.toml") == neon::test::read_text(dir / "in.toml"));
+  }
+
   TEST_CASE("safekeeper: upsert then Active, idempotent") {
     FakeStorcon fake;
     const std::vector<std::string> args = {"bootstrap", "safekeeper", "--storage-controller", fake.url(),

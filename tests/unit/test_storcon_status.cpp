@@ -1,0 +1,87 @@
+// status: pod readiness per component from the Kubernetes API next to the controller's view.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "plugin/kube_client.hpp"
+#include "tests/support/fake_kube_api.hpp"
+#include "tests/support/fake_storcon.hpp"
+#include "tests/support/run.hpp"
+
+namespace {
+
+using Json = nlohmann::json;
+using neon::test::run_cli;
+
+const std::string k_tenant = "294ca7a45747bee9a5a893416ee7ad81";
+
+void small_cluster(neon::test::FakeStorcon& fake) {
+  fake.add_node(11, "az-a");
+  fake.add_safekeeper(11, "az-a");
+  fake.add_tenant(k_tenant, 1, 0);
+}
+
+std::map<std::string, std::string> component(const std::string& name) {
+  return {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/component", name},
+          {"app.kubernetes.io/part-of", "neon"}};
+}
+
+}  // namespace
+
+TEST_SUITE("storcon status") {
+  TEST_CASE("status: component pod readiness from the API server, unready pods degrade health") {
+    neon::test::ScratchDir dir("status-pods");
+    neon::test::TestPki pki(dir.path());
+    REQUIRE_MESSAGE(pki.ok, pki.error);
+    neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, ""});
+    REQUIRE(kube.running());
+    kube.add_pod("neon", "pageserver-0", component("pageserver"), "Running", true);
+    kube.add_pod("neon", "pageserver-1", component("pageserver"), "Running", false);
+    kube.add_pod("neon", "safekeeper-0", component("safekeeper"), "Running", true);
+    kube.add_pod("neon", "unrelated-0", {{"app", "other"}}, "Running", false);
+    kube.add_pod("other", "pageserver-0", component("pageserver"), "Running", false);
+    neon::test::write_text(
+        dir / "kubeconfig",
+        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
+                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
+                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
+                    "    namespace: neon\n",
+                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    neon::test::FakeStorcon fake;
+    small_cluster(fake);
+    const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()}};
+
+    auto json = run_cli({"status", "-o", "json", "--storage-controller", fake.url()}, "", env);
+    INFO(json.err);
+    CHECK(json.exit == 1);
+    auto doc = Json::parse(json.out);
+    CHECK(doc["components"] == Json{{"available", true},
+                                    {"namespace", "neon"},
+                                    {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
+                                                           Json{{"component", "safekeeper"}, {"ready", 1}, {"pods", 1}}})}});
+    CHECK(doc["health"]["problems"] == Json::array({"pageserver: 1/2 pods ready"}));
+
+    auto table = run_cli({"status", "--storage-controller", fake.url()}, "", env);
+    CHECK(table.exit == 1);
+    CHECK(table.out.find("COMPONENT") != std::string::npos);
+    CHECK(table.out.find("degraded: pageserver: 1/2 pods ready") != std::string::npos);
+  }
+
+  TEST_CASE("status: no kubeconfig, the controller's view alone with a note") {
+    neon::test::ScratchDir dir("status-no-kube");
+    neon::test::FakeStorcon fake;
+    small_cluster(fake);
+    auto res = run_cli({"status", "-o", "json", "--storage-controller", fake.url()}, "",
+                       {{"KUBECONFIG", (dir / "missing").string()}});
+    INFO(res.err);
+    CHECK(res.exit == 0);
+    auto doc = Json::parse(res.out);
+    CHECK(doc["components"]["available"] == false);
+    CHECK(doc["components"]["note"].get<std::string>().rfind("pod readiness skipped: ", 0) == 0);
+    CHECK(doc["health"]["status"] == "healthy");
+    auto table = run_cli({"status", "--storage-controller", fake.url()}, "", {{"KUBECONFIG", (dir / "missing").string()}});
+    CHECK(table.exit == 0);
+    CHECK(table.out.find("pod readiness skipped: ") != std::string::npos);
+  }
+}
