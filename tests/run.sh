@@ -9,7 +9,7 @@ if [ -f tests/schema-check/package.json ]; then
   npm ci --prefix tests/schema-check --no-audit --no-fund --loglevel=error >/dev/null
 fi
 build=${NEON_TEST_BUILD_DIR:-build-test}
-cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNEON_WERROR=ON -DNEON_SANITIZE=ON >/dev/null
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNEON_WERROR=ON -DNEON_SANITIZE=ON -DNEON_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
 cd "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \

@@ -68,6 +68,40 @@ TEST_SUITE("storcon status") {
     CHECK(table.out.find("degraded: pageserver: 1/2 pods ready") != std::string::npos);
   }
 
+  TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy") {
+    neon::test::ScratchDir dir("status-proxy");
+    neon::test::TestPki pki(dir.path());
+    REQUIRE_MESSAGE(pki.ok, pki.error);
+    neon::test::FakeStorcon fake;
+    small_cluster(fake);
+    neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, fake.url()});
+    REQUIRE(kube.running());
+    neon::test::write_text(
+        dir / "kubeconfig",
+        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
+                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
+                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
+                    "    namespace: neon\n",
+                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()},
+                                                    {"NEON_STORAGE_CONTROLLER_URL", ""}};
+    auto r = run_cli({"status", "-o", "json"}, "", env);
+    INFO(r.err);
+    REQUIRE(r.exit != 3);
+    auto doc = Json::parse(r.out);
+    CHECK(doc["pageservers"].size() == 1);
+    CHECK(doc["pageservers"][0]["id"] == 11);
+    bool proxied = false;
+    for (const auto& req : kube.requests()) {
+      if (req.target.rfind("/api/v1/namespaces/neon/services/http:storage-controller:1234/proxy/control/v1/node", 0) ==
+          0) {
+        proxied = true;
+        CHECK(req.authorization == "Bearer kube-token");
+      }
+    }
+    CHECK(proxied);
+  }
+
   TEST_CASE("status: no kubeconfig, the controller's view alone with a note") {
     neon::test::ScratchDir dir("status-no-kube");
     neon::test::FakeStorcon fake;
