@@ -1,22 +1,21 @@
 #pragma once
-// Development-only services that stand in for what production brings from outside:
-// a MinIO for object storage (component "dev-minio", with a bucket-creating Job) and a Postgres
-// for the storage controller (component "dev-postgres"). Each returns nothing when the spec does
-// not ask for it.
+// Development-only services that stand in for what production brings from outside ship as
+// kustomize Components under overlays/components/ and are copied verbatim into the tree:
+//   dev-minio     a MinIO for object storage with a bucket-creating Job (objectStorage.minio)
+//   dev-postgres  a Postgres for the storage controller (storageController.database.inCluster)
+// Their files hold the dev spec's values. These functions give what the storage tier's
+// kustomization sets from the cluster's spec instead: the images, and patches for the bucket, the
+// S3 credentials Secret and the MinIO Service's namespace.
 //
 // Pod labels (NetworkPolicies select on them):
 //   dev Postgres: app.kubernetes.io/name=storage-controller-db, app.kubernetes.io/component=dev-postgres
 //   MinIO:        app.kubernetes.io/name=minio, app.kubernetes.io/component=dev-minio
 
-#include "generators/resource.hpp"
+#include "generators/kustomize.hpp"
 
 namespace neon::gen {
 
-ResourceSet generate_dev_postgres(const ValidSpec& spec);
-ResourceSet generate_dev_minio(const ValidSpec& spec);
-
-/// UIDs of the users inside the official images.
-inline constexpr int k_postgres_uid = 999;
-inline constexpr int k_minio_uid = 1000;
+void dev_minio_transformers(const ClusterSpec& s, Transformers& out);
+void dev_postgres_transformers(const ClusterSpec& s, Transformers& out);
 
 }  // namespace neon::gen

@@ -1,9 +1,12 @@
 #include "generators/layout.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
+#include <iterator>
 #include <set>
 
+#include "generators/dev_extras.hpp"
 #include "generators/embedded.hpp"
 #include "generators/emit.hpp"
 #include "generators/registry.hpp"
@@ -16,17 +19,25 @@ constexpr const char* k_component_api = "kustomize.config.k8s.io/v1alpha1";
 constexpr const char* k_overlay_root = "overlays/components/";
 constexpr std::array<Tier, 3> k_tiers = {Tier::storage, Tier::control, Tier::compute};
 
-/// Shipped kustomize Components and the spec switch that turns each on.
+/// Shipped kustomize Components, the spec switch that turns each on, and what the tier's
+/// kustomization sets from the spec in its objects (nullptr: nothing).
 struct Feature {
   const char* name;
   Tier tier;
   bool (*enabled)(const ClusterSpec&);
+  void (*transformers)(const ClusterSpec&, Transformers&);
 };
 
-const std::array<Feature, 2>& features() {
-  static const std::array<Feature, 2> k_features = {
-      Feature{"network-policy", Tier::storage, [](const ClusterSpec& s) { return s.network_policies; }},
-      Feature{"monitoring", Tier::control, [](const ClusterSpec& s) { return s.monitoring; }},
+const std::array<Feature, 4>& features() {
+  static const std::array<Feature, 4> k_features = {
+      Feature{"dev-minio", Tier::storage, [](const ClusterSpec& s) { return s.object_storage.minio; },
+              &dev_minio_transformers},
+      Feature{"dev-postgres", Tier::storage,
+              [](const ClusterSpec& s) { return s.storage_controller.database == DatabaseMode::in_cluster; },
+              &dev_postgres_transformers},
+      Feature{"network-policy", Tier::storage, [](const ClusterSpec& s) { return s.network_policies; },
+              nullptr},
+      Feature{"monitoring", Tier::control, [](const ClusterSpec& s) { return s.monitoring; }, nullptr},
   };
   return k_features;
 }
@@ -75,6 +86,17 @@ std::vector<Feature> active_features(const ClusterSpec& s) {
   for (const auto& f : features()) {
     if (f.enabled(s) && !embedded_under(std::string(k_overlay_root) + f.name + "/").empty()) {
       out.push_back(f);
+    }
+  }
+  return out;
+}
+
+/// The `images:` and `patches:` of tier `t`'s kustomization, from its active features.
+Transformers tier_transformers(const ClusterSpec& s, Tier t, const std::vector<Feature>& on) {
+  Transformers out;
+  for (const auto& f : on) {
+    if (f.tier == t && f.transformers != nullptr) {
+      f.transformers(s, out);
     }
   }
   return out;
@@ -225,6 +247,17 @@ FileTree generate_tree(const ValidSpec& spec) {
     Json k = kustomization(s.namespace_);
     k["resources"] = resources;
     k["components"] = components;
+    const Transformers tx = tier_transformers(s, t, on);
+    if (!tx.images.empty()) {
+      k["images"] = tx.images;
+    }
+    if (!tx.patches.empty()) {
+      Json patches = Json::array();
+      for (const auto& p : tx.patches) {
+        patches.push_back(patch_entry(p));
+      }
+      k["patches"] = patches;
+    }
     tree[root + name + "/kustomization.yaml"] = generated(k);
     tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(t);
     tiers.push_back(name);
@@ -238,16 +271,33 @@ FileTree generate_tree(const ValidSpec& spec) {
 
 std::string render_stream(const ValidSpec& spec) {
   const ClusterSpec& s = spec.spec();
-  std::vector<Json> objects{namespace_object(s)};
-  for (auto& [folder, files] : collect(spec).folders) {
-    for (auto& [file, body] : files) {
-      objects.push_back(body);
+  const Components comps = collect(spec);
+  const std::vector<Feature> on = active_features(s);
+  std::vector<Json> objects;
+  // Tier by tier, as each tier's kustomization builds: its resources, its Components' objects,
+  // then its own transformers over all of them.
+  for (Tier t : k_tiers) {
+    std::vector<Json> tier_objects;
+    if (t == Tier::storage) {
+      tier_objects.push_back(namespace_object(s));
     }
-  }
-  for (const auto& f : active_features(s)) {
-    for (auto& o : feature_objects(f)) {
-      objects.push_back(std::move(o));
+    for (const auto& [folder, files] : comps.folders) {
+      if (comps.tiers.at(folder) == t) {
+        for (const auto& entry : files) {
+          tier_objects.push_back(entry.second);
+        }
+      }
     }
+    for (const auto& f : on) {
+      if (f.tier == t) {
+        for (auto& o : feature_objects(f)) {
+          tier_objects.push_back(std::move(o));
+        }
+      }
+    }
+    apply_transformers(tier_objects, tier_transformers(s, t, on));
+    objects.insert(objects.end(), std::make_move_iterator(tier_objects.begin()),
+                   std::make_move_iterator(tier_objects.end()));
   }
   for (auto& o : objects) {
     if (!is_cluster_scoped(o.value("kind", "")) && o.contains("metadata")) {

@@ -5,16 +5,20 @@
 // Layout:
 //   kustomization.yaml            namespace + the three tiers (Argo CD points here)
 //   storage/ control/ compute/    one tier each (Flux points one Kustomization at each)
-//     kustomization.yaml          the tier's component folders, shipped components, local/ component
+//     kustomization.yaml          the tier's component folders, shipped components, local/ component,
+//                                 and `images:` / `patches:` setting spec values in shipped ones
 //   <component>/                  one file per object, `<kind-lowercase>-<name>.yaml` (a component
 //                                 named like its tier, compute, keeps its files in the tier folder)
-//   components/<feature>/         kustomize Components copied verbatim from overlays/components/
+//   components/<feature>/         kustomize Components copied verbatim from overlays/components/:
+//                                 dev-minio, dev-postgres, network-policy, monitoring
 //   local/<tier>/kustomization.yaml   user-owned Components, created once, never overwritten
 //
 // Generators (generators/registry.hpp) give the component folders; the tier of a folder comes from
 // the registry. Shipped Components (overlays/components/<feature>/) are copied verbatim and may only
-// list `resources:` (plain objects, no `${...}`, no patches): render_stream reads those files to
-// build the same stream kustomize does.
+// list `resources:` (plain objects, no `${...}`, no patches of their own). What depends on the spec
+// (images, names, the namespace) goes into the tier's kustomization as `images:` and JSON6902
+// `patches:` (generators/dev_extras.hpp); render_stream reads the shipped files and applies the same
+// transformers (generators/kustomize.hpp) to build the same stream kustomize does.
 
 #include <map>
 #include <string>

@@ -2,7 +2,6 @@
 
 #include "generators/compute.hpp"
 #include "generators/compute_hook.hpp"
-#include "generators/dev_extras.hpp"
 #include "generators/pageserver.hpp"
 #include "generators/safekeeper.hpp"
 #include "generators/storage_broker.hpp"
@@ -30,10 +29,6 @@ const std::vector<Generator>& generators() {
        &generate_pageservers},
       {"safekeeper", "safekeeper StatefulSets per zone with WAL offload, headless Services", Tier::storage,
        &generate_safekeepers},
-      {"dev-minio", "dev MinIO with a bucket-creating Job (objectStorage.minio)", Tier::storage,
-       &generate_dev_minio},
-      {"dev-postgres", "dev Postgres for the storage controller (database.inCluster)", Tier::storage,
-       &generate_dev_postgres},
       {"storage-controller", "storage controller Deployment and Service (HA: candidates, PDB)", Tier::control,
        &generate_storage_controller},
       {"compute-hook", "compute hook Deployment, Service and computes.json ConfigMap", Tier::control,

@@ -1,7 +1,8 @@
 #pragma once
 // The storage controller (neon-api.md §5.4, §3.2, §4.1): Deployment, Service and, with ha, a
 // PodDisruptionBudget, component "storage-controller". Its database is either the user's
-// (a Secret holding the URL) or the dev Postgres from generators/dev_extras.hpp.
+// (a Secret holding the URL) or the dev Postgres of the shipped dev-postgres Component
+// (overlays/components/dev-postgres, see generators/dev_extras.hpp).
 
 #include <string>
 #include <vector>

@@ -5,6 +5,7 @@
 #include <map>
 #include <ostream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -14,6 +15,7 @@
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/controller_target.hpp"
+#include "plugin/json_writer.hpp"
 #include "plugin/kube_client.hpp"
 #include "plugin/kubeconfig.hpp"
 #include "plugin/spec_input.hpp"
@@ -167,22 +169,9 @@ std::string summary_line(const Snapshot& s, const Health& h) {
   return out;
 }
 
-Json components_json(const Components& c) {
-  Json items = Json::array();
-  for (const auto& [component, pods] : c.pods) {
-    items.push_back(Json{{"component", component}, {"ready", pods.ready}, {"pods", pods.total}});
-  }
-  Json out{{"available", c.note.empty()}, {"items", items}};
-  if (c.note.empty()) {
-    out["namespace"] = c.namespace_;
-  } else {
-    out["note"] = c.note;
-  }
-  return out;
-}
-
-Json to_json(const Snapshot& s, const Health& h, const std::map<std::string, std::string>& names) {
-  std::map<std::uint64_t, std::pair<int, int>> counts;  // attached, secondary
+/// Attached and secondary shard counts per pageserver.
+std::map<std::uint64_t, std::pair<int, int>> shard_counts(const Snapshot& s) {
+  std::map<std::uint64_t, std::pair<int, int>> counts;
   for (const auto& t : s.tenants) {
     for (const auto& sh : t.shards) {
       if (sh.node_attached) {
@@ -193,42 +182,114 @@ Json to_json(const Snapshot& s, const Health& h, const std::map<std::string, std
       }
     }
   }
-  Json out = Json::object();
-  Json ps = Json::array();
+  return counts;
+}
+
+std::string host_port(const std::string& host, int port) { return fmt::format("{}:{}", host, port); }
+
+/// The status document, streamed: tens of thousands of tenants are never held twice. Keys are
+/// sorted at every level, as a JSON document's dump would sort them.
+void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c,
+                const std::map<std::string, std::string>& names) {
+  JsonWriter w(out);
+  w.begin_object();
+  w.key("components").begin_object().key("available").boolean(c.note.empty()).key("items").begin_array();
+  for (const auto& [component, pods] : c.pods) {
+    w.begin_object()
+        .key("component")
+        .string(component)
+        .key("pods")
+        .number(static_cast<std::uint64_t>(pods.total))
+        .key("ready")
+        .number(static_cast<std::uint64_t>(pods.ready))
+        .end_object();
+  }
+  w.end_array();
+  if (c.note.empty()) {
+    w.key("namespace").string(c.namespace_);
+  } else {
+    w.key("note").string(c.note);
+  }
+  w.end_object();
+  w.key("health").begin_object().key("problems").begin_array();
+  for (const auto& p : h.problems) {
+    w.string(p);
+  }
+  w.end_array().key("status").string(h.healthy() ? "healthy" : "degraded").end_object();
+
+  auto counts = shard_counts(s);
+  w.key("pageservers").begin_array();
   for (const auto& n : s.nodes) {
-    ps.push_back(Json{{"id", n.id}, {"zone", n.zone}, {"availability", n.availability}, {"scheduling", n.scheduling},
-                      {"address", fmt::format("{}:{}", n.pg_addr, n.pg_port)},
-                      {"http_address", fmt::format("{}:{}", n.http_addr, n.http_port)},
-                      {"attached_shards", counts[n.id].first}, {"secondary_shards", counts[n.id].second}});
+    const auto& [attached, secondary] = counts[n.id];
+    w.begin_object()
+        .key("address")
+        .string(host_port(n.pg_addr, n.pg_port))
+        .key("attached_shards")
+        .number(static_cast<std::uint64_t>(attached))
+        .key("availability")
+        .string(n.availability)
+        .key("http_address")
+        .string(host_port(n.http_addr, n.http_port))
+        .key("id")
+        .number(n.id)
+        .key("scheduling")
+        .string(n.scheduling)
+        .key("secondary_shards")
+        .number(static_cast<std::uint64_t>(secondary))
+        .key("zone")
+        .string(n.zone)
+        .end_object();
   }
-  Json sks = Json::array();
+  w.end_array();
+  w.key("safekeepers").begin_array();
   for (const auto& k : s.safekeepers) {
-    sks.push_back(Json{{"id", k.id}, {"zone", k.zone}, {"host", fmt::format("{}:{}", k.host, k.port)},
-                       {"scheduling", k.scheduling_policy}});
+    w.begin_object()
+        .key("host")
+        .string(host_port(k.host, k.port))
+        .key("id")
+        .number(k.id)
+        .key("scheduling")
+        .string(k.scheduling_policy)
+        .key("zone")
+        .string(k.zone)
+        .end_object();
   }
-  Json tenants = Json::array();
+  w.end_array();
+  w.key("tenants").begin_array();
   for (const auto& t : s.tenants) {
-    Json shards = Json::array();
-    for (const auto& sh : t.shards) {
-      shards.push_back(Json{{"tenant_shard_id", sh.tenant_shard_id},
-                            {"attached", sh.node_attached ? Json(*sh.node_attached) : Json()},
-                            {"secondaries", sh.node_secondary},
-                            {"reconciling", sh.is_reconciling},
-                            {"pending_compute_notification", sh.is_pending_compute_notification},
-                            {"last_error", sh.last_error}});
-    }
+    w.begin_object().key("name");
     auto name = names.find(t.tenant_id);
-    tenants.push_back(Json{{"tenant_id", t.tenant_id},
-                           {"name", name == names.end() ? Json() : Json(name->second)},
-                           {"policy", t.policy},
-                           {"stripe_size", t.stripe_size},
-                           {"shards", shards}});
+    if (name == names.end()) {
+      w.null();
+    } else {
+      w.string(name->second);
+    }
+    w.key("policy").value(t.policy).key("shards").begin_array();
+    for (const auto& sh : t.shards) {
+      w.begin_object().key("attached");
+      if (sh.node_attached) {
+        w.number(*sh.node_attached);
+      } else {
+        w.null();
+      }
+      w.key("last_error")
+          .string(sh.last_error)
+          .key("pending_compute_notification")
+          .boolean(sh.is_pending_compute_notification)
+          .key("reconciling")
+          .boolean(sh.is_reconciling)
+          .key("secondaries")
+          .begin_array();
+      for (auto sec : sh.node_secondary) {
+        w.number(sec);
+      }
+      w.end_array().key("tenant_shard_id").string(sh.tenant_shard_id).end_object();
+    }
+    w.end_array().key("stripe_size").number(t.stripe_size).key("tenant_id").string(t.tenant_id).end_object();
   }
-  out["pageservers"] = ps;
-  out["safekeepers"] = sks;
-  out["tenants"] = tenants;
-  out["health"] = Json{{"status", h.healthy() ? "healthy" : "degraded"}, {"problems", h.problems}};
-  return out;
+  w.end_array();
+  w.end_object();
+  w.finish();
 }
 
 void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
@@ -251,27 +312,28 @@ void print_table(std::ostream& out, const std::vector<std::vector<std::string>>&
   }
 }
 
-void print_text(std::ostream& out, const Json& doc, bool wide) {
+void print_text(std::ostream& out, const Snapshot& s, const Components& c,
+                const std::map<std::string, std::string>& names, bool wide) {
   std::vector<std::vector<std::string>> rows;
   rows.push_back({"PAGESERVER", "ZONE", "AVAILABILITY", "SCHEDULING", "ADDRESS", "ATTACHED", "SECONDARY"});
   if (wide) {
     rows.back().push_back("HTTP");
   }
-  for (const auto& n : doc["pageservers"]) {
-    rows.push_back({n["id"].dump(), n["zone"].get<std::string>(), n["availability"].get<std::string>(),
-                    n["scheduling"].get<std::string>(), n["address"].get<std::string>(),
-                    n["attached_shards"].dump(), n["secondary_shards"].dump()});
+  auto counts = shard_counts(s);
+  for (const auto& n : s.nodes) {
+    const auto& [attached, secondary] = counts[n.id];
+    rows.push_back({std::to_string(n.id), n.zone, n.availability, n.scheduling, host_port(n.pg_addr, n.pg_port),
+                    std::to_string(attached), std::to_string(secondary)});
     if (wide) {
-      rows.back().push_back(n["http_address"].get<std::string>());
+      rows.back().push_back(host_port(n.http_addr, n.http_port));
     }
   }
   print_table(out, rows);
   out << '\n';
   rows.clear();
   rows.push_back({"SAFEKEEPER", "ZONE", "HOST", "SCHEDULING"});
-  for (const auto& k : doc["safekeepers"]) {
-    rows.push_back({k["id"].dump(), k["zone"].get<std::string>(), k["host"].get<std::string>(),
-                    k["scheduling"].get<std::string>()});
+  for (const auto& k : s.safekeepers) {
+    rows.push_back({std::to_string(k.id), k.zone, host_port(k.host, k.port), k.scheduling_policy});
   }
   print_table(out, rows);
   out << '\n';
@@ -280,43 +342,41 @@ void print_text(std::ostream& out, const Json& doc, bool wide) {
   if (wide) {
     rows.back().push_back("POLICY");
   }
-  for (const auto& t : doc["tenants"]) {
+  for (const auto& t : s.tenants) {
     std::vector<std::uint64_t> attached;
     std::vector<std::uint64_t> secondaries;
     int reconciling = 0;
     int pending = 0;
     std::string last_error;
-    for (const auto& sh : t["shards"]) {
-      if (!sh["attached"].is_null()) {
-        attached.push_back(sh["attached"].get<std::uint64_t>());
+    for (const auto& sh : t.shards) {
+      if (sh.node_attached) {
+        attached.push_back(*sh.node_attached);
       }
-      for (const auto& sec : sh["secondaries"]) {
-        secondaries.push_back(sec.get<std::uint64_t>());
-      }
-      reconciling += sh["reconciling"].get<bool>() ? 1 : 0;
-      pending += sh["pending_compute_notification"].get<bool>() ? 1 : 0;
+      secondaries.insert(secondaries.end(), sh.node_secondary.begin(), sh.node_secondary.end());
+      reconciling += sh.is_reconciling ? 1 : 0;
+      pending += sh.is_pending_compute_notification ? 1 : 0;
       if (last_error.empty()) {
-        last_error = sh["last_error"].get<std::string>();
+        last_error = sh.last_error;
       }
     }
-    rows.push_back({t["tenant_id"].get<std::string>(), t["name"].is_null() ? "-" : t["name"].get<std::string>(),
-                    std::to_string(t["shards"].size()), join_ids(attached), join_ids(secondaries),
-                    std::to_string(reconciling), std::to_string(pending), last_error.empty() ? "-" : last_error});
+    auto name = names.find(t.tenant_id);
+    rows.push_back({t.tenant_id, name == names.end() ? "-" : name->second, std::to_string(t.shards.size()),
+                    join_ids(attached), join_ids(secondaries), std::to_string(reconciling), std::to_string(pending),
+                    last_error.empty() ? "-" : last_error});
     if (wide) {
-      rows.back().push_back(policy_text(t["policy"]));
+      rows.back().push_back(policy_text(t.policy));
     }
   }
   print_table(out, rows);
   out << '\n';
-  const Json& components = doc["components"];
-  if (!components["available"].get<bool>()) {
-    out << components["note"].get<std::string>() << "\n\n";
+  if (!c.note.empty()) {
+    out << c.note << "\n\n";
     return;
   }
   rows.clear();
   rows.push_back({"COMPONENT", "READY"});
-  for (const auto& c : components["items"]) {
-    rows.push_back({c["component"].get<std::string>(), fmt::format("{}/{}", c["ready"].dump(), c["pods"].dump())});
+  for (const auto& [component, pods] : c.pods) {
+    rows.push_back({component, fmt::format("{}/{}", pods.ready, pods.total)});
   }
   print_table(out, rows);
   out << '\n';
@@ -404,17 +464,17 @@ int cmd_status(Context& ctx, const Args& args) {
     } else {
       const Components components = read_components(ctx, spec_namespace);
       const Health health = assess(*snap, components, names);
-      Json doc = to_json(*snap, health, names);
-      doc["components"] = components_json(components);
       if (watch && ctx.out_is_tty) {
         ctx.out << "\033[H\033[2J";
       }
       if (output == "json") {
-        ctx.out << doc.dump(2) << '\n';
+        write_json(ctx.out, *snap, health, components, names);
       } else if (output == "yaml") {
-        ctx.out << gen::to_yaml(gen::Json::parse(doc.dump()));
+        std::ostringstream text;
+        write_json(text, *snap, health, components, names);
+        ctx.out << gen::to_yaml(gen::Json::parse(text.str()));
       } else {
-        print_text(ctx.out, doc, output == "wide");
+        print_text(ctx.out, *snap, components, names, output == "wide");
         ctx.out << summary_line(*snap, health) << '\n';
       }
       ctx.out.flush();

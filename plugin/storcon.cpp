@@ -10,11 +10,7 @@
 
 namespace neon::cli::storcon {
 
-namespace {
-
-bool retryable_status(long status) { return status == 408 || status == 429 || status == 503; }
-
-std::string url_encode(const std::string& s) {
+std::string url_encode(std::string_view s) {
   std::string out;
   for (unsigned char c : s) {
     if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
@@ -25,6 +21,10 @@ std::string url_encode(const std::string& s) {
   }
   return out;
 }
+
+namespace {
+
+bool retryable_status(long status) { return status == 408 || status == 429 || status == 503; }
 
 std::string error_detail(const std::string& body) {
   auto j = Json::parse(body, nullptr, false);
@@ -96,15 +96,6 @@ Tenant to_tenant(const Json& j) {
   t.policy = j.value("policy", Json());
   t.config = j.value("config", Json::object());
   return t;
-}
-
-std::vector<Tenant> to_tenants(const Json& j) {
-  std::vector<Tenant> out;
-  out.reserve(j.size());
-  for (const auto& e : j) {
-    out.push_back(to_tenant(e));
-  }
-  return out;
 }
 
 std::vector<Safekeeper> to_safekeepers(const Json& j) {
@@ -197,11 +188,30 @@ Client::Client(http::Transport& transport, ClientOptions options)
 
 Result<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
                            Retry retry, const std::vector<long>& accept) {
-  const std::string call_name = fmt::format("storage controller: {} {}", method, path);
   if (m_options.dry_run != nullptr && method != "GET") {
     fmt::print(*m_options.dry_run, "{} {}{}\n", method, path, body ? " " + body->dump() : "");
     return Reply{200, Json()};
   }
+  auto raw = call_text(method, path, body, retry, accept);
+  if (!raw) {
+    return raw.error();
+  }
+  Reply reply;
+  reply.status = raw->status;
+  if (!raw->body.empty()) {
+    reply.body = Json::parse(raw->body, nullptr, false);
+    if (reply.body.is_discarded()) {
+      return Error{fmt::format("storage controller: {} {}: {}: the response is not valid JSON", method, path,
+                               status_text(raw->status))};
+    }
+  }
+  return reply;
+}
+
+Result<http::Response> Client::call_text(const std::string& method, const std::string& path,
+                                         const std::optional<Json>& body, Retry retry,
+                                         const std::vector<long>& accept) {
+  const std::string call_name = fmt::format("storage controller: {} {}", method, path);
   http::Request req;
   req.method = method;
   req.url = m_options.base_url + path;
@@ -246,15 +256,7 @@ Result<Reply> Client::call(const std::string& method, const std::string& path, c
       }
       return Error{last_error};
     }
-    Reply reply;
-    reply.status = resp.status;
-    if (!resp.body.empty()) {
-      reply.body = Json::parse(resp.body, nullptr, false);
-      if (reply.body.is_discarded()) {
-        return Error{fmt::format("{}: {}: the response is not valid JSON", call_name, status_text(resp.status))};
-      }
-    }
-    return reply;
+    return std::move(*out.response);
   }
   if (attempts > 1) {
     last_error += fmt::format(" (gave up after {} attempts)", attempts);
@@ -318,31 +320,6 @@ Result<void> Client::configure_node(std::uint64_t id, const std::optional<std::s
     body["scheduling"] = *scheduling;
   }
   return discard(call("PUT", fmt::format("/control/v1/node/{}/config", id), body, Retry::idempotent));
-}
-
-Result<std::vector<Tenant>> Client::list_tenants(int page_size) {
-  std::vector<Tenant> all;
-  std::string start_after;
-  for (;;) {
-    std::string path = fmt::format("/control/v1/tenant?limit={}", page_size);
-    if (!start_after.empty()) {
-      path += "&start_after=" + start_after;
-    }
-    auto page = parse_reply(call("GET", path, std::nullopt, Retry::idempotent), "tenant list", &to_tenants);
-    if (!page) {
-      return page.error();
-    }
-    if (page->empty()) {
-      break;
-    }
-    start_after = page->back().tenant_id;
-    const bool last = static_cast<int>(page->size()) < page_size;
-    std::move(page->begin(), page->end(), std::back_inserter(all));
-    if (last) {
-      break;
-    }
-  }
-  return all;
 }
 
 Result<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_id) {

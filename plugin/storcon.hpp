@@ -11,6 +11,7 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -159,11 +160,22 @@ public:
   enum class Retry { idempotent, once };
   Result<Reply> call(const std::string& method, const std::string& path, const std::optional<Json>& body, Retry retry,
                      const std::vector<long>& accept = {});
+  /// The same, handing back the body as text. Not for changing calls in a dry run.
+  Result<http::Response> call_text(const std::string& method, const std::string& path,
+                                   const std::optional<Json>& body, Retry retry, const std::vector<long>& accept = {});
 
 private:
   http::Transport& m_transport;
   ClientOptions m_options;
 };
+
+/// A page of GET /control/v1/tenant read straight into Tenant values (no intermediate DOM), with
+/// the rules of the single-tenant conversion: tenant_id and shards required, documented types
+/// checked, unknown fields skipped. Errors say what is wrong without the call's name.
+Result<std::vector<Tenant>> parse_tenant_list(std::string_view body);
+
+/// Percent-encoding for a query value or path segment (RFC 3986 unreserved characters kept).
+std::string url_encode(std::string_view s);
 
 /// "409 Conflict" and friends.
 std::string status_text(long status);

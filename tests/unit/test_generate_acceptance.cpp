@@ -26,6 +26,7 @@
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/same_objects.hpp"
 
 namespace fs = std::filesystem;
 using neon::gen::FileTree;
@@ -439,22 +440,6 @@ std::string joined(const Problems& p) {
   return s;
 }
 
-/// Objects as sorted-key JSON, sorted by kind, namespace and name.
-std::vector<nlohmann::json> canonical(const std::vector<Json>& docs) {
-  std::vector<nlohmann::json> out;
-  for (const auto& d : docs) {
-    out.push_back(nlohmann::json::parse(d.dump()));
-  }
-  std::sort(out.begin(), out.end(), [](const nlohmann::json& a, const nlohmann::json& b) {
-    auto key = [](const nlohmann::json& o) {
-      return o.value("kind", "") + "/" + o["metadata"].value("namespace", "") + "/" +
-             o["metadata"].value("name", "");
-    };
-    return key(a) < key(b);
-  });
-  return out;
-}
-
 /// The bootstrap objects of `spec` retargeted at Argo CD (one cluster and several) and Flux.
 std::map<std::string, FileTree> bootstrap_variants(const ValidSpec& spec) {
   std::map<std::string, FileTree> out;
@@ -556,14 +541,7 @@ TEST_SUITE("acceptance") {
       CHECK(checked.out.find("GitRepository") != std::string::npos);
 
       // 3. render_stream gives the same objects.
-      const auto want = canonical(parse_stream(neon::gen::render_stream(c.spec)));
-      const auto got = canonical(objs);
-      REQUIRE(want.size() == got.size());
-      for (std::size_t i = 0; i < want.size(); ++i) {
-        CAPTURE(want[i]["kind"]);
-        CAPTURE(want[i]["metadata"]["name"]);
-        CHECK(want[i] == got[i]);
-      }
+      neon::test::check_same_objects(parse_stream(neon::gen::render_stream(c.spec)), objs);
 
       // 4. Wiring.
       CHECK_MESSAGE(wiring_problems(objs).empty(), joined(wiring_problems(objs)));

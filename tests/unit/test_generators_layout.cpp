@@ -16,6 +16,7 @@
 #include "plugin/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/same_objects.hpp"
 
 namespace fs = std::filesystem;
 using neon::gen::FileTree;
@@ -48,23 +49,6 @@ void write_all(const FileTree& tree, const fs::path& dir) {
   }
 }
 
-/// Objects keyed and sorted by kind, namespace and name, for a comparison that ignores key order
-/// and formatting.
-std::vector<Json> canonical(const std::string& stream) {
-  auto docs = neon::gen::parse_yaml_stream(stream);
-  REQUIRE(docs);
-  std::vector<Json> out;
-  for (const auto& d : *docs) {
-    // Round-trip through a sorted json to drop insertion order.
-    out.push_back(Json::parse(nlohmann::json::parse(d.dump()).dump()));
-  }
-  auto key = [](const Json& o) {
-    return std::make_tuple(o.value("kind", ""), o["metadata"].value("namespace", ""), o["metadata"].value("name", ""));
-  };
-  std::sort(out.begin(), out.end(), [&](const Json& a, const Json& b) { return key(a) < key(b); });
-  return out;
-}
-
 void check_kustomize_matches_render(const ValidSpec& spec, const std::string& name) {
   if (!neon::test::have_program("kubectl")) {
     MESSAGE("kubectl not on PATH; skipping the kustomize build");
@@ -76,14 +60,8 @@ void check_kustomize_matches_render(const ValidSpec& spec, const std::string& na
   REQUIRE_MESSAGE(built.exit == 0, built.err);
   // kustomize v5 warns on stderr for deprecated fields; generated files must trigger none.
   CHECK_MESSAGE(built.err.empty(), built.err);
-  const auto want = canonical(neon::gen::render_stream(spec));
-  const auto got = canonical(built.out);
-  REQUIRE(want.size() == got.size());
-  for (std::size_t i = 0; i < want.size(); ++i) {
-    CAPTURE(want[i]["kind"]);
-    CAPTURE(want[i]["metadata"]["name"]);
-    CHECK(want[i] == got[i]);
-  }
+  neon::test::check_same_objects(neon::test::parse_objects(neon::gen::render_stream(spec)),
+                                 neon::test::parse_objects(built.out));
 }
 
 }  // namespace
@@ -137,10 +115,12 @@ TEST_SUITE("generate") {
   TEST_CASE("layout: features pick their tier and their files") {
     const FileTree dev = neon::gen::generate_tree(starter("dev"));
     const FileTree prod = neon::gen::generate_tree(starter("prod"));
-    CHECK(dev.count("clusters/dev/dev-minio/kustomization.yaml") == 1);
-    CHECK(dev.count("clusters/dev/dev-postgres/kustomization.yaml") == 1);
-    CHECK(prod.count("clusters/prod/dev-minio/kustomization.yaml") == 0);
-    CHECK(prod.count("clusters/prod/dev-postgres/kustomization.yaml") == 0);
+    CHECK(dev.count("clusters/dev/components/dev-minio/kustomization.yaml") == 1);
+    CHECK(dev.count("clusters/dev/components/dev-postgres/kustomization.yaml") == 1);
+    CHECK(dev.count("clusters/dev/dev-minio/kustomization.yaml") == 0);
+    CHECK(prod.count("clusters/prod/components/dev-minio/kustomization.yaml") == 0);
+    CHECK(prod.count("clusters/prod/components/dev-postgres/kustomization.yaml") == 0);
+    CHECK(dev.at("clusters/dev/storage/kustomization.yaml").find("../components/dev-minio") != std::string::npos);
     CHECK(dev.count("clusters/dev/components/monitoring/kustomization.yaml") == 0);
     CHECK(prod.count("clusters/prod/components/monitoring/kustomization.yaml") == 1);
     CHECK(prod.at("clusters/prod/control/kustomization.yaml").find("../components/monitoring") != std::string::npos);

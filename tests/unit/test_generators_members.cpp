@@ -403,7 +403,7 @@ TEST_SUITE("members") {
       CHECK(std::any_of(ports.begin(), ports.end(), [&](const Json& p) { return p["name"] == port_of[comp]; }));
     }
     for (const auto* file : {"kustomization.yaml"}) {
-      for (const auto* comp : {"network-policy", "monitoring"}) {
+      for (const auto* comp : {"network-policy", "monitoring", "dev-minio", "dev-postgres"}) {
         const auto k = YAML::LoadFile((dir / comp / file).string());
         CHECK(k["kind"].as<std::string>() == "Component");
         for (const auto& res : k["resources"]) {

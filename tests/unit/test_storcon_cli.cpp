@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "generators/emit.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
 
@@ -68,9 +69,39 @@ TEST_SUITE("storcon commands") {
     CHECK(doc["pageservers"][0]["attached_shards"].get<int>() + doc["pageservers"][1]["attached_shards"].get<int>() == 1);
     CHECK(doc["tenants"][0]["tenant_id"] == k_app_tenant);
     CHECK(doc["health"]["status"] == "healthy");
+    // Pretty-printed with sorted keys, as a JSON document's dump(2) is.
+    CHECK(json.out == doc.dump(2) + "\n");
+    CHECK(doc["pageservers"][0] == Json{{"id", 11},
+                                        {"zone", "az-a"},
+                                        {"availability", "Active"},
+                                        {"scheduling", "Active"},
+                                        {"address", doc["pageservers"][0]["address"]},
+                                        {"http_address", doc["pageservers"][0]["http_address"]},
+                                        {"attached_shards", doc["pageservers"][0]["attached_shards"]},
+                                        {"secondary_shards", doc["pageservers"][0]["secondary_shards"]}});
+    CHECK(doc["safekeepers"][0]["id"] == 11);
+    CHECK(doc["safekeepers"][0]["zone"] == "az-a");
+    CHECK(doc["safekeepers"][0]["scheduling"] == "Active");
+    const Json& shard = doc["tenants"][0]["shards"][0];
+    CHECK(shard["tenant_shard_id"].get<std::string>().rfind(k_app_tenant, 0) == 0);
+    CHECK(shard["attached"].is_number_unsigned());
+    CHECK(shard["secondaries"].size() == 1);
+    CHECK(shard["reconciling"] == false);
+    CHECK(shard["pending_compute_notification"] == false);
+    CHECK(shard["last_error"] == "");
+    CHECK(doc["tenants"][0]["name"].is_null());  // no spec given
+    CHECK(doc["tenants"][0]["policy"] == Json{{"Attached", 1}});
+    CHECK(doc["components"]["available"].is_boolean());
     auto yaml = run_cli(with_url(fake, {"status", "-o", "yaml"}));
     CHECK(yaml.exit == 0);
     CHECK(contains(yaml.out, "pageservers:"));
+    auto from_yaml = neon::gen::parse_yaml_stream(yaml.out);
+    REQUIRE(from_yaml);
+    REQUIRE(from_yaml->size() == 1);
+    CHECK(from_yaml->front()["tenants"] == doc["tenants"]);
+    CHECK(from_yaml->front()["pageservers"] == doc["pageservers"]);
+    auto named = run_cli(with_url(fake, {"status", "-o", "json", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
+    CHECK(Json::parse(named.out)["tenants"][0]["name"] == "app");
   }
 
   TEST_CASE("status: offline node, reconcile errors and pending notifications are degraded") {
