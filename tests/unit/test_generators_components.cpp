@@ -15,6 +15,7 @@
 #include "generators/kustomize.hpp"
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
+#include "plugin/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
@@ -238,5 +239,40 @@ TEST_SUITE("generate") {
     for (const auto& [path, data] : tree) {
       CHECK(path.find("components/dev-") == std::string::npos);
     }
+  }
+}
+
+TEST_SUITE("generate") {
+  TEST_CASE("shipped dev components: turning MinIO off removes the copied Component, a copy the user took over stays") {
+    const ValidSpec on = load(dev_text());
+    const ValidSpec off = load(replaced(
+        dev_text(), "    minio: true              # run MinIO in the namespace; its Service is the S3 endpoint\n",
+        "    minio: false\n"));
+    neon::test::ScratchDir dir("dev-components-off");
+    REQUIRE(neon::cli::write_tree(neon::gen::generate_tree(on), dir.path(), neon::cli::tree_scope(on)));
+    const fs::path minio = dir / "clusters/dev/components/dev-minio";
+    REQUIRE(fs::exists(minio / "kustomization.yaml"));
+    // Every shipped file carries the generated header, so its copy is known as the tool's own.
+    for (const auto& e : fs::directory_iterator(minio)) {
+      CHECK(neon::gen::is_generated(neon::test::read_text(e.path())));
+    }
+
+    auto report = neon::cli::write_tree(neon::gen::generate_tree(off), dir.path(), neon::cli::tree_scope(off));
+    REQUIRE(report);
+    CHECK(report->removed.size() == 5);
+    CHECK_FALSE(fs::exists(minio));
+    CHECK(fs::exists(dir / "clusters/dev/components/dev-postgres/kustomization.yaml"));
+    CHECK(neon::test::read_text(dir / "clusters/dev/storage/kustomization.yaml").find("dev-minio") ==
+          std::string::npos);
+
+    // Turned on again, and one file made the user's own (header removed): turned off, it stays.
+    REQUIRE(neon::cli::write_tree(neon::gen::generate_tree(on), dir.path(), neon::cli::tree_scope(on)));
+    const std::string text = neon::test::read_text(minio / "service-minio.yaml");
+    const std::string mine = text.substr(std::string(neon::gen::k_generated_header).size());
+    neon::test::write_text(minio / "service-minio.yaml", mine);
+    report = neon::cli::write_tree(neon::gen::generate_tree(off), dir.path(), neon::cli::tree_scope(off));
+    REQUIRE(report);
+    CHECK(report->removed.size() == 4);
+    CHECK(neon::test::read_text(minio / "service-minio.yaml") == mine);
   }
 }

@@ -90,7 +90,7 @@ TEST_SUITE("generate") {
     }
   }
 
-  TEST_CASE("layout: generated files carry the header, user-owned and shipped files do not") {
+  TEST_CASE("layout: generated and shipped files carry the header, user-owned files do not") {
     const ValidSpec spec = starter("dev");
     const FileTree tree = neon::gen::generate_tree(spec);
     const auto owned = neon::gen::user_owned_paths(spec);
@@ -98,8 +98,7 @@ TEST_SUITE("generate") {
     for (const auto& [path, data] : tree) {
       CAPTURE(path);
       const bool is_owned = std::find(owned.begin(), owned.end(), path) != owned.end();
-      const bool shipped = path.find("/components/") != std::string::npos;
-      CHECK(neon::gen::is_generated(data) == (!is_owned && !shipped));
+      CHECK(neon::gen::is_generated(data) == !is_owned);
       // kustomize v5 spelling only.
       for (const char* old : {"commonLabels:", "bases:", "patchesStrategicMerge:", "patchesJson6902:", "vars:"}) {
         CHECK(data.find(old) == std::string::npos);
