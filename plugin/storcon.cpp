@@ -188,10 +188,6 @@ Client::Client(http::Transport& transport, ClientOptions options)
 
 Result<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
                            Retry retry, const std::vector<long>& accept) {
-  if (m_options.dry_run != nullptr && method != "GET") {
-    fmt::print(*m_options.dry_run, "{} {}{}\n", method, path, body ? " " + body->dump() : "");
-    return Reply{200, Json()};
-  }
   auto raw = call_text(method, path, body, retry, accept);
   if (!raw) {
     return raw.error();
@@ -211,6 +207,12 @@ Result<Reply> Client::call(const std::string& method, const std::string& path, c
 Result<http::Response> Client::call_text(const std::string& method, const std::string& path,
                                          const std::optional<Json>& body, Retry retry,
                                          const std::vector<long>& accept) {
+  if (m_options.dry_run != nullptr && method != "GET") {
+    fmt::print(*m_options.dry_run, "{} {}{}\n", method, path, body ? " " + body->dump() : "");
+    http::Response printed;
+    printed.status = 200;
+    return printed;
+  }
   const std::string call_name = fmt::format("storage controller: {} {}", method, path);
   http::Request req;
   req.method = method;

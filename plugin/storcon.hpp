@@ -160,7 +160,7 @@ public:
   enum class Retry { idempotent, once };
   Result<Reply> call(const std::string& method, const std::string& path, const std::optional<Json>& body, Retry retry,
                      const std::vector<long>& accept = {});
-  /// The same, handing back the body as text. Not for changing calls in a dry run.
+  /// The same, handing back the body as text (a dry run prints changing calls here, too).
   Result<http::Response> call_text(const std::string& method, const std::string& path,
                                    const std::optional<Json>& body, Retry retry, const std::vector<long>& accept = {});
 
