@@ -339,15 +339,10 @@ std::string last_tenant_id(std::string_view body, int page_size) {
        at = body.find(k_tenant_key, at + k_tenant_key.size())) {
     ++keys;
   }
-  if (keys < page_size) {
+  if (keys == 0 || keys < page_size) {
     return {};
   }
-  const std::string_view k_key = k_tenant_key;
-  const auto found = body.rfind(k_key);
-  if (found == std::string_view::npos) {
-    return {};
-  }
-  std::size_t i = found + k_key.size();
+  std::size_t i = body.rfind(k_tenant_key) + k_tenant_key.size();  // found: keys > 0
   auto skip_space = [&] {
     while (i < body.size() && (body[i] == ' ' || body[i] == '\n' || body[i] == '\r' || body[i] == '\t')) {
       ++i;
