@@ -383,6 +383,28 @@ std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, 
   }
 }
 
+std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Options& opts,
+                                                      const std::vector<std::string>& args, int& exit) {
+  auto r = parse(ctx, opts, args, exit);
+  if (r && !positionals(*r).empty()) {
+    exit = usage_error(ctx, opts.program().substr(ctx.prog.size() + 1),
+                       fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
+    return std::nullopt;
+  }
+  return r;
+}
+
+std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, cxxopts::Options& opts,
+                                                      const std::vector<std::string>& args,
+                                                      const std::string& operand, int& exit) {
+  auto r = parse(ctx, opts, args, exit);
+  if (r && positionals(*r).size() != 1) {
+    exit = usage_error(ctx, opts.program().substr(ctx.prog.size() + 1), "expected exactly one " + operand);
+    return std::nullopt;
+  }
+  return r;
+}
+
 int usage_error(Context& ctx, const std::string& command, const std::string& message) {
   fmt::print(ctx.err, "error: {}\nSee '{}{}{} --help' for usage.\n", message, ctx.prog, command.empty() ? "" : " ",
              command);

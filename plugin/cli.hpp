@@ -44,6 +44,15 @@ cxxopts::Options make_options(const Context& ctx, const std::string& name, const
 std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, const std::vector<std::string>& args,
                                           int& exit);
 
+/// parse(), then no positional argument allowed: `unexpected argument "X"` is a usage error.
+std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Options& opts,
+                                                      const std::vector<std::string>& args, int& exit);
+
+/// parse(), then exactly one positional argument: `expected exactly one <operand>` otherwise.
+std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, cxxopts::Options& opts,
+                                                      const std::vector<std::string>& args,
+                                                      const std::string& operand, int& exit);
+
 /// Prints `error: <message>` and a pointer to --help; returns 2.
 int usage_error(Context& ctx, const std::string& command, const std::string& message);
 

@@ -107,14 +107,11 @@ int cmd_attach(Context& ctx, const Args& args) {
       "f,file", "Cluster spec (default: the embedded dev spec)", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, "attach", "expected exactly one PROJECT or TENANT_ID");
-  }
   if (r->count("node") != 0 && r->count("az") != 0) {
     return usage_error(ctx, "attach", "--node and --az cannot be used together");
   }
@@ -265,14 +262,11 @@ int cmd_detach(Context& ctx, const Args& args) {
       "f,file", "Cluster spec (default: the embedded dev spec)", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, "detach", "expected exactly one PROJECT or TENANT_ID");
-  }
   auto ref = resolve_tenant_arg(ctx, pos.front(), (*r)["file"].as<std::string>());
   if (!ref) {
     return k_exit_failure;

@@ -100,12 +100,9 @@ int cmd_diff(Context& ctx, const Args& args) {
       "head", "Head revision (default: the working tree)", cxxopts::value<std::string>()->default_value(""))(
       "o,output", "text, markdown or json", cxxopts::value<std::string>()->default_value("text"));
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "diff", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   const std::string format = (*r)["output"].as<std::string>();
   if (format != "text" && format != "markdown" && format != "json") {

@@ -464,12 +464,9 @@ int cmd_generate(Context& ctx, const Args& args) {
       "git-token-file", "File holding the HTTPS token (default: $NEON_GIT_TOKEN)",
       cxxopts::value<std::string>()->default_value(""))("force", "Overwrite uncommitted edits to generated files");
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "generate", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   Options o;
   o.message = (*r)["message"].as<std::string>();

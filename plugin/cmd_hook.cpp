@@ -13,6 +13,7 @@
 #include "plugin/hook_server.hpp"
 #include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
+#include "plugin/text.hpp"
 
 namespace neon::cli {
 
@@ -42,13 +43,6 @@ std::optional<std::pair<std::string, int>> parse_listen(const std::string& text)
     return std::nullopt;
   }
   return std::make_pair(host.empty() ? std::string("0.0.0.0") : host, port);
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
-    s.pop_back();
-  }
-  return s;
 }
 
 /// Serves until SIGINT or SIGTERM. The signals are taken by a waiting thread (sigwait), so no
@@ -82,12 +76,9 @@ int hook_serve(Context& ctx, const Args& args) {
       "storage-controller", "Storage controller URL",
       cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "hook serve", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   if (!r->count("computes")) {
     return usage_error(ctx, "hook serve", "--computes is required");

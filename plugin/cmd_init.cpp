@@ -42,12 +42,9 @@ int cmd_init(Context& ctx, const Args& args) {
       "f,file", "Where to write it (- for stdout)", cxxopts::value<std::string>()->default_value("neon.yaml"))(
       "name", "Cluster name (default: the profile's name)", cxxopts::value<std::string>()->default_value(""));
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "init", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   const std::string profile = (*r)["profile"].as<std::string>();
   if (profile != "dev" && profile != "prod") {

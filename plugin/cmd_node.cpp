@@ -31,14 +31,11 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
       "cancel", fmt::format("Cancel a running {}", name));
   add_controller_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "NODE id", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, name, "expected exactly one NODE id");
-  }
   std::uint64_t node = 0;
   try {
     std::size_t used = 0;

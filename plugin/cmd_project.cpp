@@ -112,14 +112,11 @@ int project_create(Context& ctx, const Args& args) {
       "stripe-size", "Stripe size in 8 KiB pages", cxxopts::value<std::string>()->default_value("2048"));
   add_common_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "project NAME", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, cmd, "expected exactly one project NAME");
-  }
   gen::NewProject p;
   p.name = pos.front();
   if (!gen::is_dns1123_label(p.name) || p.name.size() > 24) {
@@ -148,14 +145,11 @@ int project_delete(Context& ctx, const Args& args) {
                            "NAME");
   add_common_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "project NAME", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, cmd, "expected exactly one project NAME");
-  }
   const std::string name = pos.front();
   return apply_edit(ctx, common_of(*r), [&](const std::string& t) { return gen::remove_project(t, name); },
                     "remove project " + name);
@@ -179,14 +173,11 @@ int branch_create(Context& ctx, const Args& args) {
       "timestamp", "Branch point as an RFC 3339 time", cxxopts::value<std::string>()->default_value(""));
   add_common_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, cmd, "expected exactly one PROJECT/NAME");
-  }
   const auto parts = split_branch(pos.front());
   if (!parts) {
     return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", pos.front()));
@@ -224,14 +215,11 @@ int branch_delete(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, cmd, "Remove a branch from the spec, then regenerate and commit.", "PROJECT/NAME");
   add_common_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
   if (!r) {
     return exit;
   }
   const auto pos = positionals(*r);
-  if (pos.size() != 1) {
-    return usage_error(ctx, cmd, "expected exactly one PROJECT/NAME");
-  }
   const auto parts = split_branch(pos.front());
   if (!parts) {
     return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", pos.front()));

@@ -19,12 +19,9 @@ int cmd_render(Context& ctx, const Args& args) {
   opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",
                      cxxopts::value<std::string>()->default_value(""));
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "render", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>());
   if (!spec) {

@@ -10,12 +10,9 @@ namespace neon::cli {
 int cmd_schema(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "schema", "Print the JSON Schema of the cluster spec (for editors and CI).");
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "schema", "unexpected argument \"" + positionals(*r).front() + "\"");
   }
   ctx.out << *gen::embedded("schemas/neon-cluster.schema.json");
   return k_exit_ok;

@@ -414,12 +414,9 @@ int cmd_status(Context& ctx, const Args& args) {
       "f,file", "Cluster spec, to name tenants after their projects", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "status", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   const std::string output = (*r)["output"].as<std::string>();
   if (output != "table" && output != "wide" && output != "json" && output != "yaml") {

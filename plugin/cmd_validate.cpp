@@ -17,12 +17,9 @@ int cmd_validate(Context& ctx, const Args& args) {
                      cxxopts::value<std::string>()->default_value(""))(
       "q,quiet", "Print nothing when the spec is valid");
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
-  }
-  if (!positionals(*r).empty()) {
-    return usage_error(ctx, "validate", fmt::format("unexpected argument \"{}\"", positionals(*r).front()));
   }
   const std::string file = (*r)["file"].as<std::string>();
   auto spec = load_valid_spec(ctx, file);
