@@ -1,11 +1,11 @@
 #include "generators/compute.hpp"
+#include "generators/members.hpp"
 
 #include <cmath>
 
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
-#include "generators/pageserver.hpp"
 
 namespace neon::gen {
 namespace {

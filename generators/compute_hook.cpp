@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "generators/computes.hpp"
+#include "generators/members.hpp"
 #include "generators/names.hpp"
-#include "generators/pageserver.hpp"
 
 namespace neon::gen {
 namespace {

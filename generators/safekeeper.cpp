@@ -1,9 +1,9 @@
+#include "generators/members.hpp"
 #include "generators/safekeeper.hpp"
 
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
-#include "generators/pageserver.hpp"
 
 namespace neon::gen {
 namespace {
@@ -34,7 +34,6 @@ Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std:
 
 Json statefulset(const ClusterSpec& spec, const std::string& set, const std::string& zone, int zone_number,
                  int replicas) {
-  const auto& auth = spec.storage_controller.auth;
   const Json selector = selector_labels(set, k_component);
 
   Json init_env = Json::array({env_field("POD_NAME", "metadata.name")});
@@ -60,13 +59,7 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   }
   Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   Json volumes = Json::array();
-  if (auth.enabled) {
-    mounts.push_back(Json{{"name", "auth-public-key"}, {"mountPath", k_public_key_dir}, {"readOnly", true}});
-    volumes.push_back(Json{
-        {"name", "auth-public-key"},
-        {"secret", Json{{"secretName", auth.key_secret},
-                        {"items", Json::array({Json{{"key", names::k_public_key}, {"path", names::k_public_key}}})}}}});
-  }
+  mount_public_key(spec, mounts, volumes);
   Json container{{"name", k_component},
                  {"image", spec.images.storage},
                  {"imagePullPolicy", "IfNotPresent"},
