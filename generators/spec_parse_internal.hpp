@@ -51,6 +51,10 @@ public:
   std::optional<long long> integer(const YAML::Node& map, const std::string& path, const std::string& key);
   std::optional<double> number(const YAML::Node& map, const std::string& path, const std::string& key);
   std::optional<bool> boolean(const YAML::Node& map, const std::string& path, const std::string& key);
+  /// A scalar child turned into T by `convert` (nullopt: "must be <expected>, got ...").
+  template <typename T, typename Convert>
+  std::optional<T> scalar(const YAML::Node& map, const std::string& path, const std::string& key,
+                          const char* expected, Convert convert);
   std::vector<std::string> string_list(const YAML::Node& map, const std::string& path,
                                        const std::string& key);
   std::map<std::string, std::string> string_map(const YAML::Node& map, const std::string& path,

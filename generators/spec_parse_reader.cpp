@@ -105,57 +105,55 @@ std::optional<std::string> Reader::string(const YAML::Node& map, const std::stri
   return v.Scalar();
 }
 
-std::optional<long long> Reader::integer(const YAML::Node& map, const std::string& path, const std::string& key) {
+template <typename T, typename Convert>
+std::optional<T> Reader::scalar(const YAML::Node& map, const std::string& path, const std::string& key,
+                                const char* expected, Convert convert) {
   const YAML::Node v = child(map, path, key);
   if (!v.IsDefined()) {
     return std::nullopt;
   }
   if (v.IsScalar() && v.Tag() != "!") {
-    const std::string& s = v.Scalar();
+    if (std::optional<T> x = convert(v.Scalar())) {
+      return x;
+    }
+  }
+  error(mark_of(v), join(path, key), fmt::format("must be {}, got {}", expected, describe(v)));
+  return std::nullopt;
+}
+
+std::optional<long long> Reader::integer(const YAML::Node& map, const std::string& path, const std::string& key) {
+  return scalar<long long>(map, path, key, "an integer", [](const std::string& s) -> std::optional<long long> {
     char* end = nullptr;
     errno = 0;
     const long long x = std::strtoll(s.c_str(), &end, 10);
     if (!s.empty() && end == s.c_str() + s.size() && errno == 0) {
       return x;
     }
-  }
-  error(mark_of(v), join(path, key), fmt::format("must be an integer, got {}", describe(v)));
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<double> Reader::number(const YAML::Node& map, const std::string& path, const std::string& key) {
-  const YAML::Node v = child(map, path, key);
-  if (!v.IsDefined()) {
-    return std::nullopt;
-  }
-  if (v.IsScalar() && v.Tag() != "!") {
-    const std::string& s = v.Scalar();
+  return scalar<double>(map, path, key, "a number", [](const std::string& s) -> std::optional<double> {
     char* end = nullptr;
     const double x = std::strtod(s.c_str(), &end);
     if (!s.empty() && end == s.c_str() + s.size() && std::isfinite(x)) {
       return x;
     }
-  }
-  error(mark_of(v), join(path, key), fmt::format("must be a number, got {}", describe(v)));
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::optional<bool> Reader::boolean(const YAML::Node& map, const std::string& path, const std::string& key) {
-  const YAML::Node v = child(map, path, key);
-  if (!v.IsDefined()) {
-    return std::nullopt;
-  }
-  if (v.IsScalar() && v.Tag() != "!") {
-    const std::string& s = v.Scalar();
+  return scalar<bool>(map, path, key, "true or false", [](const std::string& s) -> std::optional<bool> {
     if (s == "true" || s == "True" || s == "TRUE") {
       return true;
     }
     if (s == "false" || s == "False" || s == "FALSE") {
       return false;
     }
-  }
-  error(mark_of(v), join(path, key), fmt::format("must be true or false, got {}", describe(v)));
-  return std::nullopt;
+    return std::nullopt;
+  });
 }
 
 std::vector<std::string> Reader::string_list(const YAML::Node& map, const std::string& path,
