@@ -11,23 +11,9 @@
 #include "plugin/files.hpp"
 #include "plugin/kubeconfig.hpp"
 #include "plugin/spec_input.hpp"
+#include "plugin/text.hpp"
 
 namespace neon::cli {
-
-namespace {
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-    s.pop_back();
-  }
-  std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) {
-    ++i;
-  }
-  return s.substr(i);
-}
-
-}  // namespace
 
 void add_controller_options(cxxopts::Options& opts) {
   opts.add_options("Storage controller")(

@@ -1,6 +1,7 @@
 // libcurl behind http::Transport. One easy handle per CurlTransport, reset between requests so
 // connections are reused; every curl object lives in an RAII holder.
 #include "plugin/http.hpp"
+#include "plugin/text.hpp"
 
 #include <curl/curl.h>
 
@@ -26,17 +27,6 @@ using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(data, size * n);
   return size * n;
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back())) != 0) {
-    s.pop_back();
-  }
-  std::size_t i = 0;
-  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i])) != 0) {
-    ++i;
-  }
-  return s.substr(i);
 }
 
 size_t on_header(char* data, size_t size, size_t n, void* user) {

@@ -20,6 +20,7 @@
 
 #include "plugin/files.hpp"
 #include "plugin/kube_client.hpp"
+#include "plugin/text.hpp"
 
 namespace neon::cli::kube {
 namespace {
@@ -62,14 +63,6 @@ std::string join(const std::vector<std::string> &items, const char *sep) {
     out += out.empty() ? s : sep + s;
   }
   return out;
-}
-
-std::string trim(std::string s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) {
-    return {};
-  }
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
 }
 
 struct ChildOutput {
