@@ -19,6 +19,13 @@ struct CliResult {
 CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin_text = "",
                   const std::map<std::string, std::string>& env = {});
 
+/// A fixed author and committer and no system or prompt configuration, for git and for commands
+/// that commit, so tests do not depend on the machine's git setup.
+inline const std::map<std::string, std::string> k_git_env{
+    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
+    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
+    {"GIT_CONFIG_NOSYSTEM", "1"},     {"GIT_TERMINAL_PROMPT", "0"}};
+
 struct ProcResult {
   int exit = -1;
   std::string out;

@@ -17,11 +17,6 @@ using neon::test::write_text;
 
 namespace {
 
-const std::map<std::string, std::string> k_env{
-    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
-    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
-    {"GIT_CONFIG_NOSYSTEM", "1"}};
-
 std::string dev_spec() { return std::string(*neon::gen::embedded("schemas/starters/dev.yaml")); }
 
 std::string replace(std::string text, const std::string& from, const std::string& to) {
@@ -39,10 +34,10 @@ std::string with_dev_branch() {
 
 /// A repository whose HEAD holds `base` as clusters/dev/neon.yaml and whose working tree holds `head`.
 void make_repo(const fs::path& dir, const std::string& base, const std::string& head) {
-  REQUIRE(run_process({"git", "init", "-q", "-b", "main", dir.string()}, {}, k_env).exit == 0);
+  REQUIRE(run_process({"git", "init", "-q", "-b", "main", dir.string()}, {}, neon::test::k_git_env).exit == 0);
   write_text(dir / "clusters/dev/neon.yaml", base);
-  REQUIRE(run_process({"git", "add", "."}, dir, k_env).exit == 0);
-  REQUIRE(run_process({"git", "commit", "-q", "-m", "base"}, dir, k_env).exit == 0);
+  REQUIRE(run_process({"git", "add", "."}, dir, neon::test::k_git_env).exit == 0);
+  REQUIRE(run_process({"git", "commit", "-q", "-m", "base"}, dir, neon::test::k_git_env).exit == 0);
   write_text(dir / "clusters/dev/neon.yaml", head);
 }
 

@@ -26,14 +26,9 @@ using neon::test::write_text;
 
 namespace {
 
-const std::map<std::string, std::string> k_git_env{
-    {"GIT_AUTHOR_NAME", "Tester"},      {"GIT_AUTHOR_EMAIL", "tester@localhost"},
-    {"GIT_COMMITTER_NAME", "Tester"},   {"GIT_COMMITTER_EMAIL", "tester@localhost"},
-    {"GIT_CONFIG_NOSYSTEM", "1"},       {"GIT_TERMINAL_PROMPT", "0"}};
-
 ProcResult git(const fs::path& dir, std::vector<std::string> args) {
   args.insert(args.begin(), "git");
-  return run_process(args, dir, k_git_env);
+  return run_process(args, dir, neon::test::k_git_env);
 }
 
 const Signature k_author{"Neon Bot", "bot@example.com"};

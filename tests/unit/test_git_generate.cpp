@@ -16,14 +16,9 @@ using neon::test::write_text;
 
 namespace {
 
-const std::map<std::string, std::string> k_env{
-    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
-    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
-    {"GIT_CONFIG_NOSYSTEM", "1"},     {"GIT_TERMINAL_PROMPT", "0"}};
-
 ProcResult git(const fs::path& dir, std::vector<std::string> args) {
   args.insert(args.begin(), "git");
-  return run_process(args, dir, k_env);
+  return run_process(args, dir, neon::test::k_git_env);
 }
 
 std::string trimmed(std::string s) {
@@ -36,7 +31,7 @@ std::string trimmed(std::string s) {
 ProcResult generate(const fs::path& repo, std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv{NEON_BINARY, "generate", "--repo", repo.string()};
   argv.insert(argv.end(), args.begin(), args.end());
-  env.insert(k_env.begin(), k_env.end());
+  env.insert(neon::test::k_git_env.begin(), neon::test::k_git_env.end());
   return run_process(argv, repo.parent_path(), env);
 }
 

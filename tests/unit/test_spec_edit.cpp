@@ -99,19 +99,14 @@ bool validates(const std::string& text) {
   return r.spec.has_value();
 }
 
-const std::map<std::string, std::string> k_env{
-    {"GIT_AUTHOR_NAME", "Tester"},    {"GIT_AUTHOR_EMAIL", "tester@localhost"},
-    {"GIT_COMMITTER_NAME", "Tester"}, {"GIT_COMMITTER_EMAIL", "tester@localhost"},
-    {"GIT_CONFIG_NOSYSTEM", "1"},     {"GIT_TERMINAL_PROMPT", "0"}};
-
 ProcResult neon_cli(const fs::path& cwd, std::vector<std::string> args) {
   args.insert(args.begin(), NEON_BINARY);
-  return run_process(args, cwd, k_env);
+  return run_process(args, cwd, neon::test::k_git_env);
 }
 
 ProcResult git(const fs::path& dir, std::vector<std::string> args) {
   args.insert(args.begin(), "git");
-  return run_process(args, dir, k_env);
+  return run_process(args, dir, neon::test::k_git_env);
 }
 
 }  // namespace
