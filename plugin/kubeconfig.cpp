@@ -2,12 +2,6 @@
 // exec authenticator) closely enough that a kubeconfig that works for kubectl works here.
 #include "plugin/kubeconfig.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <cerrno>
@@ -20,6 +14,7 @@
 
 #include "plugin/files.hpp"
 #include "plugin/kube_client.hpp"
+#include "plugin/process.hpp"
 #include "plugin/text.hpp"
 
 namespace neon::cli::kube {
@@ -63,91 +58,6 @@ std::string join(const std::vector<std::string> &items, const char *sep) {
     out += out.empty() ? s : sep + s;
   }
   return out;
-}
-
-struct ChildOutput {
-  int status = -1;
-  std::string out;
-  std::string err;
-};
-
-/// Runs argv[0] (PATH lookup, no shell) with exactly `env`, stdin from /dev/null, and collects
-/// stdout and stderr.
-Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::vector<std::string> &env) {
-  std::array<int, 2> out_pipe{-1, -1};
-  std::array<int, 2> err_pipe{-1, -1};
-  if (pipe2(out_pipe.data(), O_CLOEXEC) != 0) {
-    return make_error("pipe failed");
-  }
-  if (pipe2(err_pipe.data(), O_CLOEXEC) != 0) {
-    close(out_pipe[0]);
-    close(out_pipe[1]);
-    return make_error("pipe failed");
-  }
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
-  posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  std::vector<char *> cargv;
-  for (const auto &a : argv) {
-    cargv.push_back(const_cast<char *>(a.c_str()));
-  }
-  cargv.push_back(nullptr);
-  std::vector<char *> cenv;
-  for (const auto &e : env) {
-    cenv.push_back(const_cast<char *>(e.c_str()));
-  }
-  cenv.push_back(nullptr);
-  // posix_spawnp searches the PATH of the calling process; the plugin's PATH is the same one
-  // kubectl would use.
-  pid_t pid = 0;
-  const int rc = posix_spawnp(&pid, cargv[0], &fa, nullptr, cargv.data(), cenv.data());
-  posix_spawn_file_actions_destroy(&fa);
-  close(out_pipe[1]);
-  close(err_pipe[1]);
-  if (rc != 0) {
-    close(out_pipe[0]);
-    close(err_pipe[0]);
-    return make_error(
-        fmt::format("cannot run exec plugin \"{}\": {}", argv[0], std::generic_category().message(rc)));
-  }
-  ChildOutput res;
-  std::array<pollfd, 2> fds{pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
-  std::array<std::string *, 2> sinks{&res.out, &res.err};
-  int open_fds = 2;
-  std::array<char, 4096> buf{};
-  while (open_fds > 0) {
-    if (poll(fds.data(), fds.size(), -1) < 0) {
-      if (errno == EINTR) {
-        continue;
-      }
-      break;
-    }
-    for (std::size_t i = 0; i < fds.size(); ++i) {
-      if (fds[i].fd < 0 || fds[i].revents == 0) {
-        continue;
-      }
-      const ssize_t n = read(fds[i].fd, buf.data(), buf.size());
-      if (n > 0) {
-        sinks[i]->append(buf.data(), static_cast<std::size_t>(n));
-      } else if (n == 0 || errno != EINTR) {
-        close(fds[i].fd);
-        fds[i].fd = -1;
-        --open_fds;
-      }
-    }
-  }
-  for (auto &f : fds) {
-    if (f.fd >= 0) {
-      close(f.fd);
-    }
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  res.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  return res;
 }
 
 ExecConfig parse_exec(const YAML::Node &node, const fs::path &dir) {
@@ -479,7 +389,7 @@ Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const C
   }
   std::vector<std::string> argv{exec.command};
   argv.insert(argv.end(), exec.args.begin(), exec.args.end());
-  auto child = run_child(argv, env_list);
+  auto child = run_child(argv, env_list, "exec plugin");
   if (!child) {
     return child.error();
   }

@@ -1,8 +1,12 @@
 #pragma once
-// Process-level helpers: the environment snapshot and the path of the running binary.
+// Process-level helpers: the environment snapshot, the path of the running binary, and running a
+// child program.
 
 #include <map>
 #include <string>
+#include <vector>
+
+#include "generators/result.hpp"
 
 namespace neon::cli {
 
@@ -10,5 +14,17 @@ std::map<std::string, std::string> snapshot_environment(char** envp);
 
 /// The absolute path of the running executable (from /proc/self/exe), or `argv0`.
 std::string self_executable_path(const std::string& argv0);
+
+struct ChildOutput {
+  int status = -1;  ///< exit status, or 128 + signal
+  std::string out;
+  std::string err;
+};
+
+/// Runs argv[0] (PATH lookup, no shell) with exactly `env`, stdin from /dev/null, and collects
+/// stdout and stderr. `what` names the program in the error when it cannot be started
+/// ("cannot run <what> \"argv0\": reason").
+Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
+                              const std::string &what);
 
 }  // namespace neon::cli
