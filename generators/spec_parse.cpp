@@ -28,7 +28,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.storageController", {"database", "auth", "ha", "resources"}, {}},
       {"spec.storageController.database", {"inCluster", "secretRef"}, {}},
       {"spec.storageController.database.secretRef", {"name", "key"}, {"name"}},
-      {"spec.storageController.auth", {"enabled", "keySecret", "tokenSecret", "computeSigningSecret"}, {"enabled"}},
+      {"spec.storageController.auth", {"enabled", "keySecret", "tokenSecret", "computeSigningSecret", "storageSigningSecret"}, {"enabled"}},
       {"spec.storageController.resources", {"requests", "limits"}, {}},
       {"spec.pageservers", {"count", "zones", "storage", "resources"}, {}},
       {"spec.pageservers.storage", {"size", "storageClass"}, {"size"}},

@@ -275,11 +275,14 @@ void Checker::storage_controller() {
           "the in-cluster Postgres is for dev only: the database holds generation numbers and must be durable; "
           "use database.secretRef");
   }
+  // compute_ctl keeps the keys it trusts for its whole life, so the hook's key is a Secret in
+  // every profile (compute_tools/src/http/server.rs:122-126).
+  secret_name(p + ".auth.computeSigningSecret", sc.auth.compute_signing_secret, "for the compute hook's signing key");
   if (sc.auth.enabled) {
     const std::string why = "when auth.enabled is true";
     secret_name(p + ".auth.keySecret", sc.auth.key_secret, why);
     secret_name(p + ".auth.tokenSecret", sc.auth.token_secret, why);
-    secret_name(p + ".auth.computeSigningSecret", sc.auth.compute_signing_secret, why);
+    secret_name(p + ".auth.storageSigningSecret", sc.auth.storage_signing_secret, why);
   } else if (m_spec.profile == Profile::prod) {
     error(p + ".auth.enabled", "prod clusters run the storage controller in strict mode: set auth.enabled: true");
   }
