@@ -2,6 +2,7 @@
 #include "generators/members.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -25,9 +26,28 @@ Json compute_resources(double size) {
   return resources_json({}, Resources{{{"cpu", fmt::format("{}m", millicpu)}, {"memory", memory}}, {{"memory", memory}}});
 }
 
-Json deployment(const ClusterSpec& spec, const Project& project, const Branch& branch, bool replica) {
-  const std::string name = names::compute_name(project.name, branch.name, replica);
-  const std::string id = names::compute_id(project.name, branch.name, replica);
+/// Which compute a Deployment runs: the branch's primary, or read replica `replica` (0-based).
+struct ComputeRef {
+  const Project& project;
+  const Branch& branch;
+  std::optional<int> replica;
+
+  std::string name() const {
+    return replica ? names::replica_name(project.name, branch.name, *replica)
+                   : names::compute_name(project.name, branch.name);
+  }
+  std::string id() const {
+    return replica ? names::replica_id(project.name, branch.name, *replica)
+                   : names::compute_id(project.name, branch.name);
+  }
+};
+
+/// Label shared by the read replicas of one branch, selected by their common read-only Service.
+constexpr const char* k_replicas_label = "kubectl-neon.io/read-replicas-of";
+
+Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
+  const std::string name = c.name();
+  const std::string id = c.id();
   const std::string computes_file = fmt::format("{}/{}", k_computes_dir, names::k_computes_key);
 
   Json init = hook_container(spec, "bootstrap",
@@ -36,7 +56,7 @@ Json deployment(const ClusterSpec& spec, const Project& project, const Branch& b
                              admin_token_env(spec),
                              Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}}));
 
-  auto image = spec.images.compute.find(project.pg_version);
+  auto image = spec.images.compute.find(c.project.pg_version);
   Json container{
       {"name", k_component},
       {"image", image == spec.images.compute.end() ? std::string() : image->second},
@@ -55,7 +75,7 @@ Json deployment(const ClusterSpec& spec, const Project& project, const Branch& b
   // compute_ctl's /status needs a JWT: Postgres readiness by TCP, liveness on /metrics.
   container["readinessProbe"] = Json{{"tcpSocket", Json{{"port", "postgres"}}}, {"periodSeconds", 5}, {"failureThreshold", 3}};
   container["livenessProbe"] = http_probe("/metrics", "http", 20, 6);
-  container["resources"] = compute_resources(branch.compute.size);
+  container["resources"] = compute_resources(c.branch.compute.size);
   container["securityContext"] = container_security_context();
 
   const Json selector = selector_labels(name, k_component);
@@ -67,27 +87,48 @@ Json deployment(const ClusterSpec& spec, const Project& project, const Branch& b
                                          // Postgres' dynamic shared memory; it counts against the memory limit.
                                          Json{{"name", "dshm"},
                                               {"emptyDir", Json{{"medium", "Memory"},
-                                                                {"sizeLimit", fmt::format("{}Mi", std::lround(branch.compute.size * 1024.0))}}}},
+                                                                {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
                                          Json{{"name", "computes"},
                                               {"configMap", Json{{"name", names::k_computes_config}}}}})}};
-  Json pod_meta{{"labels", common_labels(name, k_component)}};
+  Json pod_labels = common_labels(name, k_component);
+  if (c.replica) {
+    pod_labels[k_replicas_label] = names::compute_name(c.project.name, c.branch.name, true);
+  }
+  Json pod_meta{{"labels", pod_labels}};
+  // One pod per compute: each has its own compute ID, so the hook configures every one. Two
+  // primaries on one timeline must never run at once, hence Recreate.
   return Json{{"apiVersion", "apps/v1"},
               {"kind", "Deployment"},
               {"metadata", object_meta(name, k_component, Wave::compute)},
-              {"spec", Json{{"replicas", replica ? branch.compute.read_replicas : 1},
-                            // Two primaries on one timeline must never run at once.
+              {"spec", Json{{"replicas", 1},
                             {"strategy", Json{{"type", "Recreate"}}},
                             {"selector", Json{{"matchLabels", selector}}},
                             {"template", Json{{"metadata", pod_meta}, {"spec", pod_spec}}}}}};
 }
 
-Json service(const std::string& name) {
+/// The Service of one compute: Postgres for clients and compute_ctl for the hook. It publishes
+/// the pod before it is Ready: compute_ctl waits for its spec from the hook before Postgres
+/// starts, so the hook must reach port 3080 while the readiness probe still fails. With one pod
+/// per Service a client sees the same refused connection either way.
+Json compute_service(const std::string& name) {
   return Json{{"apiVersion", "v1"},
               {"kind", "Service"},
               {"metadata", object_meta(name, k_component, Wave::compute)},
               {"spec", Json{{"selector", selector_labels(name, k_component)},
+                            {"publishNotReadyAddresses", true},
                             {"ports", Json::array({service_port("postgres", names::k_compute_pg_port),
                                                    service_port("http", names::k_compute_ctl_port)})}}}};
+}
+
+/// The read-only endpoint of a branch: Postgres on every Ready read replica. It has no `http`
+/// port, so the computes' ServiceMonitor finds no second target here.
+Json replicas_service(const Project& project, const Branch& branch) {
+  const std::string name = names::compute_name(project.name, branch.name, true);
+  return Json{{"apiVersion", "v1"},
+              {"kind", "Service"},
+              {"metadata", object_meta(name, k_component, Wave::compute)},
+              {"spec", Json{{"selector", Json{{"app.kubernetes.io/component", k_component}, {k_replicas_label, name}}},
+                            {"ports", Json::array({service_port("postgres", names::k_compute_pg_port)})}}}};
 }
 
 }  // namespace
@@ -97,12 +138,16 @@ ResourceSet generate_computes(const ValidSpec& valid) {
   ResourceSet out;
   for (const auto& project : spec.projects) {
     for (const auto& branch : project.branches) {
-      for (const bool replica : {false, true}) {
-        if (replica && branch.compute.read_replicas <= 0) {
-          continue;
-        }
-        out.push_back({k_component, deployment(spec, project, branch, replica)});
-        out.push_back({k_component, service(names::compute_name(project.name, branch.name, replica))});
+      const ComputeRef primary{project, branch, std::nullopt};
+      out.push_back({k_component, deployment(spec, primary)});
+      out.push_back({k_component, compute_service(primary.name())});
+      for (int i = 0; i < branch.compute.read_replicas; ++i) {
+        const ComputeRef replica{project, branch, i};
+        out.push_back({k_component, deployment(spec, replica)});
+        out.push_back({k_component, compute_service(replica.name())});
+      }
+      if (branch.compute.read_replicas > 0) {
+        out.push_back({k_component, replicas_service(project, branch)});
       }
     }
   }

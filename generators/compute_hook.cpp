@@ -13,12 +13,8 @@ using namespace members;
 
 constexpr const char* k_component = "compute-hook";
 constexpr const char* k_signing_dir = "/var/run/secrets/neon/signing";
-constexpr const char* k_token_dir = "/var/run/secrets/neon/control-plane";
-
-Json secret_volume(const std::string& name, const std::string& secret, const std::string& key) {
-  return Json{{"name", name},
-              {"secret", Json{{"secretName", secret}, {"items", Json::array({Json{{"key", key}, {"path", key}}})}}}};
-}
+constexpr const char* k_control_plane_dir = "/var/run/secrets/neon/control-plane";
+constexpr const char* k_storage_signing_dir = "/var/run/secrets/neon/storage-signing";
 
 Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   const auto& auth = spec.storage_controller.auth;
@@ -27,23 +23,29 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   Json env = admin_token_env(spec);
   Json mounts = Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}});
   Json volumes = Json::array({Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}});
-  // Without a signing Secret (dev, auth off) the hook signs with a key it generates at start.
-  if (!auth.compute_signing_secret.empty()) {
-    env.push_back(env_value("NEON_HOOK_SIGNING_KEY_FILE", fmt::format("{}/{}", k_signing_dir, names::k_signing_key)));
-    mounts.push_back(Json{{"name", "signing-key"}, {"mountPath", k_signing_dir}, {"readOnly", true}});
-    volumes.push_back(secret_volume("signing-key", auth.compute_signing_secret, names::k_signing_key));
-  }
+  // The signing key comes from a Secret in every profile: compute_ctl fixes the keys it accepts at
+  // start (compute_tools/src/http/server.rs:122-126), so a key made at each hook start would leave
+  // running computes answering 401.
+  env.push_back(env_value("NEON_HOOK_SIGNING_KEY_FILE", fmt::format("{}/{}", k_signing_dir, names::k_signing_key)));
+  mounts.push_back(Json{{"name", "signing-key"}, {"mountPath", k_signing_dir}, {"readOnly", true}});
+  volumes.push_back(secret_file_volume("signing-key", auth.compute_signing_secret, names::k_signing_key));
   if (auth.enabled) {
-    env.push_back(
-        env_value("NEON_HOOK_EXPECTED_TOKEN_FILE", fmt::format("{}/{}", k_token_dir, names::k_token_control_plane)));
-    mounts.push_back(Json{{"name", "control-plane-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
-    volumes.push_back(secret_volume("control-plane-token", auth.token_secret, names::k_token_control_plane));
+    env.push_back(env_value("NEON_HOOK_EXPECTED_TOKEN_FILE",
+                            fmt::format("{}/{}", k_control_plane_dir, names::k_token_control_plane)));
+    mounts.push_back(Json{{"name", "control-plane-token"}, {"mountPath", k_control_plane_dir}, {"readOnly", true}});
+    volumes.push_back(secret_file_volume("control-plane-token", auth.token_secret, names::k_token_control_plane));
+    // The storage key signs each compute's tenant-scoped storage_auth_token
+    // (libs/utils/src/auth.rs:75-88); only the hook mounts it.
+    env.push_back(env_value("NEON_HOOK_STORAGE_SIGNING_KEY_FILE",
+                            fmt::format("{}/{}", k_storage_signing_dir, names::k_signing_key)));
+    mounts.push_back(Json{{"name", "storage-signing-key"}, {"mountPath", k_storage_signing_dir}, {"readOnly", true}});
+    volumes.push_back(secret_file_volume("storage-signing-key", auth.storage_signing_secret, names::k_signing_key));
   }
 
   Json container{{"name", "hook"},
                  {"image", spec.images.hook},
                  {"imagePullPolicy", "IfNotPresent"},
-                 {"args", Json::array({"hook", "serve", "--listen", fmt::format("0.0.0.0:{}", names::k_hook_port),
+                 {"args", Json::array({"hook", "serve", "--listen", fmt::format(":{}", names::k_hook_port),
                                        "--computes", fmt::format("{}/{}", k_computes_dir, names::k_computes_key),
                                        "--storage-controller", controller_url(spec)})}};
   if (!env.empty()) {
@@ -65,7 +67,7 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
                 {"annotations", Json{{k_config_digest_annotation, content_digest(computes_json)}}}};
   // One replica: the storage controller keeps every undelivered notification pending and resends
   // it (background loop, 20 s), so a restart loses nothing, while two replicas would each keep
-  // their own in-memory state (the dev signing key, the last attachment seen per tenant).
+  // their own in-memory state (the last attachment seen per tenant).
   return Json{{"apiVersion", "apps/v1"},
               {"kind", "Deployment"},
               {"metadata", object_meta(name, k_component, Wave::hook)},

@@ -180,16 +180,18 @@ Json http_probe(const std::string& path, const std::string& port, int period, in
               {"failureThreshold", failures}};
 }
 
+Json secret_file_volume(const std::string& volume, const std::string& secret, const std::string& key) {
+  return Json{{"name", volume},
+              {"secret", Json{{"secretName", secret}, {"items", Json::array({Json{{"key", key}, {"path", key}}})}}}};
+}
+
 void mount_public_key(const ClusterSpec& spec, Json& mounts, Json& volumes) {
   const auto& auth = spec.storage_controller.auth;
   if (!auth.enabled) {
     return;
   }
   mounts.push_back(Json{{"name", "auth-public-key"}, {"mountPath", k_public_key_dir}, {"readOnly", true}});
-  volumes.push_back(Json{
-      {"name", "auth-public-key"},
-      {"secret", Json{{"secretName", auth.key_secret},
-                      {"items", Json::array({Json{{"key", names::k_public_key}, {"path", names::k_public_key}}})}}}});
+  volumes.push_back(secret_file_volume("auth-public-key", auth.key_secret, names::k_public_key));
 }
 
 }  // namespace members

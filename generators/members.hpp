@@ -16,6 +16,7 @@ namespace members {
 inline constexpr const char* k_public_key_dir = "/etc/neon/auth";
 inline constexpr const char* k_config_dir = "/config";
 inline constexpr const char* k_computes_dir = "/etc/neon";
+inline constexpr const char* k_token_dir = "/etc/neon/token";
 
 Json env_value(const std::string& name, const std::string& value);
 Json env_secret(const std::string& name, const std::string& secret, const std::string& key);
@@ -56,6 +57,9 @@ Json volume_claim_template(const std::string& name, const VolumeSpec& volume);
 Json pod_disruption_budget(const std::string& name, const std::string& component, Wave wave);
 Json headless_service(const std::string& name, const std::string& component, Json ports, Wave wave);
 Json http_probe(const std::string& path, const std::string& port, int period, int failures);
+
+/// A volume holding one key of a Secret as a file of the same name.
+Json secret_file_volume(const std::string& volume, const std::string& secret, const std::string& key);
 
 /// With auth on, mounts the auth public key Secret's key at k_public_key_dir: a mount added to
 /// `mounts` and a volume to `volumes`. Nothing with auth off.

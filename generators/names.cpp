@@ -8,12 +8,30 @@ std::string pageserver_set(const std::string& zone) { return zone.empty() ? "pag
 
 std::string safekeeper_set(const std::string& zone) { return zone.empty() ? "safekeeper" : "safekeeper-" + zone; }
 
-std::string compute_name(const std::string& project, const std::string& branch, bool replica) {
-  return fmt::format("compute-{}-{}{}", project, branch, replica ? "-ro" : "");
+std::string compute_name(const std::string& project, const std::string& branch, bool replicas) {
+  return fmt::format("compute-{}-{}{}", project, branch, replicas ? "-ro" : "");
 }
 
-std::string compute_id(const std::string& project, const std::string& branch, bool replica) {
-  return fmt::format("{}-{}{}", project, branch, replica ? "-ro" : "");
+std::string compute_id(const std::string& project, const std::string& branch) {
+  return fmt::format("{}-{}", project, branch);
+}
+
+std::string replica_name(const std::string& project, const std::string& branch, int index) {
+  return fmt::format("compute-{}-{}-ro-{}", project, branch, index);
+}
+
+std::string replica_id(const std::string& project, const std::string& branch, int index) {
+  return fmt::format("{}-{}-ro-{}", project, branch, index);
+}
+
+std::string listen_any(const ClusterSpec& spec, int port) {
+  return fmt::format("{}:{}", spec.ip_family == IpFamily::ipv6 ? "[::]" : "0.0.0.0", port);
+}
+
+std::string url_host(const ClusterSpec& spec, const std::string& host) {
+  const bool literal6 = host.find(':') != std::string::npos;
+  const bool pod_ip6 = spec.ip_family == IpFamily::ipv6 && host.rfind("$(", 0) == 0;
+  return literal6 || pod_ip6 ? fmt::format("[{}]", host) : host;
 }
 
 std::string service_host(const ClusterSpec& spec, const std::string& service) {

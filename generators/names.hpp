@@ -43,10 +43,22 @@ inline constexpr int k_hook_uid = 65532;
 std::string pageserver_set(const std::string& zone);
 /// `safekeeper` or `safekeeper-<zone>`.
 std::string safekeeper_set(const std::string& zone);
-/// `compute-<project>-<branch>` (primary) and `compute-<project>-<branch>-ro` (read replicas).
-std::string compute_name(const std::string& project, const std::string& branch, bool replica = false);
-/// The compute ID compute_ctl is started with (`--compute-id`) and the hook serves specs for.
-std::string compute_id(const std::string& project, const std::string& branch, bool replica = false);
+/// `compute-<project>-<branch>`: the primary's Deployment and Service; with `replicas`,
+/// `compute-<project>-<branch>-ro`, the Service over all read replicas of the branch.
+std::string compute_name(const std::string& project, const std::string& branch, bool replicas = false);
+/// The primary's compute ID, which compute_ctl is started with (`--compute-id`) and the hook
+/// serves specs for.
+std::string compute_id(const std::string& project, const std::string& branch);
+/// Read replica `index` (0-based) of a branch: its own Deployment and Service
+/// `compute-<project>-<branch>-ro-<index>` and compute ID `<project>-<branch>-ro-<index>`, so the
+/// hook configures each one. `compute_name(p, b, true)` is the Service over all of them.
+std::string replica_name(const std::string& project, const std::string& branch, int index);
+std::string replica_id(const std::string& project, const std::string& branch, int index);
+
+/// `0.0.0.0:<port>` or `[::]:<port>`: a listener on every address of the pods' family.
+std::string listen_any(const ClusterSpec& spec, int port);
+/// `host` as it goes into a URL: IPv6 literals (and `$(POD_IP)` in an IPv6 cluster) in brackets.
+std::string url_host(const ClusterSpec& spec, const std::string& host);
 
 /// In-cluster DNS name of a Service: `<service>.<namespace>.svc.cluster.local`.
 std::string service_host(const ClusterSpec& spec, const std::string& service);
@@ -55,8 +67,9 @@ std::string pod_host(const ClusterSpec& spec, const std::string& set, int ordina
 
 /// Node IDs: the zone's number (1-based, 1 when there are no zones) followed by the pod ordinal
 /// in decimal, so zone 2 ordinal 0 is 20 and zone 1 ordinal 12 is 112. Unique because a zone
-/// number is one digit (at most 9 zones) and ordinals have no leading zeros. Kubernetes can build
-/// the same string from the pod-index label with `$(VAR)` expansion, without a shell.
+/// number is one digit (at most 9 zones) and ordinals have no leading zeros. The bootstrap init
+/// container computes it from the pod name (any Kubernetes version): pageservers read it from
+/// identity.toml, safekeepers from `safekeeper.id` in their data directory.
 std::uint64_t node_id(int zone_number, int ordinal);
 inline constexpr int k_max_zones = 9;
 
@@ -74,6 +87,6 @@ inline constexpr const char* k_token_safekeeper = "safekeeper";    ///< scope sa
 inline constexpr const char* k_token_generations = "generations";  ///< scope generations_api
 inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook
 inline constexpr const char* k_token_admin = "admin";              ///< scope admin (bootstrap, hook)
-inline constexpr const char* k_signing_key = "private.pem";        ///< in auth.computeSigningSecret
+inline constexpr const char* k_signing_key = "private.pem";  ///< in auth.computeSigningSecret and auth.storageSigningSecret
 
 }  // namespace neon::gen::names

@@ -19,8 +19,8 @@ std::string pageserver_toml(const ClusterSpec& spec, const std::string& zone) {
   const auto& auth = spec.storage_controller.auth;
   std::string t = "# identity.toml and metadata.json are written next to this file by\n"
                   "# `kubectl-neon bootstrap pageserver` in the pod's init container.\n";
-  t += fmt::format("listen_pg_addr = {}\n", toml_string(fmt::format("0.0.0.0:{}", names::k_pageserver_pg_port)));
-  t += fmt::format("listen_http_addr = {}\n", toml_string(fmt::format("0.0.0.0:{}", names::k_pageserver_http_port)));
+  t += fmt::format("listen_pg_addr = {}\n", toml_string(names::listen_any(spec, names::k_pageserver_pg_port)));
+  t += fmt::format("listen_http_addr = {}\n", toml_string(names::listen_any(spec, names::k_pageserver_http_port)));
   t += fmt::format("broker_endpoint = {}\n",
                    toml_string(fmt::format("http://{}:{}", names::service_host(spec, names::k_broker), names::k_broker_port)));
   t += fmt::format("control_plane_api = {}\n", toml_string(controller_url(spec) + "/upcall/v1/"));
@@ -28,6 +28,9 @@ std::string pageserver_toml(const ClusterSpec& spec, const std::string& zone) {
   t += fmt::format("availability_zone = {}\n", toml_string(zone.empty() ? "default" : zone));
   if (auth.enabled) {
     t += "http_auth_type = \"NeonJWT\"\n";
+    // The page service too: computes bring a tenant token (pageserver/src/auth.rs:4-34,
+    // libs/pageserver_api/src/config.rs:208-210).
+    t += "pg_auth_type = \"NeonJWT\"\n";
     t += fmt::format("auth_validation_public_key_path = {}\n",
                      toml_string(fmt::format("{}/{}", k_public_key_dir, names::k_public_key)));
   }

@@ -13,9 +13,11 @@ using namespace members;
 constexpr const char* k_component = "safekeeper";
 
 Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std::string& zone) {
-  Json args = Json::array({"--id=$(NODE_ID)", "-D", "/data",
-                           fmt::format("--listen-pg=0.0.0.0:{}", names::k_safekeeper_pg_port),
-                           fmt::format("--listen-http=0.0.0.0:{}", names::k_safekeeper_http_port),
+  // No --id: the safekeeper reads its id from safekeeper.id in -D when the flag is absent
+  // (safekeeper/src/bin/safekeeper.rs:788-830), and the register init container writes that file
+  // from the pod name's ordinal, on any Kubernetes version.
+  Json args = Json::array({"-D", "/data", "--listen-pg=" + names::listen_any(spec, names::k_safekeeper_pg_port),
+                           "--listen-http=" + names::listen_any(spec, names::k_safekeeper_http_port),
                            fmt::format("--advertise-pg=$(POD_NAME).{}:{}", names::service_host(spec, set),
                                        names::k_safekeeper_pg_port),
                            fmt::format("--broker-endpoint=http://{}:{}", names::service_host(spec, names::k_broker),
@@ -27,7 +29,13 @@ Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std:
     args.push_back("--disable-wal-backup");
   }
   if (spec.storage_controller.auth.enabled) {
-    args.push_back(fmt::format("--http-auth-public-key-path={}/{}", k_public_key_dir, names::k_public_key));
+    const std::string key = fmt::format("{}/{}", k_public_key_dir, names::k_public_key);
+    args.push_back("--http-auth-public-key-path=" + key);
+    // Auth on means auth on the WAL port too: computes bring a tenant token, pageservers a
+    // safekeeperdata token (safekeeper/src/bin/safekeeper.rs:299-314, safekeeper/src/auth.rs:7-36).
+    args.push_back("--pg-auth-public-key-path=" + key);
+    // The token towards peer safekeepers (pull_timeline), whose HTTP API checks it too.
+    args.push_back(fmt::format("--auth-token-path={}/{}", k_token_dir, names::k_token_safekeeper));
   }
   return args;
 }
@@ -41,17 +49,15 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
     init_env.push_back(e);
   }
   // The storage controller (an earlier sync wave) only learns about safekeepers by registration.
+  // The same step writes the node id into the data volume (safekeeper.id).
   Json init = hook_container(spec, "register",
                              Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec),
                                           "--zone-number", std::to_string(zone_number), "--zone",
                                           zone.empty() ? "default" : zone, "--set", set, "--namespace",
-                                          spec.namespace_}),
-                             init_env, Json::array());
+                                          spec.namespace_, "--data-dir", "/data"}),
+                             init_env, Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}}));
 
-  // Kubernetes expands $(VAR) from earlier entries, so the node id needs no shell.
-  Json env = Json::array({env_field("POD_NAME", "metadata.name"),
-                          env_field("POD_INDEX", "metadata.labels['apps.kubernetes.io/pod-index']"),
-                          env_value("NODE_ID", fmt::format("{}$(POD_INDEX)", zone_number))});
+  Json env = Json::array({env_field("POD_NAME", "metadata.name")});
   if (spec.safekeepers.wal_offload) {
     for (const auto& e : s3_env(spec)) {
       env.push_back(e);
@@ -60,6 +66,11 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   Json volumes = Json::array();
   mount_public_key(spec, mounts, volumes);
+  if (spec.storage_controller.auth.enabled) {
+    mounts.push_back(Json{{"name", "peer-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
+    volumes.push_back(secret_file_volume("peer-token", spec.storage_controller.auth.token_secret,
+                                         names::k_token_safekeeper));
+  }
   Json container{{"name", k_component},
                  {"image", spec.images.storage},
                  {"imagePullPolicy", "IfNotPresent"},

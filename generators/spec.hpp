@@ -16,6 +16,8 @@ inline constexpr const char* k_spec_api_version = "kubectl-neon.io/v1alpha1";
 inline constexpr const char* k_spec_kind = "NeonCluster";
 
 enum class Profile { dev, prod };
+/// The pods' primary address family: listeners and URLs built from pod IPs follow it.
+enum class IpFamily { ipv4, ipv6 };
 enum class GitopsTarget { none, argocd, flux };
 enum class CredentialsMode { secret, workload_identity };
 enum class DatabaseMode { secret, in_cluster };
@@ -68,7 +70,7 @@ struct StorageController {
   std::string database_secret;       ///< Secret holding the database URL
   std::string database_secret_key = "uri";
   Auth auth;
-  bool ha = false;                   ///< two replicas, --start-as-candidate
+  bool ha = false;                   ///< candidates and a surge pod during rollouts (one instance otherwise)
   Resources resources;
 };
 
@@ -135,6 +137,7 @@ struct ClusterSpec {
   std::string name;
   std::string namespace_;
   Profile profile = Profile::dev;
+  IpFamily ip_family = IpFamily::ipv4;
   Images images;
   ObjectStorage object_storage;
   StorageController storage_controller;

@@ -17,7 +17,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"", {"apiVersion", "kind", "metadata", "spec"}, {"apiVersion", "kind", "metadata", "spec"}},
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
-       {"profile", "images", "objectStorage", "storageController", "pageservers", "safekeepers", "storageBroker",
+       {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers", "storageBroker",
         "projects", "gitops", "monitoring", "networkPolicies"},
        {"images", "objectStorage", "projects"}},
       {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute", "hook"}},
@@ -151,6 +151,14 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
       } else {
         r.error(spec.mark_of("spec.profile"), "spec.profile",
                 fmt::format("must be dev or prod, got \"{}\"{}", *prof, suggestion_suffix(*prof, {"dev", "prod"})));
+      }
+    }
+    if (auto fam = r.string(s, "spec", "ipFamily")) {
+      if (*fam == "IPv4" || *fam == "IPv6") {
+        spec.ip_family = *fam == "IPv4" ? IpFamily::ipv4 : IpFamily::ipv6;
+      } else {
+        r.error(spec.mark_of("spec.ipFamily"), "spec.ipFamily",
+                fmt::format("must be IPv4 or IPv6, got \"{}\"{}", *fam, suggestion_suffix(*fam, {"IPv4", "IPv6"})));
       }
     }
     read_images(r, s, spec);

@@ -48,7 +48,7 @@ Json broker_container(const ClusterSpec& s) {
               {"image", s.images.storage},
               // The neon image's CMD starts a pageserver; the broker must be named explicitly.
               {"command", Json::array({"storage_broker"})},
-              {"args", Json::array({fmt::format("--listen-addr=0.0.0.0:{}", names::k_broker_port)})},
+              {"args", Json::array({"--listen-addr=" + names::listen_any(s, names::k_broker_port)})},
               {"ports", Json::array({Json{{"name", "grpc"}, {"containerPort", names::k_broker_port}, {"protocol", "TCP"}}})},
               // gRPC and HTTP/1 share the port; GET /status answers 200.
               {"readinessProbe", http_probe("/status", "grpc", 5, 3)},
@@ -72,8 +72,13 @@ ResourceSet generate_storage_broker(const ValidSpec& spec) {
   Json deployment{{"apiVersion", "apps/v1"},
                   {"kind", "Deployment"},
                   {"metadata", object_meta(name, k_component, Wave::storage)},
-                  {"spec", Json{{"replicas", s.storage_broker.replicas},
+                  // Exactly one broker: it keeps its pub/sub registry in one process and has no
+                  // replication (docs/storage_broker.md:13-16, storage_broker/src/bin/storage_broker.rs:356-361),
+                  // so two pods behind one Service would split publishers from subscribers.
+                  // Recreate keeps a rollout from running two for a moment; the Deployment restarts it.
+                  {"spec", Json{{"replicas", 1},
                                 {"revisionHistoryLimit", 3},
+                                {"strategy", Json{{"type", "Recreate"}}},
                                 {"selector", Json{{"matchLabels", selector}}},
                                 {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}},
                                                   {"spec", pod_spec}}}}}};
@@ -85,7 +90,7 @@ ResourceSet generate_storage_broker(const ValidSpec& spec) {
                              {"selector", selector},
                              {"ports", Json::array({service_port("grpc", names::k_broker_port)})}}}};
 
-  // maxUnavailable rather than minAvailable: a single dev replica must not block node drains.
+  // maxUnavailable rather than minAvailable: the single broker must not block node drains.
   Json pdb{{"apiVersion", "policy/v1"},
            {"kind", "PodDisruptionBudget"},
            {"metadata", object_meta(name, k_component, Wave::storage)},

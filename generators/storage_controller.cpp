@@ -44,6 +44,10 @@ Json controller_container(const ValidSpec& spec) {
   Json security = container_security_context();
   security["readOnlyRootFilesystem"] = true;
   Json startup = http_probe("/status", "http", 5, 60);  // migrations run before it listens
+  // Liveness on /status, not /live: /live answers 503 on every instance that is not the leader
+  // (storage_controller/src/http.rs:1637-1654), so a /live probe would restart the stepped-down
+  // pod during an HA hand-over, and as a candidate it would take leadership back.
+  // /ready answers on a candidate too (http.rs:1829-1866).
   return Json{{"name", "storage-controller"},
               {"image", s.images.storage},
               {"command", Json::array({"storage_controller"})},
@@ -52,7 +56,7 @@ Json controller_container(const ValidSpec& spec) {
               {"ports", Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}})},
               {"startupProbe", startup},
               {"readinessProbe", http_probe("/ready", "http", 5, 3)},
-              {"livenessProbe", http_probe("/live", "http", 10, 6)},
+              {"livenessProbe", http_probe("/status", "http", 10, 6)},
               {"resources", resources_json(s.storage_controller.resources, defaults)},
               {"securityContext", security}};
 }
@@ -68,13 +72,16 @@ std::string dev_database_url(const ClusterSpec& spec) {
 std::vector<std::string> storage_controller_args(const ValidSpec& spec) {
   const ClusterSpec& s = spec.spec();
   std::vector<std::string> args{
-      fmt::format("--listen=0.0.0.0:{}", names::k_controller_port),
+      "--listen=" + names::listen_any(s, names::k_controller_port),
       // Always set: without it a --dev controller panics on its first notification (§4.1).
       fmt::format("--control-plane-url=http://{}:{}/", names::service_host(s, names::k_hook), names::k_hook_port),
   };
   if (s.storage_controller.ha) {
-    // Each candidate advertises its own pod so the leader hand-over reaches the right instance.
-    args.push_back(fmt::format("--address-for-peers=http://$(POD_IP):{}", names::k_controller_port));
+    // Each candidate advertises its own pod, so the leader hand-over reaches the right instance: an
+    // address equal to the recorded leader's counts as a restart and asks nobody to step down
+    // (storage_controller/src/leadership.rs:47-64).
+    args.push_back(fmt::format("--address-for-peers=http://{}:{}", names::url_host(s, "$(POD_IP)"),
+                               names::k_controller_port));
     args.emplace_back("--start-as-candidate");
   } else {
     args.push_back(fmt::format("--address-for-peers=http://{}:{}", names::service_host(s, names::k_controller),
@@ -101,15 +108,18 @@ ResourceSet generate_storage_controller(const ValidSpec& spec) {
     pod_spec["affinity"] = preferred_anti_affinity(selector);
     pod_spec["topologySpreadConstraints"] = spread_constraints(selector);
   }
-  // Without candidates two controllers would share one database: stop the old one first. With
-  // candidates the new pod starts, takes over leadership, then the old one goes.
+  // Neon's model (docs/rfcs/037-storage-controller-restarts.md:16, :72-75): one instance, and
+  // with ha a surge pod only during a rollout. The new pod starts as a candidate, asks the leader
+  // to step down, takes over, and then the old one goes; a stepped-down instance keeps forwarding
+  // to the leader meanwhile (http.rs:1985-2050). Two permanent replicas would flip leadership
+  // forever. Without ha two controllers must never share the database: stop the old one first.
   const Json strategy = ha ? Json{{"type", "RollingUpdate"},
                                   {"rollingUpdate", Json{{"maxSurge", 1}, {"maxUnavailable", 0}}}}
                            : Json{{"type", "Recreate"}};
   Json deployment{{"apiVersion", "apps/v1"},
                   {"kind", "Deployment"},
                   {"metadata", object_meta(name, k_component, Wave::controller)},
-                  {"spec", Json{{"replicas", ha ? 2 : 1},
+                  {"spec", Json{{"replicas", 1},
                                 {"revisionHistoryLimit", 3},
                                 {"strategy", strategy},
                                 {"selector", Json{{"matchLabels", selector}}},

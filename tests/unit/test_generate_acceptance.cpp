@@ -330,28 +330,25 @@ Problems node_id_problems(const std::vector<Json>& objs) {
       continue;
     }
     int zone = 0;
-    std::vector<std::string> env_ids;
     for (const Json* c : containers(*tmpl)) {
       const auto args = c->value("args", Json::array());
-      for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-        if (args[i] == "--zone-number") {
+      for (std::size_t i = 0; i < args.size(); ++i) {
+        if (args[i] == "--zone-number" && i + 1 < args.size()) {
           zone = std::stoi(args[i + 1].get<std::string>());
         }
-      }
-      for (const auto& e : c->value("env", Json::array())) {
-        if (str(e, "name") == "NODE_ID") {
-          env_ids.push_back(str(e, "value"));
+        // The bootstrap step writes the id (identity.toml, safekeeper.id) from the pod name; an
+        // --id flag could disagree with it, and the pod-index label needs Kubernetes 1.28.
+        if (args[i].is_string() && args[i].get<std::string>().rfind("--id", 0) == 0) {
+          out.push_back(fmt::format("{} passes {}", where(o), args[i].get<std::string>()));
         }
       }
+    }
+    if (tmpl->dump().find("apps.kubernetes.io/pod-index") != std::string::npos) {
+      out.push_back(where(o) + " depends on the pod-index label (Kubernetes 1.28+)");
     }
     if (zone < 1 || zone > neon::gen::names::k_max_zones) {
       out.push_back(where(o) + " has no valid --zone-number");
       continue;
-    }
-    for (const auto& v : env_ids) {
-      if (v != fmt::format("{}$(POD_INDEX)", zone)) {
-        out.push_back(fmt::format("{} NODE_ID {} does not follow zone {}", where(o), v, zone));
-      }
     }
     for (int ord = 0; ord < o["spec"].value("replicas", 1); ++ord) {
       const auto id = neon::gen::names::node_id(zone, ord);
@@ -610,11 +607,12 @@ TEST_SUITE("acceptance") {
     twin.back()["metadata"]["name"] = "safekeeper-b";
     CHECK(!node_id_problems(twin).empty());
     CHECK(!node_id_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
-             for (auto& e : o["spec"]["template"]["spec"]["containers"][0]["env"]) {
-               if (str(e, "name") == "NODE_ID") {
-                 e["value"] = "2$(POD_INDEX)";
-               }
-             }
+             o["spec"]["template"]["spec"]["containers"][0]["args"].push_back("--id=$(NODE_ID)");
+           })).empty());
+    CHECK(!node_id_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
+             o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
+                 Json{{"name", "POD_INDEX"},
+                      {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.labels['apps.kubernetes.io/pod-index']"}}}}}});
            })).empty());
 
     CHECK(secret_problems(objs).empty());

@@ -90,23 +90,9 @@ std::string env_value(const Json& container, const std::string& name) {
   return {};
 }
 
-/// Node ids of a safekeeper StatefulSet, as Kubernetes would expand NODE_ID for each ordinal.
-std::vector<std::uint64_t> safekeeper_ids(const Json& sts) {
-  const Json& c = sts["spec"]["template"]["spec"]["containers"][0];
-  const std::string node_id = env_value(c, "NODE_ID");
-  const auto dollar = node_id.find("$(POD_INDEX)");
-  REQUIRE(dollar != std::string::npos);
-  REQUIRE(dollar + std::string("$(POD_INDEX)").size() == node_id.size());
-  const int zone_number = std::stoi(node_id.substr(0, dollar));
-  std::vector<std::uint64_t> ids;
-  for (int o = 0; o < sts["spec"]["replicas"].get<int>(); ++o) {
-    ids.push_back(names::node_id(zone_number, o));
-  }
-  return ids;
-}
-
-/// Node ids the pageserver bootstrap writes, from its --zone-number argument.
-std::vector<std::uint64_t> pageserver_ids(const Json& sts) {
+/// Node ids the bootstrap init container writes (pageserver identity.toml, safekeeper.id), from
+/// its --zone-number argument and the pod ordinals.
+std::vector<std::uint64_t> member_ids(const Json& sts) {
   const Json& args = sts["spec"]["template"]["spec"]["initContainers"][0]["args"];
   const auto it = std::find(args.begin(), args.end(), Json("--zone-number"));
   REQUIRE(it != args.end());
@@ -135,13 +121,13 @@ TEST_SUITE("members") {
       int ps_total = 0;
       int sk_total = 0;
       for (const auto& sts : of_kind(generate_pageservers(spec), "StatefulSet")) {
-        for (const auto id : pageserver_ids(sts)) {
+        for (const auto id : member_ids(sts)) {
           CHECK(ps_ids.insert(id).second);
           ++ps_total;
         }
       }
       for (const auto& sts : of_kind(generate_safekeepers(spec), "StatefulSet")) {
-        for (const auto id : safekeeper_ids(sts)) {
+        for (const auto id : member_ids(sts)) {
           CHECK(sk_ids.insert(id).second);
           ++sk_total;
         }
@@ -156,7 +142,7 @@ TEST_SUITE("members") {
     CHECK(ps["resources"]["requests"]["memory"] == "8Gi");
     CHECK(ps["resources"]["limits"]["memory"] == "8Gi");
     CHECK(of_kind(generate_safekeepers(prod), "StatefulSet").size() == 3);
-    CHECK(safekeeper_ids(of_kind(generate_safekeepers(prod), "StatefulSet")[1]) == std::vector<std::uint64_t>{20});
+    CHECK(member_ids(of_kind(generate_safekeepers(prod), "StatefulSet")[1]) == std::vector<std::uint64_t>{20});
   }
 
   TEST_CASE("every Service selects a workload's pods and names its ports") {
@@ -186,7 +172,11 @@ TEST_SUITE("members") {
             }
           }
         }
-        CHECK(matches == 1);
+        // A branch's read-only Service spreads reads over its replicas; every other Service has one
+        // workload.
+        const std::string svc_name = svc["metadata"]["name"];
+        const bool replicas_service = svc_name.size() > 3 && svc_name.compare(svc_name.size() - 3, 3, "-ro") == 0;
+        CHECK(replicas_service ? matches >= 1 : matches == 1);
       }
     }
   }
@@ -224,10 +214,23 @@ TEST_SUITE("members") {
         const Json& args = sts["spec"]["template"]["spec"]["containers"][0]["args"];
         const std::string set = sts["metadata"]["name"];
         CHECK(has_arg_prefix(args, "--remote-storage={"));
-        CHECK(has_arg_prefix(args, "--id=$(NODE_ID)"));
+        // No --id and no pod-index label (Kubernetes 1.28+): the register step writes
+        // safekeeper.id into the data volume (safekeeper/src/bin/safekeeper.rs:788-830).
+        CHECK_FALSE(has_arg_prefix(args, "--id"));
+        const Json& pod = sts["spec"]["template"]["spec"];
+        CHECK(pod.dump().find("pod-index") == std::string::npos);
+        const Json& init = pod["initContainers"][0];
+        const auto dd = std::find(init["args"].begin(), init["args"].end(), Json("--data-dir"));
+        REQUIRE(dd != init["args"].end());
+        CHECK(*(dd + 1) == "/data");
+        CHECK(init["volumeMounts"][0] == Json{{"name", "data"}, {"mountPath", "/data"}});
         CHECK(has_arg_prefix(args, "--advertise-pg=$(POD_NAME)." + set + ".neon.svc.cluster.local:5454"));
         CHECK(has_arg_prefix(args, "--broker-endpoint=http://storage-broker.neon.svc.cluster.local:50051"));
-        CHECK(has_arg_prefix(args, "--http-auth-public-key-path=") == (std::string(name) == "prod"));
+        const bool auth = std::string(name) == "prod";
+        CHECK(has_arg_prefix(args, "--http-auth-public-key-path=") == auth);
+        // Auth on means the WAL port checks tokens too (safekeeper/src/bin/safekeeper.rs:299-314).
+        CHECK(has_arg_prefix(args, "--pg-auth-public-key-path=/etc/neon/auth/public.pem") == auth);
+        CHECK(has_arg_prefix(args, "--auth-token-path=/etc/neon/token/safekeeper") == auth);
       }
     }
     const auto off = prod_with("walOffload: true", "walOffload: false");
@@ -333,7 +336,8 @@ TEST_SUITE("members") {
     const auto deployments = of_kind(set, "Deployment");
     REQUIRE(deployments.size() == 2);
     CHECK(deployments[0]["metadata"]["name"] == "compute-app-main");
-    CHECK(deployments[1]["metadata"]["name"] == "compute-app-main-ro");
+    CHECK(deployments[1]["metadata"]["name"] == "compute-app-main-ro-0");
+    CHECK(deployments[1]["spec"]["replicas"] == 1);
     CHECK(deployments[0]["spec"]["strategy"]["type"] == "Recreate");
     const Json& c = deployments[0]["spec"]["template"]["spec"]["containers"][0];
     CHECK(c["resources"]["requests"]["cpu"] == "1000m");
@@ -346,7 +350,7 @@ TEST_SUITE("members") {
     CHECK(c["livenessProbe"]["httpGet"]["path"] == "/metrics");
     CHECK(!c.contains("env"));  // no control-plane token inside computes
     const Json& ro = deployments[1]["spec"]["template"]["spec"]["containers"][0];
-    CHECK(std::find(ro["args"].begin(), ro["args"].end(), Json(names::compute_id("app", "main", true))) !=
+    CHECK(std::find(ro["args"].begin(), ro["args"].end(), Json(names::replica_id("app", "main", 0))) !=
           ro["args"].end());
     CHECK(of_kind(generate_computes(starter("dev")), "Deployment").size() == 1);
   }
@@ -361,11 +365,16 @@ TEST_SUITE("members") {
     const Json c = of_kind(hook, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
     CHECK(c["args"][0] == "hook");
     CHECK(c["readinessProbe"]["httpGet"]["path"] == "/healthz");
-    CHECK(!c.contains("env"));  // dev, auth off: no token, in-memory signing key
+    // dev, auth off: no token, but the signing key still comes from its Secret.
+    CHECK(env_value(c, "NEON_HOOK_SIGNING_KEY_FILE") == "/var/run/secrets/neon/signing/private.pem");
+    CHECK(env_value(c, "NEON_HOOK_EXPECTED_TOKEN_FILE").empty());
+    CHECK(env_value(c, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE").empty());
     const Json prod_c =
         of_kind(generate_compute_hook(starter("prod")), "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
     CHECK(env_value(prod_c, "NEON_HOOK_SIGNING_KEY_FILE") == "/var/run/secrets/neon/signing/private.pem");
     CHECK(env_value(prod_c, "NEON_HOOK_EXPECTED_TOKEN_FILE") == "/var/run/secrets/neon/control-plane/control-plane");
+    CHECK(env_value(prod_c, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE") ==
+          "/var/run/secrets/neon/storage-signing/private.pem");
   }
 
   TEST_CASE("workload identity: ServiceAccounts instead of key env") {
@@ -399,6 +408,10 @@ TEST_SUITE("members") {
     }
     for (const auto& svc : of_kind(all, "Service")) {
       const std::string comp = svc["metadata"]["labels"]["app.kubernetes.io/component"];
+      const std::string name = svc["metadata"]["name"];
+      if (comp == "compute" && name.compare(name.size() - 3, 3, "-ro") == 0) {
+        continue;  // a branch's read-only Service: Postgres only, so no second scrape target
+      }
       const auto& ports = svc["spec"]["ports"];
       CHECK(std::any_of(ports.begin(), ports.end(), [&](const Json& p) { return p["name"] == port_of[comp]; }));
     }
