@@ -66,7 +66,10 @@ Json namespace_object(const ClusterSpec& s) {
               {"kind", "Namespace"},
               {"metadata", Json{{"name", s.namespace_},
                                 {"labels", labels},
-                                {"annotations", Json{{"argocd.argoproj.io/sync-wave", "-1"}}}}}};
+                                // Deleting the Namespace deletes every PVC in it: no sync may.
+                                {"annotations", Json{{"argocd.argoproj.io/sync-wave", "-1"},
+                                                     {k_argocd_sync_options, "Prune=false,Delete=false"},
+                                                     {k_flux_prune, "Disabled"}}}}}};
 }
 
 std::string local_component_text(Tier tier) {

@@ -98,7 +98,7 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   return Json{
       {"apiVersion", "apps/v1"},
       {"kind", "StatefulSet"},
-      {"metadata", object_meta(set, k_component, Wave::members)},
+      {"metadata", data_object_meta(set, k_component, Wave::members)},
       {"spec", Json{{"serviceName", set},
                     {"replicas", replicas},
                     {"podManagementPolicy", "Parallel"},

@@ -19,6 +19,13 @@ Json object_meta(const std::string& name, const std::string& component, Wave wav
               {"annotations", Json{{"argocd.argoproj.io/sync-wave", std::to_string(static_cast<int>(wave))}}}};
 }
 
+Json data_object_meta(const std::string& name, const std::string& component, Wave wave) {
+  Json meta = object_meta(name, component, wave);
+  meta["annotations"][k_argocd_sync_options] = "Prune=false,Delete=false";
+  meta["annotations"][k_flux_prune] = "Disabled";
+  return meta;
+}
+
 Json pod_security_context(int uid) {
   return Json{{"runAsNonRoot", true},
               {"runAsUser", uid},

@@ -35,6 +35,13 @@ Json selector_labels(const std::string& name, const std::string& component);
 /// metadata with name, labels and the sync-wave annotation. The namespace is set by the
 /// cluster kustomization, not here.
 Json object_meta(const std::string& name, const std::string& component, Wave wave);
+/// object_meta for an object that holds data or makes it reachable (a Namespace, a StatefulSet
+/// with volumes, a PVC): no sync of Argo CD (`Prune=false,Delete=false`) or Flux
+/// (`kustomize.toolkit.fluxcd.io/prune: Disabled`) ever deletes it; deleting a cluster is a
+/// deliberate step (README: "Deleting a cluster").
+Json data_object_meta(const std::string& name, const std::string& component, Wave wave);
+inline constexpr const char* k_argocd_sync_options = "argocd.argoproj.io/sync-options";
+inline constexpr const char* k_flux_prune = "kustomize.toolkit.fluxcd.io/prune";
 
 /// Restricted pod-security settings: runAsNonRoot, seccomp RuntimeDefault, fsGroup.
 Json pod_security_context(int uid);

@@ -372,6 +372,30 @@ void for_each_string(const Json& j, const std::function<void(const std::string&)
   }
 }
 
+/// Objects that hold data or make it reachable must survive every sync: the Namespace (deleting
+/// it deletes every PVC), PVCs, and StatefulSets with volumes. Argo CD: Prune=false,Delete=false;
+/// Flux: kustomize.toolkit.fluxcd.io/prune: Disabled.
+Problems data_problems(const std::vector<Json>& objs) {
+  Problems out;
+  for (const auto& o : objs) {
+    const std::string kind = str(o, "kind");
+    const bool holds_data = kind == "Namespace" || kind == "PersistentVolumeClaim" ||
+                            (kind == "StatefulSet" && !o["spec"].value("volumeClaimTemplates", Json::array()).empty());
+    if (!holds_data) {
+      continue;
+    }
+    const Json annotations = o["metadata"].value("annotations", Json::object());
+    const std::string argo = str(annotations, "argocd.argoproj.io/sync-options");
+    if (argo.find("Prune=false") == std::string::npos || argo.find("Delete=false") == std::string::npos) {
+      out.push_back(where(o) + " may be pruned or deleted by Argo CD");
+    }
+    if (str(annotations, "kustomize.toolkit.fluxcd.io/prune") != "Disabled") {
+      out.push_back(where(o) + " may be pruned by Flux");
+    }
+  }
+  return out;
+}
+
 Problems secret_problems(const std::vector<Json>& objs) {
   static const std::regex k_jwt(R"(eyJ[A-Za-z0-9_-]{4,}\.eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*)");
   Problems out;
@@ -546,6 +570,7 @@ TEST_SUITE("acceptance") {
       CHECK_MESSAGE(node_id_problems(objs).empty(), joined(node_id_problems(objs)));
       CHECK_MESSAGE(secret_problems(objs).empty(), joined(secret_problems(objs)));
       CHECK_MESSAGE(image_problems(objs).empty(), joined(image_problems(objs)));
+      CHECK_MESSAGE(data_problems(objs).empty(), joined(data_problems(objs)));
     }
   }
 
@@ -613,6 +638,14 @@ TEST_SUITE("acceptance") {
              o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
                  Json{{"name", "POD_INDEX"},
                       {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.labels['apps.kubernetes.io/pod-index']"}}}}}});
+           })).empty());
+
+    CHECK(data_problems(objs).empty());
+    CHECK(!data_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
+             o["metadata"]["annotations"].erase("kustomize.toolkit.fluxcd.io/prune");
+           })).empty());
+    CHECK(!data_problems(mutate("Namespace", "", [](Json& o) {
+             o["metadata"]["annotations"]["argocd.argoproj.io/sync-options"] = "Delete=false";
            })).empty());
 
     CHECK(secret_problems(objs).empty());
