@@ -8,6 +8,7 @@
 #include <fmt/ostream.h>
 #include <nlohmann/json.hpp>
 
+#include "build_info.hpp"
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 
@@ -16,6 +17,20 @@
 #endif
 
 namespace neon::cli {
+namespace {
+
+/// `linux/amd64`, as kubectl prints its platform.
+constexpr const char* platform() {
+#if defined(__x86_64__)
+  return "linux/amd64";
+#elif defined(__aarch64__)
+  return "linux/arm64";
+#else
+  return "linux/unknown";
+#endif
+}
+
+}  // namespace
 
 int cmd_version(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "version", "Print the version of kubectl-neon and of its libraries.");
@@ -32,13 +47,19 @@ int cmd_version(Context& ctx, const Args& args) {
   const std::string git = fmt::format("{}.{}.{}", major, minor, rev);
   const std::string curl = curl_version_info(CURLVERSION_NOW)->version;
   const std::string out = (*r)["output"].as<std::string>();
+  // kubectl's clientVersion fields where they apply (gitCommit, buildDate, compiler, platform).
+  const nlohmann::ordered_json j = {{"version", NEON_VERSION},   {"gitCommit", NEON_GIT_COMMIT},
+                                    {"buildDate", NEON_BUILD_DATE}, {"compiler", fmt::format("gcc {}", __VERSION__)},
+                                    {"platform", platform()},      {"libgit2", git},
+                                    {"libcurl", curl}};
   if (out.empty()) {
     fmt::print(ctx.out, "kubectl-neon {}\n", NEON_VERSION);
   } else if (out == "json") {
-    nlohmann::ordered_json j = {{"version", NEON_VERSION}, {"libgit2", git}, {"libcurl", curl}};
     fmt::print(ctx.out, "{}\n", j.dump(2));
   } else if (out == "yaml") {
-    fmt::print(ctx.out, "version: {}\nlibgit2: {}\nlibcurl: {}\n", NEON_VERSION, git, curl);
+    for (const auto& [k, v] : j.items()) {
+      fmt::print(ctx.out, "{}: {}\n", k, nlohmann::json(v.get<std::string>()).dump());
+    }
   } else {
     return usage_error(ctx, "version", fmt::format("-o must be json or yaml, got \"{}\"", out));
   }

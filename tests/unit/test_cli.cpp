@@ -127,6 +127,19 @@ TEST_SUITE("cli") {
     CHECK(j["version"].get<std::string>().rfind("v", 0) == 0);
     CHECK(j.contains("libgit2"));
     CHECK(j.contains("libcurl"));
+    // As kubectl's clientVersion: the commit the binary was built from, its date, the platform.
+    const auto head = neon::test::run_process({"git", "-C", neon::test::source_dir().string(), "rev-parse", "HEAD"});
+    if (head.exit == 0) {
+      CHECK(j["gitCommit"] == head.out.substr(0, 40));
+      CHECK(j["buildDate"].get<std::string>().size() == 20);  // 2026-12-05T01:02:03Z
+    } else {
+      CHECK(j["gitCommit"] == "unknown");
+    }
+    CHECK(j["platform"] == "linux/amd64");
+    CHECK(j["compiler"].get<std::string>().rfind("gcc ", 0) == 0);
+    const auto y = run_cli({"version", "-o", "yaml"});
+    REQUIRE(y.exit == 0);
+    CHECK(y.out.find("gitCommit: \"" + j["gitCommit"].get<std::string>() + "\"\n") != std::string::npos);
   }
 
   TEST_CASE("schema prints the embedded JSON Schema") {
