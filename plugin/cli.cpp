@@ -9,6 +9,7 @@
 
 #include "generators/diagnostics.hpp"
 #include "plugin/commands.hpp"
+#include "plugin/help_examples.hpp"
 
 namespace neon::cli {
 
@@ -221,7 +222,7 @@ void append_wrapped(std::string& out, const std::string& text, std::size_t inden
   }
 }
 
-std::string command_help(const cxxopts::Options& opts) {
+std::string command_help(const cxxopts::Options& opts, const std::string& prog) {
   const std::string generated = opts.help({""});
   const auto usage = generated.find("\nUsage:\n");
   std::string out;
@@ -266,6 +267,14 @@ std::string command_help(const cxxopts::Options& opts) {
     out += "\n";
   }
   out += std::string("\n") + k_global_flags;
+  const std::string command = opts.program().size() > prog.size() ? opts.program().substr(prog.size() + 1) : "";
+  if (const std::string* examples = help_examples(command)) {
+    std::string text = *examples;
+    for (auto at = text.find("{prog}"); at != std::string::npos; at = text.find("{prog}", at + prog.size())) {
+      text.replace(at, 6, prog);
+    }
+    out += "\nExamples:\n" + text;
+  }
   return out;
 }
 
@@ -372,7 +381,7 @@ std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, 
   try {
     auto result = opts.parse(static_cast<int>(argv.size()), argv.data());
     if (result.count("help")) {
-      fmt::print(ctx.out, "{}", command_help(opts));
+      fmt::print(ctx.out, "{}", command_help(opts, ctx.prog));
       exit = k_exit_ok;
       return std::nullopt;
     }

@@ -120,6 +120,33 @@ TEST_SUITE("cli") {
     CHECK(r.err.rfind("error: unknown flag: --args", 0) == 0);
   }
 
+  TEST_CASE("every command's --help has an Examples section (kubectl's convention)") {
+    const std::map<std::string, std::vector<std::string>> verbs = {
+        {"project", {"create", "delete"}}, {"branch", {"create", "delete"}}, {"secrets", {"init"}},
+        {"hook", {"serve"}},               {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
+    for (const auto& c : neon::cli::commands()) {
+      if (c.hidden) {
+        continue;
+      }
+      std::vector<std::vector<std::string>> runs;
+      if (auto it = verbs.find(c.name); it != verbs.end()) {
+        for (const auto& v : it->second) {
+          runs.push_back({c.name, v, "--help"});
+        }
+      } else {
+        runs.push_back({c.name, "--help"});
+      }
+      for (const auto& args : runs) {
+        CAPTURE(args[0] + (args.size() == 3 ? " " + args[1] : ""));
+        const auto r = run_cli(args);
+        CHECK(r.exit == 0);
+        const auto at = r.out.find("\nExamples:\n  ");
+        CHECK(at != std::string::npos);
+        CHECK(r.out.find("{prog}") == std::string::npos);
+      }
+    }
+  }
+
   TEST_CASE("version -o json is JSON") {
     const auto r = run_cli({"version", "-o", "json"});
     REQUIRE(r.exit == 0);
