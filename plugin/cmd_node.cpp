@@ -191,8 +191,9 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
                                      name, node, p.scheduling, elapsed));
       }
       if (op == Operation::drain && p.attached > 0) {
-        // service.rs:9620-9660: the drain skips shards without a usable secondary (placement
-        // Attached(0), scheduling Pause/Stop, a lagging secondary) and still ends in PauseForRestart.
+        // service.rs:9648-9686: the drain skips shards without a usable secondary (placement
+        // Attached(0), scheduling Pause/Stop, a lagging secondary) and still ends in
+        // PauseForRestart (:9745-9752).
         return fail(ctx, fmt::format(
                              "the drain of pageserver {} ended after {} with {} shard{} still attached ({}): they have "
                              "no secondary the controller could move them to (placement Attached(0), scheduling Pause "
