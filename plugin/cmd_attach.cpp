@@ -112,8 +112,9 @@ void print_placement(Context& ctx, const storcon::Tenant& t, const std::vector<s
 
 int cmd_attach(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "attach",
-                           "Attach a project's tenant: create it if missing, set placement {\"Attached\": K}, "
-                           "optionally move shards to a pageserver, and wait until it is reconciled.",
+                           "Attach a project's tenant: create it if missing, set placement {\"Attached\": K} with "
+                           "--secondaries K (else keep the tenant's own), optionally move shards to a pageserver, and "
+                           "wait until it is reconciled.",
                            "PROJECT|TENANT_ID");
   opts.add_options()("node", "Move the shard(s) to this pageserver id", cxxopts::value<std::uint64_t>())(
       "az", "Move the shard(s) to the least loaded Active pageserver in this zone", cxxopts::value<std::string>())(
@@ -204,13 +205,20 @@ int cmd_attach(Context& ctx, const Args& args) {
   if (shard && *shard >= std::max(1, shard_count)) {
     return usage_error(ctx, "attach", fmt::format("--shard {}: the tenant has {} shard(s)", *shard, shard_count));
   }
-  if (*existing && (*existing)->policy != placement) {
-    placement_change = fmt::format("changed from {}", storcon::policy_text((*existing)->policy));
-    if (auto p = client.set_policy(ref->tenant_id, placement); !p) {
-      return failed(p.error());
+  if (*existing) {
+    const auto& shards = (*existing)->shards;
+    const bool changed = (*existing)->policy != placement;
+    // The same policy again schedules shards that are stored but not placed (after a 409 "Failed to
+    // schedule" on create, service.rs:2768-2777): a policy update schedules the tenant.
+    const bool unplaced =
+        std::any_of(shards.begin(), shards.end(), [](const storcon::Shard& s) { return !s.node_attached; });
+    placement_change = changed ? fmt::format("changed from {}", storcon::policy_text((*existing)->policy))
+                               : std::string("unchanged");
+    if (changed || unplaced) {
+      if (auto p = client.set_policy(ref->tenant_id, placement); !p) {
+        return failed(p.error());
+      }
     }
-  } else if (*existing) {
-    placement_change = "unchanged";
   }
 
   std::optional<std::uint64_t> node;

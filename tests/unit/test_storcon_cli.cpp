@@ -211,6 +211,20 @@ TEST_SUITE("storcon commands") {
     CHECK(contains(again.out, "attached to pageserver"));
   }
 
+  TEST_CASE("attach after a 409 Failed to schedule: the stored shards are scheduled on the next attach") {
+    FakeStorcon fake;  // no pageserver yet
+    auto first = run_cli(with_url(fake, {"attach", k_other}));
+    CHECK(first.exit == 1);
+    CHECK(contains(first.err, "409 Conflict: Failed to schedule shard(s): No pageservers found"));
+    CHECK(contains(first.err, "no pageserver can take the shards yet"));
+    fake.add_node(11, "az-a");
+    auto second = run_cli(with_url(fake, {"attach", k_other}));
+    INFO(second.err);
+    REQUIRE(second.exit == 0);
+    CHECK(fake.tenant(k_other)["shards"][0]["node_attached"] == 11);
+    CHECK(fake.shard_sets(k_other) == std::vector<int>{1});
+  }
+
   // GET /control/v1/node/:id/shards is the one node route the controller does not forward to its
   // leader (storage_controller/src/http.rs:1093-1102): a stepped-down instance answers it stale.
   TEST_CASE("attach --az weighs pageservers with forwarded routes only") {
