@@ -40,31 +40,50 @@ bool settled(const storcon::Tenant& t, std::optional<std::uint64_t> node, const 
   return *reconciling == 0 && *pending == 0 && placed;
 }
 
-Result<std::uint64_t> pick_node_in_zone(storcon::Client& client, const std::string& zone) {
+/// The least loaded schedulable pageserver in `zone`. Nodes and their loads come from routes the
+/// controller forwards to its leader: GET /control/v1/node/:id/shards is the one node route
+/// without maybe_forward (storage_controller/src/http.rs:1093-1102, route :2353), so a
+/// stepped-down instance in HA would answer it from its own stale memory. The load is counted
+/// from the tenant list instead (GET /control/v1/tenant, forwarded).
+storcon::Expected<std::uint64_t> pick_node_in_zone(storcon::Client& client, const std::string& zone) {
   auto nodes = client.list_nodes();
   if (!nodes) {
     return nodes.error();
   }
+  auto tenants = client.list_tenants();
+  if (!tenants) {
+    return tenants.error();
+  }
+  const auto load = storcon::attached_counts(*tenants);
   std::optional<std::uint64_t> best;
   std::size_t best_load = 0;
   for (const auto& n : *nodes) {
     if (n.zone != zone || n.availability != "Active" || n.scheduling != "Active") {
       continue;
     }
-    auto shards = client.node_shards(n.id);
-    if (!shards) {
-      return shards.error();
-    }
-    const std::size_t load = shards->contains("shards") ? (*shards)["shards"].size() : 0;
-    if (!best || load < best_load) {
+    const auto it = load.find(n.id);
+    const std::size_t count = it == load.end() ? 0 : it->second;
+    if (!best || count < best_load) {
       best = n.id;
-      best_load = load;
+      best_load = count;
     }
   }
   if (!best) {
     return Error{fmt::format("no Active pageserver in zone \"{}\"", zone)};
   }
   return *best;
+}
+
+/// The placement attach asks for: {"Attached": K} with --secondaries K; without it the tenant's
+/// current {"Attached": N}, or {"Attached": 0} for a tenant that is not attached at all.
+storcon::Json wanted_placement(const std::optional<int>& secondaries, const storcon::Json* current) {
+  if (secondaries) {
+    return storcon::attached_placement(*secondaries);
+  }
+  if (current != nullptr && current->is_object() && current->contains("Attached")) {
+    return *current;
+  }
+  return storcon::attached_placement(0);
 }
 
 void print_placement(Context& ctx, const storcon::Tenant& t, const std::vector<storcon::Node>& nodes) {
@@ -93,13 +112,16 @@ void print_placement(Context& ctx, const storcon::Tenant& t, const std::vector<s
 
 int cmd_attach(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "attach",
-                           "Attach a project's tenant: create it if missing, set placement {\"Attached\": K}, "
-                           "optionally move shards to a pageserver, and wait until it is reconciled.",
+                           "Attach a project's tenant: create it if missing, set placement {\"Attached\": K} with "
+                           "--secondaries K (else keep the tenant's own), optionally move shards to a pageserver, and "
+                           "wait until it is reconciled.",
                            "PROJECT|TENANT_ID");
   opts.add_options()("node", "Move the shard(s) to this pageserver id", cxxopts::value<std::uint64_t>())(
       "az", "Move the shard(s) to the least loaded Active pageserver in this zone", cxxopts::value<std::string>())(
       "shard", "Only this shard number (with --node/--az)", cxxopts::value<int>())(
-      "secondaries", "Number of secondary locations", cxxopts::value<int>()->default_value("0"))(
+      "secondaries", "Number of secondary locations (default: keep the tenant's current number; 0 for a new "
+                     "or detached tenant)",
+      cxxopts::value<int>())(
       "no-prewarm", "Cut over at once instead of warming a secondary first")(
       "wait", "Wait until reconciled (default)")("no-wait", "Return once the calls are accepted")(
       "timeout", "How long to wait", cxxopts::value<std::string>()->default_value("5m"))(
@@ -118,9 +140,12 @@ int cmd_attach(Context& ctx, const Args& args) {
   if (r->count("wait") != 0 && r->count("no-wait") != 0) {
     return usage_error(ctx, "attach", "--wait and --no-wait cannot be used together");
   }
-  const int secondaries = (*r)["secondaries"].as<int>();
-  if (secondaries < 0) {
-    return usage_error(ctx, "attach", "--secondaries must be 0 or more");
+  std::optional<int> secondaries;
+  if (r->count("secondaries") != 0) {
+    secondaries = (*r)["secondaries"].as<int>();
+    if (*secondaries < 0) {
+      return usage_error(ctx, "attach", "--secondaries must be 0 or more");
+    }
   }
   const auto timeout = parse_duration((*r)["timeout"].as<std::string>());
   if (!timeout) {
@@ -137,9 +162,9 @@ int cmd_attach(Context& ctx, const Args& args) {
   if (!ref) {
     return k_exit_failure;
   }
-  auto target = resolve_controller(ctx, *r, "", Kubeconfig::allowed);
+  auto target = controller_from_flags(ctx, "attach", *r, "", Kubeconfig::allowed, exit);
   if (!target) {
-    return fail(ctx, target.error().message);
+    return exit;
   }
   const bool dry_run = r->count("dry-run") != 0;
   if (dry_run) {
@@ -148,22 +173,27 @@ int cmd_attach(Context& ctx, const Args& args) {
   Controller controller(*target);
   auto& client = controller.client;
 
+  auto failed = [&](const storcon::CallError& e) { return controller_failure(ctx, controller, e); };
   auto existing = client.describe_tenant(ref->tenant_id);
   if (!existing) {
-    return fail(ctx, existing.error().message);
+    return failed(existing.error());
   }
   int shard_count = ref->project ? ref->project->shard_count : 1;
+  const storcon::Json placement = wanted_placement(secondaries, *existing ? &(*existing)->policy : nullptr);
+  // What happened to the placement policy, for the report.
+  std::string placement_change;
   if (!*existing) {
     storcon::TenantCreate create;
     create.tenant_id = ref->tenant_id;
-    create.placement = storcon::attached_placement(secondaries);
+    create.placement = placement;
+    placement_change = "set on the new tenant";
     if (ref->project) {
       create.shard_count = ref->project->shard_count;
       create.stripe_size = ref->project->stripe_size;
       create.config = tenant_config_json(*ref->project);
     }
     if (auto c = client.create_tenant(create); !c) {
-      return fail(ctx, c.error().message);
+      return failed(c.error());
     }
   } else {
     shard_count = static_cast<int>((*existing)->shards.size());
@@ -175,8 +205,20 @@ int cmd_attach(Context& ctx, const Args& args) {
   if (shard && *shard >= std::max(1, shard_count)) {
     return usage_error(ctx, "attach", fmt::format("--shard {}: the tenant has {} shard(s)", *shard, shard_count));
   }
-  if (auto p = client.set_policy(ref->tenant_id, storcon::attached_placement(secondaries)); !p) {
-    return fail(ctx, p.error().message);
+  if (*existing) {
+    const auto& shards = (*existing)->shards;
+    const bool changed = (*existing)->policy != placement;
+    // The same policy again schedules shards that are stored but not placed (after a 409 "Failed to
+    // schedule" on create, service.rs:2768-2777): a policy update schedules the tenant.
+    const bool unplaced =
+        std::any_of(shards.begin(), shards.end(), [](const storcon::Shard& s) { return !s.node_attached; });
+    placement_change = changed ? fmt::format("changed from {}", storcon::policy_text((*existing)->policy))
+                               : std::string("unchanged");
+    if (changed || unplaced) {
+      if (auto p = client.set_policy(ref->tenant_id, placement); !p) {
+        return failed(p.error());
+      }
+    }
   }
 
   std::optional<std::uint64_t> node;
@@ -185,7 +227,7 @@ int cmd_attach(Context& ctx, const Args& args) {
   } else if (r->count("az") != 0) {
     auto picked = pick_node_in_zone(client, (*r)["az"].as<std::string>());
     if (!picked) {
-      return fail(ctx, picked.error().message);
+      return failed(picked.error());
     }
     node = *picked;
   }
@@ -209,7 +251,7 @@ int cmd_attach(Context& ctx, const Args& args) {
         continue;
       }
       if (auto m = client.migrate_shard(shard_ids[i], *node, prewarm); !m) {
-        return fail(ctx, m.error().message);
+        return failed(m.error());
       }
     }
   }
@@ -223,7 +265,7 @@ int cmd_attach(Context& ctx, const Args& args) {
   for (;;) {
     auto t = client.describe_tenant(ref->tenant_id);
     if (!t) {
-      return fail(ctx, t.error().message);
+      return failed(t.error());
     }
     if (!*t) {
       return fail(ctx, fmt::format("tenant {} disappeared from the storage controller", ref->tenant_id));
@@ -236,6 +278,12 @@ int cmd_attach(Context& ctx, const Args& args) {
         fmt::print(ctx.err, "\033[2K\r");
       }
       auto nodes = client.list_nodes();
+      // Read back: what the controller holds now, not what was asked for.
+      fmt::print(ctx.out, "placement policy: {} ({})\n", storcon::policy_text((*t)->policy), placement_change);
+      if ((*t)->policy != placement) {
+        fmt::print(ctx.err, "warning: asked for placement {}, the controller holds {}\n",
+                   storcon::policy_text(placement), storcon::policy_text((*t)->policy));
+      }
       print_placement(ctx, **t, nodes ? *nodes : std::vector<storcon::Node>{});
       return k_exit_ok;
     }
@@ -271,6 +319,10 @@ int cmd_detach(Context& ctx, const Args& args) {
   if (!ref) {
     return k_exit_failure;
   }
+  auto target = controller_from_flags(ctx, "detach", *r, "", Kubeconfig::allowed, exit);
+  if (!target) {
+    return exit;
+  }
   const std::string what = ref->name.empty() ? "tenant " + ref->tenant_id
                                              : fmt::format("project {} (tenant {})", ref->name, ref->tenant_id);
   if (r->count("yes") == 0) {
@@ -286,13 +338,9 @@ int cmd_detach(Context& ctx, const Args& args) {
       return k_exit_failure;
     }
   }
-  auto target = resolve_controller(ctx, *r, "", Kubeconfig::allowed);
-  if (!target) {
-    return fail(ctx, target.error().message);
-  }
   Controller controller(*target);
   if (auto p = controller.client.set_policy(ref->tenant_id, storcon::Json("Detached")); !p) {
-    return fail(ctx, p.error().message);
+    return controller_failure(ctx, controller, p.error());
   }
   fmt::print(ctx.out, "{} detached\n", what);
   return k_exit_ok;

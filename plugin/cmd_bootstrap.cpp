@@ -1,10 +1,10 @@
 // kubectl neon bootstrap pageserver|safekeeper|compute: steps run inside pods (init containers).
 // No kubeconfig: the controller URL and token come from flags or the environment. Every step is
 // idempotent and retries until it succeeds or --deadline passes.
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <string_view>
 #include <thread>
 
@@ -16,12 +16,14 @@
 #include "plugin/commands.hpp"
 #include "plugin/controller_target.hpp"
 #include "plugin/files.hpp"
+#include "plugin/storcon_bootstrap.hpp"
 
 namespace neon::cli {
 
 namespace {
 
 using storcon::Json;
+using bootstrap::permanent;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_max_config_bytes = 4 * 1024 * 1024;
@@ -68,17 +70,9 @@ Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult&
   return id;
 }
 
-bool permanent(const Error& e) {
-  for (const char* s : {": 400 ", ": 401 ", ": 403 ", ": 409 ", ": 412 "}) {
-    if (e.message.find(s) != std::string::npos) {
-      return true;
-    }
-  }
-  return false;
-}
-
 /// Runs `step` until it succeeds, fails permanently or the deadline passes.
-int retry_until(Context& ctx, std::chrono::milliseconds deadline_after, const std::function<Result<void>()>& step) {
+int retry_until(Context& ctx, const Controller& controller, std::chrono::milliseconds deadline_after,
+                const std::function<storcon::Expected<void>()>& step) {
   const auto deadline = Clock::now() + deadline_after;
   std::chrono::milliseconds delay{500};
   for (;;) {
@@ -86,13 +80,28 @@ int retry_until(Context& ctx, std::chrono::milliseconds deadline_after, const st
     if (res) {
       return k_exit_ok;
     }
-    if (permanent(res.error())) {
-      return fail(ctx, res.error().message);
+    const storcon::CallError& e = res.error();
+    if (permanent(e)) {
+      fail(ctx, e.message);
+      if (e.auth()) {
+        fmt::print(ctx.err, "hint: {}\n", token_hint(e, controller.has_token));
+      }
+      return k_exit_failure;
     }
+    const bool unschedulable = storcon::failed_to_schedule(e);
     if (Clock::now() + delay >= deadline) {
-      return fail(ctx, res.error().message + " (deadline reached)");
+      if (unschedulable) {
+        return fail(ctx, fmt::format("deadline reached while waiting for a schedulable pageserver: {}; check that "
+                                     "pageservers are registered, Active and not paused (`kubectl neon status`)",
+                                     e.message));
+      }
+      return fail(ctx, e.message + " (deadline reached)");
     }
-    fmt::print(ctx.err, "retrying in {} ms: {}\n", delay.count(), res.error().message);
+    if (unschedulable) {
+      fmt::print(ctx.err, "waiting for a schedulable pageserver, retrying in {} ms: {}\n", delay.count(), e.message);
+    } else {
+      fmt::print(ctx.err, "retrying in {} ms: {}\n", delay.count(), e.message);
+    }
     std::this_thread::sleep_for(delay);
     delay = std::min(delay * 2, std::chrono::milliseconds(10000));
   }
@@ -213,9 +222,13 @@ std::optional<std::chrono::milliseconds> deadline_of(const cxxopts::ParseResult&
 }
 
 int bootstrap_safekeeper(Context& ctx, const Args& args) {
-  auto opts = make_options(ctx, "bootstrap safekeeper", "Register this safekeeper with the storage controller.");
+  auto opts = make_options(ctx, "bootstrap safekeeper",
+                           "Write the safekeeper's node id into <data-dir>/safekeeper.id and register the safekeeper "
+                           "with the storage controller.");
   add_pod_options(opts);
-  opts.add_options()("deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+  opts.add_options()("data-dir", "The safekeeper's data directory (its -D)",
+                     cxxopts::value<std::string>()->default_value("/data"))(
+      "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
   add_controller_options(opts);
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
@@ -230,10 +243,24 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
   if (!deadline) {
     return usage_error(ctx, "bootstrap safekeeper", "invalid --deadline");
   }
-  auto target = resolve_controller(ctx, *r, "", Kubeconfig::never);
-  if (!target) {
-    return usage_error(ctx, "bootstrap safekeeper", target.error().message);
+  const std::filesystem::path data_dir = (*r)["data-dir"].as<std::string>();
+  if (data_dir.empty()) {
+    return usage_error(ctx, "bootstrap safekeeper", "--data-dir must not be empty");
   }
+  auto target = controller_from_flags(ctx, "bootstrap safekeeper", *r, "", Kubeconfig::never, exit);
+  if (!target) {
+    return exit;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    return fail(ctx, fmt::format("--data-dir {}: not a directory (mount the safekeeper's data volume there)",
+                                 data_dir.string()));
+  }
+  auto written = bootstrap::write_safekeeper_id(data_dir, id->node_id, ctx.getenv("POD_NAME").value_or(""));
+  if (!written) {
+    return fail(ctx, written.error().message);
+  }
+  fmt::print(ctx.err, "{}\n", *written);
   Controller controller(*target);
   storcon::SafekeeperUpsert sk;
   sk.id = id->node_id;
@@ -241,102 +268,33 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
   sk.port = gen::names::k_safekeeper_pg_port;
   sk.http_port = gen::names::k_safekeeper_http_port;
   sk.zone = id->zone;
-  const int code = retry_until(ctx, *deadline, [&]() -> Result<void> {
+  std::string policy;
+  const int code = retry_until(ctx, controller, *deadline, [&]() -> storcon::Expected<void> {
+    auto before = controller.client.get_safekeeper(sk.id);
+    if (!before) {
+      return before.error();
+    }
     NEON_TRY(controller.client.upsert_safekeeper(sk));
-    return controller.client.set_safekeeper_policy(sk.id, "Active");
+    // A new safekeeper starts Activating. Only then, or when it is absent, is it set Active: a Pause
+    // or Decomissioned (sic, SkSchedulingPolicy) set by an operator stays (neon-api.md 2.7, 2.10).
+    const std::string current = *before ? (*before)->scheduling_policy : "Activating";
+    if (current != "Activating") {
+      policy = current;
+      return {};
+    }
+    NEON_TRY(controller.client.set_safekeeper_policy(sk.id, "Active"));
+    policy = "Active";
+    return {};
   });
   if (code == k_exit_ok) {
-    fmt::print(ctx.out, "safekeeper {} ({}) registered and Active\n", sk.id, sk.host);
+    if (policy == "Active") {
+      fmt::print(ctx.out, "safekeeper {} ({}) registered and Active\n", sk.id, sk.host);
+    } else {
+      fmt::print(ctx.out, "safekeeper {} ({}) registered; scheduling policy {} kept as it was\n", sk.id, sk.host,
+                 policy);
+    }
   }
   return code;
-}
-
-struct BranchInfo {
-  std::string name;
-  std::string timeline_id;
-  std::string ancestor;
-  std::string lsn;
-  std::string timestamp;
-};
-
-Result<void> create_compute_storage(storcon::Client& client, const Json& project, const std::vector<BranchInfo>& path) {
-  storcon::TenantCreate create;
-  create.tenant_id = project.at("tenant_id").get<std::string>();
-  create.shard_count = project.value("shard_count", 1);
-  create.stripe_size = project.value("stripe_size", 2048);
-  create.config = project.value("tenant_config", Json::object());
-  NEON_TRY(client.create_tenant(create));
-  for (const auto& b : path) {
-    storcon::TimelineCreate tl;
-    tl.tenant_id = create.tenant_id;
-    tl.timeline_id = b.timeline_id;
-    tl.ancestor_timeline_id = b.ancestor;
-    tl.pg_version = project.value("pg_version", 17);
-    tl.ancestor_start_lsn = b.lsn;
-    if (!b.ancestor.empty() && b.lsn.empty() && !b.timestamp.empty()) {
-      auto lsn = client.lsn_by_timestamp(create.tenant_id, b.ancestor, b.timestamp);
-      if (!lsn) {
-        return lsn.error();
-      }
-      tl.ancestor_start_lsn = *lsn;
-    }
-    auto made = client.create_timeline(tl);
-    if (!made) {
-      return Error{fmt::format("branch {}: {}", b.name, made.error().message)};
-    }
-  }
-  return {};
-}
-
-Result<std::pair<Json, std::vector<BranchInfo>>> compute_plan(const Json& doc, const std::string& compute_id) {
-  try {
-    const Json* compute = nullptr;
-    for (const auto& c : doc.at("computes")) {
-      if (c.at("compute_id") == compute_id) {
-        compute = &c;
-      }
-    }
-    if (compute == nullptr) {
-      return Error{fmt::format("no compute \"{}\" in computes.json", compute_id)};
-    }
-    const std::string project_name = compute->at("project").get<std::string>();
-    const std::string branch_name = compute->at("branch").get<std::string>();
-    for (const auto& p : doc.at("projects")) {
-      if (p.at("name") != project_name) {
-        continue;
-      }
-      std::map<std::string, BranchInfo> by_timeline;
-      std::string start;
-      for (const auto& b : p.at("branches")) {
-        BranchInfo info{b.at("name").get<std::string>(), b.at("timeline_id").get<std::string>(),
-                        b.value("ancestor_timeline_id", ""), b.value("ancestor_start_lsn", ""),
-                        b.value("ancestor_timestamp", "")};
-        if (info.name == branch_name) {
-          start = info.timeline_id;
-        }
-        by_timeline[info.timeline_id] = info;
-      }
-      if (start.empty()) {
-        return Error{fmt::format("project {} has no branch {}", project_name, branch_name)};
-      }
-      std::vector<BranchInfo> path;
-      for (std::string cur = start; !cur.empty();) {
-        auto it = by_timeline.find(cur);
-        if (it == by_timeline.end()) {
-          return Error{fmt::format("timeline {} is not a branch of project {}", cur, project_name)};
-        }
-        if (path.size() > by_timeline.size()) {
-          return Error{fmt::format("the branches of project {} form a cycle", project_name)};
-        }
-        path.insert(path.begin(), it->second);
-        cur = it->second.ancestor;
-      }
-      return std::make_pair(p, path);
-    }
-    return Error{fmt::format("no project \"{}\" in computes.json", project_name)};
-  } catch (const Json::exception& e) {
-    return Error{fmt::format("computes.json: {}", e.what())};
-  }
 }
 
 int bootstrap_compute(Context& ctx, const Args& args) {
@@ -366,17 +324,18 @@ int bootstrap_compute(Context& ctx, const Args& args) {
   if (doc.is_discarded()) {
     return fail(ctx, fmt::format("{}: not valid JSON", (*r)["computes"].as<std::string>()));
   }
-  auto plan = compute_plan(doc, (*r)["compute-id"].as<std::string>());
+  auto plan = bootstrap::compute_plan(doc, (*r)["compute-id"].as<std::string>());
   if (!plan) {
     return fail(ctx, plan.error().message);
   }
-  auto target = resolve_controller(ctx, *r, "", Kubeconfig::never);
+  auto target = controller_from_flags(ctx, "bootstrap compute", *r, "", Kubeconfig::never, exit);
   if (!target) {
-    return usage_error(ctx, "bootstrap compute", target.error().message);
+    return exit;
   }
   Controller controller(*target);
-  const int code = retry_until(ctx, *deadline,
-                               [&]() { return create_compute_storage(controller.client, plan->first, plan->second); });
+  const int code = retry_until(ctx, controller, *deadline, [&]() {
+    return bootstrap::create_compute_storage(controller.client, ctx.err, plan->first, plan->second);
+  });
   if (code == k_exit_ok) {
     fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n",
                plan->first.at("tenant_id").get<std::string>(), plan->second.size(),

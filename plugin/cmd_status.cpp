@@ -1,10 +1,15 @@
 // kubectl neon status: pageservers, safekeepers and tenants as the storage controller sees them,
-// with a one-line health summary. Exit 0 healthy, 1 degraded, 2 usage, 3 the state cannot be read.
-#include <algorithm>
+// with a one-line health summary; problems and notes go to standard error (under the summary on a
+// --watch screen). Exit 0 healthy, 1 degraded or a token the controller refuses, 2 usage, 3 the
+// state cannot be read.
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <ctime>
 #include <map>
+#include <optional>
 #include <ostream>
-#include <set>
 #include <sstream>
 #include <thread>
 
@@ -15,39 +20,24 @@
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/controller_target.hpp"
-#include "plugin/json_writer.hpp"
 #include "plugin/kube_client.hpp"
 #include "plugin/kubeconfig.hpp"
 #include "plugin/spec_input.hpp"
+#include "plugin/storcon_status.hpp"
 
 namespace neon::cli {
 
 namespace {
 
-constexpr int k_exit_unreadable = 3;
 /// Pod readiness is extra information: an unreachable cluster must not hold the command up.
 constexpr std::chrono::milliseconds k_kube_timeout{2000};
 constexpr const char* k_component_label = "app.kubernetes.io/component";
 
 using storcon::Json;
 
-struct Snapshot {
-  std::vector<storcon::Node> nodes;
-  std::vector<storcon::Safekeeper> safekeepers;
-  std::vector<storcon::Tenant> tenants;
-};
-
-struct ComponentPods {
-  int ready = 0;
-  int total = 0;
-};
-
-/// Pod readiness per component from the Kubernetes API, or why it could not be read.
-struct Components {
-  std::string note;
-  std::string namespace_;
-  std::map<std::string, ComponentPods> pods;
-};
+using status::Components;
+using status::Health;
+using status::Snapshot;
 
 /// Every request with the short timeout, whatever the client asks for.
 class ShortTimeout final : public http::Transport {
@@ -88,301 +78,24 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
   return c;
 }
 
-struct Health {
-  std::vector<std::string> problems;
-  bool healthy() const { return problems.empty(); }
-};
-
-std::string join_ids(const std::vector<std::uint64_t>& ids) {
-  std::string out;
-  for (auto id : ids) {
-    out += (out.empty() ? "" : ",") + std::to_string(id);
+/// Rows of the terminal on standard output, when it is one.
+std::optional<std::size_t> terminal_height() {
+  winsize ws{};
+  if (::ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 0) {
+    return static_cast<std::size_t>(ws.ws_row);
   }
-  return out.empty() ? "-" : out;
+  return std::nullopt;
 }
 
-std::string policy_text(const Json& policy) {
-  if (policy.is_string()) {
-    return policy.get<std::string>();
-  }
-  if (policy.is_object() && policy.contains("Attached")) {
-    return fmt::format("Attached({})", policy["Attached"].dump());
-  }
-  return policy.dump();
+std::string local_time() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  char buf[64];
+  return std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S %Z", &tm) > 0 ? std::string(buf) : std::string();
 }
 
-Health assess(const Snapshot& s, const Components& components, const std::map<std::string, std::string>& names) {
-  Health h;
-  for (const auto& [component, pods] : components.pods) {
-    if (pods.ready < pods.total) {
-      h.problems.push_back(fmt::format("{}: {}/{} pods ready", component, pods.ready, pods.total));
-    }
-  }
-  for (const auto& n : s.nodes) {
-    if (n.availability != "Active") {
-      h.problems.push_back(fmt::format("pageserver {} is {}", n.id, n.availability));
-    }
-    if (n.scheduling == "Draining" || n.scheduling == "Filling" || n.scheduling == "PauseForRestart") {
-      h.problems.push_back(fmt::format("pageserver {} is {}", n.id, n.scheduling));
-    }
-  }
-  std::size_t errors = 0;
-  std::size_t pending = 0;
-  std::size_t unattached = 0;
-  std::set<std::string> present;
-  for (const auto& t : s.tenants) {
-    present.insert(t.tenant_id);
-    const bool wants_attached = t.policy.is_object();
-    for (const auto& sh : t.shards) {
-      errors += sh.last_error.empty() ? 0 : 1;
-      pending += sh.is_pending_compute_notification ? 1 : 0;
-      unattached += wants_attached && !sh.node_attached ? 1 : 0;
-    }
-  }
-  if (errors > 0) {
-    h.problems.push_back(fmt::format("{} shard{} with reconcile errors", errors, errors == 1 ? "" : "s"));
-  }
-  if (pending > 0) {
-    h.problems.push_back(fmt::format("{} shard{} with a pending compute notification", pending, pending == 1 ? "" : "s"));
-  }
-  if (unattached > 0) {
-    h.problems.push_back(fmt::format("{} shard{} not attached", unattached, unattached == 1 ? "" : "s"));
-  }
-  for (const auto& [id, name] : names) {
-    if (present.count(id) == 0) {
-      h.problems.push_back(fmt::format("project {} (tenant {}) is not in the storage controller", name, id));
-    }
-  }
-  return h;
-}
-
-std::string summary_line(const Snapshot& s, const Health& h) {
-  if (h.healthy()) {
-    return fmt::format("healthy: {} pageserver{}, {} safekeeper{}, {} tenant{}", s.nodes.size(),
-                       s.nodes.size() == 1 ? "" : "s", s.safekeepers.size(), s.safekeepers.size() == 1 ? "" : "s",
-                       s.tenants.size(), s.tenants.size() == 1 ? "" : "s");
-  }
-  std::string out = "degraded: ";
-  for (std::size_t i = 0; i < h.problems.size(); ++i) {
-    out += (i == 0 ? "" : "; ") + h.problems[i];
-  }
-  return out;
-}
-
-/// Attached and secondary shard counts per pageserver.
-std::map<std::uint64_t, std::pair<int, int>> shard_counts(const Snapshot& s) {
-  std::map<std::uint64_t, std::pair<int, int>> counts;
-  for (const auto& t : s.tenants) {
-    for (const auto& sh : t.shards) {
-      if (sh.node_attached) {
-        ++counts[*sh.node_attached].first;
-      }
-      for (auto sec : sh.node_secondary) {
-        ++counts[sec].second;
-      }
-    }
-  }
-  return counts;
-}
-
-std::string host_port(const std::string& host, int port) { return fmt::format("{}:{}", host, port); }
-
-/// The status document, streamed: tens of thousands of tenants are never held twice. Keys are
-/// sorted at every level, as a JSON document's dump would sort them.
-void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c,
-                const std::map<std::string, std::string>& names) {
-  JsonWriter w(out);
-  w.begin_object();
-  w.key("components").begin_object().key("available").boolean(c.note.empty()).key("items").begin_array();
-  for (const auto& [component, pods] : c.pods) {
-    w.begin_object()
-        .key("component")
-        .string(component)
-        .key("pods")
-        .number(static_cast<std::uint64_t>(pods.total))
-        .key("ready")
-        .number(static_cast<std::uint64_t>(pods.ready))
-        .end_object();
-  }
-  w.end_array();
-  if (c.note.empty()) {
-    w.key("namespace").string(c.namespace_);
-  } else {
-    w.key("note").string(c.note);
-  }
-  w.end_object();
-  w.key("health").begin_object().key("problems").begin_array();
-  for (const auto& p : h.problems) {
-    w.string(p);
-  }
-  w.end_array().key("status").string(h.healthy() ? "healthy" : "degraded").end_object();
-
-  auto counts = shard_counts(s);
-  w.key("pageservers").begin_array();
-  for (const auto& n : s.nodes) {
-    const auto& [attached, secondary] = counts[n.id];
-    w.begin_object()
-        .key("address")
-        .string(host_port(n.pg_addr, n.pg_port))
-        .key("attached_shards")
-        .number(static_cast<std::uint64_t>(attached))
-        .key("availability")
-        .string(n.availability)
-        .key("http_address")
-        .string(host_port(n.http_addr, n.http_port))
-        .key("id")
-        .number(n.id)
-        .key("scheduling")
-        .string(n.scheduling)
-        .key("secondary_shards")
-        .number(static_cast<std::uint64_t>(secondary))
-        .key("zone")
-        .string(n.zone)
-        .end_object();
-  }
-  w.end_array();
-  w.key("safekeepers").begin_array();
-  for (const auto& k : s.safekeepers) {
-    w.begin_object()
-        .key("host")
-        .string(host_port(k.host, k.port))
-        .key("id")
-        .number(k.id)
-        .key("scheduling")
-        .string(k.scheduling_policy)
-        .key("zone")
-        .string(k.zone)
-        .end_object();
-  }
-  w.end_array();
-  w.key("tenants").begin_array();
-  for (const auto& t : s.tenants) {
-    w.begin_object().key("name");
-    auto name = names.find(t.tenant_id);
-    if (name == names.end()) {
-      w.null();
-    } else {
-      w.string(name->second);
-    }
-    w.key("policy").value(t.policy).key("shards").begin_array();
-    for (const auto& sh : t.shards) {
-      w.begin_object().key("attached");
-      if (sh.node_attached) {
-        w.number(*sh.node_attached);
-      } else {
-        w.null();
-      }
-      w.key("last_error")
-          .string(sh.last_error)
-          .key("pending_compute_notification")
-          .boolean(sh.is_pending_compute_notification)
-          .key("reconciling")
-          .boolean(sh.is_reconciling)
-          .key("secondaries")
-          .begin_array();
-      for (auto sec : sh.node_secondary) {
-        w.number(sec);
-      }
-      w.end_array().key("tenant_shard_id").string(sh.tenant_shard_id).end_object();
-    }
-    w.end_array().key("stripe_size").number(t.stripe_size).key("tenant_id").string(t.tenant_id).end_object();
-  }
-  w.end_array();
-  w.end_object();
-  w.finish();
-}
-
-void print_table(std::ostream& out, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> width;
-  for (const auto& r : rows) {
-    width.resize(std::max(width.size(), r.size()));
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      width[i] = std::max(width[i], r[i].size());
-    }
-  }
-  for (const auto& r : rows) {
-    std::string line;
-    for (std::size_t i = 0; i < r.size(); ++i) {
-      line += r[i];
-      if (i + 1 < r.size()) {
-        line.append(width[i] - r[i].size() + 3, ' ');
-      }
-    }
-    out << line << '\n';
-  }
-}
-
-void print_text(std::ostream& out, const Snapshot& s, const Components& c,
-                const std::map<std::string, std::string>& names, bool wide) {
-  std::vector<std::vector<std::string>> rows;
-  rows.push_back({"PAGESERVER", "ZONE", "AVAILABILITY", "SCHEDULING", "ADDRESS", "ATTACHED", "SECONDARY"});
-  if (wide) {
-    rows.back().push_back("HTTP");
-  }
-  auto counts = shard_counts(s);
-  for (const auto& n : s.nodes) {
-    const auto& [attached, secondary] = counts[n.id];
-    rows.push_back({std::to_string(n.id), n.zone, n.availability, n.scheduling, host_port(n.pg_addr, n.pg_port),
-                    std::to_string(attached), std::to_string(secondary)});
-    if (wide) {
-      rows.back().push_back(host_port(n.http_addr, n.http_port));
-    }
-  }
-  print_table(out, rows);
-  out << '\n';
-  rows.clear();
-  rows.push_back({"SAFEKEEPER", "ZONE", "HOST", "SCHEDULING"});
-  for (const auto& k : s.safekeepers) {
-    rows.push_back({std::to_string(k.id), k.zone, host_port(k.host, k.port), k.scheduling_policy});
-  }
-  print_table(out, rows);
-  out << '\n';
-  rows.clear();
-  rows.push_back({"TENANT", "NAME", "SHARDS", "ATTACHED", "SECONDARIES", "RECONCILING", "PENDING", "LAST ERROR"});
-  if (wide) {
-    rows.back().push_back("POLICY");
-  }
-  for (const auto& t : s.tenants) {
-    std::vector<std::uint64_t> attached;
-    std::vector<std::uint64_t> secondaries;
-    int reconciling = 0;
-    int pending = 0;
-    std::string last_error;
-    for (const auto& sh : t.shards) {
-      if (sh.node_attached) {
-        attached.push_back(*sh.node_attached);
-      }
-      secondaries.insert(secondaries.end(), sh.node_secondary.begin(), sh.node_secondary.end());
-      reconciling += sh.is_reconciling ? 1 : 0;
-      pending += sh.is_pending_compute_notification ? 1 : 0;
-      if (last_error.empty()) {
-        last_error = sh.last_error;
-      }
-    }
-    auto name = names.find(t.tenant_id);
-    rows.push_back({t.tenant_id, name == names.end() ? "-" : name->second, std::to_string(t.shards.size()),
-                    join_ids(attached), join_ids(secondaries), std::to_string(reconciling), std::to_string(pending),
-                    last_error.empty() ? "-" : last_error});
-    if (wide) {
-      rows.back().push_back(policy_text(t.policy));
-    }
-  }
-  print_table(out, rows);
-  out << '\n';
-  if (!c.note.empty()) {
-    out << c.note << "\n\n";
-    return;
-  }
-  rows.clear();
-  rows.push_back({"COMPONENT", "READY"});
-  for (const auto& [component, pods] : c.pods) {
-    rows.push_back({component, fmt::format("{}/{}", pods.ready, pods.total)});
-  }
-  print_table(out, rows);
-  out << '\n';
-}
-
-Result<Snapshot> fetch(storcon::Client& client) {
+storcon::Expected<Snapshot> fetch(storcon::Client& client) {
   Snapshot s;
   auto nodes = client.list_nodes();
   if (!nodes) {
@@ -407,9 +120,10 @@ Result<Snapshot> fetch(storcon::Client& client) {
 int cmd_status(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "status",
                            "Show pageservers, safekeepers and tenants as the storage controller sees them.\n"
-                           "Exit status: 0 healthy, 1 degraded, 2 usage error, 3 the controller could not be read.");
+                           "Exit status: 0 healthy, 1 degraded (or the token was refused), 2 usage error, 3 the "
+                           "controller could not be reached or read.");
   opts.add_options()("o,output", "table, wide, json or yaml", cxxopts::value<std::string>()->default_value("table"))(
-      "w,watch", "Redraw every --interval until interrupted")(
+      "w,watch", "Redraw every --interval until interrupted: time and summary first, tenants cut to the screen")(
       "interval", "Refresh interval with --watch", cxxopts::value<std::string>()->default_value("2s"))(
       "f,file", "Cluster spec, to name tenants after their projects", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
@@ -439,40 +153,64 @@ int cmd_status(Context& ctx, const Args& args) {
       names[p.tenant_id] = p.name;
     }
   }
-  auto target = resolve_controller(ctx, *r, spec_namespace, Kubeconfig::allowed);
+  auto target = controller_from_flags(ctx, "status", *r, spec_namespace, Kubeconfig::allowed, exit);
   if (!target) {
-    fmt::print(ctx.err, "error: {}\n", target.error().message);
-    return k_exit_unreadable;
+    return exit;
   }
   Controller controller(*target);
   const bool watch = r->count("watch") != 0;
   for (;;) {
-    if (ctx.err_is_tty) {
+    if (ctx.err_is_tty && !watch) {
       fmt::print(ctx.err, "reading state from {}...\r", controller.described);
     }
     auto snap = fetch(controller.client);
-    if (ctx.err_is_tty) {
+    if (ctx.err_is_tty && !watch) {
       fmt::print(ctx.err, "\033[2K\r");
     }
     int code = k_exit_ok;
     if (!snap) {
-      fmt::print(ctx.err, "error: {}\n", snap.error().message);
-      code = k_exit_unreadable;
+      if (watch && ctx.out_is_tty) {
+        ctx.out << "\033[H\033[2J" << fmt::format("{}: ", local_time()) << std::flush;
+      }
+      // 401/403: the state was read as far as the controller lets us, and the token is at fault.
+      fail(ctx, snap.error().message);
+      if (snap.error().auth()) {
+        fmt::print(ctx.err, "hint: {}\n", token_hint(snap.error(), controller.has_token));
+      }
+      code = snap.error().auth() ? k_exit_failure : k_exit_unreachable;
     } else {
       const Components components = read_components(ctx, spec_namespace);
-      const Health health = assess(*snap, components, names);
-      if (watch && ctx.out_is_tty) {
-        ctx.out << "\033[H\033[2J";
-      }
-      if (output == "json") {
-        write_json(ctx.out, *snap, health, components, names);
-      } else if (output == "yaml") {
-        std::ostringstream text;
-        write_json(text, *snap, health, components, names);
-        ctx.out << gen::to_yaml(gen::Json::parse(text.str()));
+      const Health health = status::assess(*snap, components, names);
+      const bool text = output == "table" || output == "wide";
+      if (watch && text) {
+        // The screen: time and summary first, the notes under it, the tenant list cut to fit.
+        if (ctx.out_is_tty) {
+          ctx.out << "\033[H\033[2J";
+        }
+        const status::WatchHeader header{local_time(), controller.described, (*r)["interval"].as<std::string>()};
+        ctx.out << status::watch_screen(header, *snap, health, components, names, output == "wide",
+                                        ctx.out_is_tty ? terminal_height() : std::nullopt);
       } else {
-        print_text(ctx.out, *snap, components, names, output == "wide");
-        ctx.out << summary_line(*snap, health) << '\n';
+        if (watch && ctx.out_is_tty) {
+          ctx.out << "\033[H\033[2J";
+        }
+        if (output == "json") {
+          status::write_json(ctx.out, *snap, health, components, names);
+        } else if (output == "yaml") {
+          std::ostringstream doc;
+          status::write_json(doc, *snap, health, components, names);
+          ctx.out << gen::to_yaml(gen::Json::parse(doc.str()));
+        } else {
+          status::print_tables(ctx.out, *snap, components, names, output == "wide");
+          ctx.out << '\n' << status::summary_line(*snap, health) << '\n';
+        }
+        ctx.out.flush();
+        // Data on standard output, notes (problems, skipped pod readiness) on standard error.
+        for (const auto& line : status::notes(health, components)) {
+          if (text || line.rfind("note: ", 0) == 0) {
+            fmt::print(ctx.err, "{}\n", line);
+          }
+        }
       }
       ctx.out.flush();
       code = health.healthy() ? k_exit_ok : k_exit_failure;

@@ -8,6 +8,7 @@
 #include <fmt/ostream.h>
 
 #include "generators/names.hpp"
+#include "plugin/cli.hpp"
 #include "plugin/files.hpp"
 #include "plugin/kubeconfig.hpp"
 #include "plugin/spec_input.hpp"
@@ -72,15 +73,47 @@ std::optional<std::chrono::milliseconds> parse_duration(const std::string& text)
   return total;
 }
 
-Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::ParseResult& flags,
-                                           const std::string& spec_namespace, Kubeconfig kube) {
-  ControllerTarget target;
+namespace {
+
+std::string controller_url(const Context& ctx, const cxxopts::ParseResult& flags) {
+  std::string url = flags["storage-controller"].as<std::string>();
+  return url.empty() ? ctx.getenv(k_env_controller_url).value_or("") : url;
+}
+
+}  // namespace
+
+std::optional<std::string> check_controller_flags(const Context& ctx, const cxxopts::ParseResult& flags) {
   const auto timeout = parse_duration(flags["request-timeout"].as<std::string>());
   if (!timeout || timeout->count() <= 0) {
-    return Error{fmt::format("invalid --request-timeout \"{}\" (use e.g. 30s, 500ms, 2m)",
-                             flags["request-timeout"].as<std::string>())};
+    return fmt::format("invalid --request-timeout \"{}\" (use e.g. 30s, 500ms, 2m)",
+                       flags["request-timeout"].as<std::string>());
   }
-  target.options.timeout = *timeout;
+  const std::string url = controller_url(ctx, flags);
+  if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
+    return fmt::format("storage controller URL \"{}\" ({}) must start with http:// or https://", http::redact_url(url),
+                       flags["storage-controller"].as<std::string>().empty() ? k_env_controller_url
+                                                                             : "--storage-controller");
+  }
+  const std::string token_file = flags["token-file"].as<std::string>();
+  if (!token_file.empty()) {
+    auto text = read_file(token_file, 64 * 1024);
+    if (!text) {
+      return "--token-file: " + text.error().message;
+    }
+    if (trim(*text).empty()) {
+      return fmt::format("--token-file {}: the file is empty", token_file);
+    }
+  }
+  return std::nullopt;
+}
+
+Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::ParseResult& flags,
+                                           const std::string& spec_namespace, Kubeconfig kube) {
+  if (auto bad = check_controller_flags(ctx, flags)) {
+    return Error{*bad};
+  }
+  ControllerTarget target;
+  target.options.timeout = *parse_duration(flags["request-timeout"].as<std::string>());
 
   const std::string token_file = flags["token-file"].as<std::string>();
   if (!token_file.empty()) {
@@ -96,15 +129,8 @@ Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::P
     target.options.token = trim(*env);
   }
 
-  std::string url = flags["storage-controller"].as<std::string>();
-  if (url.empty()) {
-    url = ctx.getenv(k_env_controller_url).value_or("");
-  }
+  const std::string url = controller_url(ctx, flags);
   if (!url.empty()) {
-    if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-      return Error{fmt::format("storage controller URL \"{}\" must start with http:// or https://",
-                               http::redact_url(url))};
-    }
     target.options.base_url = url;
     target.described = http::redact_url(url);
     return target;
@@ -132,6 +158,50 @@ Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::P
   target.described = fmt::format("service proxy via {} (context {}, namespace {})", http::redact_url(api->server),
                                  api->context, api->namespace_);
   return target;
+}
+
+std::optional<ControllerTarget> controller_from_flags(Context& ctx, const std::string& command,
+                                                      const cxxopts::ParseResult& flags,
+                                                      const std::string& spec_namespace, Kubeconfig kube, int& exit) {
+  if (auto bad = check_controller_flags(ctx, flags)) {
+    exit = usage_error(ctx, command, *bad);
+    return std::nullopt;
+  }
+  auto target = resolve_controller(ctx, flags, spec_namespace, kube);
+  if (!target) {
+    if (kube == Kubeconfig::never) {
+      exit = usage_error(ctx, command, target.error().message);
+    } else {
+      fail(ctx, target.error().message);
+      exit = k_exit_unreachable;
+    }
+    return std::nullopt;
+  }
+  return std::move(*target);
+}
+
+std::string token_hint(const storcon::CallError& e, bool token_sent) {
+  std::string why;
+  if (e.status == 401) {
+    why = token_sent ? "the controller did not accept the token's form" : "no token was sent";
+  } else {
+    why = "the controller refused the token (signed with another key, or its scope is not admin)";
+  }
+  // The admin token lives in the Secret storageController.auth.tokenSecret names, key "admin"
+  // (generators/names.hpp k_token_admin; `secrets init` creates it).
+  return fmt::format(
+      "{}: pass the storage controller's admin token with --token-file FILE or in {}; it is key \"{}\" of the "
+      "Secret that storageController.auth.tokenSecret names (neon-auth-tokens in the prod starter), e.g. "
+      "`kubectl get secret neon-auth-tokens -o jsonpath='{{.data.{}}}' | base64 -d > admin.token`",
+      why, k_env_controller_token, gen::names::k_token_admin, gen::names::k_token_admin);
+}
+
+int controller_failure(Context& ctx, const Controller& controller, const storcon::CallError& e) {
+  fail(ctx, e.message);
+  if (e.auth()) {
+    fmt::print(ctx.err, "hint: {}\n", token_hint(e, controller.has_token));
+  }
+  return e.unreachable() ? k_exit_unreachable : k_exit_failure;
 }
 
 bool is_tenant_id(const std::string& s) {

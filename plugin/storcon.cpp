@@ -36,12 +36,18 @@ std::string error_detail(const std::string& body) {
   return text.empty() ? "(empty body)" : text;
 }
 
+CallError unreadable_answer(std::string message) {
+  CallError e(Error{std::move(message)});
+  e.unreadable = true;
+  return e;
+}
+
 template <typename T>
-Result<T> convert(const std::string& what, const Json& j, T (*fn)(const Json&)) {
+Expected<T> convert(const std::string& what, const Json& j, T (*fn)(const Json&)) {
   try {
     return fn(j);
   } catch (const Json::exception& e) {
-    return Error{fmt::format("storage controller: unexpected {} in the response: {}", what, e.what())};
+    return unreadable_answer(fmt::format("storage controller: unexpected {} in the response: {}", what, e.what()));
   }
 }
 
@@ -98,19 +104,23 @@ Tenant to_tenant(const Json& j) {
   return t;
 }
 
+Safekeeper to_safekeeper(const Json& e) {
+  Safekeeper s;
+  s.id = e.at("id").get<std::uint64_t>();
+  s.region_id = e.value("region_id", "");
+  s.version = e.value("version", std::int64_t{0});
+  s.host = e.value("host", "");
+  s.port = e.value("port", 0);
+  s.http_port = e.value("http_port", 0);
+  s.zone = e.value("availability_zone_id", "");
+  s.scheduling_policy = e.value("scheduling_policy", "");
+  return s;
+}
+
 std::vector<Safekeeper> to_safekeepers(const Json& j) {
   std::vector<Safekeeper> out;
   for (const auto& e : j) {
-    Safekeeper s;
-    s.id = e.at("id").get<std::uint64_t>();
-    s.region_id = e.value("region_id", "");
-    s.version = e.value("version", std::int64_t{0});
-    s.host = e.value("host", "");
-    s.port = e.value("port", 0);
-    s.http_port = e.value("http_port", 0);
-    s.zone = e.value("availability_zone_id", "");
-    s.scheduling_policy = e.value("scheduling_policy", "");
-    out.push_back(std::move(s));
+    out.push_back(to_safekeeper(e));
   }
   return out;
 }
@@ -136,6 +146,40 @@ std::string status_text(long status) {
     default: break;
   }
   return *reason != '\0' ? fmt::format("{} {}", status, reason) : std::to_string(status);
+}
+
+std::map<std::uint64_t, std::size_t> attached_counts(const std::vector<Tenant>& tenants) {
+  std::map<std::uint64_t, std::size_t> out;
+  for (const auto& t : tenants) {
+    for (const auto& s : t.shards) {
+      if (s.node_attached) {
+        ++out[*s.node_attached];
+      }
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> attached_to(const std::vector<Tenant>& tenants, std::uint64_t node) {
+  std::vector<std::string> out;
+  for (const auto& t : tenants) {
+    for (const auto& s : t.shards) {
+      if (s.node_attached == node) {
+        out.push_back(s.tenant_shard_id);
+      }
+    }
+  }
+  return out;
+}
+
+std::string policy_text(const Json& policy) {
+  if (policy.is_string()) {
+    return policy.get<std::string>();
+  }
+  if (policy.is_object() && policy.contains("Attached")) {
+    return fmt::format("Attached({})", policy["Attached"].dump());
+  }
+  return policy.is_null() ? "-" : policy.dump();
 }
 
 Json attached_placement(int secondaries) { return Json{{"Attached", secondaries}}; }
@@ -186,7 +230,12 @@ Client::Client(http::Transport& transport, ClientOptions options)
   }
 }
 
-Result<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
+bool failed_to_schedule(const CallError& e) {
+  // service.rs:2773-2775: ApiError::Conflict(format!("Failed to schedule shard(s): {e}")).
+  return e.status == 409 && e.message.find("Failed to schedule shard(s)") != std::string::npos;
+}
+
+Expected<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
                            Retry retry, const std::vector<long>& accept) {
   auto raw = call_text(method, path, body, retry, accept);
   if (!raw) {
@@ -197,14 +246,14 @@ Result<Reply> Client::call(const std::string& method, const std::string& path, c
   if (!raw->body.empty()) {
     reply.body = Json::parse(raw->body, nullptr, false);
     if (reply.body.is_discarded()) {
-      return Error{fmt::format("storage controller: {} {}: {}: the response is not valid JSON", method, path,
-                               status_text(raw->status))};
+      return unreadable_answer(fmt::format("storage controller: {} {}: {}: the response is not valid JSON", method,
+                                           path, status_text(raw->status)));
     }
   }
   return reply;
 }
 
-Result<http::Response> Client::call_text(const std::string& method, const std::string& path,
+Expected<http::Response> Client::call_text(const std::string& method, const std::string& path,
                                          const std::optional<Json>& body, Retry retry,
                                          const std::vector<long>& accept) {
   if (m_options.dry_run != nullptr && method != "GET") {
@@ -229,7 +278,8 @@ Result<http::Response> Client::call_text(const std::string& method, const std::s
   }
   const int attempts = retry == Retry::idempotent ? std::max(1, m_options.max_attempts) : 1;
   std::chrono::milliseconds delay = m_options.backoff_initial;
-  std::string last_error;
+  CallError last;
+  last.changing = method != "GET";
   for (int attempt = 1; attempt <= attempts; ++attempt) {
     if (attempt > 1) {
       m_options.sleep(delay);
@@ -242,39 +292,50 @@ Result<http::Response> Client::call_text(const std::string& method, const std::s
       if (detail.rfind(prefix, 0) == 0) {
         detail = detail.substr(prefix.size());
       }
-      last_error = fmt::format("{}: {} ({})", call_name, detail, http::redact_url(m_options.base_url));
+      last.message = fmt::format("{}: {} ({})", call_name, detail, http::redact_url(m_options.base_url));
+      last.status = 0;
+      last.transport = out.error->kind;
       if (out.error->kind == http::FailureKind::connect) {
         continue;
       }
-      return Error{last_error};
+      if (out.error->kind == http::FailureKind::timeout && last.changing) {
+        // The request may have reached the controller and be running there still.
+        last.message += fmt::format(
+            "; the change may or may not have been applied: check the current state with `kubectl neon status` "
+            "(or GET {}) before trying again",
+            path);
+      }
+      return last;
     }
     const http::Response& resp = *out.response;
     const bool ok = (resp.status >= 200 && resp.status < 300) ||
                     std::find(accept.begin(), accept.end(), resp.status) != accept.end();
     if (!ok) {
-      last_error = fmt::format("{}: {}: {}", call_name, status_text(resp.status), error_detail(resp.body));
+      last.message = fmt::format("{}: {}: {}", call_name, status_text(resp.status), error_detail(resp.body));
+      last.status = resp.status;
+      last.transport.reset();
       if (retryable_status(resp.status)) {
         continue;
       }
-      return Error{last_error};
+      return last;
     }
     return std::move(*out.response);
   }
   if (attempts > 1) {
-    last_error += fmt::format(" (gave up after {} attempts)", attempts);
+    last.message += fmt::format(" (gave up after {} attempts)", attempts);
   }
-  return Error{last_error};
+  return last;
 }
 
 namespace {
 template <typename T>
-Result<T> parse_reply(Result<Reply> r, const std::string& what, T (*fn)(const Json&)) {
+Expected<T> parse_reply(Expected<Reply> r, const std::string& what, T (*fn)(const Json&)) {
   if (!r) {
     return r.error();
   }
   return convert<T>(what, r->body, fn);
 }
-Result<void> discard(Result<Reply> r) {
+Expected<void> discard(Expected<Reply> r) {
   if (!r) {
     return r.error();
   }
@@ -282,29 +343,29 @@ Result<void> discard(Result<Reply> r) {
 }
 }  // namespace
 
-Result<std::vector<Node>> Client::list_nodes() {
+Expected<std::vector<Node>> Client::list_nodes() {
   return parse_reply(call("GET", "/control/v1/node", std::nullopt, Retry::idempotent), "node list", &to_nodes);
 }
 
-Result<Node> Client::get_node(std::uint64_t id) {
+Expected<Node> Client::get_node(std::uint64_t id) {
   return parse_reply(call("GET", fmt::format("/control/v1/node/{}", id), std::nullopt, Retry::idempotent), "node",
                      &to_node);
 }
 
-Result<void> Client::start_drain(std::uint64_t id) {
+Expected<void> Client::start_drain(std::uint64_t id) {
   return discard(call("PUT", fmt::format("/control/v1/node/{}/drain", id), std::nullopt, Retry::idempotent));
 }
-Result<void> Client::cancel_drain(std::uint64_t id) {
+Expected<void> Client::cancel_drain(std::uint64_t id) {
   return discard(call("DELETE", fmt::format("/control/v1/node/{}/drain", id), std::nullopt, Retry::idempotent));
 }
-Result<void> Client::start_fill(std::uint64_t id) {
+Expected<void> Client::start_fill(std::uint64_t id) {
   return discard(call("PUT", fmt::format("/control/v1/node/{}/fill", id), std::nullopt, Retry::idempotent));
 }
-Result<void> Client::cancel_fill(std::uint64_t id) {
+Expected<void> Client::cancel_fill(std::uint64_t id) {
   return discard(call("DELETE", fmt::format("/control/v1/node/{}/fill", id), std::nullopt, Retry::idempotent));
 }
 
-Result<Json> Client::node_shards(std::uint64_t id) {
+Expected<Json> Client::node_shards(std::uint64_t id) {
   auto r = call("GET", fmt::format("/control/v1/node/{}/shards", id), std::nullopt, Retry::idempotent);
   if (!r) {
     return r.error();
@@ -312,7 +373,7 @@ Result<Json> Client::node_shards(std::uint64_t id) {
   return r->body;
 }
 
-Result<void> Client::configure_node(std::uint64_t id, const std::optional<std::string>& availability,
+Expected<void> Client::configure_node(std::uint64_t id, const std::optional<std::string>& availability,
                                     const std::optional<std::string>& scheduling) {
   Json body{{"node_id", id}};
   if (availability) {
@@ -324,7 +385,7 @@ Result<void> Client::configure_node(std::uint64_t id, const std::optional<std::s
   return discard(call("PUT", fmt::format("/control/v1/node/{}/config", id), body, Retry::idempotent));
 }
 
-Result<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_id) {
+Expected<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_id) {
   auto r = call("GET", "/control/v1/tenant/" + tenant_id, std::nullopt, Retry::idempotent, {404});
   if (!r) {
     return r.error();
@@ -339,19 +400,23 @@ Result<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_
   return std::optional<Tenant>(std::move(*t));
 }
 
-Result<Json> Client::create_tenant(const TenantCreate& create) {
+Expected<Json> Client::create_tenant(const TenantCreate& create) {
+  // Never retried with other shard parameters: the controller keys shards by (tenant_id,
+  // shard_number, shard_count) (storage_controller/src/schema.rs:85) and would store a second
+  // set (neon-api-corrections-2.md (e)). Callers describe the tenant first.
   auto r = call("POST", "/v1/tenant", tenant_create_body(create), Retry::idempotent);
   if (!r) {
-    if (r.error().message.find(": 409 ") != std::string::npos) {
-      return Error{r.error().message + fmt::format(" (tenant {} already exists with different shard parameters)",
-                                                   create.tenant_id)};
+    CallError e = r.error();
+    if (failed_to_schedule(e)) {
+      e.message += " (no pageserver can take the shards yet: the controller stored them and schedules them when "
+                   "the same request is sent again once a pageserver is registered and Active)";
     }
-    return r.error();
+    return e;
   }
   return r->body;
 }
 
-Result<void> Client::set_policy(const std::string& tenant_id, const Json& placement,
+Expected<void> Client::set_policy(const std::string& tenant_id, const Json& placement,
                                 const std::optional<std::string>& scheduling) {
   Json body = Json::object();
   body["placement"] = placement;
@@ -361,58 +426,92 @@ Result<void> Client::set_policy(const std::string& tenant_id, const Json& placem
   return discard(call("PUT", fmt::format("/control/v1/tenant/{}/policy", tenant_id), body, Retry::idempotent));
 }
 
-Result<void> Client::migrate_shard(const std::string& tenant_shard_id, std::uint64_t node_id, Prewarm prewarm) {
+Expected<void> Client::migrate_shard(const std::string& tenant_shard_id, std::uint64_t node_id, Prewarm prewarm) {
   Json body{{"node_id", node_id}, {"migration_config", {{"prewarm", prewarm == Prewarm::yes}}}};
   auto r = call("PUT", fmt::format("/control/v1/tenant/{}/migrate", tenant_shard_id), body, Retry::idempotent);
-  if (!r && r.error().message.find(": 412 ") != std::string::npos) {
-    return Error{r.error().message +
-                 fmt::format(" (node {} is unavailable or a worse placement; check `status` for its availability "
-                             "and scheduling)",
-                             node_id)};
+  if (!r && r.error().status == 412) {
+    CallError e = r.error();
+    e.message += fmt::format(
+        " (node {} is unavailable or a worse placement; check `status` for its availability and scheduling)", node_id);
+    return e;
   }
   return discard(std::move(r));
 }
 
-Result<Json> Client::create_timeline(const TimelineCreate& create) {
+Expected<Json> Client::create_timeline(const TimelineCreate& create) {
   auto r = call("POST", fmt::format("/v1/tenant/{}/timeline", create.tenant_id), timeline_create_body(create),
                 Retry::idempotent);
   if (!r) {
-    if (r.error().message.find(": 409 ") != std::string::npos) {
-      return Error{r.error().message + fmt::format(" (timeline {} already exists with different parameters)",
-                                                   create.timeline_id)};
+    CallError e = r.error();
+    if (e.status == 409) {
+      // neon-api.md, Corrections: different parameters and an unknown ancestor both give 409.
+      e.message += create.ancestor_timeline_id.empty()
+                       ? fmt::format(" (timeline {} already exists with different parameters)", create.timeline_id)
+                       : fmt::format(" (timeline {} already exists with different parameters, or its ancestor {} "
+                                     "does not exist)",
+                                     create.timeline_id, create.ancestor_timeline_id);
     }
-    return r.error();
+    return e;
   }
   return r->body;
 }
 
-Result<std::string> Client::lsn_by_timestamp(const std::string& tenant_id, const std::string& timeline_id,
-                                             const std::string& timestamp) {
+Expected<LsnByTimestamp> Client::lsn_by_timestamp(const std::string& tenant_id, const std::string& timeline_id,
+                                                  const std::string& timestamp) {
   const std::string path = fmt::format("/v1/tenant/{}/timeline/{}/get_lsn_by_timestamp?timestamp={}", tenant_id,
                                        timeline_id, url_encode(timestamp));
   auto r = call("GET", path, std::nullopt, Retry::idempotent);
   if (!r) {
     return r.error();
   }
-  if (!r->body.is_object() || !r->body.contains("lsn") || !r->body["lsn"].is_string()) {
-    return Error{fmt::format("storage controller: GET {}: no \"lsn\" in the response", path)};
+  // {"lsn":"X/Y","kind":"present"|"future"|"past"|"nodata"} (pageserver/src/http/routes.rs:1036-1109).
+  const Json& b = r->body;
+  if (!b.is_object() || !b.contains("lsn") || !b["lsn"].is_string() || !b.contains("kind") || !b["kind"].is_string()) {
+    return unreadable_answer(fmt::format("storage controller: GET {}: no \"lsn\" and \"kind\" in the response", path));
   }
-  return r->body["lsn"].get<std::string>();
+  return LsnByTimestamp{b["lsn"].get<std::string>(), b["kind"].get<std::string>()};
 }
 
-Result<void> Client::upsert_safekeeper(const SafekeeperUpsert& sk) {
+Expected<std::optional<Json>> Client::get_timeline(const std::string& tenant_id, const std::string& timeline_id) {
+  auto r = call("GET", fmt::format("/v1/tenant/{}/timeline/{}", tenant_id, timeline_id), std::nullopt,
+                Retry::idempotent, {404});
+  if (!r) {
+    return r.error();
+  }
+  if (r->status == 404) {
+    return std::optional<Json>();
+  }
+  return std::optional<Json>(std::move(r->body));
+}
+
+Expected<std::optional<Safekeeper>> Client::get_safekeeper(std::uint64_t id) {
+  auto r = call("GET", fmt::format("/control/v1/safekeeper/{}", id), std::nullopt, Retry::idempotent, {404});
+  if (!r) {
+    return r.error();
+  }
+  if (r->status == 404) {
+    return std::optional<Safekeeper>();
+  }
+  auto sk = convert<Safekeeper>("safekeeper", r->body, &to_safekeeper);
+  if (!sk) {
+    return sk.error();
+  }
+  return std::optional<Safekeeper>(std::move(*sk));
+}
+
+Expected<void> Client::upsert_safekeeper(const SafekeeperUpsert& sk) {
   Json body{{"id", sk.id},           {"region_id", sk.region_id}, {"version", sk.version},
             {"host", sk.host},       {"port", sk.port},           {"http_port", sk.http_port},
             {"https_port", nullptr}, {"availability_zone_id", sk.zone}};
   return discard(call("POST", fmt::format("/control/v1/safekeeper/{}", sk.id), body, Retry::idempotent));
 }
 
-Result<void> Client::set_safekeeper_policy(std::uint64_t id, const std::string& policy) {
+Expected<void> Client::set_safekeeper_policy(std::uint64_t id, const std::string& policy) {
   return discard(call("POST", fmt::format("/control/v1/safekeeper/{}/scheduling_policy", id),
                       Json{{"scheduling_policy", policy}}, Retry::idempotent));
 }
 
-Result<std::vector<Safekeeper>> Client::list_safekeepers() {
+Expected<std::vector<Safekeeper>> Client::list_safekeepers() {
   return parse_reply(call("GET", "/control/v1/safekeeper", std::nullopt, Retry::idempotent), "safekeeper list",
                      &to_safekeepers);
 }

@@ -384,7 +384,7 @@ Result<std::vector<Tenant>> parse_tenant_list(std::string_view body) {
   return out;
 }
 
-Result<std::vector<Tenant>> Client::list_tenants(int page_size) {
+Expected<std::vector<Tenant>> Client::list_tenants(int page_size) {
   auto path_after = [page_size](const std::string& start_after) {
     std::string path = fmt::format("/control/v1/tenant?limit={}", page_size);
     if (!start_after.empty()) {
@@ -402,13 +402,15 @@ Result<std::vector<Tenant>> Client::list_tenants(int page_size) {
     const std::string guess = last_tenant_id(reply->body, page_size);
     auto parsing = std::async(std::launch::async,
                               [body = std::move(reply->body)] { return parse_tenant_list(body); });
-    std::optional<Result<http::Response>> early;
+    std::optional<Expected<http::Response>> early;
     if (!guess.empty()) {
       early = call_text("GET", path_after(guess), std::nullopt, Retry::idempotent);
     }
     auto page = parsing.get();
     if (!page) {
-      return Error{fmt::format("storage controller: GET {}: {}", path, page.error().message)};
+      CallError e(Error{fmt::format("storage controller: GET {}: {}", path, page.error().message)});
+      e.unreadable = true;
+      return e;
     }
     if (page->empty()) {
       break;

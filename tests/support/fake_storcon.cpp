@@ -37,6 +37,7 @@ struct ShardRec {
 
 struct TenantRec {
   int count = 0;  ///< 0: unsharded
+  std::vector<int> other_counts;  ///< shard sets stored by creates with another count (schema.rs:85)
   std::uint32_t stripe = 2048;
   Json policy = Json{{"Attached", 0}};
   Json config = Json::object();
@@ -94,6 +95,9 @@ struct FakeStorcon::State {
   std::map<std::uint64_t, std::pair<Json, std::string>> safekeepers;  // upsert body, policy
   int reconcile_polls = 0;
   int drain_polls = 1;
+  int unschedulable_creates = 0;  ///< creates still to answer 409 "Failed to schedule"
+  std::string lsn_by_timestamp = "0/169AD58";
+  std::string lsn_kind = "present";
   std::size_t next_node = 0;
   std::string token;
   std::vector<Fault> faults;
@@ -181,26 +185,40 @@ struct FakeStorcon::State {
                 {"config", t.config}};
   }
 
+  /// A drain moves one shard per read of the node once its polls are used up, and only a shard
+  /// with a secondary on another schedulable node (neon-api.md, Corrections: Attached(0) shards
+  /// stay); when none is left to move the node becomes PauseForRestart (service.rs:9745-9752),
+  /// whatever is still attached to it.
   void advance(NodeRec& n) {
     if (n.scheduling != "Draining" && n.scheduling != "Filling") {
       return;
     }
-    if (--n.polls_left > 0) {
+    if (n.polls_left > 1) {
+      --n.polls_left;
       return;
     }
     if (n.scheduling == "Filling") {
       n.scheduling = "Active";
       return;
     }
-    n.scheduling = "PauseForRestart";
-    auto candidates = schedulable_nodes();
     for (auto& [tid, t] : tenants) {
       for (auto& s : t.shards) {
-        if (s.attached == n.id && !candidates.empty()) {
-          s.attached = candidates[next_node++ % candidates.size()];
+        if (s.attached != n.id) {
+          continue;
+        }
+        for (auto sec : s.secondaries) {
+          auto dest = nodes.find(sec);
+          if (sec != n.id && dest != nodes.end() && schedulable(dest->second)) {
+            s.secondaries.erase(std::find(s.secondaries.begin(), s.secondaries.end(), sec));
+            s.secondaries.push_back(n.id);
+            s.attached = sec;
+            s.reconcile_left = reconcile_polls;
+            return;
+          }
         }
       }
     }
+    n.scheduling = "PauseForRestart";
   }
 
   std::optional<Fault> take_fault(const std::string& method, const std::string& path) {
@@ -355,11 +373,17 @@ void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Respon
       n.scheduling = "Active";
       return reply(res, 202, Json());
     }
-    const bool ok = n.availability == "Active" &&
-                    (what == "drain" ? n.scheduling == "Active"
-                                     : (n.scheduling == "Active" || n.scheduling == "PauseForRestart"));
-    if (!ok) {
-      return reply_error(res, 412, fmt::format("Node {} is {} / {}, cannot {}", id, n.availability, n.scheduling, what));
+    // service.rs:8305-8400 (drain) and :8443-8537 (fill): unavailable 503, already running 409,
+    // any other policy than Active 412 (a drained node sits in PauseForRestart until it restarts).
+    if (n.availability != "Active") {
+      return reply_error(res, 503, fmt::format("Node {} is currently unavailable", id));
+    }
+    if (n.scheduling == running) {
+      return reply_error(res, 409, fmt::format("Node {} has {} in progress", id, what));
+    }
+    if (n.scheduling != "Active") {
+      return reply_error(res, 412, fmt::format("Node {} cannot be {} due to {} policy", id,
+                                               what == "drain" ? "drained" : "filled", n.scheduling));
     }
     n.scheduling = running;
     n.polls_left = drain_polls;
@@ -464,7 +488,6 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
       return reply_error(res, 400, fmt::format("invalid new_tenant_id \"{}\"", id));
     }
     TenantRec t;
-    int secondaries = 0;
     for (const auto& [k, v] : body.items()) {
       if (k == "shard_parameters") {
         if (!v.contains("count") || !v.contains("stripe_size") || v.size() != 2) {
@@ -474,17 +497,17 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
         t.stripe = v["stripe_size"].get<std::uint32_t>();
       } else if (k == "placement_policy") {
         t.policy = v;
-        if (v.is_object()) {
-          secondaries = v.value("Attached", 0);
-        }
       } else if (k != "new_tenant_id" && k != "generation") {
         t.config[k] = v;
       }
     }
+    // Shards are stored first, then scheduled (service.rs:2720-2777). The same id with another
+    // shard count stores a second set, as the real controller would (schema.rs:85); the fake only
+    // records it. Existing shards are scheduled again ("idempotent creation", :2726-2736).
     auto existing = tenants.find(id);
     if (existing != tenants.end()) {
       if (existing->second.count != t.count) {
-        return reply_error(res, 409, "Tenant already exists with a different shard count");
+        existing->second.other_counts.push_back(t.count);
       }
     } else {
       for (int i = 0; i < std::max(1, t.count); ++i) {
@@ -492,10 +515,29 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
         s.number = i;
         t.shards.push_back(s);
       }
-      if (t.policy.is_object()) {
-        place(t, secondaries);
-      }
       existing = tenants.emplace(id, std::move(t)).first;
+    }
+    TenantRec& stored = existing->second;
+    if (stored.policy.is_object()) {
+      const int wanted = stored.policy.value("Attached", 0);
+      const auto candidates = schedulable_nodes();
+      std::string reason;
+      if (unschedulable_creates > 0 || candidates.empty()) {
+        reason = "No pageservers found";
+      } else if (static_cast<int>(candidates.size()) < 1 + wanted) {
+        reason = "No pageserver found matching constraint";
+      }
+      if (!reason.empty()) {
+        unschedulable_creates = std::max(0, unschedulable_creates - 1);
+        return reply_error(res, 409, "Failed to schedule shard(s): " + reason);
+      }
+      bool unplaced = false;
+      for (const auto& s : stored.shards) {
+        unplaced = unplaced || !s.attached;
+      }
+      if (unplaced) {
+        place(stored, wanted);
+      }
     }
     Json shards = Json::array();
     for (const auto& s : existing->second.shards) {
@@ -522,7 +564,8 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
     rec.ancestor_lsn = body.value("ancestor_start_lsn", "");
     rec.pg_version = body.value("pg_version", 17);
     if (!rec.ancestor.empty() && tls.count(rec.ancestor) == 0) {
-      return reply_error(res, 404, fmt::format("ancestor timeline {} not found", rec.ancestor));
+      // neon-api.md, Corrections: an unknown ancestor gives 409.
+      return reply_error(res, 409, fmt::format("ancestor timeline {} not found", rec.ancestor));
     }
     const std::string tl = body["new_timeline_id"].get<std::string>();
     auto existing = tls.find(tl);
@@ -549,7 +592,7 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
       if (!req.has_param("timestamp")) {
         return reply_error(res, 400, "no timestamp parameter");
       }
-      return reply(res, 200, Json{{"lsn", "0/169AD58"}, {"kind", "present"}});
+      return reply(res, 200, Json{{"lsn", lsn_by_timestamp}, {"kind", lsn_kind}});
     }
     if (seg.size() == 5) {
       const auto& r = tl->second;
@@ -732,6 +775,37 @@ void FakeStorcon::set_reconcile_polls(int polls) {
 void FakeStorcon::set_drain_polls(int polls) {
   std::lock_guard<std::mutex> lock(m_state->mu);
   m_state->drain_polls = std::max(1, polls);
+}
+
+void FakeStorcon::fail_scheduling(int creates) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->unschedulable_creates = creates;
+}
+
+void FakeStorcon::set_lsn_by_timestamp(const std::string& lsn, const std::string& kind) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->lsn_by_timestamp = lsn;
+  m_state->lsn_kind = kind;
+}
+
+void FakeStorcon::reattach_node(std::uint64_t id) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto& n = m_state->nodes.at(id);
+  n.availability = "Active";
+  n.scheduling = "Active";
+}
+
+std::vector<int> FakeStorcon::shard_sets(const std::string& tenant_id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto it = m_state->tenants.find(tenant_id);
+  if (it == m_state->tenants.end()) {
+    return {};
+  }
+  std::vector<int> out{std::max(1, it->second.count)};
+  for (int c : it->second.other_counts) {
+    out.push_back(std::max(1, c));
+  }
+  return out;
 }
 
 void FakeStorcon::require_token(const std::string& token) {

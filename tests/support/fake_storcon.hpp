@@ -1,8 +1,9 @@
 #pragma once
 // A fake Neon storage controller for tests and benches, built from neon-api.md §2/§3: cpp-httplib
 // on 127.0.0.1 (port 0) in a background thread. It keeps nodes, tenants with shards, timelines and
-// safekeepers; implements policies, migrate (412 unless the destination is Active), drain/fill
-// state machines, pagination and bearer auth (401 missing / 403 wrong); can keep shards
+// safekeepers; implements policies, migrate (412 unless the destination is Active), tenant create
+// with its 409 "Failed to schedule" phase, drain/fill state machines (a drain moves only shards
+// with a secondary, fill needs Active), pagination and bearer auth (401 missing / 403 wrong); can keep shards
 // "reconciling" for N polls; injects faults; logs every request; and can send notify-attach to a
 // control-plane URL like the real controller does.
 
@@ -59,8 +60,16 @@ public:
 
   /// After a create, policy change or migrate, shards report is_reconciling for `polls` reads.
   void set_reconcile_polls(int polls);
-  /// A drain or fill completes after the node has been read `polls` times.
+  /// A drain or fill starts its work after the node has been read `polls` times; a drain then
+  /// moves one shard that has a usable secondary per read and ends in PauseForRestart.
   void set_drain_polls(int polls);
+  /// The next `creates` tenant creates store their shards and answer 409 "Failed to schedule
+  /// shard(s): No pageservers found" (service.rs:2768-2777), as with no schedulable node.
+  void fail_scheduling(int creates);
+  /// What get_lsn_by_timestamp answers: {"lsn", "kind"} (present|future|past|nodata).
+  void set_lsn_by_timestamp(const std::string& lsn, const std::string& kind);
+  /// The pageserver restarted and re-attached: Active again (ends PauseForRestart).
+  void reattach_node(std::uint64_t id);
   /// Requires `Authorization: Bearer <token>` on everything but /status, /ready, /live, /metrics.
   void require_token(const std::string& token);
   void add_fault(Fault fault);
@@ -81,6 +90,9 @@ public:
   nlohmann::json tenant(const std::string& tenant_id) const;
   nlohmann::json node(std::uint64_t id) const;
   nlohmann::json safekeeper(std::uint64_t id) const;
+  /// The shard counts of every shard set stored for the tenant (more than one: a create with
+  /// another shard count went through); empty if unknown.
+  std::vector<int> shard_sets(const std::string& tenant_id) const;
   /// timeline id -> {"ancestor_timeline_id", "ancestor_lsn", "pg_version"}
   nlohmann::json timelines(const std::string& tenant_id) const;
 

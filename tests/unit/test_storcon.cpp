@@ -88,7 +88,7 @@ TEST_SUITE("storcon client") {
     CHECK_FALSE(missing->has_value());
   }
 
-  TEST_CASE("create tenant and timelines is idempotent; different parameters give a clear 409") {
+  TEST_CASE("create tenant and timelines is idempotent; different timeline parameters give a clear 409") {
     FakeStorcon fake;
     fake.add_node(1, "az-a");
     neon::cli::http::CurlTransport transport;
@@ -112,10 +112,74 @@ TEST_SUITE("storcon client") {
     REQUIRE_FALSE(conflict);
     CHECK(conflict.error().message.find("POST /v1/tenant/" + k_tenant + "/timeline: 409 Conflict") != std::string::npos);
     CHECK(conflict.error().message.find("different parameters") != std::string::npos);
+    CHECK(conflict.error().status == 409);
+    // The controller does not refuse another shard count: it stores a second set of shards
+    // (storage_controller/src/schema.rs:85, neon-api-corrections-2.md (e)). Callers describe first.
     c.shard_count = 4;
-    auto sharded = client.create_tenant(c);
-    REQUIRE_FALSE(sharded);
-    CHECK(sharded.error().message.find("409") != std::string::npos);
+    REQUIRE(client.create_tenant(c));
+    CHECK(fake.shard_sets(k_tenant) == std::vector<int>{1, 4});
+  }
+
+  TEST_CASE("a failed call carries its HTTP status or transport failure, not only text") {
+    FakeStorcon fake;
+    fake.add_tenant(k_tenant);
+    neon::cli::http::CurlTransport transport;
+    Client client(transport, options(fake));
+    // service.rs:2768-2777: no schedulable pageserver is a 409 after the shards are stored.
+    neon::cli::storcon::TenantCreate c;
+    c.tenant_id = "aa0000000000000000000000000000bb";
+    auto unschedulable = client.create_tenant(c);
+    REQUIRE_FALSE(unschedulable);
+    CHECK(unschedulable.error().status == 409);
+    CHECK(neon::cli::storcon::failed_to_schedule(unschedulable.error()));
+    CHECK(unschedulable.error().message.find("Failed to schedule shard(s): No pageservers found") != std::string::npos);
+    CHECK_FALSE(unschedulable.error().unreachable());
+    CHECK(unschedulable.error().changing);
+    // A 409 about something else is not a scheduling wait.
+    FakeStorcon::Fault f;
+    f.method = "PUT";
+    f.path_prefix = "/control/v1/tenant/" + k_tenant + "/policy";
+    f.status = 409;
+    f.msg = "Failed to schedule: this text is not the controller's";
+    fake.add_fault(f);
+    auto other = client.set_policy(k_tenant, neon::cli::storcon::attached_placement(0));
+    REQUIRE_FALSE(other);
+    CHECK(other.error().status == 409);
+    CHECK_FALSE(neon::cli::storcon::failed_to_schedule(other.error()));
+    fake.clear_faults();
+    // No answer at all: the transport failure, no status.
+    auto o = options(fake);
+    o.base_url = "http://127.0.0.1:1";
+    o.max_attempts = 1;
+    Client nowhere(transport, o);
+    auto refused = nowhere.list_nodes();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().status == 0);
+    REQUIRE(refused.error().transport);
+    CHECK(*refused.error().transport == neon::cli::http::FailureKind::connect);
+    CHECK(refused.error().unreachable());
+  }
+
+  TEST_CASE("a changing call that times out says it may or may not have been applied") {
+    FakeStorcon fake;
+    fake.add_tenant(k_tenant);
+    FakeStorcon::Fault f;
+    f.kind = FakeStorcon::FaultKind::hang;
+    f.path_prefix = "/control/v1/tenant/";
+    fake.add_fault(f);
+    auto o = options(fake);
+    o.timeout = std::chrono::milliseconds(300);
+    neon::cli::http::CurlTransport transport;
+    Client client(transport, o);
+    auto r = client.set_policy(k_tenant, Json("Detached"));
+    REQUIRE_FALSE(r);
+    CHECK(r.error().message.find("may or may not have been applied") != std::string::npos);
+    CHECK(r.error().message.find("kubectl neon status") != std::string::npos);
+    CHECK_FALSE(r.error().unreachable());
+    auto read = client.describe_tenant(k_tenant);
+    REQUIRE_FALSE(read);
+    CHECK(read.error().message.find("may or may not") == std::string::npos);
+    CHECK(read.error().unreachable());
   }
 
   TEST_CASE("retries 503 for idempotent calls, then succeeds") {
@@ -193,7 +257,8 @@ TEST_SUITE("storcon client") {
     Client client(transport, options(fake));
     auto lsn = client.lsn_by_timestamp(k_tenant, k_root, "2025-01-02T03:04:05+00:00");
     REQUIRE(lsn);
-    CHECK(*lsn == "0/169AD58");
+    CHECK(lsn->lsn == "0/169AD58");
+    CHECK(lsn->kind == "present");
     CHECK(fake.requests().back().path.find("timestamp=2025-01-02T03:04:05+00:00") != std::string::npos);
   }
 

@@ -1,6 +1,8 @@
 // bootstrap pageserver|safekeeper|compute: files on disk and calls against the fake controller.
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include "tests/support/fake_storcon.hpp"
@@ -96,9 +98,10 @@ TEST_SUITE("storcon bootstrap") {
 
   TEST_CASE("safekeeper: upsert then Active, idempotent") {
     FakeStorcon fake;
+    neon::test::ScratchDir dir("bootstrap-safekeeper");
     const std::vector<std::string> args = {"bootstrap", "safekeeper", "--storage-controller", fake.url(),
                                            "--zone-number", "1", "--zone", "az-a", "--set", "safekeeper",
-                                           "--namespace", "neon"};
+                                           "--namespace", "neon", "--data-dir", dir.path().string()};
     auto res = run_cli(args, "", {{"POD_NAME", "safekeeper-2"}});
     INFO(res.err);
     REQUIRE(res.exit == 0);
@@ -115,6 +118,7 @@ TEST_SUITE("storcon bootstrap") {
 
   TEST_CASE("safekeeper: retries a 503 until it succeeds") {
     FakeStorcon fake;
+    neon::test::ScratchDir dir("bootstrap-safekeeper-503");
     FakeStorcon::Fault f;
     f.path_prefix = "/control/v1/safekeeper";
     f.status = 503;
@@ -122,7 +126,7 @@ TEST_SUITE("storcon bootstrap") {
     f.times = 6;
     fake.add_fault(f);
     auto res = run_cli({"bootstrap", "safekeeper", "--storage-controller", fake.url(), "--set", "safekeeper",
-                        "--namespace", "neon", "--deadline", "1m"},
+                        "--namespace", "neon", "--deadline", "1m", "--data-dir", dir.path().string()},
                        "", {{"POD_NAME", "safekeeper-0"}});
     REQUIRE(res.exit == 0);
     CHECK(res.err.find("retrying") != std::string::npos);
@@ -167,5 +171,207 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(conflict.err.find("branch dev: storage controller: POST /v1/tenant/" + k_tenant +
                             "/timeline: 409 Conflict") != std::string::npos);
     CHECK(conflict.err.find("different parameters") != std::string::npos);
+  }
+
+  // safekeeper/src/bin/safekeeper.rs:788-830: without --id the safekeeper reads its id from
+  // <workdir>/safekeeper.id (the bare decimal id) and bails when it differs from a given --id.
+  TEST_CASE("safekeeper: the node id goes into <data-dir>/safekeeper.id, not from the pod-index label") {
+    FakeStorcon fake;
+    neon::test::ScratchDir dir("bootstrap-safekeeper-id");
+    const std::vector<std::string> args = {"bootstrap", "safekeeper", "--storage-controller", fake.url(),
+                                           "--zone-number", "2", "--zone", "az-b", "--set", "safekeeper-az-b",
+                                           "--namespace", "neon", "--data-dir", dir.path().string()};
+    // No POD_INDEX in the environment: the ordinal comes from POD_NAME.
+    auto res = run_cli(args, "", {{"POD_NAME", "safekeeper-az-b-3"}, {"POD_INDEX", ""}});
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(neon::test::read_text(dir / "safekeeper.id") == "23");
+    CHECK(fake.safekeeper(23)["host"] == "safekeeper-az-b-3.safekeeper-az-b.neon.svc.cluster.local");
+    // Again: the same id is fine.
+    REQUIRE(run_cli(args, "", {{"POD_NAME", "safekeeper-az-b-3"}}).exit == 0);
+    CHECK(neon::test::read_text(dir / "safekeeper.id") == "23");
+    // The same id with a newline, which the safekeeper's parse("23\n") refuses, is rewritten bare.
+    neon::test::write_text(dir / "safekeeper.id", "23\n");
+    REQUIRE(run_cli(args, "", {{"POD_NAME", "safekeeper-az-b-3"}}).exit == 0);
+    CHECK(neon::test::read_text(dir / "safekeeper.id") == "23");
+  }
+
+  TEST_CASE("safekeeper: a safekeeper.id of another node is an error, and nothing is registered") {
+    FakeStorcon fake;
+    neon::test::ScratchDir dir("bootstrap-safekeeper-id-conflict");
+    neon::test::write_text(dir / "safekeeper.id", "11");
+    auto res = run_cli({"bootstrap", "safekeeper", "--storage-controller", fake.url(), "--set", "safekeeper",
+                        "--namespace", "neon", "--data-dir", dir.path().string()},
+                       "", {{"POD_NAME", "safekeeper-2"}});
+    CHECK(res.exit == 1);
+    CHECK(res.err.find("holds node id 11, but this pod (safekeeper-2) is safekeeper node 12") != std::string::npos);
+    CHECK(neon::test::read_text(dir / "safekeeper.id") == "11");
+    CHECK(fake.safekeeper(12).is_null());
+    CHECK(fake.requests().empty());
+    auto missing = run_cli({"bootstrap", "safekeeper", "--storage-controller", fake.url(), "--set", "safekeeper",
+                            "--namespace", "neon", "--data-dir", (dir / "absent").string()},
+                           "", {{"POD_NAME", "safekeeper-2"}});
+    CHECK(missing.exit == 1);
+    CHECK(missing.err.find("not a directory") != std::string::npos);
+  }
+
+  TEST_CASE("safekeeper: Active only when absent or Activating; Pause and Decomissioned are kept") {
+    FakeStorcon fake;
+    neon::test::ScratchDir dir("bootstrap-safekeeper-policy");
+    auto run_as = [&](const std::string& pod) {
+      return run_cli({"bootstrap", "safekeeper", "--storage-controller", fake.url(), "--set", "safekeeper",
+                      "--namespace", "neon", "--data-dir", (dir / pod).string()},
+                     "", {{"POD_NAME", pod}});
+    };
+    std::filesystem::create_directories(dir / "safekeeper-0");
+    std::filesystem::create_directories(dir / "safekeeper-1");
+    std::filesystem::create_directories(dir / "safekeeper-2");
+    fake.add_safekeeper(10, "default", "Pause");
+    fake.add_safekeeper(11, "default", "Decomissioned");  // SkSchedulingPolicy's own spelling
+    fake.add_safekeeper(12, "default", "Activating");
+    auto paused = run_as("safekeeper-0");
+    INFO(paused.err);
+    REQUIRE(paused.exit == 0);
+    CHECK(fake.safekeeper(10)["scheduling_policy"] == "Pause");
+    CHECK(paused.out.find("scheduling policy Pause kept") != std::string::npos);
+    REQUIRE(run_as("safekeeper-1").exit == 0);
+    CHECK(fake.safekeeper(11)["scheduling_policy"] == "Decomissioned");
+    REQUIRE(run_as("safekeeper-2").exit == 0);
+    CHECK(fake.safekeeper(12)["scheduling_policy"] == "Active");
+    for (const auto& r : fake.requests()) {
+      if (r.path.find("scheduling_policy") != std::string::npos) {
+        CHECK(r.path == "/control/v1/safekeeper/12/scheduling_policy");
+      }
+    }
+  }
+
+  TEST_CASE("compute: 409 Failed to schedule is retried until a pageserver can take the tenant") {
+    FakeStorcon fake;
+    fake.add_node(11, "az-a");
+    fake.fail_scheduling(2);  // service.rs:2768-2777, twice
+    neon::test::ScratchDir dir("bootstrap-compute-unschedulable");
+    neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
+    auto res = run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                        (dir / "computes.json").string(), "--compute-id", "app-feature", "--deadline", "1m"});
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(res.err.find("waiting for a schedulable pageserver") != std::string::npos);
+    CHECK(res.err.find("Failed to schedule shard(s): No pageservers found") != std::string::npos);
+    auto t = fake.tenant(k_tenant);
+    CHECK(t["shards"][0]["node_attached"] == 11);
+    CHECK(t["shards"][1]["node_attached"] == 11);
+    int creates = 0;
+    for (const auto& r : fake.requests()) {
+      creates += r.method == "POST" && r.path == "/v1/tenant" ? 1 : 0;
+    }
+    CHECK(creates == 3);  // the same request each time, which schedules the stored shards
+    CHECK(fake.shard_sets(k_tenant) == std::vector<int>{2});
+  }
+
+  TEST_CASE("compute: no schedulable pageserver until the deadline says what it waited for") {
+    FakeStorcon fake;  // no pageserver at all
+    neon::test::ScratchDir dir("bootstrap-compute-deadline");
+    neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
+    auto res = run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                        (dir / "computes.json").string(), "--compute-id", "app-feature", "--deadline", "1s"});
+    CHECK(res.exit == 1);
+    CHECK(res.err.find("deadline reached while waiting for a schedulable pageserver") != std::string::npos);
+  }
+
+  TEST_CASE("compute: described first; another shard count is an error, never a second create") {
+    FakeStorcon fake;
+    fake.add_node(11, "az-a");
+    fake.add_tenant(k_tenant, 1);  // unsharded; the computes file says 2 shards
+    neon::test::ScratchDir dir("bootstrap-compute-shards");
+    neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
+    auto res = run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                        (dir / "computes.json").string(), "--compute-id", "app-feature"});
+    CHECK(res.exit == 1);
+    CHECK(res.err.find("tenant " + k_tenant + " already exists with 1 shard but the computes file says 2") !=
+          std::string::npos);
+    CHECK(res.err.find("retrying") == std::string::npos);
+    for (const auto& r : fake.requests()) {
+      CHECK(r.method == "GET");
+    }
+    CHECK(fake.shard_sets(k_tenant) == std::vector<int>{1});
+  }
+
+  TEST_CASE("compute: an existing tenant is not created again") {
+    FakeStorcon fake;
+    fake.add_node(11, "az-a");
+    fake.add_tenant(k_tenant, 2);
+    neon::test::ScratchDir dir("bootstrap-compute-existing");
+    neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
+    auto res = run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                        (dir / "computes.json").string(), "--compute-id", "app-feature"});
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    for (const auto& r : fake.requests()) {
+      CHECK(!(r.method == "POST" && r.path == "/v1/tenant"));
+    }
+    CHECK(fake.requests().front().path == "/control/v1/tenant/" + k_tenant);
+  }
+
+  // neon-api-corrections-2.md (h), pageserver/src/pgdatadir_mapping.rs:66-95.
+  TEST_CASE("compute: branch by timestamp needs kind present; future warns; past and nodata say why") {
+    neon::test::ScratchDir dir("bootstrap-compute-timestamp");
+    neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
+    auto run_with = [&](FakeStorcon& fake) {
+      fake.add_node(11, "az-a");
+      return run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                      (dir / "computes.json").string(), "--compute-id", "app-feature", "--deadline", "30s"});
+    };
+    {
+      FakeStorcon fake;
+      fake.set_lsn_by_timestamp("0/2000000", "future");
+      auto res = run_with(fake);
+      INFO(res.err);
+      REQUIRE(res.exit == 0);
+      CHECK(res.err.find("warning: branch feature: 2025-01-02T03:04:05Z is later than the newest commit on branch "
+                         "dev; branching at its last commit, LSN 0/2000000") != std::string::npos);
+      CHECK(fake.timelines(k_tenant)[k_feature]["ancestor_lsn"] == "0/2000000");
+      // A later run takes the branch as it is: the newest commit has moved on.
+      fake.set_lsn_by_timestamp("0/3000000", "future");
+      fake.clear_requests();
+      auto again = run_cli({"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
+                            (dir / "computes.json").string(), "--compute-id", "app-feature"});
+      INFO(again.err);
+      CHECK(again.exit == 0);
+      for (const auto& r : fake.requests()) {
+        CHECK(r.path.find("get_lsn_by_timestamp") == std::string::npos);
+      }
+    }
+    {
+      FakeStorcon fake;
+      fake.set_lsn_by_timestamp("0/1800000", "past");
+      auto res = run_with(fake);
+      CHECK(res.exit == 1);
+      CHECK(res.err.find("branch feature: 2025-01-02T03:04:05Z is before the oldest point branch dev still keeps") !=
+            std::string::npos);
+      CHECK(res.err.find("the oldest usable LSN is 0/1800000") != std::string::npos);
+      CHECK(res.err.find("retrying") == std::string::npos);
+      CHECK(fake.timelines(k_tenant).count(k_feature) == 0);
+    }
+    {
+      FakeStorcon fake;
+      fake.set_lsn_by_timestamp("0/1800000", "nodata");
+      auto res = run_with(fake);
+      CHECK(res.exit == 1);
+      CHECK(res.err.find("no commit records on branch dev") != std::string::npos);
+      CHECK(fake.timelines(k_tenant).count(k_feature) == 0);
+    }
+  }
+
+  TEST_CASE("bootstrap: 401/403 are not retried and name the token") {
+    FakeStorcon fake;
+    fake.require_token("good");
+    neon::test::ScratchDir dir("bootstrap-auth");
+    auto res = run_cli({"bootstrap", "safekeeper", "--storage-controller", fake.url(), "--set", "safekeeper",
+                        "--namespace", "neon", "--data-dir", dir.path().string()},
+                       "", {{"POD_NAME", "safekeeper-0"}, {"NEON_STORAGE_CONTROLLER_TOKEN", "bad"}});
+    CHECK(res.exit == 1);
+    CHECK(res.err.find("403 Forbidden") != std::string::npos);
+    CHECK(res.err.find("retrying") == std::string::npos);
+    CHECK(res.err.find("hint: ") != std::string::npos);
   }
 }

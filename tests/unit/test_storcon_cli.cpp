@@ -112,9 +112,25 @@ TEST_SUITE("storcon commands") {
     fake.set_pending_notification(k_app_tenant, true);
     auto res = run_cli(with_url(fake, {"status"}));
     CHECK(res.exit == 1);
-    CHECK(contains(res.out, "degraded: pageserver 21 is Offline"));
-    CHECK(contains(res.out, "1 shard with reconcile errors"));
-    CHECK(contains(res.out, "pending compute notification"));
+    CHECK(contains(res.out, "degraded: 2 pageservers, 1 safekeeper, 1 tenant; 3 problems"));
+    // The reasons are notes: standard error, not the data on standard output.
+    CHECK(contains(res.err, "warning: pageserver 21 is Offline\n"));
+    CHECK(contains(res.err, "warning: 1 shard with reconcile errors\n"));
+    CHECK(contains(res.err, "pending compute notification"));
+    CHECK(!contains(res.out, "is Offline"));
+  }
+
+  TEST_CASE("status: the tables' columns say whether they hold node ids or shard counts") {
+    FakeStorcon fake;
+    healthy_cluster(fake);
+    auto res = run_cli(with_url(fake, {"status"}));
+    REQUIRE(res.exit == 0);
+    CHECK(contains(res.out, "ATTACHED-SHARDS"));
+    CHECK(contains(res.out, "SECONDARY-SHARDS"));
+    CHECK(contains(res.out, "ATTACHED-NODES"));
+    CHECK(contains(res.out, "SECONDARY-NODES"));
+    CHECK(!contains(res.out, " ATTACHED "));
+    CHECK(!contains(res.out, " SECONDARIES "));
   }
 
   TEST_CASE("status: bad output format is a usage error") {
@@ -163,11 +179,73 @@ TEST_SUITE("storcon commands") {
     auto res = run_cli(with_url(fake, {"attach", k_other, "--node", "11", "--dry-run"}));
     REQUIRE(res.exit == 0);
     CHECK(contains(res.out, "POST /v1/tenant {\"new_tenant_id\":\"" + k_other + "\",\"placement_policy\":{\"Attached\":0}}"));
-    CHECK(contains(res.out, "PUT /control/v1/tenant/" + k_other + "/policy"));
+    // The new tenant is created with its placement: no policy call after it.
+    CHECK(!contains(res.out, "/policy"));
     CHECK(contains(res.out, "PUT /control/v1/tenant/" + k_other + "/migrate"));
     CHECK(fake.tenant(k_other).is_null());
     for (const auto& r : fake.requests()) {
       CHECK(r.method == "GET");
+    }
+  }
+
+  TEST_CASE("attach without --secondaries keeps the tenant's placement and reports what it holds") {
+    FakeStorcon fake;
+    healthy_cluster(fake);  // k_app_tenant: {"Attached": 1}
+    auto res = run_cli(with_url(fake, {"attach", k_app_tenant, "--node", "21"}));
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(fake.tenant(k_app_tenant)["policy"] == Json{{"Attached", 1}});
+    CHECK(fake.tenant(k_app_tenant)["shards"][0]["node_secondary"].size() == 1);
+    CHECK(contains(res.out, "placement policy: Attached(1) (unchanged)"));
+    for (const auto& r : fake.requests()) {
+      CHECK(!contains(r.path, "/policy"));
+    }
+    auto fewer = run_cli(with_url(fake, {"attach", k_app_tenant, "--secondaries", "0"}));
+    REQUIRE(fewer.exit == 0);
+    CHECK(fake.tenant(k_app_tenant)["policy"] == Json{{"Attached", 0}});
+    CHECK(contains(fewer.out, "placement policy: Attached(0) (changed from Attached(1))"));
+    REQUIRE(run_cli(with_url(fake, {"detach", k_app_tenant, "--yes"})).exit == 0);
+    auto again = run_cli(with_url(fake, {"attach", k_app_tenant}));
+    REQUIRE(again.exit == 0);
+    CHECK(contains(again.out, "placement policy: Attached(0) (changed from Detached)"));
+    CHECK(contains(again.out, "attached to pageserver"));
+  }
+
+  TEST_CASE("attach after a 409 Failed to schedule: the stored shards are scheduled on the next attach") {
+    FakeStorcon fake;  // no pageserver yet
+    auto first = run_cli(with_url(fake, {"attach", k_other}));
+    CHECK(first.exit == 1);
+    CHECK(contains(first.err, "409 Conflict: Failed to schedule shard(s): No pageservers found"));
+    CHECK(contains(first.err, "no pageserver can take the shards yet"));
+    fake.add_node(11, "az-a");
+    auto second = run_cli(with_url(fake, {"attach", k_other}));
+    INFO(second.err);
+    REQUIRE(second.exit == 0);
+    CHECK(fake.tenant(k_other)["shards"][0]["node_attached"] == 11);
+    CHECK(fake.shard_sets(k_other) == std::vector<int>{1});
+  }
+
+  // GET /control/v1/node/:id/shards is the one node route the controller does not forward to its
+  // leader (storage_controller/src/http.rs:1093-1102): a stepped-down instance answers it stale.
+  TEST_CASE("attach --az weighs pageservers with forwarded routes only") {
+    FakeStorcon fake;
+    fake.add_node(11, "az-a");
+    fake.add_node(21, "az-b");
+    fake.add_node(22, "az-b");
+    fake.set_node(21, "Active", "Pause");
+    fake.set_node(22, "Active", "Pause");
+    fake.add_tenant(k_other, 1, 0);  // on 11, the only schedulable node
+    fake.set_node(11, "Active", "Pause");
+    fake.set_node(21, "Active", "Active");
+    fake.add_tenant("2f359dd625e519a1a4e8d7509690f6fc", 1, 0);  // on 21
+    fake.set_node(11, "Active", "Active");
+    fake.set_node(22, "Active", "Active");
+    auto res = run_cli(with_url(fake, {"attach", k_other, "--az", "az-b"}));
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(fake.tenant(k_other)["shards"][0]["node_attached"] == 22);  // 21 holds a shard, 22 none
+    for (const auto& r : fake.requests()) {
+      CHECK(!contains(r.path, "/shards"));
     }
   }
 
@@ -185,7 +263,7 @@ TEST_SUITE("storcon commands") {
     FakeStorcon fake;
     healthy_cluster(fake);
     fake.set_reconcile_polls(1000);
-    auto res = run_cli(with_url(fake, {"attach", k_app_tenant, "--timeout", "300ms"}));
+    auto res = run_cli(with_url(fake, {"attach", k_app_tenant, "--secondaries", "0", "--timeout", "300ms"}));
     CHECK(res.exit == 1);
     CHECK(contains(res.err, "timed out after 300ms"));
   }
@@ -203,17 +281,43 @@ TEST_SUITE("storcon commands") {
     CHECK(fake.tenant(k_app_tenant)["shards"][0]["node_attached"].is_null());
   }
 
-  TEST_CASE("drain waits for PauseForRestart; fill returns to Active; cancel") {
+  TEST_CASE("drain --wait shows shards left and time; fill after it says to restart first; cancel") {
     FakeStorcon fake;
     healthy_cluster(fake);
-    fake.set_drain_polls(3);
+    fake.add_tenant(k_other, 1, 1);
+    fake.set_drain_polls(2);
+    fake.set_reconcile_polls(1);
+    const auto on_11 = [&] {
+      int n = 0;
+      for (const auto& t : {k_app_tenant, k_other}) {
+        n += fake.tenant(t)["shards"][0]["node_attached"] == 11 ? 1 : 0;
+      }
+      return n;
+    };
+    // Put both shards on node 11.
+    for (const auto& t : {k_app_tenant, k_other}) {
+      REQUIRE(run_cli(with_url(fake, {"attach", t, "--node", "11", "--no-prewarm"})).exit == 0);
+    }
+    REQUIRE(on_11() == 2);
     auto drain = run_cli(with_url(fake, {"drain", "11", "--wait", "--timeout", "1m"}));
     INFO(drain.err);
     REQUIRE(drain.exit == 0);
-    CHECK(contains(drain.out, "scheduling PauseForRestart"));
+    CHECK(contains(drain.err, "pageserver 11: Draining, 2 attached shards left, "));
+    CHECK(contains(drain.err, " elapsed"));
+    CHECK(contains(drain.out, "pageserver 11: drain finished in "));
+    CHECK(contains(drain.out, "no attached shards left, scheduling PauseForRestart"));
+    CHECK(on_11() == 0);
     CHECK(fake.node(11)["scheduling"] == "PauseForRestart");
-    CHECK(fake.tenant(k_app_tenant)["shards"][0]["node_attached"] == 21);
+    // service.rs:8532-8535: fill needs Active; the pageserver's restart (re-attach) gives it back.
+    auto early = run_cli(with_url(fake, {"fill", "11", "--wait"}));
+    CHECK(early.exit == 1);
+    CHECK(contains(early.err, "412 Precondition Failed"));
+    CHECK(contains(early.err, "hint: pageserver 11 is PauseForRestart"));
+    CHECK(contains(early.err, "Restart it"));
+    CHECK(contains(early.err, "then run `kubectl neon fill 11`"));
+    fake.reattach_node(11);
     auto fill = run_cli(with_url(fake, {"fill", "11", "--wait"}));
+    INFO(fill.err);
     REQUIRE(fill.exit == 0);
     CHECK(fake.node(11)["scheduling"] == "Active");
     fake.set_drain_polls(1000);
@@ -222,6 +326,19 @@ TEST_SUITE("storcon commands") {
     REQUIRE(run_cli(with_url(fake, {"drain", "11", "--cancel"})).exit == 0);
     CHECK(fake.node(11)["scheduling"] == "Active");
     CHECK(run_cli(with_url(fake, {"drain", "eleven"})).exit == 2);
+  }
+
+  TEST_CASE("drain --wait does not say finished while a shard is still attached") {
+    FakeStorcon fake;
+    fake.add_node(11, "az-a");
+    fake.add_node(21, "az-b");
+    fake.add_tenant(k_other, 1, 0);  // Attached(0): nothing to move it to; stays on 11
+    const auto node = fake.tenant(k_other)["shards"][0]["node_attached"].get<std::uint64_t>();
+    auto drain = run_cli(with_url(fake, {"drain", std::to_string(node), "--wait", "--timeout", "1m"}));
+    CHECK(drain.exit == 1);
+    CHECK(!contains(drain.out, "finished"));
+    CHECK(contains(drain.err, fmt::format("with 1 shard still attached ({})", k_other)));
+    CHECK(contains(drain.err, "--secondaries 1"));
   }
 
   TEST_CASE("faults end in a clear message and exit code") {
@@ -272,14 +389,40 @@ TEST_SUITE("storcon commands") {
     SUBCASE("401 and 403") {
       fake.require_token("good-token");
       auto missing = run_cli(with_url(fake, {"status"}), "", {{"NEON_STORAGE_CONTROLLER_TOKEN", ""}});
-      CHECK(missing.exit == 3);
+      CHECK(missing.exit == 1);
       CHECK(contains(missing.err, "401 Unauthorized"));
+      CHECK(contains(missing.err, "hint: no token was sent"));
+      CHECK(contains(missing.err, "--token-file"));
+      CHECK(contains(missing.err, "NEON_STORAGE_CONTROLLER_TOKEN"));
+      CHECK(contains(missing.err, "key \"admin\" of the Secret that storageController.auth.tokenSecret names"));
       auto wrong = run_cli(with_url(fake, {"status"}), "", {{"NEON_STORAGE_CONTROLLER_TOKEN", "bad-token"}});
-      CHECK(wrong.exit == 3);
+      CHECK(wrong.exit == 1);
       CHECK(contains(wrong.err, "403 Forbidden"));
+      CHECK(contains(wrong.err, "hint: the controller refused the token"));
       CHECK(!contains(wrong.err, "bad-token"));
+      auto attach = run_cli(with_url(fake, {"attach", k_app_tenant}), "", {{"NEON_STORAGE_CONTROLLER_TOKEN", "x"}});
+      CHECK(attach.exit == 1);
+      CHECK(contains(attach.err, "--token-file"));
       auto good = run_cli(with_url(fake, {"status"}), "", {{"NEON_STORAGE_CONTROLLER_TOKEN", "good-token"}});
       CHECK(good.exit == 0);
+    }
+    SUBCASE("could not reach the controller: 3 for every command") {
+      const std::string url = fmt::format("http://127.0.0.1:{}", closed_port());
+      CHECK(run_cli({"attach", k_app_tenant, "--storage-controller", url}).exit == 3);
+      auto detach = run_cli({"detach", k_app_tenant, "--yes", "--storage-controller", url});
+      CHECK(detach.exit == 3);
+      CHECK(contains(detach.err, "cannot connect"));
+    }
+    SUBCASE("a changing request that times out: may or may not have been applied") {
+      FakeStorcon::Fault f;
+      f.kind = FakeStorcon::FaultKind::hang;
+      f.method = "PUT";
+      f.path_prefix = "/control/v1/tenant/" + k_app_tenant + "/policy";
+      fake.add_fault(f);
+      auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "--request-timeout", "300ms"}));
+      CHECK(res.exit == 1);
+      CHECK(contains(res.err, "the change may or may not have been applied"));
+      CHECK(contains(res.err, "kubectl neon status"));
     }
     SUBCASE("409 on a policy change") {
       FakeStorcon::Fault f;
@@ -293,6 +436,31 @@ TEST_SUITE("storcon commands") {
       CHECK(contains(res.err, "storage controller: PUT /control/v1/tenant/" + k_app_tenant +
                                   "/policy: 409 Conflict: shard split in progress"));
     }
+  }
+
+  TEST_CASE("a bad controller flag value is a usage error (2) for every command") {
+    FakeStorcon fake;
+    healthy_cluster(fake);
+    const std::vector<std::vector<std::string>> commands = {
+        {"status"}, {"attach", k_app_tenant}, {"detach", k_app_tenant, "--yes"}, {"drain", "11"}, {"fill", "11"}};
+    const auto with = [](std::vector<std::string> args, const std::string& flag, const std::string& value) {
+      args.push_back(flag);
+      args.push_back(value);
+      return args;
+    };
+    for (const auto& cmd : commands) {
+      INFO(cmd.front());
+      auto timeout = run_cli(with_url(fake, with(cmd, "--request-timeout", "abc")));
+      CHECK(timeout.exit == 2);
+      CHECK(contains(timeout.err, "invalid --request-timeout \"abc\""));
+      auto scheme = run_cli(with(cmd, "--storage-controller", "127.0.0.1:1234"));
+      CHECK(scheme.exit == 2);
+      CHECK(contains(scheme.err, "must start with http:// or https://"));
+      auto token = run_cli(with_url(fake, with(cmd, "--token-file", "/nonexistent/token")));
+      CHECK(token.exit == 2);
+      CHECK(contains(token.err, "--token-file"));
+    }
+    CHECK(fake.requests().empty());
   }
 
   TEST_CASE("no controller URL for a bootstrap step is a usage error") {

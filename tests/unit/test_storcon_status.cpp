@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <sstream>
+
 #include "plugin/kube_client.hpp"
+#include "plugin/storcon_status.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
@@ -65,7 +68,8 @@ TEST_SUITE("storcon status") {
     auto table = run_cli({"status", "--storage-controller", fake.url()}, "", env);
     CHECK(table.exit == 1);
     CHECK(table.out.find("COMPONENT") != std::string::npos);
-    CHECK(table.out.find("degraded: pageserver: 1/2 pods ready") != std::string::npos);
+    CHECK(table.out.find("degraded: 1 pageserver, 1 safekeeper, 1 tenant; 1 problem") != std::string::npos);
+    CHECK(table.err.find("warning: pageserver: 1/2 pods ready") != std::string::npos);
   }
 
   TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy") {
@@ -116,6 +120,49 @@ TEST_SUITE("storcon status") {
     CHECK(doc["health"]["status"] == "healthy");
     auto table = run_cli({"status", "--storage-controller", fake.url()}, "", {{"KUBECONFIG", (dir / "missing").string()}});
     CHECK(table.exit == 0);
-    CHECK(table.out.find("pod readiness skipped: ") != std::string::npos);
+    // A note: on standard error, apart from the data.
+    CHECK(table.out.find("pod readiness skipped") == std::string::npos);
+    CHECK(table.err.find("note: pod readiness skipped: ") != std::string::npos);
+    CHECK(res.err.find("note: pod readiness skipped: ") != std::string::npos);
+  }
+
+  TEST_CASE("status --watch screen: time and summary first, notes, tenants cut to the height") {
+    neon::cli::status::Snapshot snap;
+    snap.nodes.push_back(neon::cli::storcon::Node{11, "Offline", "Active", "az-a", "ps-0", 9898, "ps-0", 6400});
+    for (int i = 0; i < 50; ++i) {
+      neon::cli::storcon::Tenant t;
+      t.tenant_id = fmt::format("{:032x}", i + 1);
+      neon::cli::storcon::Shard sh;
+      sh.tenant_shard_id = t.tenant_id;
+      sh.node_attached = 11;
+      t.shards.push_back(sh);
+      t.policy = Json{{"Attached", 0}};
+      snap.tenants.push_back(t);
+    }
+    neon::cli::status::Components components;
+    components.note = "pod readiness skipped: no kubeconfig";
+    const auto health = neon::cli::status::assess(snap, components, {});
+    const neon::cli::status::WatchHeader header{"2025-01-02 03:04:05 UTC", "http://storcon:1234", "2s"};
+    const std::string screen = neon::cli::status::watch_screen(header, snap, health, components, {}, false, 24);
+    std::vector<std::string> lines;
+    std::istringstream in(screen);
+    for (std::string line; std::getline(in, line);) {
+      lines.push_back(line);
+    }
+    CHECK(lines.size() == 23);  // the last row stays for the cursor
+    REQUIRE(lines.size() > 3);
+    CHECK(lines[0] == "Every 2s: http://storcon:1234    2025-01-02 03:04:05 UTC");
+    CHECK(lines[1] == "degraded: 1 pageserver, 0 safekeepers, 50 tenants; 1 problem");
+    CHECK(lines[2] == "warning: pageserver 11 is Offline");
+    CHECK(lines[3] == "note: pod readiness skipped: no kubeconfig");
+    CHECK(lines.back().rfind("... ", 0) == 0);
+    CHECK(lines.back().find("more tenants not shown") != std::string::npos);
+    CHECK(screen.find("TENANT") != std::string::npos);
+    // Tall enough: everything, no cut line.
+    const std::string all = neon::cli::status::watch_screen(header, snap, health, components, {}, false, 200);
+    CHECK(all.find("not shown") == std::string::npos);
+    CHECK(all.find(fmt::format("{:032x}", 50)) != std::string::npos);
+    // No terminal: no cut.
+    CHECK(neon::cli::status::watch_screen(header, snap, health, components, {}, false, std::nullopt) == all);
   }
 }
