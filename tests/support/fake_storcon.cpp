@@ -32,6 +32,7 @@ struct ShardRec {
   std::vector<std::uint64_t> secondaries;
   std::string last_error;
   bool pending = false;
+  bool splitting = false;
   int reconcile_left = 0;
 };
 
@@ -169,7 +170,7 @@ struct FakeStorcon::State {
                             {"last_error", s.last_error},
                             {"is_reconciling", s.reconcile_left > 0},
                             {"is_pending_compute_notification", s.pending},
-                            {"is_splitting", false},
+                            {"is_splitting", s.splitting},
                             {"is_importing", false},
                             {"scheduling_policy", "Active"},
                             {"preferred_az_id", az ? Json(*az) : Json()}});
@@ -714,6 +715,13 @@ void FakeStorcon::set_pending_notification(const std::string& tenant_id, bool pe
   std::lock_guard<std::mutex> lock(m_state->mu);
   for (auto& s : m_state->tenants.at(tenant_id).shards) {
     s.pending = pending;
+  }
+}
+
+void FakeStorcon::set_splitting(const std::string& tenant_id, bool splitting) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  for (auto& s : m_state->tenants.at(tenant_id).shards) {
+    s.splitting = splitting;
   }
 }
 
