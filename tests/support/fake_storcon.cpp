@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "plugin/hook_server.hpp"
+
 namespace neon::test {
 
 using Json = nlohmann::json;
@@ -639,7 +641,9 @@ FakeStorcon::FakeStorcon() : m_state(std::make_unique<State>()) {
   st->server.Put(".*", h);
   st->server.Delete(".*", h);
   st->server.Patch(".*", h);
-  st->port = st->server.bind_to_any_port("127.0.0.1");
+  // The compute hook asks for a tenant on every notify-attach; httplib's own backlog of 5 would
+  // drop connections of a burst.
+  st->port = cli::hook::bind_http_server(st->server, "127.0.0.1", 0);
   st->thread = std::thread([st] { st->server.listen_after_bind(); });
   // stop() before the accept loop has started would be lost and the join would hang.
   while (!st->server.is_running()) {
