@@ -141,8 +141,10 @@ struct HookServer::Impl {
     if (status == 200) {
       return Outcome{};
     }
-    const std::string what = fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status,
-                                         out.response->body.substr(0, 200));
+    // An error body may quote the request, which holds the storage token; it is logged and returned.
+    const std::string answer = redact(out.response->body, storage_token(compute.tenant_id).value_or(""));
+    const std::string what =
+        fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status, answer.substr(0, 200));
     if (status == 412) {
       return Outcome{423, what};  // not running yet (or busy): the controller sends it again later
     }

@@ -354,6 +354,16 @@ Result<SafekeepersNotification> parse_notify_safekeepers(const std::string& body
   return n;
 }
 
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.empty()) {
+    return text;
+  }
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "<redacted>");
+  }
+  return text;
+}
+
 Json tenant_token_claims(const std::string& tenant_id) { return Json{{"scope", "tenant"}, {"tenant_id", tenant_id}}; }
 
 Json build_spec(const ComputeEntry& compute, const Placement& placement, const SafekeeperSet& safekeepers,

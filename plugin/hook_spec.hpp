@@ -127,6 +127,9 @@ std::string shard_index(int number, int count);
 /// Whether `id` is 32 lowercase hex characters.
 bool is_hex_id(const std::string& id);
 
+/// `text` with every occurrence of `secret` replaced by `<redacted>` (nothing when `secret` is empty).
+std::string redact(std::string text, const std::string& secret);
+
 /// The claims of a tenant-scoped storage token, exactly `{"scope":"tenant","tenant_id":"<hex>"}`
 /// (libs/utils/src/auth.rs:75-88; pageservers and safekeepers refuse a `tenant` token without
 /// `tenant_id`, pageserver/src/page_service.rs:3108-3110, safekeeper/src/handler.rs:291-295).

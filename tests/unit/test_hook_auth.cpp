@@ -192,6 +192,11 @@ TEST_SUITE("hook") {
     CHECK(setting(fetched, "primary_conninfo")["value"] == primary_conninfo() + " password=" + by_tenant[k_tenant]);
   }
 
+  TEST_CASE("a compute_ctl answer quoting the storage token is redacted before it is logged") {
+    CHECK(neon::cli::hook::redact("a tok b tok", "tok") == "a <redacted> b <redacted>");
+    CHECK(neon::cli::hook::redact("a tok", "") == "a tok");
+  }
+
   TEST_CASE("without a storage signing key the spec carries no storage token") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}});
     cluster.storcon.add_tenant(k_tenant);
