@@ -22,27 +22,26 @@ namespace {
 constexpr std::size_t k_max_computes_file = 16 * 1024 * 1024;
 constexpr std::size_t k_max_small_file = 64 * 1024;
 
-/// "host:port", ":port" (all interfaces) or "[v6]:port".
-std::optional<std::pair<std::string, int>> parse_listen(const std::string& text) {
-  const auto colon = text.rfind(':');
-  if (colon == std::string::npos || colon + 1 == text.size()) {
+/// What `hook serve` says when the signing key is missing or unreadable.
+std::string signing_key_help(const std::string& problem) {
+  return problem +
+         "\nThe compute hook needs a stable signing key: compute_ctl fixes the keys it accepts when it starts, so a "
+         "key made at each start would leave running computes refusing the hook (401). Mount key private.pem of the "
+         "Secret named by spec.storageController.auth.computeSigningSecret (default neon-compute-hook-key; "
+         "`kubectl neon secrets init` creates it) and point NEON_HOOK_SIGNING_KEY_FILE at it.";
+}
+
+/// The contents of the file named by environment variable `name`; nullopt when it is unset or empty.
+std::optional<Result<std::string>> env_file(Context& ctx, const char* name) {
+  auto path = ctx.getenv(name);
+  if (!path || path->empty()) {
     return std::nullopt;
   }
-  std::string host = text.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
+  auto text = read_file(*path, k_max_small_file);
+  if (!text) {
+    return Result<std::string>(make_error(fmt::format("{}: {}", name, text.error().message)));
   }
-  int port = 0;
-  for (char c : text.substr(colon + 1)) {
-    if (c < '0' || c > '9' || port > 65535) {
-      return std::nullopt;
-    }
-    port = port * 10 + (c - '0');
-  }
-  if (port > 65535) {
-    return std::nullopt;
-  }
-  return std::make_pair(host.empty() ? std::string("0.0.0.0") : host, port);
+  return Result<std::string>(std::move(*text));
 }
 
 /// Serves until SIGINT or SIGTERM. The signals are taken by a waiting thread (sigwait), so no
@@ -69,9 +68,11 @@ int hook_serve(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "hook serve",
                            "Run the compute hook: the storage controller's --control-plane-url and compute_ctl's\n"
                            "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
-                           "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens),\n"
+                           "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens; required),\n"
+                           "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens),\n"
                            "NEON_HOOK_EXPECTED_TOKEN_FILE (bearer token required on /notify-*).");
-  opts.add_options()("listen", "Address to listen on", cxxopts::value<std::string>()->default_value(":8080"))(
+  opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
+                     cxxopts::value<std::string>()->default_value(":8080"))(
       "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
       "storage-controller", "Storage controller URL",
       cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
@@ -83,9 +84,9 @@ int hook_serve(Context& ctx, const Args& args) {
   if (!r->count("computes")) {
     return usage_error(ctx, "hook serve", "--computes is required");
   }
-  auto listen = parse_listen((*r)["listen"].as<std::string>());
+  auto listen = hook::parse_listen((*r)["listen"].as<std::string>());
   if (!listen) {
-    return usage_error(ctx, "hook serve", "--listen must be HOST:PORT or :PORT");
+    return usage_error(ctx, "hook serve", "--listen must be HOST:PORT, [IPV6]:PORT or :PORT");
   }
   hook::HookOptions options;
   options.log = &ctx.err;
@@ -100,20 +101,22 @@ int hook_serve(Context& ctx, const Args& args) {
   options.computes = std::move(*computes);
   options.storage_controller_url = (*r)["storage-controller"].as<std::string>();
   options.storage_controller_token = trim(ctx.getenv("NEON_STORAGE_CONTROLLER_TOKEN").value_or(""));
-  if (auto key_file = ctx.getenv("NEON_HOOK_SIGNING_KEY_FILE"); key_file && !key_file->empty()) {
-    auto key = read_file(*key_file, k_max_small_file);
-    if (!key) {
-      return fail(ctx, "NEON_HOOK_SIGNING_KEY_FILE: " + key.error().message);
+  auto signing = env_file(ctx, "NEON_HOOK_SIGNING_KEY_FILE");
+  if (!signing) {
+    return fail(ctx, signing_key_help("NEON_HOOK_SIGNING_KEY_FILE is not set."));
+  }
+  if (!*signing) {
+    return fail(ctx, signing_key_help(signing->error().message));
+  }
+  if (auto key = jwt::public_from_private(**signing); !key) {
+    return fail(ctx, signing_key_help("NEON_HOOK_SIGNING_KEY_FILE: " + key.error().message));
+  }
+  options.signing_key_pem = std::move(**signing);
+  if (auto storage = env_file(ctx, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE")) {
+    if (!*storage) {
+      return fail(ctx, storage->error().message);
     }
-    options.signing_key_pem = *key;
-  } else {
-    auto pair = jwt::generate_ed25519();
-    if (!pair) {
-      return fail(ctx, pair.error().message);
-    }
-    options.signing_key_pem = pair->private_pem;
-    fmt::print(ctx.err, "NEON_HOOK_SIGNING_KEY_FILE is not set: signing compute_ctl tokens with a key generated "
-                        "at start (computes must fetch their spec from this process)\n");
+    options.storage_signing_key_pem = std::move(**storage);
   }
   if (auto token_file = ctx.getenv("NEON_HOOK_EXPECTED_TOKEN_FILE"); token_file && !token_file->empty()) {
     auto token = read_file(*token_file, k_max_small_file);
@@ -131,11 +134,11 @@ int hook_serve(Context& ctx, const Args& args) {
   if (!server) {
     return fail(ctx, server.error().message);
   }
-  auto port = (*server)->bind(listen->first, listen->second);
+  auto port = (*server)->bind(listen->host, listen->port);
   if (!port) {
     return fail(ctx, port.error().message);
   }
-  fmt::print(ctx.err, "compute hook listening on {}:{} ({} compute{})\n", listen->first, *port, compute_count,
+  fmt::print(ctx.err, "compute hook listening on {} ({} compute{})\n", (*server)->listening_on(), compute_count,
              compute_count == 1 ? "" : "s");
   serve_until_signalled(**server);
   return k_exit_ok;

@@ -4,9 +4,15 @@
 // Git repository.
 //
 // Tokens (neon-api.md §3): pageserver scope "pageserverapi", safekeeper "safekeeperdata",
-// generations "generations_api", admin "admin". The control-plane token is the shared bearer the
-// storage controller sends to the compute hook and compute_ctl presents when it fetches its spec;
-// it carries scope "admin" so that a hook which verifies it as a JWT accepts it as well.
+// generations "generations_api", admin "admin". The control-plane token is a credential of its
+// own: a random opaque string (not a JWT, and not a copy of the admin token) that the storage
+// controller sends to the compute hook, which accepts nothing else on /notify-*. Leaking it lets
+// someone send notifications, not use the storage APIs.
+//
+// With auth on, the private key that signs the tokens is stored too, in the Secret named by
+// storageSigningSecret (key private.pem), which only the compute hook mounts: the hook mints each
+// compute's tenant-scoped storage_auth_token from it, so a project added in Git gets its token
+// without a manual step.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -42,7 +48,9 @@ struct Group {
 
 struct Plan {
   std::vector<Group> groups;
-  std::string signing_private_pem; ///< the key that signed the tokens; never sent to the cluster
+  /// The key that signed the tokens. It goes to the cluster only in the storage signing Secret
+  /// (mounted into the compute hook alone); --private-key-out keeps a copy outside it.
+  std::string signing_private_pem;
 };
 
 std::map<std::string, std::string> labels() {
@@ -83,8 +91,7 @@ Result<Group> auth_group(const gen::ClusterSpec &spec, const std::string &ns, st
   const std::pair<const char *, const char *> tokens[] = {{names::k_token_pageserver, "pageserverapi"},
                                                           {names::k_token_safekeeper, "safekeeperdata"},
                                                           {names::k_token_generations, "generations_api"},
-                                                          {names::k_token_admin, "admin"},
-                                                          {names::k_token_control_plane, "admin"}};
+                                                          {names::k_token_admin, "admin"}};
   std::map<std::string, std::string> data;
   for (const auto &[key, scope] : tokens) {
     auto token = jwt::sign({{"scope", scope}}, kp->private_pem);
@@ -93,10 +100,21 @@ Result<Group> auth_group(const gen::ClusterSpec &spec, const std::string &ns, st
     }
     data[key] = std::move(*token);
   }
+  // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
+  auto control_plane = random_token(48);
+  if (!control_plane) {
+    return control_plane.error();
+  }
+  data[names::k_token_control_plane] = std::move(*control_plane);
   private_pem = kp->private_pem;
-  return Group{"auth key and tokens",
-               {make_secret(ns, auth.key_secret, {{names::k_public_key, kp->public_pem}}),
-                make_secret(ns, auth.token_secret, std::move(data))}};
+  Group group{"auth key and tokens",
+              {make_secret(ns, auth.key_secret, {{names::k_public_key, kp->public_pem}}),
+               make_secret(ns, auth.token_secret, std::move(data))}};
+  if (!auth.storage_signing_secret.empty()) {
+    group.what = "auth key, tokens and storage signing key";
+    group.secrets.push_back(make_secret(ns, auth.storage_signing_secret, {{names::k_signing_key, kp->private_pem}}));
+  }
+  return group;
 }
 
 Result<Plan> make_plan(const gen::ClusterSpec &spec, const std::string &ns) {
@@ -329,10 +347,16 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
     }
   }
   if (!plan->signing_private_pem.empty()) {
+    const std::string &stored = spec->spec().storage_controller.auth.storage_signing_secret;
+    if (!stored.empty()) {
+      fmt::print(ctx.err, "the private key that signed the tokens is in Secret {}/{} (key {}), for the compute "
+                          "hook only\n",
+                 ns, stored, names::k_signing_key);
+    }
     if (!key_out.empty()) {
       fmt::print(ctx.err, "the private key that signed the tokens is in {} (mode 0600); keep it out of Git\n",
                  key_out);
-    } else {
+    } else if (stored.empty()) {
       fmt::print(ctx.err, "the private key that signed the tokens was not saved anywhere; new tokens need "
                           "`secrets init --overwrite` (or pass --private-key-out PATH)\n");
     }
@@ -346,7 +370,7 @@ int cmd_secrets(Context &ctx, const Args &args) {
   auto opts =
       make_options(ctx, "secrets",
                    "Generate the Secrets a cluster spec names.\n\n"
-                   "  init    the auth public key and per-caller tokens, the compute hook's signing key\n"
+                   "  init    the auth key pair and per-caller tokens, the compute hook's signing key\n"
                    "          and dev MinIO credentials, created in the cluster (or printed with -o yaml)",
                    "init");
   opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",

@@ -14,12 +14,13 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include "plugin/hook_placement.hpp"
 #include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
-#include "plugin/storcon.hpp"
 
 namespace neon::cli::hook {
 
@@ -74,6 +75,8 @@ struct HookServer::Impl {
   HookOptions options;
   std::string public_pem;
   Json jwks;
+  std::map<std::string, std::string> storage_tokens;  ///< by tenant; fixed at create(); never logged
+  std::string listening;
   httplib::Server server;
   std::atomic<bool> stopping{false};
   std::atomic<bool> run_active{false};
@@ -83,10 +86,8 @@ struct HookServer::Impl {
   std::map<std::string, TenantQueue> queues;
   std::size_t waiting_callers = 0;  ///< callers whose notification has not started; queue_mutex
 
-  std::mutex node_fetch_mutex;  ///< held while asking the controller for a node
+  std::unique_ptr<PlacementBook> book;
   std::mutex state_mutex;
-  std::map<std::uint64_t, std::string> node_urls;
-  std::map<std::string, Placement> placements;        ///< by tenant, from notifications
   std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
 
   std::mutex log_mutex;
@@ -102,88 +103,9 @@ struct HookServer::Impl {
     }
   }
 
-  storcon::ClientOptions controller_options() const {
-    storcon::ClientOptions o;
-    o.base_url = options.storage_controller_url;
-    o.token = options.storage_controller_token;
-    o.timeout = std::chrono::milliseconds(3000);
-    o.max_attempts = 2;
-    return o;
-  }
-
-  std::optional<std::string> cached_node_url(std::uint64_t node_id) {
-    std::lock_guard<std::mutex> lock(state_mutex);
-    auto it = node_urls.find(node_id);
-    return it == node_urls.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-
-  Result<std::string> node_url(std::uint64_t node_id) {
-    if (auto url = cached_node_url(node_id)) {
-      return *url;
-    }
-    // A burst of notifications for a new pageserver asks the controller once, not once each.
-    std::lock_guard<std::mutex> fetching(node_fetch_mutex);
-    if (auto url = cached_node_url(node_id)) {
-      return *url;
-    }
-    http::CurlTransport transport;
-    storcon::Client client(transport, controller_options());
-    auto node = client.get_node(node_id);
-    if (!node) {
-      return node.error();
-    }
-    // A registered node cannot change its pg address (the controller answers 409), so the
-    // mapping is cached for the life of the process.
-    std::string url = libpq_url(node->pg_addr, node->pg_port);
-    std::lock_guard<std::mutex> lock(state_mutex);
-    node_urls[node_id] = url;
-    return url;
-  }
-
-  Result<Placement> placement_from(const AttachNotification& n) {
-    Placement p;
-    p.shard_count = n.shards.size() > 1 ? static_cast<int>(n.shards.size()) : 0;
-    p.stripe_size = p.shard_count > 0 ? n.stripe_size : std::nullopt;
-    for (const AttachShard& s : n.shards) {
-      auto url = node_url(s.node_id);
-      if (!url) {
-        return make_error(fmt::format("pageserver node {}: {}", s.node_id, url.error().message));
-      }
-      p.shards.push_back(Placement::Shard{s.node_id, *url});
-    }
-    return p;
-  }
-
-  /// The tenant's placement as the controller describes it now; the last notification when the
-  /// controller cannot answer.
-  Result<Placement> current_placement(const std::string& tenant_id) {
-    http::CurlTransport transport;
-    storcon::Client client(transport, controller_options());
-    auto tenant = client.describe_tenant(tenant_id);
-    if (tenant && *tenant) {
-      AttachNotification n;
-      n.tenant_id = tenant_id;
-      n.stripe_size = (*tenant)->stripe_size;
-      for (std::size_t i = 0; i < (*tenant)->shards.size(); ++i) {
-        const auto& shard = (*tenant)->shards[i];
-        if (!shard.node_attached) {
-          return make_error(fmt::format("shard {} is not attached to any pageserver", shard.tenant_shard_id));
-        }
-        n.shards.push_back(AttachShard{static_cast<std::uint32_t>(i), *shard.node_attached});
-      }
-      if (!n.shards.empty()) {
-        return placement_from(n);
-      }
-    }
-    std::lock_guard<std::mutex> lock(state_mutex);
-    auto it = placements.find(tenant_id);
-    if (it != placements.end()) {
-      return it->second;
-    }
-    if (!tenant) {
-      return tenant.error();
-    }
-    return make_error(fmt::format("tenant {} is not known to the storage controller", tenant_id));
+  std::optional<std::string> storage_token(const std::string& tenant_id) const {
+    auto it = storage_tokens.find(tenant_id);
+    return it == storage_tokens.end() ? std::nullopt : std::optional<std::string>(it->second);
   }
 
   SafekeeperSet safekeepers_for(const std::string& timeline_id) {
@@ -205,7 +127,7 @@ struct HookServer::Impl {
     }
     http::Request req;
     req.method = "POST";
-    req.url = fmt::format("http://{}/configure", compute.address);
+    req.url = http_base_url(compute.address) + "/configure";
     req.headers = {{"Content-Type", k_json}, {"Authorization", "Bearer " + *token}};
     req.body = configure_body(spec, jwks).dump();
     req.timeout = options.configure_timeout;
@@ -219,10 +141,17 @@ struct HookServer::Impl {
     if (status == 200) {
       return Outcome{};
     }
-    const std::string what = fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status,
-                                         out.response->body.substr(0, 200));
+    // An error body may quote the request, which holds the storage token; it is logged and returned.
+    const std::string answer = redact(out.response->body, storage_token(compute.tenant_id).value_or(""));
+    const std::string what =
+        fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status, answer.substr(0, 200));
     if (status == 412) {
       return Outcome{423, what};  // not running yet (or busy): the controller sends it again later
+    }
+    if (status == 401) {
+      // compute_ctl fixes the keys it accepts when it starts (compute_tools/src/http/server.rs:122-126).
+      return Outcome{500, what + " (the compute does not accept the hook's signing key: it started with "
+                                 "another one; restart the compute)"};
     }
     if (status >= 500) {
       return Outcome{503, what};
@@ -235,7 +164,7 @@ struct HookServer::Impl {
   Outcome configure_all(const std::vector<const ComputeEntry*>& targets, const Placement& placement) {
     std::vector<std::future<Outcome>> futures;
     for (const ComputeEntry* c : targets) {
-      Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id));
+      Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id), storage_token(c->tenant_id));
       futures.push_back(std::async(std::launch::async, [this, c, spec] { return configure(*c, spec); }));
     }
     Outcome worst;
@@ -250,14 +179,14 @@ struct HookServer::Impl {
   }
 
   Outcome apply_attach(const AttachNotification& n) {
-    auto placement = placement_from(n);
+    if (auto split = book->splitting(n.tenant_id)) {
+      return Outcome{503, *split + "; retry once the split is done"};
+    }
+    auto placement = book->from_notification(n);
     if (!placement) {
       return Outcome{503, placement.error().message};
     }
-    {
-      std::lock_guard<std::mutex> lock(state_mutex);
-      placements[n.tenant_id] = *placement;
-    }
+    book->remember(n.tenant_id, *placement);
     std::vector<const ComputeEntry*> targets;
     for (const ComputeEntry& c : options.computes.computes) {
       if (c.tenant_id == n.tenant_id) {
@@ -289,7 +218,7 @@ struct HookServer::Impl {
     if (targets.empty()) {
       return Outcome{};
     }
-    auto placement = current_placement(n.tenant_id);
+    auto placement = book->current(n.tenant_id);
     if (!placement) {
       return Outcome{503, placement.error().message};
     }
@@ -430,13 +359,17 @@ struct HookServer::Impl {
       res.set_content(error_body("unknown compute " + id), k_json);
       return;
     }
-    auto placement = current_placement(compute->tenant_id);
+    auto placement = book->current(compute->tenant_id);
+    if (!placement) {
+      placement = book->wait(compute->tenant_id, std::move(placement));
+    }
     if (!placement) {
       res.status = 503;
       res.set_content(error_body(placement.error().message), k_json);
       return;
     }
-    Json spec = build_spec(*compute, *placement, safekeepers_for(compute->timeline_id));
+    Json spec =
+        build_spec(*compute, *placement, safekeepers_for(compute->timeline_id), storage_token(compute->tenant_id));
     res.set_content(spec_reply(spec, jwks).dump(), k_json);
   }
 
@@ -458,6 +391,8 @@ struct HookServer::Impl {
       out += "# TYPE neon_hook_notifications_waiting gauge\n";
       out += fmt::format("neon_hook_notifications_waiting {}\n", waiting_callers);
     }
+    out += "# TYPE neon_hook_spec_requests_waiting gauge\n";
+    out += fmt::format("neon_hook_spec_requests_waiting {}\n", book->waiting());
     std::lock_guard<std::mutex> lock(histogram_mutex);
     out += "# TYPE neon_hook_notification_seconds histogram\n";
     std::uint64_t cumulative = 0;
@@ -511,6 +446,28 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   }
   impl->public_pem = *pub;
   impl->jwks = *set;
+  if (options.storage_signing_key_pem) {
+    if (auto storage_pub = jwt::public_from_private(*options.storage_signing_key_pem); !storage_pub) {
+      return make_error("storage signing key: " + storage_pub.error().message);
+    }
+    // Ed25519 signatures are deterministic: the same key gives every tenant the same token each time.
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (impl->storage_tokens.count(c.tenant_id) != 0) {
+        continue;
+      }
+      auto token = jwt::sign(tenant_token_claims(c.tenant_id), *options.storage_signing_key_pem);
+      if (!token) {
+        return make_error("storage signing key: " + token.error().message);
+      }
+      impl->storage_tokens[c.tenant_id] = std::move(*token);
+    }
+  }
+  PlacementBook::Options book;
+  book.controller_url = options.storage_controller_url;
+  book.controller_token = options.storage_controller_token;
+  book.wait = options.spec_wait;
+  book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
+  impl->book = std::make_unique<PlacementBook>(std::move(book));
   impl->options = std::move(options);
   impl->routes();
   return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
@@ -522,6 +479,12 @@ int bind_http_server(httplib::Server& server, const std::string& host, int port)
   auto listening = std::make_shared<socket_t>(INVALID_SOCKET);
   server.set_socket_options([listening](socket_t sock) {
     httplib::default_socket_options(sock);
+    int domain = 0;
+    socklen_t len = sizeof(domain);
+    if (::getsockopt(sock, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && domain == AF_INET6) {
+      const int off = 0;
+      static_cast<void>(::setsockopt(sock, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)));
+    }
     *listening = sock;
   });
   int bound = -1;
@@ -543,12 +506,22 @@ HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 HookServer::~HookServer() { stop(); }
 
 Result<int> HookServer::bind(const std::string& host, int port) {
-  const int bound = bind_http_server(m_impl->server, host, port);
-  if (bound <= 0) {
-    return make_error(fmt::format("cannot listen on {}:{}", host, port));
+  std::vector<std::string> candidates{host};
+  if (host.empty()) {
+    candidates = {"::", "0.0.0.0"};  // without IPv6 in the kernel the first one fails
   }
-  return bound;
+  for (const std::string& h : candidates) {
+    const int bound = bind_http_server(m_impl->server, h, port);
+    if (bound > 0) {
+      m_impl->listening = host_port(h, bound);
+      return bound;
+    }
+  }
+  const std::string where = host.empty() ? fmt::format(":{}", port) : host_port(host, port);
+  return make_error(fmt::format("cannot listen on {}", where));
 }
+
+std::string HookServer::listening_on() const { return m_impl->listening; }
 
 void HookServer::run() {
   m_impl->run_active = true;
@@ -560,6 +533,7 @@ void HookServer::run() {
 
 void HookServer::stop() {
   m_impl->stopping = true;
+  m_impl->book->stop();
   // stop() only reaches a server that is already accepting; wait for run() to get there.
   while (m_impl->run_active && !m_impl->server.is_running()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(1));

@@ -55,7 +55,144 @@ bool is_hex_id(const std::string& id) {
          });
 }
 
-std::string libpq_url(const std::string& host, int port) { return fmt::format("postgres://no_user@{}:{}", host, port); }
+std::string host_port(const std::string& host, int port) {
+  if (host.find(':') != std::string::npos && host.front() != '[') {
+    return fmt::format("[{}]:{}", host, port);
+  }
+  return fmt::format("{}:{}", host, port);
+}
+
+std::string libpq_url(const std::string& host, int port) { return "postgres://no_user@" + host_port(host, port); }
+
+std::string http_base_url(const std::string& address) {
+  const auto colon = address.rfind(':');
+  if (address.empty() || address.front() == '[' || colon == std::string::npos ||
+      address.find(':') == colon) {
+    return "http://" + address;
+  }
+  return fmt::format("http://[{}]{}", address.substr(0, colon), address.substr(colon));
+}
+
+std::optional<ListenAddress> parse_listen(const std::string& text) {
+  std::string host;
+  std::string port_text;
+  if (!text.empty() && text.front() == '[') {
+    const auto close = text.find(']');
+    if (close == std::string::npos || close == 1 || close + 1 >= text.size() || text[close + 1] != ':') {
+      return std::nullopt;
+    }
+    host = text.substr(1, close - 1);
+    port_text = text.substr(close + 2);
+  } else {
+    const auto colon = text.rfind(':');
+    if (colon == std::string::npos) {
+      return std::nullopt;
+    }
+    host = text.substr(0, colon);
+    port_text = text.substr(colon + 1);
+    if (host.find(':') != std::string::npos) {
+      return std::nullopt;  // an IPv6 host needs brackets
+    }
+  }
+  if (port_text.empty() || port_text.size() > 5) {
+    return std::nullopt;
+  }
+  int port = 0;
+  for (char c : port_text) {
+    if (c < '0' || c > '9') {
+      return std::nullopt;
+    }
+    port = port * 10 + (c - '0');
+  }
+  if (port > 65535) {
+    return std::nullopt;
+  }
+  return ListenAddress{host, port};
+}
+
+Result<TenantShardId> parse_tenant_shard_id(const std::string& text) {
+  if (is_hex_id(text)) {
+    return TenantShardId{text, 0, 0};
+  }
+  const std::string slug = text.size() == 37 ? text.substr(33) : std::string();
+  const bool hex_slug = std::all_of(slug.begin(), slug.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+  });
+  if (text.size() != 37 || text[32] != '-' || !is_hex_id(text.substr(0, 32)) || !hex_slug) {
+    return make_error(fmt::format("tenant_shard_id \"{}\": expected <32 hex> or <32 hex>-<NN><CC>", text));
+  }
+  TenantShardId id{text.substr(0, 32), std::stoi(slug.substr(0, 2), nullptr, 16),
+                   std::stoi(slug.substr(2), nullptr, 16)};
+  if (id.count == 0 && id.number != 0) {
+    return make_error(fmt::format("tenant_shard_id \"{}\": shard {} of an unsharded tenant", text, id.number));
+  }
+  if (id.count > 0 && id.number >= id.count) {
+    return make_error(fmt::format("tenant_shard_id \"{}\": shard number {} is not below the count {}", text,
+                                  id.number, id.count));
+  }
+  return id;
+}
+
+std::optional<std::string> split_in_progress(const std::string& tenant_id, const std::vector<DescribedShard>& shards) {
+  std::optional<int> count;
+  for (const DescribedShard& s : shards) {
+    if (s.is_splitting) {
+      return fmt::format("tenant {} is splitting (shard {} reports is_splitting)", tenant_id, s.tenant_shard_id);
+    }
+    auto id = parse_tenant_shard_id(s.tenant_shard_id);
+    if (!id) {
+      continue;
+    }
+    if (count && *count != id->count) {
+      return fmt::format("tenant {} is splitting (shards of counts {} and {} side by side)", tenant_id, *count,
+                         id->count);
+    }
+    count = id->count;
+  }
+  return std::nullopt;
+}
+
+Result<AttachNotification> attachment_from_describe(const std::string& tenant_id,
+                                                    std::optional<std::uint32_t> stripe_size,
+                                                    const std::vector<DescribedShard>& shards) {
+  if (shards.empty()) {
+    return make_error(fmt::format("the storage controller lists no shards for tenant {}", tenant_id));
+  }
+  if (auto split = split_in_progress(tenant_id, shards)) {
+    return make_error(*split);
+  }
+  AttachNotification n;
+  n.tenant_id = tenant_id;
+  int count = 0;
+  for (const DescribedShard& s : shards) {
+    auto id = parse_tenant_shard_id(s.tenant_shard_id);
+    NEON_TRY(id);
+    if (id->tenant_id != tenant_id) {
+      return make_error(fmt::format("shard {} does not belong to tenant {}", s.tenant_shard_id, tenant_id));
+    }
+    if (!s.node_attached) {
+      return make_error(fmt::format("shard {} is not attached to any pageserver", s.tenant_shard_id));
+    }
+    count = id->count;
+    n.shards.push_back(AttachShard{static_cast<std::uint32_t>(id->number), *s.node_attached});
+  }
+  const std::size_t expected = static_cast<std::size_t>(std::max(count, 1));
+  if (n.shards.size() != expected) {
+    return make_error(fmt::format("tenant {}: the storage controller lists {} shards of a {}-shard tenant", tenant_id,
+                                  n.shards.size(), expected));
+  }
+  std::sort(n.shards.begin(), n.shards.end(),
+            [](const AttachShard& a, const AttachShard& b) { return a.shard_number < b.shard_number; });
+  for (std::size_t i = 0; i < n.shards.size(); ++i) {
+    if (n.shards[i].shard_number != i) {
+      return make_error(fmt::format("tenant {}: shard {} is listed twice", tenant_id, n.shards[i].shard_number));
+    }
+  }
+  if (expected > 1) {
+    n.stripe_size = stripe_size;
+  }
+  return n;
+}
 
 std::string shard_index(int number, int count) { return fmt::format("{:02x}{:02x}", number, count); }
 
@@ -217,7 +354,32 @@ Result<SafekeepersNotification> parse_notify_safekeepers(const std::string& body
   return n;
 }
 
-Json build_spec(const ComputeEntry& compute, const Placement& placement, const SafekeeperSet& safekeepers) {
+std::string redact(std::string text, const std::string& secret) {
+  if (secret.empty()) {
+    return text;
+  }
+  for (auto at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+    text.replace(at, secret.size(), "<redacted>");
+  }
+  return text;
+}
+
+Json tenant_token_claims(const std::string& tenant_id) { return Json{{"scope", "tenant"}, {"tenant_id", tenant_id}}; }
+
+Json build_spec(const ComputeEntry& compute, const Placement& placement, const SafekeeperSet& safekeepers,
+                const std::optional<std::string>& storage_token) {
+  Json settings = compute.settings;
+  if (storage_token && compute.mode == ComputeMode::replica) {
+    // The walreceiver of a replica streams from the safekeepers with this conninfo; with their pg
+    // auth on it must present the tenant token as its password. A JWT is base64url and dots, so
+    // it needs no quoting inside the key=value conninfo.
+    for (Json& s : settings) {
+      if (s.is_object() && s.value("name", "") == "primary_conninfo" && s.contains("value") &&
+          s["value"].is_string()) {
+        s["value"] = s["value"].get<std::string>() + " password=" + *storage_token;
+      }
+    }
+  }
   Json shards = Json::object();
   for (std::size_t i = 0; i < placement.shards.size(); ++i) {
     const auto& s = placement.shards[i];
@@ -230,7 +392,7 @@ Json build_spec(const ComputeEntry& compute, const Placement& placement, const S
             {"prefer_protocol", "libpq"}};
   Json spec{{"format_version", 1.0},
             {"suspend_timeout_seconds", -1},
-            {"cluster", Json{{"roles", Json::array()}, {"databases", Json::array()}, {"settings", compute.settings}}},
+            {"cluster", Json{{"roles", Json::array()}, {"databases", Json::array()}, {"settings", settings}}},
             {"tenant_id", compute.tenant_id},
             {"timeline_id", compute.timeline_id},
             {"mode", compute.mode == ComputeMode::primary ? "Primary" : "Replica"},
@@ -238,6 +400,9 @@ Json build_spec(const ComputeEntry& compute, const Placement& placement, const S
             {"safekeeper_connstrings", safekeepers.connstrings}};
   if (safekeepers.generation) {
     spec["safekeepers_generation"] = *safekeepers.generation;
+  }
+  if (storage_token) {
+    spec["storage_auth_token"] = *storage_token;
   }
   return spec;
 }

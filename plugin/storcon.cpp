@@ -85,6 +85,7 @@ Shard to_shard(const Json& j) {
   s.last_error = j.value("last_error", "");
   s.is_reconciling = j.value("is_reconciling", false);
   s.is_pending_compute_notification = j.value("is_pending_compute_notification", false);
+  s.is_splitting = j.value("is_splitting", false);
   s.scheduling_policy = j.value("scheduling_policy", "");
   if (j.contains("preferred_az_id") && j["preferred_az_id"].is_string()) {
     s.preferred_az = j["preferred_az_id"].get<std::string>();

@@ -44,6 +44,7 @@ struct Shard {
   std::string last_error;
   bool is_reconciling = false;
   bool is_pending_compute_notification = false;
+  bool is_splitting = false;  ///< a shard split is underway (controller_api.rs TenantDescribeResponseShard)
   std::string scheduling_policy;
   std::optional<std::string> preferred_az;
 };

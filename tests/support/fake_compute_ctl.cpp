@@ -10,6 +10,8 @@
 #include <openssl/evp.h>
 
 #include "plugin/hook_server.hpp"
+#include "plugin/hook_spec.hpp"
+#include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
 
 namespace neon::test {
@@ -37,6 +39,7 @@ std::string jwk_to_pem(const Json& jwk) {
 
 struct FakeComputeCtl::State {
   std::string compute_id;
+  std::string host;
   mutable std::mutex mu;
   mutable std::condition_variable held_cv;
   bool holding = false;
@@ -45,6 +48,7 @@ struct FakeComputeCtl::State {
   Mode mode = Mode::running;
   std::vector<Json> specs;
   int rejected = 0;
+  Json last_rejection;
   int requests = 0;
   int port = 0;
   std::unique_ptr<httplib::Server> server;
@@ -53,6 +57,12 @@ struct FakeComputeCtl::State {
   void reply(httplib::Response& res, int status, const Json& body) {
     res.status = status;
     res.set_content(body.dump(), "application/json");
+  }
+
+  void refuse(httplib::Response& res, int status, const std::string& message) {
+    ++rejected;
+    last_rejection = Json{{"error", message}};
+    reply(res, status, last_rejection);
   }
 
   void configure(const httplib::Request& req, httplib::Response& res) {
@@ -71,13 +81,11 @@ struct FakeComputeCtl::State {
     }
     const std::string header = req.get_header_value("Authorization");
     if (header.rfind("Bearer ", 0) != 0) {
-      ++rejected;
-      return reply(res, 400, Json{{"error", "invalid authorization token"}});
+      return refuse(res, 400, "invalid authorization token");  // authorize.rs:81-86
     }
-    const Json jwks = trusted ? *trusted : body["compute_ctl_config"]["jwks"];
     std::optional<Json> claims;
-    if (jwks.is_object() && jwks.contains("keys") && jwks["keys"].is_array()) {
-      for (const Json& key : jwks["keys"]) {
+    if (trusted && trusted->is_object() && trusted->contains("keys") && (*trusted)["keys"].is_array()) {
+      for (const Json& key : (*trusted)["keys"]) {
         const std::string pem = jwk_to_pem(key);
         if (pem.empty()) {
           continue;
@@ -90,13 +98,14 @@ struct FakeComputeCtl::State {
       }
     }
     if (!claims || !claims->contains("exp")) {
-      ++rejected;
-      return reply(res, 401, Json{{"error", "invalid authorization token"}});
+      return refuse(res, 401, "failed to verify authorization token");  // authorize.rs:88-91, :184
     }
     const std::string claimed = claims->value("compute_id", "");
-    if (claimed.empty() || (!compute_id.empty() && claimed != compute_id)) {
-      ++rejected;
-      return reply(res, 403, Json{{"error", "invalid compute ID"}});
+    if (claimed.empty()) {
+      return refuse(res, 403, "missing compute_id in authorization token claims");  // authorize.rs:120-125
+    }
+    if (!compute_id.empty() && claimed != compute_id) {
+      return refuse(res, 403, "invalid compute ID in authorization token claims");  // authorize.rs:127-132
     }
     if (mode == Mode::not_running) {
       return reply(res, 412, Json{{"error", "invalid compute status: init"}});
@@ -116,10 +125,10 @@ struct FakeComputeCtl::State {
     server->Get("/metrics", [](const httplib::Request&, httplib::Response& r) { r.set_content("", "text/plain"); });
     // The hook reconfigures many computes at once; httplib's own backlog of 5 would drop some.
     if (port == 0) {
-      port = cli::hook::bind_http_server(*server, "127.0.0.1", 0);
+      port = cli::hook::bind_http_server(*server, host, 0);
     } else {
       // The same port again after set_down(false); SO_REUSEPORT lets it rebind at once.
-      for (int i = 0; i < 100 && cli::hook::bind_http_server(*server, "127.0.0.1", port) < 0; ++i) {
+      for (int i = 0; i < 100 && cli::hook::bind_http_server(*server, host, port) < 0; ++i) {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
       }
     }
@@ -145,8 +154,9 @@ struct FakeComputeCtl::State {
   }
 };
 
-FakeComputeCtl::FakeComputeCtl(std::string compute_id) : m_state(std::make_unique<State>()) {
+FakeComputeCtl::FakeComputeCtl(std::string compute_id, std::string host) : m_state(std::make_unique<State>()) {
   m_state->compute_id = std::move(compute_id);
+  m_state->host = std::move(host);
   m_state->start();
 }
 
@@ -154,11 +164,60 @@ FakeComputeCtl::~FakeComputeCtl() { m_state->halt(); }
 
 int FakeComputeCtl::port() const { return m_state->port; }
 
-std::string FakeComputeCtl::address() const { return "127.0.0.1:" + std::to_string(m_state->port); }
+std::string FakeComputeCtl::address() const { return cli::hook::host_port(m_state->host, m_state->port); }
 
-void FakeComputeCtl::trust(const Json& jwks) {
+bool FakeComputeCtl::trust(const Json& jwks) {
   std::lock_guard<std::mutex> lock(m_state->mu);
+  if (m_state->trusted) {
+    return *m_state->trusted == jwks;
+  }
   m_state->trusted = jwks;
+  return true;
+}
+
+FakeComputeCtl::Fetch FakeComputeCtl::fetch_spec(const std::string& base_url, const std::string& token) {
+  Fetch f;
+  cli::http::CurlTransport transport;
+  cli::http::Request req;
+  req.url = base_url + "/compute/api/v2/computes/" + m_state->compute_id + "/spec";
+  req.headers = {{"Authorization", "Bearer " + token}};  // spec.rs:27-29, :79
+  req.timeout = std::chrono::seconds(30);                 // reqwest's blocking client default
+  while (f.attempts < 3) {                                // spec.rs:89, `while attempt < 4` from 1
+    ++f.attempts;
+    bool retry = true;
+    auto out = transport.send(req);
+    f.status = out.response ? out.response->status : 0;
+    if (!out.response) {
+      f.error = out.error ? out.error->message : "no response";
+    } else if (f.status == 200) {
+      const Json body = Json::parse(out.response->body, nullptr, false);
+      const std::string status = body.is_object() ? body.value("status", "") : std::string();
+      const bool decodes = (status == "empty" || status == "attached") && body.contains("compute_ctl_config") &&
+                           body["compute_ctl_config"].is_object() && body["compute_ctl_config"].contains("jwks");
+      if (decodes && body["status"] == "attached" && body.value("spec", Json()).is_null()) {
+        f.error = "compute is attached, but spec is empty";  // spec.rs:100-105
+        return f;
+      }
+      if (decodes) {
+        f.reply = body;
+        if (!trust(body["compute_ctl_config"]["jwks"])) {
+          f.error = "the keys were fixed before";
+          return f;
+        }
+        f.ok = true;
+        return f;
+      }
+      f.error = "could not deserialize control plane response";
+    } else {
+      retry = f.status == 503 || f.status == 502;  // spec.rs:49-71
+      f.error = "control plane answered " + std::to_string(f.status);
+    }
+    if (!retry) {
+      return f;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // spec.rs:128
+  }
+  return f;
 }
 
 void FakeComputeCtl::set_mode(Mode mode) {
@@ -200,6 +259,11 @@ std::vector<Json> FakeComputeCtl::specs() const {
 int FakeComputeCtl::rejected() const {
   std::lock_guard<std::mutex> lock(m_state->mu);
   return m_state->rejected;
+}
+
+Json FakeComputeCtl::last_rejection() const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  return m_state->last_rejection;
 }
 
 int FakeComputeCtl::requests() const {

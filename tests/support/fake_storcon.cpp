@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "plugin/hook_server.hpp"
+
 namespace neon::test {
 
 using Json = nlohmann::json;
@@ -32,6 +34,7 @@ struct ShardRec {
   std::vector<std::uint64_t> secondaries;
   std::string last_error;
   bool pending = false;
+  bool splitting = false;
   int reconcile_left = 0;
 };
 
@@ -173,7 +176,7 @@ struct FakeStorcon::State {
                             {"last_error", s.last_error},
                             {"is_reconciling", s.reconcile_left > 0},
                             {"is_pending_compute_notification", s.pending},
-                            {"is_splitting", false},
+                            {"is_splitting", s.splitting},
                             {"is_importing", false},
                             {"scheduling_policy", "Active"},
                             {"preferred_az_id", az ? Json(*az) : Json()}});
@@ -681,7 +684,9 @@ FakeStorcon::FakeStorcon() : m_state(std::make_unique<State>()) {
   st->server.Put(".*", h);
   st->server.Delete(".*", h);
   st->server.Patch(".*", h);
-  st->port = st->server.bind_to_any_port("127.0.0.1");
+  // The compute hook asks for a tenant on every notify-attach; httplib's own backlog of 5 would
+  // drop connections of a burst.
+  st->port = cli::hook::bind_http_server(st->server, "127.0.0.1", 0);
   st->thread = std::thread([st] { st->server.listen_after_bind(); });
   // stop() before the accept loop has started would be lost and the join would hang.
   while (!st->server.is_running()) {
@@ -757,6 +762,13 @@ void FakeStorcon::set_pending_notification(const std::string& tenant_id, bool pe
   std::lock_guard<std::mutex> lock(m_state->mu);
   for (auto& s : m_state->tenants.at(tenant_id).shards) {
     s.pending = pending;
+  }
+}
+
+void FakeStorcon::set_splitting(const std::string& tenant_id, bool splitting) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  for (auto& s : m_state->tenants.at(tenant_id).shards) {
+    s.splitting = splitting;
   }
 }
 

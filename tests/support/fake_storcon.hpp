@@ -57,6 +57,9 @@ public:
                     const std::string& ancestor = "", const std::string& ancestor_lsn = "");
   void set_pending_notification(const std::string& tenant_id, bool pending);
   void set_last_error(const std::string& tenant_id, const std::string& error);
+  /// The tenant's (parent) shards report is_splitting, as while the controller splits them
+  /// (storage_controller/src/service.rs:6497, :5561).
+  void set_splitting(const std::string& tenant_id, bool splitting);
 
   /// After a create, policy change or migrate, shards report is_reconciling for `polls` reads.
   void set_reconcile_polls(int polls);

@@ -10,123 +10,19 @@
 
 #include "plugin/hook_server.hpp"
 #include "plugin/http.hpp"
-#include "plugin/jwt.hpp"
 #include "plugin/storcon.hpp"
-#include "tests/support/fake_compute_ctl.hpp"
-#include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
+#include "tests/unit/test_hook_cluster.hpp"
 
 namespace {
 
-using neon::cli::hook::HookOptions;
-using neon::cli::hook::HookServer;
-using neon::cli::hook::Json;
-using neon::test::FakeComputeCtl;
-using neon::test::FakeStorcon;
-
-const std::string k_tenant = "1f359dd625e519a1a4e8d7509690f6fc";
-const std::string k_sharded = "2a359dd625e519a1a4e8d7509690f6fc";
-const std::string k_lonely = "3b359dd625e519a1a4e8d7509690f6fc";
-const std::string k_timeline = "de200bd42b49cc1814412c7e592dd6e9";
-const std::string k_timeline2 = "ee200bd42b49cc1814412c7e592dd6e9";
-
-struct ComputeDef {
-  std::string id;
-  std::string tenant;
-  std::string timeline;
-  std::string mode = "primary";
-};
-
-/// A fake controller with pageservers 1 and 2, one fake compute_ctl per ComputeDef, and the hook.
-class Cluster {
-public:
-  explicit Cluster(const std::vector<ComputeDef>& defs, std::optional<std::string> token = std::nullopt) {
-    storcon.add_node(1, "az-a");
-    storcon.add_node(2, "az-a");
-    Json list = Json::array();
-    for (const ComputeDef& d : defs) {
-      computes.push_back(std::make_unique<FakeComputeCtl>(d.id));
-      list.push_back(Json{{"compute_id", d.id}, {"tenant_id", d.tenant}, {"timeline_id", d.timeline},
-                          {"pg_version", 17}, {"mode", d.mode}, {"address", computes.back()->address()},
-                          {"settings", Json::array()}});
-    }
-    HookOptions options;
-    auto parsed = neon::cli::hook::parse_computes(
-        Json{{"safekeepers", {"safekeeper-0.safekeeper:5454"}}, {"computes", list}}.dump());
-    REQUIRE(parsed);
-    options.computes = *parsed;
-    options.storage_controller_url = storcon.url();
-    options.expected_token = token;
-    auto key = neon::cli::jwt::generate_ed25519();
-    REQUIRE(key);
-    options.signing_key_pem = key->private_pem;
-    auto created = HookServer::create(std::move(options));
-    REQUIRE(created);
-    hook = std::move(*created);
-    auto bound = hook->bind("127.0.0.1", 0);
-    REQUIRE(bound);
-    port = *bound;
-    thread = std::thread([this] { hook->run(); });
-    for (auto& c : computes) {
-      c->trust(hook->jwks());
-    }
-    storcon.set_control_plane(fmt::format("http://127.0.0.1:{}/", port), token.value_or(""));
-  }
-  ~Cluster() {
-    hook->stop();
-    thread.join();
-  }
-  Cluster(const Cluster&) = delete;
-  Cluster& operator=(const Cluster&) = delete;
-
-  httplib::Client client() const {
-    httplib::Client c("127.0.0.1", port);
-    c.set_read_timeout(20);
-    return c;
-  }
-  int put(const std::string& path, const std::string& body, const std::string& token = "",
-          std::string* reply = nullptr) const {
-    httplib::Headers headers;
-    if (!token.empty()) {
-      headers.emplace("Authorization", "Bearer " + token);
-    }
-    auto res = client().Put(path.c_str(), headers, body, "application/json");
-    if (res && reply != nullptr) {
-      *reply = res->body;
-    }
-    return res ? res->status : -1;
-  }
-
-  FakeStorcon storcon;
-  std::vector<std::unique_ptr<FakeComputeCtl>> computes;
-  std::unique_ptr<HookServer> hook;
-  int port = 0;
-  std::thread thread;
-};
+using namespace hook_test;
 
 Json last_pageservers(const FakeComputeCtl& c) {
   auto specs = c.specs();
   REQUIRE_FALSE(specs.empty());
   return specs.back()["pageserver_connection_info"];
 }
-
-std::string attach_body(const std::string& tenant, std::uint64_t node) {
-  return Json{{"tenant_id", tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
-              {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
-      .dump();
-}
-
-/// The value of one sample of the hook's /metrics, e.g. `neon_hook_notifications_received_total{kind="attach"}`.
-long metric(const Cluster& cluster, const std::string& sample) {
-  auto res = cluster.client().Get("/metrics");
-  REQUIRE(res);
-  const std::string line = "\n" + sample + " ";
-  const auto at = res->body.find(line);
-  REQUIRE(at != std::string::npos);
-  return std::stol(res->body.substr(at + line.size()));
-}
-
-std::string url_of(std::uint64_t node) { return fmt::format("postgres://no_user@pageserver-{}.pageserver:6400", node); }
 
 }  // namespace
 
@@ -200,7 +96,7 @@ TEST_SUITE("hook") {
     REQUIRE(res->status == 200);
     const Json reply = Json::parse(res->body);
     CHECK(reply["status"] == "attached");
-    CHECK(reply["compute_ctl_config"]["jwks"] == cluster.hook->jwks());
+    CHECK(reply["compute_ctl_config"]["jwks"] == cluster.jwks());
     CHECK(reply["spec"]["tenant_id"] == k_tenant);
     CHECK(reply["spec"]["timeline_id"] == k_timeline);
     const auto node = cluster.storcon.tenant(k_tenant)["shards"][0]["node_attached"].get<std::uint64_t>();
@@ -265,7 +161,9 @@ TEST_SUITE("hook") {
   }
 
   TEST_CASE("with an expected token, notifications need it") {
-    Cluster cluster({{"app-main", k_tenant, k_timeline}}, std::string("s3cret-token"));
+    ClusterOptions o;
+    o.token = "s3cret-token";
+    Cluster cluster({{"app-main", k_tenant, k_timeline}}, o);
     cluster.storcon.add_tenant(k_tenant);
     const std::string body = cluster.storcon.notify_attach_body(k_tenant).dump();
     CHECK(cluster.put("/notify-attach", body) == 401);

@@ -27,32 +27,46 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The dev MinIO example with auth switched on and the three auth Secrets named.
+const fs::path k_dev_example = fs::path(NEON_SOURCE_DIR) / "schemas/examples/dev-minio-argocd.yaml";
+
+/// The dev MinIO example with auth switched on (and the three safekeepers auth needs), the auth
+/// Secrets named.
 std::string spec_with_auth() {
-  std::string text = read_text(fs::path(NEON_SOURCE_DIR) / "schemas/examples/dev-minio-argocd.yaml");
+  std::string text = read_text(k_dev_example);
   const std::string off = "    auth:\n      enabled: false\n";
   const auto at = text.find(off);
   REQUIRE(at != std::string::npos);
   text.replace(at, off.size(),
                "    auth:\n      enabled: true\n      keySecret: neon-auth-public-key\n"
-               "      tokenSecret: neon-auth-tokens\n      computeSigningSecret: neon-compute-hook-key\n");
+               "      tokenSecret: neon-auth-tokens\n      computeSigningSecret: neon-compute-hook-key\n"
+               "      storageSigningSecret: neon-storage-signing-key\n");
+  const std::string one = "  safekeepers:\n    count: 1\n";
+  const auto sk = text.find(one);
+  REQUIRE(sk != std::string::npos);
+  text.replace(sk, one.size(), "  safekeepers:\n    count: 3\n");
   return text;
 }
 
 const std::map<std::string, std::string> k_scopes = {{"pageserver", "pageserverapi"},
                                                      {"safekeeper", "safekeeperdata"},
                                                      {"generations", "generations_api"},
-                                                     {"admin", "admin"},
-                                                     {"control-plane", "admin"}};
+                                                     {"admin", "admin"}};
 
 void check_tokens(const std::map<std::string, std::string> &tokens, const std::string &public_pem) {
-  REQUIRE(tokens.size() == k_scopes.size());
+  REQUIRE(tokens.size() == k_scopes.size() + 1);
   for (const auto &[key, scope] : k_scopes) {
     REQUIRE(tokens.count(key) == 1);
     auto claims = jwt::verify(tokens.at(key), public_pem, 0);
     REQUIRE_MESSAGE(claims.has_value(), key);
     CHECK((*claims)["scope"] == scope);
   }
+  // The controller-to-hook token is a credential of its own: opaque, not a JWT, not the admin token.
+  REQUIRE(tokens.count("control-plane") == 1);
+  const std::string &cp = tokens.at("control-plane");
+  CHECK(cp.size() == 48);
+  CHECK(cp.find('.') == std::string::npos);
+  CHECK_FALSE(jwt::verify(cp, public_pem, 0));
+  CHECK(cp != tokens.at("admin"));
 }
 
 std::map<std::string, std::string> decoded(const nlohmann::json &secret) {
@@ -108,7 +122,7 @@ TEST_SUITE("secrets") {
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     CHECK(c.fake.secret_names("neon-dev") ==
           std::vector<std::string>{"neon-auth-public-key", "neon-auth-tokens", "neon-compute-hook-key",
-                                   "neon-s3-credentials"});
+                                   "neon-s3-credentials", "neon-storage-signing-key"});
     CHECK(c.fake.secret_names("elsewhere").empty());
     const auto pub = decoded(*c.fake.secret("neon-dev", "neon-auth-public-key"));
     REQUIRE(pub.size() == 1);
@@ -124,9 +138,15 @@ TEST_SUITE("secrets") {
     const auto s3 = decoded(*c.fake.secret("neon-dev", "neon-s3-credentials"));
     CHECK(s3.at("AWS_ACCESS_KEY_ID").size() == 20);
     CHECK(s3.at("AWS_SECRET_ACCESS_KEY").size() == 40);
-    // The token signing key is never sent: only the hook's own key Secret holds a private key.
+    // The token signing key goes only into the storage signing Secret, which the hook alone mounts
+    // to mint tenant tokens; no other Secret but the hook's own key holds a private key.
+    const auto storage = decoded(*c.fake.secret("neon-dev", "neon-storage-signing-key"));
+    REQUIRE(storage.size() == 1);
+    auto storage_pub = jwt::public_from_private(storage.at("private.pem"));
+    REQUIRE(storage_pub);
+    CHECK(*storage_pub == public_pem);
     for (const auto &name : c.fake.secret_names("neon-dev")) {
-      if (name != "neon-compute-hook-key") {
+      if (name != "neon-compute-hook-key" && name != "neon-storage-signing-key") {
         for (const auto &[k, v] : decoded(*c.fake.secret("neon-dev", name))) {
           CHECK(v.find("PRIVATE KEY") == std::string::npos);
         }
@@ -137,7 +157,8 @@ TEST_SUITE("secrets") {
       CHECK(r.out.find(t) == std::string::npos);
       CHECK(r.err.find(t) == std::string::npos);
     }
-    CHECK(r.err.find("was not saved") != std::string::npos);
+    CHECK(r.err.find("is in Secret neon-dev/neon-storage-signing-key (key private.pem)") != std::string::npos);
+    CHECK(r.err.find("was not saved") == std::string::npos);
 
     SUBCASE("a second run leaves everything alone") {
       const auto before = *c.fake.secret("neon-dev", "neon-auth-tokens");
@@ -153,7 +174,20 @@ TEST_SUITE("secrets") {
           decoded(*c.fake.secret("neon-dev", "neon-auth-public-key")).at("public.pem");
       CHECK(new_pub != public_pem);
       check_tokens(decoded(*c.fake.secret("neon-dev", "neon-auth-tokens")), new_pub);
+      CHECK(*jwt::public_from_private(
+                decoded(*c.fake.secret("neon-dev", "neon-storage-signing-key")).at("private.pem")) == new_pub);
     }
+  }
+
+  TEST_CASE("init creates the compute hook's signing key in the dev profile too (auth off)") {
+    Cluster c("secrets-dev");
+    write_text(c.dir / "spec.yaml", read_text(k_dev_example));
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    CHECK(c.fake.secret_names("neon-dev") ==
+          std::vector<std::string>{"neon-compute-hook-key", "neon-s3-credentials"});
+    const auto signing = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-key"));
+    CHECK(jwt::public_from_private(signing.at("private.pem")));
   }
 
   TEST_CASE("a lone public key Secret is not paired with new tokens") {
@@ -191,7 +225,7 @@ TEST_SUITE("secrets") {
     CHECK(c.fake.requests().empty());
     auto r = c.run({"-n", "other"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("other").size() == 4);
+    CHECK(c.fake.secret_names("other").size() == 5);
     CHECK(c.fake.secret_names("neon-dev").empty());
   }
 
@@ -202,7 +236,7 @@ TEST_SUITE("secrets") {
                       (dir / "missing").string()});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     const auto docs = YAML::LoadAll(r.out);
-    REQUIRE(docs.size() == 4);
+    REQUIRE(docs.size() == 5);
     std::map<std::string, std::map<std::string, std::string>> by_name;
     for (const auto &d : docs) {
       CHECK(d["apiVersion"].as<std::string>() == "v1");
@@ -215,6 +249,7 @@ TEST_SUITE("secrets") {
     const std::string public_pem = by_name.at("neon-auth-public-key").at("public.pem");
     check_tokens(by_name.at("neon-auth-tokens"), public_pem);
     CHECK(jwt::public_from_private(by_name.at("neon-compute-hook-key").at("private.pem")));
+    CHECK(*jwt::public_from_private(by_name.at("neon-storage-signing-key").at("private.pem")) == public_pem);
   }
 
   TEST_CASE("--private-key-out writes the signing key 0600, outside Git, never over a file") {

@@ -1,0 +1,181 @@
+#pragma once
+// The compute hook on loopback for the hook tests: a fake storage controller with pageservers 1
+// and 2, one fake compute_ctl per ComputeDef, and a real HookServer in a thread.
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include "plugin/hook_server.hpp"
+#include "plugin/jwt.hpp"
+#include "tests/support/fake_compute_ctl.hpp"
+#include "tests/support/fake_storcon.hpp"
+
+namespace hook_test {
+
+using neon::cli::hook::HookOptions;
+using neon::cli::hook::HookServer;
+using neon::cli::hook::Json;
+using neon::test::FakeComputeCtl;
+using neon::test::FakeStorcon;
+
+inline const std::string k_tenant = "1f359dd625e519a1a4e8d7509690f6fc";
+inline const std::string k_sharded = "2a359dd625e519a1a4e8d7509690f6fc";
+inline const std::string k_lonely = "3b359dd625e519a1a4e8d7509690f6fc";
+inline const std::string k_timeline = "de200bd42b49cc1814412c7e592dd6e9";
+inline const std::string k_timeline2 = "ee200bd42b49cc1814412c7e592dd6e9";
+
+struct ComputeDef {
+  std::string id;
+  std::string tenant;
+  std::string timeline;
+  std::string mode = "primary";
+  Json settings = Json::array();
+};
+
+/// A HookServer serving in a thread until it goes out of scope.
+class RunningHook {
+public:
+  RunningHook(HookOptions options, const std::string& host = "127.0.0.1") {
+    auto created = HookServer::create(std::move(options));
+    REQUIRE_MESSAGE(created, (created ? std::string() : created.error().message));
+    server = std::move(*created);
+    auto bound = server->bind(host, 0);
+    REQUIRE_MESSAGE(bound, (bound ? std::string() : bound.error().message));
+    port = *bound;
+    thread = std::thread([this] { server->run(); });
+  }
+  ~RunningHook() {
+    server->stop();
+    thread.join();
+  }
+  RunningHook(const RunningHook&) = delete;
+  RunningHook& operator=(const RunningHook&) = delete;
+
+  std::string url(const std::string& host = "127.0.0.1") const {
+    return fmt::format("http://{}", neon::cli::hook::host_port(host, port));
+  }
+
+  std::unique_ptr<HookServer> server;
+  int port = 0;
+  std::thread thread;
+};
+
+inline std::string new_key() {
+  auto key = neon::cli::jwt::generate_ed25519();
+  REQUIRE(key);
+  return key->private_pem;
+}
+
+struct ClusterOptions {
+  std::optional<std::string> token;           ///< the hook's expected bearer token on /notify-*
+  std::string signing_key_pem;                ///< empty: a fresh key
+  std::optional<std::string> storage_key_pem;  ///< the storage auth private key
+  std::chrono::milliseconds spec_wait = neon::cli::hook::k_spec_wait;
+  int max_waiting_specs = 0;
+  std::string hook_host = "127.0.0.1";
+  std::string compute_host = "127.0.0.1";
+  bool computes_trust_hook = true;  ///< computes start with the hook's JWKS
+  std::ostream* log = nullptr;      ///< the hook's log
+};
+
+/// The computes.json entries the hook reads for `defs` served by `computes`.
+inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
+                                const std::vector<std::unique_ptr<FakeComputeCtl>>& computes,
+                                const std::string& controller_url) {
+  Json list = Json::array();
+  for (std::size_t i = 0; i < defs.size(); ++i) {
+    const ComputeDef& d = defs[i];
+    list.push_back(Json{{"compute_id", d.id}, {"tenant_id", d.tenant}, {"timeline_id", d.timeline},
+                        {"pg_version", 17}, {"mode", d.mode}, {"address", computes[i]->address()},
+                        {"settings", d.settings}});
+  }
+  HookOptions options;
+  auto parsed = neon::cli::hook::parse_computes(
+      Json{{"safekeepers", {"safekeeper-0.safekeeper:5454"}}, {"computes", list}}.dump());
+  REQUIRE(parsed);
+  options.computes = *parsed;
+  options.storage_controller_url = controller_url;
+  return options;
+}
+
+class Cluster {
+public:
+  explicit Cluster(const std::vector<ComputeDef>& defs, ClusterOptions o = {}) {
+    storcon.add_node(1, "az-a");
+    storcon.add_node(2, "az-a");
+    for (const ComputeDef& d : defs) {
+      computes.push_back(std::make_unique<FakeComputeCtl>(d.id, o.compute_host));
+    }
+    HookOptions options = hook_options(defs, computes, storcon.url());
+    options.expected_token = o.token;
+    options.signing_key_pem = o.signing_key_pem.empty() ? new_key() : o.signing_key_pem;
+    options.storage_signing_key_pem = o.storage_key_pem;
+    options.spec_wait = o.spec_wait;
+    options.max_waiting_specs = o.max_waiting_specs;
+    options.log = o.log;
+    hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
+    port = hook->port;
+    if (o.computes_trust_hook) {
+      for (auto& c : computes) {
+        REQUIRE(c->trust(hook->server->jwks()));
+      }
+    }
+    storcon.set_control_plane(hook->url(o.hook_host == "::1" ? "::1" : "127.0.0.1") + "/", o.token.value_or(""));
+  }
+
+  httplib::Client client() const {
+    httplib::Client c("127.0.0.1", port);
+    c.set_read_timeout(20);
+    return c;
+  }
+  int put(const std::string& path, const std::string& body, const std::string& token = "",
+          std::string* reply = nullptr) const {
+    httplib::Headers headers;
+    if (!token.empty()) {
+      headers.emplace("Authorization", "Bearer " + token);
+    }
+    auto res = client().Put(path.c_str(), headers, body, "application/json");
+    if (res && reply != nullptr) {
+      *reply = res->body;
+    }
+    return res ? res->status : -1;
+  }
+  const Json& jwks() const { return hook->server->jwks(); }
+
+  FakeStorcon storcon;
+  std::vector<std::unique_ptr<FakeComputeCtl>> computes;
+  std::unique_ptr<RunningHook> hook;
+  int port = 0;
+};
+
+inline std::string attach_body(const std::string& tenant, std::uint64_t node) {
+  return Json{{"tenant_id", tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
+              {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
+      .dump();
+}
+
+/// The value of one sample of the hook's /metrics, e.g. `neon_hook_notifications_received_total{kind="attach"}`.
+inline long metric(const Cluster& cluster, const std::string& sample) {
+  auto res = cluster.client().Get("/metrics");
+  REQUIRE(res);
+  const std::string line = "\n" + sample + " ";
+  const auto at = res->body.find(line);
+  REQUIRE(at != std::string::npos);
+  return std::stol(res->body.substr(at + line.size()));
+}
+
+inline std::string url_of(std::uint64_t node) {
+  return fmt::format("postgres://no_user@pageserver-{}.pageserver:6400", node);
+}
+
+}  // namespace hook_test
