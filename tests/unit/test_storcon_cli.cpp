@@ -127,7 +127,7 @@ TEST_SUITE("storcon commands") {
     fake.add_node(11, "az-a");
     fake.add_node(21, "az-b");
     fake.set_reconcile_polls(2);
-    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm"}));
+    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     INFO(res.err);
     REQUIRE(res.exit == 0);
     auto t = fake.tenant(k_app_tenant);
@@ -149,7 +149,7 @@ TEST_SUITE("storcon commands") {
     CHECK(migrated);
     // Again: nothing to create or migrate.
     fake.clear_requests();
-    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1"}));
+    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     CHECK(again.exit == 0);
     for (const auto& r : fake.requests()) {
       CHECK(r.method != "POST");
@@ -193,11 +193,11 @@ TEST_SUITE("storcon commands") {
   TEST_CASE("detach needs --yes without a terminal, then sets Detached") {
     FakeStorcon fake;
     healthy_cluster(fake);
-    auto refused = run_cli(with_url(fake, {"detach", "app"}));
+    auto refused = run_cli(with_url(fake, {"detach", "app", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     CHECK(refused.exit == 2);
     CHECK(contains(refused.err, "--yes"));
     CHECK(fake.requests().empty());
-    auto res = run_cli(with_url(fake, {"detach", "app", "--yes"}));
+    auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     REQUIRE(res.exit == 0);
     CHECK(fake.tenant(k_app_tenant)["policy"] == "Detached");
     CHECK(fake.tenant(k_app_tenant)["shards"][0]["node_attached"].is_null());
@@ -288,7 +288,7 @@ TEST_SUITE("storcon commands") {
       f.status = 409;
       f.msg = "shard split in progress";
       fake.add_fault(f);
-      auto res = run_cli(with_url(fake, {"detach", "app", "--yes"}));
+      auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
       CHECK(res.exit == 1);
       CHECK(contains(res.err, "storage controller: PUT /control/v1/tenant/" + k_app_tenant +
                                   "/policy: 409 Conflict: shard split in progress"));
