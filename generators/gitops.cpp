@@ -2,8 +2,11 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
 #include "generators/emit.hpp"
 #include "generators/resource.hpp"
+#include "generators/stages.hpp"
 
 namespace neon::gen {
 
@@ -18,9 +21,13 @@ Json statefulset_ignore_differences() {
                                                               ".spec.volumeClaimTemplates[]?.status"})}}});
 }
 
+// A failed sync (a wave that did not become healthy in time, a webhook not ready yet) is retried
+// with backoff instead of waiting for the next change in Git: 30 s, 1 m, 2 m, 4 m, then every 5 m.
 Json sync_policy() {
   return Json{{"automated", Json{{"prune", true}, {"selfHeal", true}}},
-              {"syncOptions", Json::array({"ServerSideApply=true", "CreateNamespace=true", "PruneLast=true"})}};
+              {"syncOptions", Json::array({"ServerSideApply=true", "CreateNamespace=true", "PruneLast=true"})},
+              {"retry", Json{{"limit", 10},
+                             {"backoff", Json{{"duration", "30s"}, {"factor", 2}, {"maxDuration", "5m"}}}}}};
 }
 
 Json app_spec(const ValidSpec& spec, const std::string& path) {
@@ -45,27 +52,6 @@ Json application(const ValidSpec& spec) {
               {"spec", app_spec(spec, cluster_path(spec))}};
 }
 
-Json application_set(const ValidSpec& spec, std::vector<std::string> paths) {
-  std::sort(paths.begin(), paths.end());
-  Json dirs = Json::array();
-  for (const auto& p : paths) {
-    dirs.push_back(Json{{"path", p}});
-  }
-  Json tmpl_meta{{"name", "neon-{{.path.basename}}"},
-                 {"labels", Json{{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}}}};
-  return Json{
-      {"apiVersion", "argoproj.io/v1alpha1"},
-      {"kind", "ApplicationSet"},
-      {"metadata", meta("neon", k_argocd_namespace)},
-      {"spec",
-       Json{{"goTemplate", true},
-            {"goTemplateOptions", Json::array({"missingkey=error"})},
-            {"generators", Json::array({Json{{"git", Json{{"repoURL", spec->gitops.repo_url},
-                                                          {"revision", spec->gitops.revision},
-                                                          {"directories", dirs}}}}})},
-            {"template", Json{{"metadata", tmpl_meta}, {"spec", app_spec(spec, "{{.path.path}}")}}}}}};
-}
-
 Json git_repository(const ValidSpec& spec) {
   const std::string url = flux_git_url(spec->gitops.repo_url);
   Json s{{"interval", "1m"}, {"url", url}, {"ref", Json{{"branch", spec->gitops.revision}}}};
@@ -79,31 +65,40 @@ Json git_repository(const ValidSpec& spec) {
               {"spec", s}};
 }
 
-Json flux_kustomization(const ValidSpec& spec, const std::string& tier, const std::string& previous) {
+/// A Flux duration in whole minutes.
+std::string minutes(long seconds) { return fmt::format("{}m", (seconds + 59) / 60); }
+
+/// How long the stage's objects may take to become healthy: its slowest workload's roll-out
+/// (workloads roll out side by side), plus a minute for the apply and the health checks.
+long stage_timeout_seconds(const std::vector<Json>& objects) {
+  long longest = 0;
+  for (const auto& o : objects) {
+    longest = std::max(longest, rollout_seconds(o));
+  }
+  return std::max(120L, longest + 60);
+}
+
+Json flux_kustomization(const ValidSpec& spec, const Stage& stage, const std::vector<Json>& objects,
+                        const Stage* previous) {
   Json s{{"interval", "10m"},
-         {"retryInterval", "2m"},
-         {"timeout", "5m"},
+         {"retryInterval", stage.retry_interval},
+         {"timeout", minutes(stage_timeout_seconds(objects))},
          {"sourceRef", Json{{"kind", "GitRepository"}, {"name", "neon-" + spec->name}}},
-         {"path", "./" + cluster_path(spec) + "/" + tier},
+         {"path", "./" + cluster_path(spec) + "/" + stage.name},
          {"prune", true},
          {"wait", true}};
-  if (!previous.empty()) {
-    s["dependsOn"] = Json::array({Json{{"name", "neon-" + spec->name + "-" + previous}}});
+  if (previous != nullptr) {
+    s["dependsOn"] = Json::array({Json{{"name", "neon-" + spec->name + "-" + previous->name}}});
   }
   return Json{{"apiVersion", "kustomize.toolkit.fluxcd.io/v1"},
               {"kind", "Kustomization"},
-              {"metadata", meta("neon-" + spec->name + "-" + tier, k_flux_namespace)},
+              {"metadata", meta("neon-" + spec->name + "-" + stage.name, k_flux_namespace)},
               {"spec", s}};
 }
 
 std::string file(const Json& object) { return std::string(k_generated_header) + to_yaml(object); }
 
 }  // namespace
-
-const std::vector<std::string>& gitops_tiers() {
-  static const std::vector<std::string> k_tiers{"storage", "control", "compute"};
-  return k_tiers;
-}
 
 std::string bootstrap_path(const ValidSpec& spec) { return "bootstrap/" + spec->name; }
 
@@ -123,7 +118,7 @@ std::string flux_git_url(const std::string& url) {
   return "ssh://" + url.substr(0, colon) + "/" + path;
 }
 
-FileTree bootstrap_tree(const ValidSpec& spec, const std::vector<std::string>& cluster_paths) {
+FileTree bootstrap_tree(const ValidSpec& spec) {
   FileTree tree;
   const std::string dir = bootstrap_path(spec) + "/";
   std::vector<std::string> resources;
@@ -135,18 +130,17 @@ FileTree bootstrap_tree(const ValidSpec& spec, const std::vector<std::string>& c
     case GitopsTarget::none:
       return tree;
     case GitopsTarget::argocd:
-      if (cluster_paths.size() > 1) {
-        add("applicationset-neon.yaml", application_set(spec, cluster_paths));
-      } else {
-        add("application-neon-" + spec->name + ".yaml", application(spec));
-      }
+      add("application-neon-" + spec->name + ".yaml", application(spec));
       break;
     case GitopsTarget::flux: {
       add("gitrepository-neon-" + spec->name + ".yaml", git_repository(spec));
-      std::string previous;
-      for (const auto& tier : gitops_tiers()) {
-        add("kustomization-neon-" + spec->name + "-" + tier + ".yaml", flux_kustomization(spec, tier, previous));
-        previous = tier;
+      const auto objects = stage_objects(spec);
+      const Stage* previous = nullptr;
+      for (std::size_t i = 0; i < stages().size(); ++i) {
+        const Stage& stage = stages()[i];
+        add(std::string("kustomization-neon-") + spec->name + "-" + stage.name + ".yaml",
+            flux_kustomization(spec, stage, objects.at(i), previous));
+        previous = &stage;
       }
       break;
     }

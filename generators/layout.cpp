@@ -10,6 +10,7 @@
 #include "generators/embedded.hpp"
 #include "generators/emit.hpp"
 #include "generators/registry.hpp"
+#include "generators/stages.hpp"
 
 namespace neon::gen {
 namespace {
@@ -17,27 +18,25 @@ namespace {
 constexpr const char* k_kustomize_api = "kustomize.config.k8s.io/v1beta1";
 constexpr const char* k_component_api = "kustomize.config.k8s.io/v1alpha1";
 constexpr const char* k_overlay_root = "overlays/components/";
-constexpr std::array<Tier, 3> k_tiers = {Tier::storage, Tier::control, Tier::compute};
+constexpr const char* k_wave_annotation = "argocd.argoproj.io/sync-wave";
 
-/// Shipped kustomize Components, the spec switch that turns each on, and what the tier's
-/// kustomization sets from the spec in its objects (nullptr: nothing).
+/// Shipped kustomize Components, the spec switch that turns each on, and what the stage's
+/// kustomization sets from the spec in its objects (nullptr: nothing). Their stage comes from the
+/// stage table (generators/stages.hpp).
 struct Feature {
   const char* name;
-  Tier tier;
   bool (*enabled)(const ClusterSpec&);
   void (*transformers)(const ClusterSpec&, Transformers&);
 };
 
 const std::array<Feature, 4>& features() {
   static const std::array<Feature, 4> k_features = {
-      Feature{"dev-minio", Tier::storage, [](const ClusterSpec& s) { return s.object_storage.minio; },
-              &dev_minio_transformers},
-      Feature{"dev-postgres", Tier::storage,
+      Feature{"dev-minio", [](const ClusterSpec& s) { return s.object_storage.minio; }, &dev_minio_transformers},
+      Feature{"dev-postgres",
               [](const ClusterSpec& s) { return s.storage_controller.database == DatabaseMode::in_cluster; },
               &dev_postgres_transformers},
-      Feature{"network-policy", Tier::storage, [](const ClusterSpec& s) { return s.network_policies; },
-              nullptr},
-      Feature{"monitoring", Tier::control, [](const ClusterSpec& s) { return s.monitoring; }, nullptr},
+      Feature{"network-policy", [](const ClusterSpec& s) { return s.network_policies; }, nullptr},
+      Feature{"monitoring", [](const ClusterSpec& s) { return s.monitoring; }, nullptr},
   };
   return k_features;
 }
@@ -62,25 +61,32 @@ Json namespace_object(const ClusterSpec& s) {
   // Dev services and the neon components all run as non-root with seccomp; warn on anything else.
   labels["pod-security.kubernetes.io/enforce"] = "baseline";
   labels["pod-security.kubernetes.io/warn"] = "restricted";
+  // In the first wave: Argo CD applies Namespaces before every other kind of the same wave.
   return Json{{"apiVersion", "v1"},
               {"kind", "Namespace"},
               {"metadata", Json{{"name", s.namespace_},
                                 {"labels", labels},
                                 // Deleting the Namespace deletes every PVC in it: no sync may.
-                                {"annotations", Json{{"argocd.argoproj.io/sync-wave", "-1"},
+                                {"annotations", Json{{k_wave_annotation, std::to_string(stages().front().wave)},
                                                      {k_argocd_sync_options, "Prune=false,Delete=false"},
                                                      {k_flux_prune, "Disabled"}}}}}};
 }
 
-std::string local_component_text(Tier tier) {
-  return std::string("# Your changes to the ") + tier_name(tier) +
-         " tier: add patches and resources here.\n"
+std::string local_component_text(const Stage& stage) {
+  return std::string("# Your changes to the ") + stage.name +
+         " stage: add patches and resources here.\n"
          "# kubectl neon generate created this file once and never overwrites it; everything outside\n"
          "# local/ is regenerated, so edit this kustomize Component instead of the generated files.\n"
          "apiVersion: " + k_component_api + "\n"
          "kind: Component\n"
          "resources: []\n"
          "patches: []\n";
+}
+
+/// The stage of a component folder or feature; one the table forgot goes with the computes.
+const Stage& stage_for(const std::string& component) {
+  const Stage* s = stage_of(component);
+  return s != nullptr ? *s : *stage_of("compute");
 }
 
 /// Features on in this spec that ship a Component, in table order.
@@ -92,54 +98,6 @@ std::vector<Feature> active_features(const ClusterSpec& s) {
     }
   }
   return out;
-}
-
-/// The `images:` and `patches:` of tier `t`'s kustomization, from its active features.
-Transformers tier_transformers(const ClusterSpec& s, Tier t, const std::vector<Feature>& on) {
-  Transformers out;
-  for (const auto& f : on) {
-    if (f.tier == t && f.transformers != nullptr) {
-      f.transformers(s, out);
-    }
-  }
-  return out;
-}
-
-struct Components {
-  /// component folder -> file name -> object, in registry order of first appearance.
-  std::vector<std::pair<std::string, std::map<std::string, Json>>> folders;
-  std::map<std::string, Tier> tiers;
-};
-
-Components collect(const ValidSpec& spec) {
-  Components out;
-  for (const auto& g : generators()) {
-    for (auto& r : g.fn(spec)) {
-      auto it = std::find_if(out.folders.begin(), out.folders.end(),
-                             [&](const auto& f) { return f.first == r.component; });
-      if (it == out.folders.end()) {
-        out.folders.emplace_back(r.component, std::map<std::string, Json>{});
-        out.tiers.emplace(r.component, g.tier);
-        it = std::prev(out.folders.end());
-      }
-      const std::string file = lower(r.kind()) + "-" + r.name() + ".yaml";
-      it->second[file] = std::move(r.body);
-    }
-  }
-  return out;
-}
-
-bool is_cluster_scoped(const std::string& kind) {
-  static const std::set<std::string> k_kinds = {"Namespace",
-                                                "ClusterRole",
-                                                "ClusterRoleBinding",
-                                                "CustomResourceDefinition",
-                                                "StorageClass",
-                                                "PersistentVolume",
-                                                "PriorityClass",
-                                                "MutatingWebhookConfiguration",
-                                                "ValidatingWebhookConfiguration"};
-  return k_kinds.count(kind) > 0;
 }
 
 /// The objects a shipped Component adds: the files its kustomization lists under `resources:`.
@@ -167,6 +125,75 @@ std::vector<Json> feature_objects(const Feature& f) {
   return out;
 }
 
+/// Patches giving a shipped object its stage's wave when the shipped file says otherwise (no
+/// annotation means wave 0).
+void wave_patches(const Feature& f, int wave, Transformers& out) {
+  const std::string want = std::to_string(wave);
+  for (const auto& o : feature_objects(f)) {
+    const Json meta = o.value("metadata", Json::object());
+    const Json annotations = meta.value("annotations", Json::object());
+    if (annotations.value(k_wave_annotation, "0") == want) {
+      continue;
+    }
+    Json op = annotations.empty()
+                  ? Json{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", Json{{k_wave_annotation, want}}}}
+                  : Json{{"op", "add"}, {"path", "/metadata/annotations/argocd.argoproj.io~1sync-wave"}, {"value", want}};
+    out.patches.push_back(Patch{o.value("kind", ""), meta.value("name", ""), Json::array({op})});
+  }
+}
+
+/// The `images:` and `patches:` of a stage's kustomization, from its active features.
+Transformers stage_transformers(const ClusterSpec& s, const Stage& stage, const std::vector<Feature>& on) {
+  Transformers out;
+  for (const auto& f : on) {
+    if (&stage_for(f.name) != &stage) {
+      continue;
+    }
+    if (f.transformers != nullptr) {
+      f.transformers(s, out);
+    }
+    wave_patches(f, stage.wave, out);
+  }
+  return out;
+}
+
+struct Components {
+  /// component folder -> file name -> object, in registry order of first appearance.
+  std::vector<std::pair<std::string, std::map<std::string, Json>>> folders;
+};
+
+/// Every generator's objects by component folder, each with its stage's sync wave.
+Components collect(const ValidSpec& spec) {
+  Components out;
+  for (const auto& g : generators()) {
+    for (auto& r : g.fn(spec)) {
+      auto it = std::find_if(out.folders.begin(), out.folders.end(),
+                             [&](const auto& f) { return f.first == r.component; });
+      if (it == out.folders.end()) {
+        out.folders.emplace_back(r.component, std::map<std::string, Json>{});
+        it = std::prev(out.folders.end());
+      }
+      const std::string file = lower(r.kind()) + "-" + r.name() + ".yaml";
+      r.body["metadata"]["annotations"][k_wave_annotation] = std::to_string(stage_for(r.component).wave);
+      it->second[file] = std::move(r.body);
+    }
+  }
+  return out;
+}
+
+bool is_cluster_scoped(const std::string& kind) {
+  static const std::set<std::string> k_kinds = {"Namespace",
+                                                "ClusterRole",
+                                                "ClusterRoleBinding",
+                                                "CustomResourceDefinition",
+                                                "StorageClass",
+                                                "PersistentVolume",
+                                                "PriorityClass",
+                                                "MutatingWebhookConfiguration",
+                                                "ValidatingWebhookConfiguration"};
+  return k_kinds.count(kind) > 0;
+}
+
 }  // namespace
 
 std::string cluster_path(const ValidSpec& spec) {
@@ -177,10 +204,18 @@ std::string cluster_path(const ValidSpec& spec) {
   return path;
 }
 
+std::vector<std::string> stage_folders() {
+  std::vector<std::string> out;
+  for (const auto& st : stages()) {
+    out.emplace_back(st.name);
+  }
+  return out;
+}
+
 std::vector<std::string> user_owned_paths(const ValidSpec& spec) {
   std::vector<std::string> out;
-  for (Tier t : k_tiers) {
-    out.push_back(cluster_path(spec) + "/local/" + tier_name(t) + "/kustomization.yaml");
+  for (const auto& st : stages()) {
+    out.push_back(cluster_path(spec) + "/local/" + st.name + "/kustomization.yaml");
   }
   return out;
 }
@@ -202,8 +237,8 @@ FileTree generate_tree(const ValidSpec& spec) {
       tree[root + folder + "/" + file] = generated(body);
       list.push_back(file);
     }
-    if (folder == tier_name(comps.tiers.at(folder))) {
-      continue;  // the tier folder itself lists these files
+    if (folder == stage_for(folder).name) {
+      continue;  // the stage folder itself lists these files
     }
     Json k = kustomization("");
     k["resources"] = list;
@@ -219,20 +254,20 @@ FileTree generate_tree(const ValidSpec& spec) {
     }
   }
 
-  Json tiers = Json::array();
-  for (Tier t : k_tiers) {
-    const std::string name = tier_name(t);
+  Json folders = Json::array();
+  for (const auto& st : stages()) {
+    const std::string name = st.name;
     Json resources = Json::array();
-    if (t == Tier::storage) {
-      tree[root + "storage/namespace.yaml"] = generated(namespace_object(s));
+    if (&stage_for("namespace") == &st) {
+      tree[root + name + "/namespace.yaml"] = generated(namespace_object(s));
       resources.push_back("namespace.yaml");
     }
     for (const auto& [folder, files] : comps.folders) {
-      if (comps.tiers.at(folder) != t) {
+      if (&stage_for(folder) != &st) {
         continue;
       }
       if (folder == name) {
-        // A component named like its tier (compute) lives in the tier folder itself.
+        // A component named like its stage (compute) lives in the stage folder itself.
         for (const auto& entry : files) {
           resources.push_back(entry.first);
         }
@@ -242,7 +277,7 @@ FileTree generate_tree(const ValidSpec& spec) {
     }
     Json components = Json::array();
     for (const auto& f : on) {
-      if (f.tier == t) {
+      if (&stage_for(f.name) == &st) {
         components.push_back(std::string("../components/") + f.name);
       }
     }
@@ -250,7 +285,7 @@ FileTree generate_tree(const ValidSpec& spec) {
     Json k = kustomization(s.namespace_);
     k["resources"] = resources;
     k["components"] = components;
-    const Transformers tx = tier_transformers(s, t, on);
+    const Transformers tx = stage_transformers(s, st, on);
     if (!tx.images.empty()) {
       k["images"] = tx.images;
     }
@@ -262,50 +297,57 @@ FileTree generate_tree(const ValidSpec& spec) {
       k["patches"] = patches;
     }
     tree[root + name + "/kustomization.yaml"] = generated(k);
-    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(t);
-    tiers.push_back(name);
+    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(st);
+    folders.push_back(name);
   }
 
   Json k = kustomization(s.namespace_);
-  k["resources"] = tiers;
+  k["resources"] = folders;
   tree[root + "kustomization.yaml"] = generated(k);
   return tree;
 }
 
-std::string render_stream(const ValidSpec& spec) {
+std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
   const ClusterSpec& s = spec.spec();
   const Components comps = collect(spec);
   const std::vector<Feature> on = active_features(s);
-  std::vector<Json> objects;
-  // Tier by tier, as each tier's kustomization builds: its resources, its Components' objects,
-  // then its own transformers over all of them.
-  for (Tier t : k_tiers) {
-    std::vector<Json> tier_objects;
-    if (t == Tier::storage) {
-      tier_objects.push_back(namespace_object(s));
+  std::vector<std::vector<Json>> out;
+  // Stage by stage, as each stage's kustomization builds: its resources, its Components' objects,
+  // then its own transformers over all of them, then the namespace.
+  for (const auto& st : stages()) {
+    std::vector<Json> objects;
+    if (&stage_for("namespace") == &st) {
+      objects.push_back(namespace_object(s));
     }
     for (const auto& [folder, files] : comps.folders) {
-      if (comps.tiers.at(folder) == t) {
+      if (&stage_for(folder) == &st) {
         for (const auto& entry : files) {
-          tier_objects.push_back(entry.second);
+          objects.push_back(entry.second);
         }
       }
     }
     for (const auto& f : on) {
-      if (f.tier == t) {
+      if (&stage_for(f.name) == &st) {
         for (auto& o : feature_objects(f)) {
-          tier_objects.push_back(std::move(o));
+          objects.push_back(std::move(o));
         }
       }
     }
-    apply_transformers(tier_objects, tier_transformers(s, t, on));
-    objects.insert(objects.end(), std::make_move_iterator(tier_objects.begin()),
-                   std::make_move_iterator(tier_objects.end()));
-  }
-  for (auto& o : objects) {
-    if (!is_cluster_scoped(o.value("kind", "")) && o.contains("metadata")) {
-      o["metadata"]["namespace"] = s.namespace_;
+    apply_transformers(objects, stage_transformers(s, st, on));
+    for (auto& o : objects) {
+      if (!is_cluster_scoped(o.value("kind", "")) && o.contains("metadata")) {
+        o["metadata"]["namespace"] = s.namespace_;
+      }
     }
+    out.push_back(std::move(objects));
+  }
+  return out;
+}
+
+std::string render_stream(const ValidSpec& spec) {
+  std::vector<Json> objects;
+  for (auto& stage : stage_objects(spec)) {
+    objects.insert(objects.end(), std::make_move_iterator(stage.begin()), std::make_move_iterator(stage.end()));
   }
   sort_for_output(objects);
   return to_yaml_stream(objects);

@@ -3,18 +3,24 @@
 // (default `clusters/<name>/`), and the same objects as one YAML stream for `kubectl neon render`.
 //
 // Layout:
-//   kustomization.yaml            namespace + the three tiers (Argo CD points here)
-//   storage/ control/ compute/    one tier each (Flux points one Kustomization at each)
-//     kustomization.yaml          the tier's component folders, shipped components, local/ component,
-//                                 and `images:` / `patches:` setting spec values in shipped ones
+//   kustomization.yaml            the stage folders (Argo CD points here)
+//   base/ control/ storage/ compute/ monitoring/
+//                                 one folder per install stage (generators/stages.hpp), in the
+//                                 order they must become ready; Flux points one Kustomization at
+//                                 each, chained with dependsOn; every object carries its stage's
+//                                 Argo CD sync wave
+//     kustomization.yaml          the stage's component folders, shipped components, local/
+//                                 component, and `images:` / `patches:` setting spec values (and
+//                                 the stage's sync wave) in shipped ones
 //   <component>/                  one file per object, `<kind-lowercase>-<name>.yaml` (a component
-//                                 named like its tier, compute, keeps its files in the tier folder)
+//                                 named like its stage, compute, keeps its files in the stage folder)
 //   components/<feature>/         kustomize Components copied verbatim from overlays/components/:
 //                                 dev-minio, dev-postgres, network-policy, monitoring
-//   local/<tier>/kustomization.yaml   user-owned Components, created once, never overwritten
+//   local/<stage>/kustomization.yaml  user-owned Components, created once, never overwritten
 //
-// Generators (generators/registry.hpp) give the component folders; the tier of a folder comes from
-// the registry. Shipped Components (overlays/components/<feature>/) are copied verbatim and may only
+// Generators (generators/registry.hpp) give the component folders; the stage of a folder or a
+// feature comes from the stage table. Every stage folder exists whatever the spec turns on, so the
+// Flux chain never changes with the spec. Shipped Components (overlays/components/<feature>/) are copied verbatim and may only
 // list `resources:` (plain objects, no `${...}`, no patches of their own). What depends on the spec
 // (images, names, the namespace) goes into the tier's kustomization as `images:` and JSON6902
 // `patches:` (generators/dev_extras.hpp); render_stream reads the shipped files and applies the same
@@ -24,6 +30,7 @@
 #include <string>
 #include <vector>
 
+#include "generators/resource.hpp"
 #include "generators/spec.hpp"
 
 namespace neon::gen {
@@ -40,11 +47,18 @@ std::string cluster_path(const ValidSpec& spec);
 /// The whole tree for the cluster, generated and user-owned files alike. Deterministic.
 FileTree generate_tree(const ValidSpec& spec);
 
+/// The stage folders under the cluster path, in install order (every stage of the table).
+std::vector<std::string> stage_folders();
+
 /// Paths (as in generate_tree) of the files created once and never overwritten.
 std::vector<std::string> user_owned_paths(const ValidSpec& spec);
 
 /// Whether `file_content` was written by the generator (starts with k_generated_header).
 bool is_generated(const std::string& file_content);
+
+/// The objects each stage folder builds (`kubectl kustomize <cluster path>/<stage>`), in
+/// stage_folders() order, namespace set.
+std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec);
 
 /// Every object as one YAML stream, as `kubectl kustomize <cluster path>` builds it from the tree:
 /// namespace applied, same labels and annotations, kustomize's kind order.

@@ -367,12 +367,25 @@ Result<std::string> add_branch(std::string_view text, const NewBranch& branch) {
   if (std::find(names.begin(), names.end(), branch.name) != names.end()) {
     return make_error(fmt::format("branch \"{}/{}\" already exists", branch.project, branch.name));
   }
-  if (std::find(names.begin(), names.end(), branch.parent) == names.end()) {
-    return make_error(fmt::format("no branch \"{}\" in project \"{}\" to branch from{}", branch.parent, branch.project,
-                                  suggestion_suffix(branch.parent, names)));
+  std::string parent = branch.parent;
+  if (parent.empty()) {
+    // The project's root branch: the one without a parent.
+    for (const auto& b : branches) {
+      if (scalar_of(b, "parent").empty()) {
+        parent = scalar_of(b, "name");
+        break;
+      }
+    }
+    if (parent.empty()) {
+      return make_error(fmt::format("project \"{}\" has no root branch to branch from; pass --from", branch.project));
+    }
+  }
+  if (std::find(names.begin(), names.end(), parent) == names.end()) {
+    return make_error(fmt::format("no branch \"{}\" in project \"{}\" to branch from{}", parent, branch.project,
+                                  suggestion_suffix(parent, names)));
   }
   std::vector<std::string> item{"name: " + branch.name, "timelineId: " + id_scalar(branch.timeline_id),
-                                "parent: " + branch.parent};
+                                "parent: " + parent};
   if (!branch.lsn.empty()) {
     item.push_back("lsn: \"" + branch.lsn + "\"");
   }

@@ -23,7 +23,7 @@ struct NewProject {
 struct NewBranch {
   std::string project;
   std::string name;
-  std::string parent;
+  std::string parent;     ///< empty: the project's root branch (the one without a parent)
   std::string lsn;        ///< optional branch point
   std::string timestamp;  ///< optional branch point, RFC 3339
   std::string timeline_id;
@@ -35,7 +35,8 @@ Result<std::string> add_project(std::string_view text, const NewProject& project
 /// Removes the project named `name`; the list becomes `[]` when it was the only one.
 Result<std::string> remove_project(std::string_view text, const std::string& name);
 
-/// Appends `branch` to the branches of `branch.project`; its parent must exist.
+/// Appends `branch` to the branches of `branch.project`; its parent must exist (none given: the
+/// project's root branch, written out as `parent:`).
 Result<std::string> add_branch(std::string_view text, const NewBranch& branch);
 
 /// Removes branch `name` of `project`; refuses while other branches name it as their parent.

@@ -5,6 +5,10 @@
 // difference shown is exactly the one the spec change causes. Kustomize patches a user adds under
 // local/ are not part of either side.
 //
+// Blocking findings: an immutable field changed (the apply fails), or the spec changed an ID that
+// ties a project or branch to its data, or dropped one (data orphaned). Warnings: changes that put
+// data or availability at stake (scale-downs, deletions, restarts of stateful pods).
+//
 // Exit status: 0 no change, 1 changes, 2 or more an error (as kubectl diff).
 #include <algorithm>
 #include <ostream>
@@ -76,16 +80,24 @@ Result<std::string> side_text(const git::Repository& repo, const std::string& re
   return it == files->end() ? std::string() : it->second;
 }
 
-Result<std::vector<gen::Json>> side_objects(Context& ctx, const std::string& text, const std::string& label) {
+/// One side rendered: its spec (none when the side has no spec) and its objects.
+struct Side {
+  std::optional<gen::ValidSpec> spec;
+  std::vector<gen::Json> objects;
+};
+
+Result<Side> side_objects(Context& ctx, const std::string& text, const std::string& label) {
   if (text.empty()) {
-    return std::vector<gen::Json>{};
+    return Side{};
   }
   gen::LoadResult res = gen::load_spec(text, label);
   if (!res.spec) {
     print_diagnostics(ctx, res.diagnostics);
     return make_error(fmt::format("the spec in {} is not valid", label));
   }
-  return gen::parse_yaml_stream(gen::render_stream(*res.spec));
+  auto objects = gen::parse_yaml_stream(gen::render_stream(*res.spec));
+  NEON_TRY(objects);
+  return Side{std::move(res.spec), std::move(*objects)};
 }
 
 }  // namespace
@@ -136,7 +148,9 @@ int cmd_diff(Context& ctx, const Args& args) {
   if (!after) {
     return error(ctx, after.error().message);
   }
-  const DiffReport report = diff_objects(*before, *after);
+  DiffReport report = diff_objects(before->objects, after->objects);
+  check_spec_changes(before->spec ? &before->spec->spec() : nullptr, after->spec ? &after->spec->spec() : nullptr,
+                     report);
   const DiffLabels labels{*path, base, head};
   if (format == "json") {
     ctx.out << render_json(report, labels);
@@ -145,7 +159,7 @@ int cmd_diff(Context& ctx, const Args& args) {
   } else {
     ctx.out << render_text(report, labels);
   }
-  return report.changes.empty() ? k_exit_ok : k_exit_failure;
+  return report.changes.empty() && report.blocking.empty() ? k_exit_ok : k_exit_failure;
 }
 
 }  // namespace neon::cli

@@ -58,10 +58,15 @@ int cmd_init(Context& ctx, const Args& args) {
   }
   std::string text = with_fresh_ids(std::string(*gen::embedded("schemas/starters/" + profile + ".yaml")));
   if (!name.empty()) {
-    const std::string from = "  name: " + profile + "\n";
-    const auto pos = text.find(from);
-    if (pos != std::string::npos) {
-      text.replace(pos, from.size(), "  name: " + name + "\n");
+    // The name, and the cluster folder named after it: a second cluster in the same repository
+    // must not land in the first one's folder.
+    for (const auto& [key, value] : {std::pair<std::string, std::string>{"  name: ", name},
+                                     std::pair<std::string, std::string>{"    path: clusters/", name}}) {
+      const std::string from = key + profile + "\n";
+      const auto pos = text.find(from);
+      if (pos != std::string::npos) {
+        text.replace(pos, from.size(), key + value + "\n");
+      }
     }
   }
   const std::string file = (*r)["file"].as<std::string>();

@@ -1,6 +1,8 @@
 // kubectl neon project create|delete and branch create|delete: edit the spec file in place (every
-// line outside the edited item stays as written), check the result validates, write it atomically,
-// then regenerate the tree and commit spec and tree together.
+// line outside the edited item stays as written), check the result validates, check the
+// repository (a Git repository, no uncommitted edits to generated files, the cluster folder is
+// this cluster's), and only then write the spec, regenerate the tree and commit spec and tree
+// together. Any failure leaves the spec file byte for byte as it was.
 #include <filesystem>
 #include <functional>
 
@@ -75,16 +77,18 @@ int apply_edit(Context& ctx, const Common& c, const std::function<Result<std::st
     print_diagnostics(ctx, loaded.diagnostics);
     return k_exit_failure;
   }
-  if (auto w = write_file_atomic(c.file, *edited); !w) {
-    return fail(ctx, w.error().message);
-  }
-  fmt::print(ctx.out, "{}: {}\n", c.file, subject);
   GenerateRun run;
   run.repo = c.repo;
   run.commit = c.commit;
   run.subject = subject;
   run.extra = spec_in_repo(c.file, c.repo);
-  return generate_into_repo(ctx, *loaded.spec, *edited, run);
+  run.spec_file = c.file;
+  run.spec_original = *text;
+  const int rc = generate_into_repo(ctx, *loaded.spec, *edited, run);
+  if (rc == k_exit_ok) {
+    fmt::print(ctx.out, "{}: {}\n", c.file, subject);
+  }
+  return rc;
 }
 
 /// Parses a positive integer flag; nullopt (after a usage error) when it is not one.
@@ -168,7 +172,8 @@ int branch_create(Context& ctx, const Args& args) {
   const std::string cmd = "branch create";
   auto opts = make_options(ctx, cmd, "Add a branch (timeline) to a project in the spec, then regenerate and commit.",
                            "PROJECT/NAME");
-  opts.add_options()("from", "Parent branch", cxxopts::value<std::string>()->default_value(""))(
+  opts.add_options()("from", "Parent branch (default: the project's root branch)",
+                     cxxopts::value<std::string>()->default_value(""))(
       "lsn", "Branch point as an LSN (X/Y)", cxxopts::value<std::string>()->default_value(""))(
       "timestamp", "Branch point as an RFC 3339 time", cxxopts::value<std::string>()->default_value(""));
   add_common_options(opts);
@@ -192,9 +197,6 @@ int branch_create(Context& ctx, const Args& args) {
     return usage_error(ctx, cmd, fmt::format("\"{}\" is not a valid branch name (lowercase letters, digits and '-', "
                                              "starting and ending with a letter or digit)",
                                              b.name));
-  }
-  if (b.parent.empty()) {
-    return usage_error(ctx, cmd, "--from PARENT is required");
   }
   if (!b.lsn.empty() && !b.timestamp.empty()) {
     return usage_error(ctx, cmd, "--lsn and --timestamp are mutually exclusive");

@@ -16,14 +16,14 @@ int cmd_render(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "render",
                            "Print every object of the cluster as one YAML stream: the same objects\n"
                            "'kubectl kustomize' builds from the tree 'kubectl neon generate' writes.");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
                      cxxopts::value<std::string>()->default_value(""));
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
   }
-  auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>());
+  auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>(), SpecUse::files);
   if (!spec) {
     return k_exit_failure;
   }

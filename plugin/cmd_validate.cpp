@@ -13,7 +13,7 @@ namespace neon::cli {
 int cmd_validate(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "validate", "Check a cluster spec and report every problem at once.\n"
                                             "Exit status: 0 valid, 1 invalid, 2 usage error.");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
                      cxxopts::value<std::string>()->default_value(""))(
       "q,quiet", "Print nothing when the spec is valid");
   int exit = 0;
@@ -22,13 +22,13 @@ int cmd_validate(Context& ctx, const Args& args) {
     return exit;
   }
   const std::string file = (*r)["file"].as<std::string>();
-  auto spec = load_valid_spec(ctx, file);
+  auto spec = load_valid_spec(ctx, file, SpecUse::files);
   if (!spec) {
     return k_exit_failure;
   }
   if (!r->count("quiet")) {
     fmt::print(ctx.out, "{}: valid ({} project{}, {} pageserver{}, {} safekeeper{})\n",
-               file.empty() ? k_default_spec_name : file, (*spec)->projects.size(),
+               spec_file_for(file).empty() ? k_default_spec_name : spec_file_for(file), (*spec)->projects.size(),
                (*spec)->projects.size() == 1 ? "" : "s", (*spec)->pageservers.count,
                (*spec)->pageservers.count == 1 ? "" : "s", (*spec)->safekeepers.count,
                (*spec)->safekeepers.count == 1 ? "" : "s");

@@ -96,6 +96,41 @@ int replicas(const Json& o) {
 
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
+std::string component_of(const Json& o) {
+  return str_at(o, Json::json_pointer("/metadata/labels/app.kubernetes.io~1component"));
+}
+
+/// Changes that restart or reshape the stateful components: each is an availability risk even
+/// when the apply goes through.
+void check_restarts(const Keyed& o, const Json& now, const std::string& id, DiffReport& report) {
+  const std::string component = component_of(o.body);
+  if (o.kind == "StatefulSet" && field_differs(o.body, now, "/spec/template")) {
+    if (component == "pageserver") {
+      report.warnings.push_back(fmt::format(
+          "{}: pod template changed: its pageservers restart one at a time, and the tenants attached to each are "
+          "unavailable until it is back (drain a pageserver first to move them: kubectl neon drain)",
+          id));
+    } else if (component == "safekeeper") {
+      report.warnings.push_back(fmt::format(
+          "{}: pod template changed: its safekeepers restart one at a time; writes continue only while a majority "
+          "of each timeline's safekeepers is up",
+          id));
+    }
+  }
+  if (o.kind == "Deployment" && component == "storage-controller") {
+    if (field_differs(o.body, now, "/spec/replicas") || field_differs(o.body, now, "/spec/strategy")) {
+      const auto strategy = [](const Json& d) {
+        const Json::json_pointer p("/spec/strategy/type");
+        return d.contains(p) ? d.at(p).get<std::string>() : std::string("RollingUpdate");
+      };
+      report.warnings.push_back(fmt::format(
+          "{}: replicas or update strategy changed ({} x {} -> {} x {}): the storage controller restarts, and may "
+          "have no leader while it rolls; attach, migration and compute notifications pause meanwhile",
+          id, replicas(o.body), strategy(o.body), replicas(now), strategy(now)));
+    }
+  }
+}
+
 void check_risks(const std::map<std::string, Keyed>& before, const std::map<std::string, Keyed>& after,
                  DiffReport& report) {
   int sk_before = 0;
@@ -128,6 +163,7 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
       continue;
     }
     const Json& now = it->second.body;
+    check_restarts(o, now, id, report);
     if (o.kind == "StatefulSet") {
       if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body)) {
         report.warnings.push_back(fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
@@ -326,7 +362,7 @@ DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>
 
 std::string render_text(const DiffReport& r, const DiffLabels& l) {
   std::string out = fmt::format("{}: {} -> {}\n", l.cluster_path, l.base, l.head);
-  if (r.changes.empty()) {
+  if (r.changes.empty() && r.blocking.empty() && r.warnings.empty()) {
     return out + "no changes\n";
   }
   for (const auto& b : r.blocking) {
@@ -347,7 +383,7 @@ std::string render_text(const DiffReport& r, const DiffLabels& l) {
 
 std::string render_markdown(const DiffReport& r, const DiffLabels& l, std::size_t budget) {
   std::string head = fmt::format("## kubectl neon diff: `{}`\n\n`{}` → `{}`\n\n", l.cluster_path, l.base, l.head);
-  if (r.changes.empty()) {
+  if (r.changes.empty() && r.blocking.empty() && r.warnings.empty()) {
     return head + "No changes.\n";
   }
   for (const auto& b : r.blocking) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "generators/resource.hpp"
+#include "generators/spec.hpp"
 
 namespace neon::cli {
 
@@ -29,7 +30,7 @@ struct ObjectChange {
 
 struct DiffReport {
   std::vector<ObjectChange> changes;   ///< sorted by action, then id
-  std::vector<std::string> blocking;   ///< immutable-field changes: the apply will fail
+  std::vector<std::string> blocking;   ///< the apply will fail, or data is orphaned: do not merge as is
   std::vector<std::string> warnings;   ///< risky changes: data or availability at stake
 };
 
@@ -40,6 +41,12 @@ struct DiffLabels {
 };
 
 DiffReport diff_objects(const std::vector<gen::Json>& before, const std::vector<gen::Json>& after);
+
+/// Adds the blocking findings of the spec change itself: an existing project's tenantId or a
+/// branch's timelineId changed, or a project or branch gone (matched by name, then by ID so a
+/// rename is no loss). Each orphans data the rendered objects do not show. Either side may be
+/// null (a cluster that is new or gone).
+void check_spec_changes(const gen::ClusterSpec* before, const gen::ClusterSpec* after, DiffReport& report);
 
 /// A line diff with `context` lines around changes, `---`/`+++` headers and `@@` hunks.
 std::string unified_diff(const std::string& a, const std::string& b, const std::string& label_a,

@@ -375,6 +375,35 @@ Result<void> Repository::switch_to_new_branch(const std::string& name) {
   return {};
 }
 
+std::string blob_id(const std::string& bytes) {
+  git_oid oid;
+  if (git_odb_hash(&oid, bytes.data(), bytes.size(), GIT_OBJECT_BLOB) != 0) {
+    return std::string();
+  }
+  return oid_hex(oid);
+}
+
+Result<void> Repository::check_remote(const std::string& remote_name, const Credentials& creds) const {
+  git_remote* remote = nullptr;
+  int rc = git_remote_lookup(&remote, m_repo.get(), remote_name.c_str());
+  if (rc != 0) {
+    return last_error(fmt::format("no remote named {}", remote_name), rc);
+  }
+  RemotePtr owned(remote);
+  RemotePayload payload;
+  payload.creds = &creds;
+  const git_remote_callbacks callbacks = make_callbacks(payload);
+  rc = git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nullptr, nullptr);
+  if (payload.gave_up) {
+    return make_error(fmt::format("authentication to {} failed after {} attempts", remote_name, creds.max_attempts));
+  }
+  if (rc != 0) {
+    return last_error(fmt::format("cannot connect to remote {}", remote_name), rc);
+  }
+  git_remote_disconnect(remote);
+  return {};
+}
+
 PushResult Repository::push(const std::string& remote_name, const std::string& branch, const Credentials& creds) {
   git_remote* remote = nullptr;
   int rc = git_remote_lookup(&remote, m_repo.get(), remote_name.c_str());

@@ -46,6 +46,9 @@ struct PushResult {
   std::string message;
 };
 
+/// The Git blob id (`git hash-object`) of `bytes`. Needs a Library alive.
+std::string blob_id(const std::string& bytes);
+
 class Repository {
 public:
   /// Opens the repository whose work tree is `dir` (no discovery upwards).
@@ -79,6 +82,10 @@ public:
   /// Creates branch `name` at HEAD if missing and points HEAD at it; the work tree is untouched.
   /// An existing branch must point at HEAD's commit.
   Result<void> switch_to_new_branch(const std::string& name);
+
+  /// Checks that `remote` exists and accepts a push connection with `creds` (lists its refs, sends
+  /// nothing). Fails with what is wrong: no such remote, unreachable, authentication.
+  Result<void> check_remote(const std::string& remote, const Credentials& creds) const;
 
   /// Pushes refs/heads/<branch> to the same name on `remote`, never forcing.
   PushResult push(const std::string& remote, const std::string& branch, const Credentials& creds);

@@ -1,5 +1,6 @@
 #include "plugin/spec_input.hpp"
 
+#include <filesystem>
 #include <istream>
 #include <iterator>
 #include <ostream>
@@ -14,8 +15,27 @@
 
 namespace neon::cli {
 
-std::optional<SpecText> read_spec_text(Context& ctx, const std::string& file) {
+std::string spec_file_for(const std::string& file) {
+  if (!file.empty()) {
+    return file;
+  }
+  std::error_code ec;
+  return std::filesystem::exists(k_local_spec, ec) ? std::string(k_local_spec) : std::string();
+}
+
+bool spec_available(const std::string& file) { return !spec_file_for(file).empty(); }
+
+std::optional<SpecText> read_spec_text(Context& ctx, const std::string& given, SpecUse use) {
+  const std::string file = spec_file_for(given);
+  if (file.empty() && use == SpecUse::live) {
+    fmt::print(ctx.err,
+               "error: no cluster spec: pass -f FILE, or run where your {} is ('{} init' writes one).\n"
+               "  This command acts on a live cluster, so it never uses the built-in example spec.\n",
+               k_local_spec, ctx.prog);
+    return std::nullopt;
+  }
   if (file.empty()) {
+    fmt::print(ctx.err, "note: no -f and no ./{}: using the built-in dev example spec\n", k_local_spec);
     return SpecText{std::string(*gen::embedded("schemas/starters/dev.yaml")), k_default_spec_name};
   }
   if (file == "-") {
@@ -72,8 +92,8 @@ void print_diagnostics(Context& ctx, const std::vector<gen::Diagnostic>& diags) 
   }
 }
 
-std::optional<gen::ValidSpec> load_valid_spec(Context& ctx, const std::string& file) {
-  auto text = read_spec_text(ctx, file);
+std::optional<gen::ValidSpec> load_valid_spec(Context& ctx, const std::string& file, SpecUse use) {
+  auto text = read_spec_text(ctx, file, use);
   if (!text) {
     return std::nullopt;
   }

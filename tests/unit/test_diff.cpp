@@ -1,6 +1,10 @@
 // kubectl neon diff: golden outputs for typical spec changes, and the report's rules.
 #include <doctest/doctest.h>
 
+#include <map>
+
+#include <nlohmann/json.hpp>
+
 #include "generators/embedded.hpp"
 #include "plugin/diff_report.hpp"
 #include "tests/support/golden.hpp"
@@ -63,6 +67,40 @@ Json statefulset(const std::string& name, int replicas, const std::string& stora
                             {"volumeClaimTemplates",
                              Json::array({Json{{"metadata", Json{{"name", "data"}}},
                                                {"spec", Json{{"resources", Json{{"requests", Json{{"storage", storage}}}}}}}}})}}}};
+}
+
+/// The dev spec with `projects: []`.
+std::string without_projects() {
+  const std::string text = dev_spec();
+  const auto from = text.find("  projects:\n");
+  const auto to = text.find("  gitops:\n");
+  REQUIRE(from != std::string::npos);
+  REQUIRE(to != std::string::npos);
+  return text.substr(0, from) + "  projects: []\n" + text.substr(to);
+}
+
+/// `kubectl-neon diff` through the real binary, one run per output format.
+std::map<std::string, neon::test::ProcResult> diff_all_formats(const fs::path& repo) {
+  std::map<std::string, neon::test::ProcResult> out;
+  for (const char* format : {"text", "markdown", "json"}) {
+    out[format] = run_process({NEON_BINARY, "diff", "--repo", repo.string(), "-o", format}, repo);
+  }
+  return out;
+}
+
+/// Whether `finding` is reported as blocking in `format`'s output.
+bool blocking_in(const std::string& format, const std::string& out, const std::string& finding) {
+  if (format == "json") {
+    const auto j = nlohmann::json::parse(out);
+    for (const auto& b : j["blocking"]) {
+      if (b.get<std::string>().find(finding) != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  }
+  const std::string marker = format == "text" ? "BLOCKING: " : "**Blocking:** ";
+  return out.find(marker + finding) != std::string::npos;
 }
 
 }  // namespace
@@ -142,6 +180,69 @@ TEST_CASE("diff: markdown stays under the budget and says it was truncated") {
   CHECK(md.find("set-399") != std::string::npos);  // the summary is kept whole
   const auto full = neon::cli::render_markdown(report, {"clusters/dev", "HEAD", "working tree"}, 10000000);
   CHECK(full.find("**Truncated:**") == std::string::npos);
+}
+
+TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, is blocking in every format") {
+  const std::string tenant = "294ca7a45747bee9a5a893416ee7ad81";
+  const std::string timeline = "0eb4f5ec83a41a90e2cd41c5d9912de6";
+  struct Case {
+    std::string name;
+    std::string head;
+    std::string finding;
+  };
+  const std::vector<Case> cases = {
+      {"tenant", replace(dev_spec(), tenant, "11112222333344445555666677778888"),
+       "project app: tenantId changed (" + tenant + " -> 11112222333344445555666677778888)"},
+      {"timeline", replace(dev_spec(), timeline, "99990000aaaabbbbccccddddeeeeffff"),
+       "branch app/main: timelineId changed (" + timeline + " -> 99990000aaaabbbbccccddddeeeeffff)"},
+      {"project", without_projects(), "project app (tenant " + tenant + ") removed from the spec"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    ScratchDir dir("diff-ids-" + c.name);
+    make_repo(dir.path(), dev_spec(), c.head);
+    for (const auto& [format, r] : diff_all_formats(dir.path())) {
+      CAPTURE(format);
+      CHECK_MESSAGE(r.exit == 1, r.err);
+      CHECK_MESSAGE(blocking_in(format, r.out, c.finding), r.out);
+    }
+  }
+  // A branch gone, and a renamed project (same tenant) is no loss.
+  ScratchDir dir("diff-ids-branch");
+  make_repo(dir.path(), with_dev_branch(), dev_spec());
+  for (const auto& [format, r] : diff_all_formats(dir.path())) {
+    CAPTURE(format);
+    CHECK(blocking_in(format, r.out, "branch app/dev (timeline 5a3c1e0f9b8d47e2a6c4b2d1e0f9a8b7) removed"));
+  }
+  ScratchDir renamed("diff-ids-rename");
+  make_repo(renamed.path(), dev_spec(), replace(dev_spec(), "    - name: app\n", "    - name: shop\n"));
+  const auto text = run_process({NEON_BINARY, "diff", "--repo", renamed.path().string()}, renamed.path());
+  CHECK(text.out.find("BLOCKING") == std::string::npos);
+}
+
+TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's rollout change are risky") {
+  struct Case {
+    std::string name;
+    std::string head;
+    std::vector<std::string> warnings;
+  };
+  const std::vector<Case> cases = {
+      {"image", replace(dev_spec(), "storage: docker.io/neondatabase/neon:8463", "storage: docker.io/neondatabase/neon:8470"),
+       {"StatefulSet/neon/pageserver: pod template changed: its pageservers restart one at a time",
+        "StatefulSet/neon/safekeeper: pod template changed: its safekeepers restart one at a time"}},
+      {"controller-ha", replace(dev_spec(), "    auth:\n      enabled: false\n", "    auth:\n      enabled: false\n    ha: true\n"),
+       {"Deployment/neon/storage-controller: replicas or update strategy changed (1 x Recreate -> 1 x RollingUpdate)"}},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.name);
+    ScratchDir dir("diff-risk-" + c.name);
+    make_repo(dir.path(), dev_spec(), c.head);
+    const auto r = run_process({NEON_BINARY, "diff", "--repo", dir.path().string()}, dir.path());
+    CHECK_MESSAGE(r.exit == 1, r.err);
+    for (const auto& w : c.warnings) {
+      CHECK_MESSAGE(r.out.find("WARNING: " + w) != std::string::npos, r.out);
+    }
+  }
 }
 
 TEST_CASE("diff: unified diff hunks") {

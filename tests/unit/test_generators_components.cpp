@@ -190,7 +190,7 @@ TEST_SUITE("generate") {
     const ValidSpec spec = load(text);
 
     const auto tree = neon::gen::generate_tree(spec);
-    const std::string storage = tree.at("clusters/dev/storage/kustomization.yaml");
+    const std::string storage = tree.at("clusters/dev/base/kustomization.yaml");
     CHECK(storage.find("- ../components/dev-minio\n- ../components/dev-postgres\n") != std::string::npos);
     CHECK(storage.find("  newName: registry.example.com:5000/mirror/minio\n  digest: " + k_digest) !=
           std::string::npos);
@@ -232,7 +232,7 @@ TEST_SUITE("generate") {
   TEST_CASE("shipped dev components: off in prod, and the storage tier then sets no images or patches") {
     const auto text = std::string(*neon::gen::embedded("schemas/starters/prod.yaml"));
     const auto tree = neon::gen::generate_tree(load(text));
-    const std::string storage = tree.at("clusters/prod/storage/kustomization.yaml");
+    const std::string storage = tree.at("clusters/prod/base/kustomization.yaml");
     CHECK(storage.find("components/dev-") == std::string::npos);
     CHECK(storage.find("images:") == std::string::npos);
     CHECK(storage.find("patches:") == std::string::npos);
@@ -262,7 +262,7 @@ TEST_SUITE("generate") {
     CHECK(report->removed.size() == 5);
     CHECK_FALSE(fs::exists(minio));
     CHECK(fs::exists(dir / "clusters/dev/components/dev-postgres/kustomization.yaml"));
-    CHECK(neon::test::read_text(dir / "clusters/dev/storage/kustomization.yaml").find("dev-minio") ==
+    CHECK(neon::test::read_text(dir / "clusters/dev/base/kustomization.yaml").find("dev-minio") ==
           std::string::npos);
 
     // Turned on again, and one file made the user's own (header removed): turned off, it stays.

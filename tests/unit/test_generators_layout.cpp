@@ -94,7 +94,7 @@ TEST_SUITE("generate") {
     const ValidSpec spec = starter("dev");
     const FileTree tree = neon::gen::generate_tree(spec);
     const auto owned = neon::gen::user_owned_paths(spec);
-    REQUIRE(owned.size() == 3);
+    REQUIRE(owned.size() == neon::gen::stage_folders().size());
     for (const auto& [path, data] : tree) {
       CAPTURE(path);
       const bool is_owned = std::find(owned.begin(), owned.end(), path) != owned.end();
@@ -119,11 +119,11 @@ TEST_SUITE("generate") {
     CHECK(dev.count("clusters/dev/dev-minio/kustomization.yaml") == 0);
     CHECK(prod.count("clusters/prod/components/dev-minio/kustomization.yaml") == 0);
     CHECK(prod.count("clusters/prod/components/dev-postgres/kustomization.yaml") == 0);
-    CHECK(dev.at("clusters/dev/storage/kustomization.yaml").find("../components/dev-minio") != std::string::npos);
+    CHECK(dev.at("clusters/dev/base/kustomization.yaml").find("../components/dev-minio") != std::string::npos);
     CHECK(dev.count("clusters/dev/components/monitoring/kustomization.yaml") == 0);
     CHECK(prod.count("clusters/prod/components/monitoring/kustomization.yaml") == 1);
-    CHECK(prod.at("clusters/prod/control/kustomization.yaml").find("../components/monitoring") != std::string::npos);
-    CHECK(prod.at("clusters/prod/storage/kustomization.yaml").find("../components/network-policy") !=
+    CHECK(prod.at("clusters/prod/monitoring/kustomization.yaml").find("../components/monitoring") != std::string::npos);
+    CHECK(prod.at("clusters/prod/base/kustomization.yaml").find("../components/network-policy") !=
           std::string::npos);
     const std::string controller = prod.at("clusters/prod/storage-controller/deployment-storage-controller.yaml");
     CHECK(controller.find("--start-as-candidate") != std::string::npos);

@@ -229,4 +229,109 @@ TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved rem
   CHECK(bad.err.find("nowhere") != std::string::npos);
 }
 
+TEST_CASE("generate: --push checks the remote before writing or committing anything") {
+  ScratchDir dir("gen-push-check");
+  const auto repo = dir / "repo";
+  REQUIRE(git(dir.path(), {"init", "-q", "-b", "main", "repo"}).exit == 0);
+  auto none = generate(repo, {"--push"});
+  CHECK(none.exit == 1);
+  CHECK(none.err.find("no remote named origin") != std::string::npos);
+  CHECK(none.err.find("nothing was written or committed") != std::string::npos);
+  CHECK(git(repo, {"rev-parse", "--verify", "-q", "HEAD"}).exit != 0);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+
+  // A remote that does not answer: the same, after a first commit.
+  REQUIRE(generate(repo, {}).exit == 0);
+  const auto head = trimmed(git(repo, {"rev-parse", "HEAD"}).out);
+  REQUIRE(git(repo, {"remote", "add", "origin", "file://" + (dir / "missing.git").string()}).exit == 0);
+  write_text(dir / "scaled.yaml", scaled_spec());
+  auto gone = generate(repo, {"-f", (dir / "scaled.yaml").string(), "--push"});
+  CHECK(gone.exit == 1);
+  CHECK(gone.err.find("cannot connect to remote origin") != std::string::npos);
+  CHECK(trimmed(git(repo, {"rev-parse", "HEAD"}).out) == head);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+}
+
+TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the next run") {
+  ScratchDir dir("gen-nocommit-own");
+  const auto repo = dir / "repo";
+  REQUIRE(generate(repo, {}).exit == 0);
+  write_text(dir / "scaled.yaml", scaled_spec());
+  auto preview = generate(repo, {"-f", (dir / "scaled.yaml").string(), "--no-commit"});
+  REQUIRE_MESSAGE(preview.exit == 0, preview.err);
+  CHECK(!git(repo, {"status", "--porcelain"}).out.empty());
+  // Back to the committed spec: the preview's files are the program's own, so no refusal.
+  auto back = generate(repo, {});
+  REQUIRE_MESSAGE(back.exit == 0, back.err);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+  CHECK(commit_count(repo) == 1);
+  // And forward again, committing this time.
+  REQUIRE(generate(repo, {"-f", (dir / "scaled.yaml").string(), "--no-commit"}).exit == 0);
+  auto commit = generate(repo, {"-f", (dir / "scaled.yaml").string()});
+  REQUIRE_MESSAGE(commit.exit == 0, commit.err);
+  CHECK(commit_count(repo) == 2);
+  // A real edit on top of a preview still counts.
+  REQUIRE(generate(repo, {"--no-commit"}).exit == 0);
+  const auto target = repo / "clusters/dev/kustomization.yaml";
+  write_text(target, read_text(target) + "# hand edit\n");
+  auto refused = generate(repo, {"-f", (dir / "scaled.yaml").string()});
+  CHECK(refused.exit == 1);
+  CHECK(refused.err.find("clusters/dev/kustomization.yaml") != std::string::npos);
+}
+
+TEST_CASE("generate: reverting a committed hand edit says which file and where the change belongs") {
+  ScratchDir dir("gen-hand-edit");
+  const auto repo = dir / "repo";
+  REQUIRE(generate(repo, {}).exit == 0);
+  const auto target = repo / "clusters/dev/pageserver/statefulset-pageserver.yaml";
+  const std::string generated = read_text(target);
+  write_text(target, generated + "# tuned by hand\n");
+  REQUIRE(git(repo, {"commit", "-q", "-am", "tune the pageserver"}).exit == 0);
+  auto r = generate(repo, {});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  CHECK(r.err.find("warning: clusters/dev/pageserver/statefulset-pageserver.yaml had a committed change that "
+                   "kubectl-neon did not generate; this run reverts it") != std::string::npos);
+  CHECK(r.err.find("clusters/dev/local/storage/kustomization.yaml") != std::string::npos);
+  CHECK(read_text(target) == generated);
+  auto quiet = generate(repo, {});
+  REQUIRE(quiet.exit == 0);
+  CHECK(quiet.err.find("warning") == std::string::npos);
+}
+
+TEST_CASE("generate: a second cluster gets its own folder and Application; another cluster's folder is refused") {
+  ScratchDir dir("gen-two-clusters");
+  const auto repo = dir / "repo";
+  auto neon = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), NEON_BINARY);
+    return run_process(args, dir.path(), neon::test::k_git_env);
+  };
+  REQUIRE(neon({"init", "--profile", "prod", "--name", "eu-west", "-f", "eu.yaml"}).exit == 0);
+  REQUIRE(neon({"init", "--profile", "prod", "--name", "us-east", "-f", "us.yaml"}).exit == 0);
+  CHECK(read_text(dir / "us.yaml").find("    path: clusters/us-east\n") != std::string::npos);
+  REQUIRE(generate(repo, {"-f", (dir / "eu.yaml").string()}).exit == 0);
+  auto second = generate(repo, {"-f", (dir / "us.yaml").string()});
+  REQUIRE_MESSAGE(second.exit == 0, second.err);
+  CHECK(fs::exists(repo / "clusters/eu-west/neon.yaml"));
+  CHECK(fs::exists(repo / "clusters/us-east/neon.yaml"));
+  for (const char* name : {"eu-west", "us-east"}) {
+    CAPTURE(name);
+    const auto files = git(repo, {"ls-files", std::string("bootstrap/") + name}).out;
+    CHECK(files == std::string("bootstrap/") + name + "/application-neon-" + name + ".yaml\nbootstrap/" + name +
+                       "/kustomization.yaml\n");
+    const auto app = read_text(repo / "bootstrap" / name / (std::string("application-neon-") + name + ".yaml"));
+    CHECK(app.find(std::string("    path: clusters/") + name + "\n") != std::string::npos);
+  }
+
+  // us-east pointed at eu-west's folder: refused, nothing written, then allowed with --force.
+  const auto head = trimmed(git(repo, {"rev-parse", "HEAD"}).out);
+  auto clash = generate(repo, {"-f", (dir / "us.yaml").string(), "--path", "clusters/eu-west"});
+  CHECK(clash.exit == 1);
+  CHECK(clash.err.find("clusters/eu-west holds cluster \"eu-west\"") != std::string::npos);
+  CHECK(clash.err.find("--force") != std::string::npos);
+  CHECK(trimmed(git(repo, {"rev-parse", "HEAD"}).out) == head);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+  auto forced = generate(repo, {"-f", (dir / "us.yaml").string(), "--path", "clusters/eu-west", "--force"});
+  CHECK_MESSAGE(forced.exit == 0, forced.err);
+}
+
 }  // TEST_SUITE

@@ -298,4 +298,87 @@ TEST_CASE("CLI: project create makes exactly one commit holding the spec and the
   CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
 }
 
+TEST_CASE("CLI: a failed project or branch command leaves the spec byte-identical") {
+  if (!neon::test::have_program("git")) {
+    MESSAGE("git not installed");
+    return;
+  }
+  ScratchDir dir("spec-edit-fail");
+  // Not a Git repository (a folder with files in it).
+  write_text(dir / "plain/README.md", "not a repository\n");
+  write_text(dir / "plain/neon.yaml", odd_spec());
+  for (int i = 0; i < 2; ++i) {
+    auto r = neon_cli(dir / "plain", {"project", "delete", "shop", "--repo", "."});
+    CHECK(r.exit == 1);
+    CHECK(r.err.find("neon.yaml is unchanged") != std::string::npos);
+    CHECK(read_text(dir / "plain/neon.yaml") == odd_spec());
+  }
+
+  // Uncommitted edits to a generated file.
+  const auto repo = dir / "repo";
+  REQUIRE(neon_cli(dir.path(), {"generate", "--repo", repo.string()}).exit == 0);
+  const fs::path spec = repo / "clusters/dev/neon.yaml";
+  const std::string before = read_text(spec);
+  const auto generated = repo / "clusters/dev/kustomization.yaml";
+  write_text(generated, read_text(generated) + "# hand edit\n");
+  for (const std::vector<std::string>& args :
+       {std::vector<std::string>{"project", "delete", "app"}, {"project", "delete", "app"},
+        {"project", "create", "shop"}, {"branch", "create", "app/dev"}}) {
+    auto full = args;
+    full.insert(full.end(), {"-f", spec.string(), "--repo", repo.string()});
+    auto r = neon_cli(dir.path(), full);
+    CHECK(r.exit == 1);
+    CHECK(r.err.find("uncommitted edits") != std::string::npos);
+    CHECK(read_text(spec) == before);
+  }
+  REQUIRE(git(repo, {"checkout", "--", "clusters/dev/kustomization.yaml"}).exit == 0);
+
+  // A failure after the spec was written (the index is locked when staging): put back.
+  write_text(repo / ".git/index.lock", "");
+  auto locked = neon_cli(dir.path(), {"project", "create", "shop", "-f", spec.string(), "--repo", repo.string()});
+  CHECK(locked.exit == 1);
+  CHECK(read_text(spec) == before);
+  fs::remove(repo / ".git/index.lock");
+  REQUIRE(git(repo, {"checkout", "--", "."}).exit == 0);
+  REQUIRE(git(repo, {"clean", "-fdq"}).exit == 0);
+  auto ok = neon_cli(dir.path(), {"project", "create", "shop", "-f", spec.string(), "--repo", repo.string()});
+  CHECK_MESSAGE(ok.exit == 0, ok.err);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+}
+
+TEST_CASE("CLI: branch create without --from branches from the project's root branch") {
+  ScratchDir dir("spec-edit-root");
+  const fs::path spec = dir / "neon.yaml";
+  write_text(spec, odd_spec());
+  auto r = neon_cli(dir.path(), {"branch", "create", "shop/feature", "--repo", (dir / "repo").string(), "--no-commit"});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  const auto block = added_run(odd_spec(), read_text(spec));
+  REQUIRE(block.size() == 3);
+  CHECK(block[0].find("name: feature") != std::string::npos);
+  CHECK(block[2].find("parent: main") != std::string::npos);
+  CHECK(validates(read_text(spec)));
+}
+
+TEST_CASE("CLI: after generate --no-commit, project create commits") {
+  ScratchDir dir("spec-edit-nocommit");
+  const auto repo = dir / "repo";
+  REQUIRE(neon_cli(dir.path(), {"generate", "--repo", repo.string()}).exit == 0);
+  // The user's spec, outside the repository, and a preview of a bigger cluster left uncommitted.
+  const std::string committed = read_text(repo / "clusters/dev/neon.yaml");
+  write_text(dir / "neon.yaml", committed);
+  std::string bigger = committed;
+  bigger.replace(bigger.find("    count: 1\n"), 13, "    count: 2\n");
+  write_text(dir / "bigger.yaml", bigger);
+  REQUIRE(neon_cli(dir.path(), {"generate", "-f", (dir / "bigger.yaml").string(), "--repo", repo.string(),
+                                "--no-commit"})
+              .exit == 0);
+  REQUIRE(!git(repo, {"status", "--porcelain"}).out.empty());
+  auto r = neon_cli(dir.path(), {"project", "create", "shop", "--repo", repo.string()});
+  CHECK_MESSAGE(r.exit == 0, r.err);
+  CHECK(git(repo, {"log", "-1", "--format=%s"}).out.rfind("neon(dev): add project shop (", 0) == 0);
+  CHECK(git(repo, {"status", "--porcelain"}).out.empty());
+  CHECK(read_text(repo / "clusters/dev/pageserver/statefulset-pageserver.yaml").find("replicas: 1\n") !=
+        std::string::npos);
+}
+
 }  // TEST_SUITE

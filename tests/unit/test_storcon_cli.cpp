@@ -143,7 +143,7 @@ TEST_SUITE("storcon commands") {
     fake.add_node(11, "az-a");
     fake.add_node(21, "az-b");
     fake.set_reconcile_polls(2);
-    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm"}));
+    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     INFO(res.err);
     REQUIRE(res.exit == 0);
     auto t = fake.tenant(k_app_tenant);
@@ -165,7 +165,7 @@ TEST_SUITE("storcon commands") {
     CHECK(migrated);
     // Again: nothing to create or migrate.
     fake.clear_requests();
-    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1"}));
+    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     CHECK(again.exit == 0);
     for (const auto& r : fake.requests()) {
       CHECK(r.method != "POST");
@@ -271,11 +271,11 @@ TEST_SUITE("storcon commands") {
   TEST_CASE("detach needs --yes without a terminal, then sets Detached") {
     FakeStorcon fake;
     healthy_cluster(fake);
-    auto refused = run_cli(with_url(fake, {"detach", "app"}));
+    auto refused = run_cli(with_url(fake, {"detach", "app", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     CHECK(refused.exit == 2);
     CHECK(contains(refused.err, "--yes"));
     CHECK(fake.requests().empty());
-    auto res = run_cli(with_url(fake, {"detach", "app", "--yes"}));
+    auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     REQUIRE(res.exit == 0);
     CHECK(fake.tenant(k_app_tenant)["policy"] == "Detached");
     CHECK(fake.tenant(k_app_tenant)["shards"][0]["node_attached"].is_null());
@@ -419,7 +419,7 @@ TEST_SUITE("storcon commands") {
       f.method = "PUT";
       f.path_prefix = "/control/v1/tenant/" + k_app_tenant + "/policy";
       fake.add_fault(f);
-      auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "--request-timeout", "300ms"}));
+      auto res = run_cli(with_url(fake, {"detach", k_app_tenant, "--yes", "--request-timeout", "300ms"}));
       CHECK(res.exit == 1);
       CHECK(contains(res.err, "the change may or may not have been applied"));
       CHECK(contains(res.err, "kubectl neon status"));
@@ -431,7 +431,7 @@ TEST_SUITE("storcon commands") {
       f.status = 409;
       f.msg = "shard split in progress";
       fake.add_fault(f);
-      auto res = run_cli(with_url(fake, {"detach", "app", "--yes"}));
+      auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
       CHECK(res.exit == 1);
       CHECK(contains(res.err, "storage controller: PUT /control/v1/tenant/" + k_app_tenant +
                                   "/policy: 409 Conflict: shard split in progress"));
