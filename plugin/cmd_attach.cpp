@@ -126,7 +126,7 @@ int cmd_attach(Context& ctx, const Args& args) {
       "wait", "Wait until reconciled (default)")("no-wait", "Return once the calls are accepted")(
       "timeout", "How long to wait", cxxopts::value<std::string>()->default_value("5m"))(
       "dry-run", "Print the changing calls (method, path, body) instead of making them; reads still happen")(
-      "f,file", "Cluster spec (default: the embedded dev spec)", cxxopts::value<std::string>()->default_value(""));
+      "f,file", "Cluster spec (default: ./neon.yaml; never the built-in dev spec)", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);
@@ -307,7 +307,7 @@ int cmd_detach(Context& ctx, const Args& args) {
                            "using it stop working until it is attached again.",
                            "PROJECT|TENANT_ID");
   opts.add_options()("y,yes", "Do not ask for confirmation")(
-      "f,file", "Cluster spec (default: the embedded dev spec)", cxxopts::value<std::string>()->default_value(""));
+      "f,file", "Cluster spec (default: ./neon.yaml; never the built-in dev spec)", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);

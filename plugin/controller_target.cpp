@@ -237,7 +237,7 @@ std::optional<TenantRef> resolve_tenant_arg(Context& ctx, const std::string& arg
     names += (names.empty() ? "" : ", ") + p.name;
   }
   fmt::print(ctx.err, "error: no project \"{}\" in {} (projects: {})\n", arg,
-             spec_file.empty() ? k_default_spec_name : spec_file, names.empty() ? "none" : names);
+             spec_file_for(spec_file).empty() ? k_default_spec_name : spec_file_for(spec_file), names.empty() ? "none" : names);
   return std::nullopt;
 }
 
