@@ -159,6 +159,7 @@ int check_manifests_from_late_pipe(const fs::path& dir, const fs::path& scratch,
 // (uniqueness by one field, references between list items, cycles), so ajv accepts them. Each
 // entry says why the schema cannot catch it.
 const std::map<std::string, std::string> k_cross_field_only = {
+    {"auth-few-safekeepers", "three safekeepers are required only when auth.enabled is true"},
     {"auth-without-secrets", "Secret names are required only when auth.enabled is true"},
     {"branch-point-without-parent", "lsn/timestamp need a parent: a dependency between sibling keys"},
     {"credentials-both", "secretRef and workloadIdentity exclude each other"},
@@ -177,7 +178,6 @@ const std::map<std::string, std::string> k_cross_field_only = {
     {"pg-version-without-image", "pgVersion must have a matching key in images.compute"},
     {"prod-auth-off", "auth is mandatory only with profile prod"},
     {"prod-in-cluster-db", "the in-cluster database is forbidden only with profile prod"},
-    {"prod-one-broker", "two brokers are required only with profile prod"},
     {"prod-two-safekeepers", "three safekeepers are required only with profile prod"},
     {"self-parent", "a parent must differ from the branch's own name"},
     {"timeline-equals-tenant", "IDs must be distinct across projects and branches"},

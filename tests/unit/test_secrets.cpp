@@ -27,7 +27,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-/// The dev MinIO example with auth switched on and the three auth Secrets named.
+/// The dev MinIO example with auth switched on and the three auth Secrets named, and the three
+/// safekeepers auth needs (strict mode refuses fewer).
 std::string spec_with_auth() {
   std::string text = read_text(fs::path(NEON_SOURCE_DIR) / "schemas/examples/dev-minio-argocd.yaml");
   const std::string off = "    auth:\n      enabled: false\n";
@@ -36,6 +37,10 @@ std::string spec_with_auth() {
   text.replace(at, off.size(),
                "    auth:\n      enabled: true\n      keySecret: neon-auth-public-key\n"
                "      tokenSecret: neon-auth-tokens\n      computeSigningSecret: neon-compute-hook-key\n");
+  const std::string one = "  safekeepers:\n    count: 1\n";
+  const auto sk = text.find(one);
+  REQUIRE(sk != std::string::npos);
+  text.replace(sk, one.size(), "  safekeepers:\n    count: 3\n");
   return text;
 }
 
