@@ -51,22 +51,6 @@ const std::vector<KeyTable>& spec_key_tables() {
   return k_tables;
 }
 
-const std::vector<std::string>& tenant_config_keys() {
-  static const std::vector<std::string> k_keys = {
-      "checkpoint_distance", "checkpoint_timeout", "compaction_target_size", "compaction_period",
-      "compaction_threshold", "compaction_upper_limit", "compaction_algorithm", "compaction_shard_ancestor",
-      "gc_horizon", "gc_period", "pitr_interval", "image_creation_threshold",
-      "image_layer_force_creation_period", "image_layer_creation_check_threshold",
-      "image_creation_preempt_threshold", "walreceiver_connect_timeout", "lagging_wal_timeout", "max_lsn_wal_lag",
-      "eviction_policy", "min_resident_size_override", "evictions_low_residence_duration_metric_threshold",
-      "heatmap_period", "lazy_slru_download", "timeline_get_throttle", "lsn_lease_length",
-      "lsn_lease_length_for_ts", "timeline_offloading", "gc_compaction_enabled", "gc_compaction_verification",
-      "gc_compaction_initial_threshold_kb", "gc_compaction_ratio_percent", "sampling_ratio",
-      "relsize_snapshot_cache_capacity", "basebackup_cache_enabled",
-  };
-  return k_keys;
-}
-
 Mark ClusterSpec::mark_of(const std::string& path) const {
   std::string p = path;
   while (!p.empty()) {

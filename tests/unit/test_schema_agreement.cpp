@@ -198,6 +198,7 @@ TEST_SUITE("schema-agreement") {
     const std::set<std::string> k_resource_names = {"cpu", "memory", "ephemeral-storage"};
     const std::set<std::string> tenant_keys(neon::gen::tenant_config_keys().begin(),
                                             neon::gen::tenant_config_keys().end());
+    std::size_t tenant_objects = 0;
     for (auto it = tables.begin(); it != tables.end();) {
       const std::string& p = it->first;
       const bool resource_list = p.size() > 9 && (p.substr(p.size() - 9) == ".requests" ||
@@ -209,10 +210,20 @@ TEST_SUITE("schema-agreement") {
       } else if (p == "spec.projects[].tenantConfig") {
         CHECK(it->second.keys == tenant_keys);
         it = tables.erase(it);
+      } else if (p.rfind("spec.projects[].tenantConfig.", 0) == 0) {
+        // The tenantConfig values that are objects (eviction_policy, ...): their fields.
+        CAPTURE(p);
+        const auto& objects = neon::gen::tenant_config_object_fields();
+        const auto found = objects.find(p.substr(std::string("spec.projects[].tenantConfig.").size()));
+        REQUIRE(found != objects.end());
+        CHECK(it->second.keys == std::set<std::string>(found->second.begin(), found->second.end()));
+        ++tenant_objects;
+        it = tables.erase(it);
       } else {
         ++it;
       }
     }
+    CHECK(tenant_objects == neon::gen::tenant_config_object_fields().size());
 
     std::set<std::string> parser_paths;
     for (const auto& t : neon::gen::spec_key_tables()) {
