@@ -79,12 +79,9 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
   if (!prescan_spec_text(text, file, diags)) {
     return res;
   }
+  // A YAML syntax error is the only diagnostic: what the parser made of the rest is a guess.
   std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    const Mark m = e.mark.is_null() ? Mark{} : Mark{e.mark.line + 1, e.mark.column + 1};
-    diags.push_back({file, m, "", fmt::format("invalid YAML: {}", e.msg)});
+  if (!load_yaml_stream(text, file, docs, diags)) {
     return res;
   }
   if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
@@ -161,7 +158,8 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
     spec.monitoring = read_switch(r, s, "monitoring");
     spec.network_policies = read_switch(r, s, "networkPolicies");
   }
-  if (spec.gitops.path.empty()) {
+  // Without a name there is no default folder; the missing name is the one error to report.
+  if (spec.gitops.path.empty() && !spec.name.empty()) {
     spec.gitops.path = "clusters/" + spec.name;
   }
   res.spec = std::move(spec);

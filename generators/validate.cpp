@@ -485,7 +485,9 @@ void Checker::gitops() {
   if (g.revision.empty()) {
     error(p + ".revision", "must not be empty");
   }
-  if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
+  if (g.path.empty() && m_spec.name.empty()) {
+    // The default folder is clusters/<metadata.name>: the missing name is reported, not this.
+  } else if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
     error(p + ".path", fmt::format("\"{}\" must be a relative folder with no '..' and no trailing '/'", g.path));
   }
 }
@@ -493,6 +495,8 @@ void Checker::gitops() {
 void Checker::run() {
   if (!m_spec.name.empty()) {
     dns_label("metadata.name", m_spec.name, 40);
+  } else {
+    error("metadata.name", "required field is missing");
   }
   if (!m_spec.namespace_.empty()) {
     dns_label("metadata.namespace", m_spec.namespace_);
