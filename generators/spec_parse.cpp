@@ -51,22 +51,6 @@ const std::vector<KeyTable>& spec_key_tables() {
   return k_tables;
 }
 
-const std::vector<std::string>& tenant_config_keys() {
-  static const std::vector<std::string> k_keys = {
-      "checkpoint_distance", "checkpoint_timeout", "compaction_target_size", "compaction_period",
-      "compaction_threshold", "compaction_upper_limit", "compaction_algorithm", "compaction_shard_ancestor",
-      "gc_horizon", "gc_period", "pitr_interval", "image_creation_threshold",
-      "image_layer_force_creation_period", "image_layer_creation_check_threshold",
-      "image_creation_preempt_threshold", "walreceiver_connect_timeout", "lagging_wal_timeout", "max_lsn_wal_lag",
-      "eviction_policy", "min_resident_size_override", "evictions_low_residence_duration_metric_threshold",
-      "heatmap_period", "lazy_slru_download", "timeline_get_throttle", "lsn_lease_length",
-      "lsn_lease_length_for_ts", "timeline_offloading", "gc_compaction_enabled", "gc_compaction_verification",
-      "gc_compaction_initial_threshold_kb", "gc_compaction_ratio_percent", "sampling_ratio",
-      "relsize_snapshot_cache_capacity", "basebackup_cache_enabled",
-  };
-  return k_keys;
-}
-
 Mark ClusterSpec::mark_of(const std::string& path) const {
   std::string p = path;
   while (!p.empty()) {
@@ -95,12 +79,9 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
   if (!prescan_spec_text(text, file, diags)) {
     return res;
   }
+  // A YAML syntax error is the only diagnostic: what the parser made of the rest is a guess.
   std::vector<YAML::Node> docs;
-  try {
-    docs = YAML::LoadAll(std::string(text));
-  } catch (const YAML::Exception& e) {
-    const Mark m = e.mark.is_null() ? Mark{} : Mark{e.mark.line + 1, e.mark.column + 1};
-    diags.push_back({file, m, "", fmt::format("invalid YAML: {}", e.msg)});
+  if (!load_yaml_stream(text, file, docs, diags)) {
     return res;
   }
   if (docs.empty() || (docs.size() == 1 && docs[0].IsNull())) {
@@ -177,7 +158,8 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
     spec.monitoring = read_switch(r, s, "monitoring");
     spec.network_policies = read_switch(r, s, "networkPolicies");
   }
-  if (spec.gitops.path.empty()) {
+  // Without a name there is no default folder; the missing name is the one error to report.
+  if (spec.gitops.path.empty() && !spec.name.empty()) {
     spec.gitops.path = "clusters/" + spec.name;
   }
   res.spec = std::move(spec);

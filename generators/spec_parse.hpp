@@ -2,6 +2,7 @@
 // parse_spec: YAML text -> ClusterSpec, reporting every shape problem at once (unknown fields with
 // did-you-mean, wrong types, duplicate keys, tabs, nesting, size). Cross-field rules live in validate.
 
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,7 +33,16 @@ struct KeyTable {
 };
 const std::vector<KeyTable>& spec_key_tables();
 
-/// TenantConfig keys the storage controller accepts (libs/pageserver_api models.rs).
+/// TenantConfig keys the storage controller accepts (libs/pageserver_api/src/models.rs:655-786),
+/// each read with its type (generators/spec_parse_tenant_config.cpp).
 const std::vector<std::string>& tenant_config_keys();
+
+/// The fields of the tenantConfig values that are objects, e.g. "eviction_policy" -> kind, period,
+/// threshold. Used to keep the JSON Schema and the parser in step.
+const std::map<std::string, std::vector<std::string>>& tenant_config_object_fields();
+
+/// Empty when `s` is a duration humantime 2.2's parse_duration accepts ("10m", "1h 30m",
+/// "7 days"), which is how Neon reads every duration of a tenant config; else why it is not.
+std::string humantime_duration_error(std::string_view s);
 
 }  // namespace neon::gen

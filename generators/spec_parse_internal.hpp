@@ -91,6 +91,11 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 /// `spec.<key>.enabled`, false when absent.
 bool read_switch(Reader& r, const YAML::Node& spec, const std::string& key);
 
+/// spec.projects[].tenantConfig at `path`: each value checked against its key's type and kept as
+/// JSON, sorted by key (spec_parse_tenant_config.cpp).
+void read_tenant_config(Reader& r, const YAML::Node& tc, const std::string& path,
+                        std::vector<TenantConfigValue>& out);
+
 /// One item of spec.projects at path `p`, with its branches (spec_parse_projects.cpp).
 void read_project(Reader& r, const YAML::Node& n, const std::string& p, Project& pr);
 

@@ -312,6 +312,14 @@ void Checker::members() {
     error("spec.safekeepers.count",
           dev ? fmt::format("must be between 1 and 999, got {}", sk.count)
               : fmt::format("must be at least 3 outside dev (WAL needs a quorum), got {}", sk.count));
+  } else if (m_spec.storage_controller.auth.enabled && sk.count < 3) {
+    // Auth on runs the controller without --dev, and strict mode exits at start when
+    // --timeline-safekeeper-count is below 3 (storage_controller/src/main.rs:398-402).
+    error("spec.safekeepers.count",
+          fmt::format("must be at least 3 with spec.storageController.auth.enabled: true, got {}: auth runs the "
+                      "storage controller in strict mode, which refuses to start with fewer than 3 safekeepers "
+                      "per timeline (use 3 safekeepers, or turn auth off in dev)",
+                      sk.count));
   }
   zones("spec.safekeepers", sk.zones, sk.count);
   if (!is_quantity(sk.storage.size)) {
@@ -335,10 +343,14 @@ void Checker::members() {
     }
   }
   const auto& br = m_spec.storage_broker;
-  const int min_br = dev ? 1 : 2;
-  if (br.replicas < min_br || br.replicas > 16) {
-    error("spec.storageBroker.replicas", fmt::format("must be between {} and 16{}, got {}", min_br,
-                                                     dev ? "" : " outside dev", br.replicas));
+  // The broker keeps its publish/subscribe registry in the memory of one process and has no
+  // replication (Neon docs/storage_broker.md:13-16, storage_broker/src/bin/storage_broker.rs:356-361).
+  if (br.replicas != 1) {
+    error("spec.storageBroker.replicas",
+          fmt::format("must be 1, got {}: the storage broker keeps its publish/subscribe registry in one process "
+                      "and has no replication, so behind one Service a second replica splits safekeepers from "
+                      "the pageservers that must hear from them (a restarted broker loses nothing)",
+                      br.replicas));
   }
   resources("spec.storageBroker.resources", br.resources);
 }
@@ -473,7 +485,9 @@ void Checker::gitops() {
   if (g.revision.empty()) {
     error(p + ".revision", "must not be empty");
   }
-  if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
+  if (g.path.empty() && m_spec.name.empty()) {
+    // The default folder is clusters/<metadata.name>: the missing name is reported, not this.
+  } else if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
     error(p + ".path", fmt::format("\"{}\" must be a relative folder with no '..' and no trailing '/'", g.path));
   }
 }
@@ -481,6 +495,8 @@ void Checker::gitops() {
 void Checker::run() {
   if (!m_spec.name.empty()) {
     dns_label("metadata.name", m_spec.name, 40);
+  } else {
+    error("metadata.name", "required field is missing");
   }
   if (!m_spec.namespace_.empty()) {
     dns_label("metadata.namespace", m_spec.namespace_);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build with warnings as errors under AddressSanitizer
-# and UBSan, install the schema checker's npm packages, then run ctest.
+# and UBSan, install the schema checker's npm packages, run ctest, then fuzz the spec pipeline for
+# a minute (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,3 +16,7 @@ cd "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions="$root/tests/lsan.supp":print_suppressions=0 \
   ctest --output-on-failure --timeout 3000
+cd "$root"
+if [ "${NEON_FUZZ_SECONDS:-60}" != 0 ]; then
+  tests/fuzz/run.sh
+fi

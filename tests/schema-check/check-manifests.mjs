@@ -50,9 +50,22 @@ function readFailure(what, e) {
   process.exit(2);
 }
 
-function collect(input, out) {
+// Standard input through a stream, never readFileSync(0): on a pipe that another process made
+// non-blocking, readFileSync fails with EAGAIN as soon as the pipe is momentarily empty (Node 18
+// and 20 alike); the stream waits for data and works for files, pipes and terminals.
+async function readStdin() {
+  const chunks = [];
+  try {
+    for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  } catch (e) {
+    readFailure("<stdin>", e);
+  }
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function collect(input, out) {
   if (input === "-") {
-    out.push({ name: "<stdin>", text: readFileSync(0, "utf8") });
+    out.push({ name: "<stdin>", text: await readStdin() });
     return;
   }
   let st;
@@ -64,8 +77,8 @@ function collect(input, out) {
   if (st.isDirectory()) {
     for (const entry of readdirSync(input, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
       const p = join(input, entry.name);
-      if (entry.isDirectory()) collect(p, out);
-      else if (/\.(ya?ml|json)$/.test(entry.name) || entry.name === "Kustomization") collect(p, out);
+      if (entry.isDirectory()) await collect(p, out);
+      else if (/\.(ya?ml|json)$/.test(entry.name) || entry.name === "Kustomization") await collect(p, out);
     }
     return;
   }
@@ -253,7 +266,7 @@ async function checkObject(obj, where, doc, lc, base, file) {
 }
 
 const sources = [];
-for (const input of inputs) collect(input, sources);
+for (const input of inputs) await collect(input, sources);
 
 for (const src of sources) {
   const lc = new LineCounter();

@@ -3,12 +3,21 @@
 // verdict on every file of the corpus, judged by an independent validator (ajv, through node).
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/ioctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +26,8 @@
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+
+extern char** environ;
 
 namespace fs = std::filesystem;
 using neon::test::source_dir;
@@ -79,10 +90,76 @@ std::vector<fs::path> yaml_files(const fs::path& dir) {
   return out;
 }
 
+/// Runs `node check-manifests.mjs -` in `dir` with standard input a pipe whose reading end is
+/// non-blocking (as a Go program such as kubectl may leave it): `first` is written at once, `rest`
+/// only once the checker has drained the pipe and found it empty, then the pipe is closed.
+/// Returns the exit status; `out` receives standard output and error.
+int check_manifests_from_late_pipe(const fs::path& dir, const fs::path& scratch, const std::string& first,
+                                   const std::string& rest, std::string& out) {
+  int fds[2];
+  REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
+  REQUIRE(fcntl(fds[0], F_SETFL, O_NONBLOCK) == 0);
+  const std::string out_file = (scratch / "out.txt").string();
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+  posix_spawn_file_actions_addopen(&fa, 1, out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&fa, 1, 2);
+  const std::string cwd = dir.string();
+  posix_spawn_file_actions_addchdir_np(&fa, cwd.c_str());
+  std::vector<std::string> args = {"node", "check-manifests.mjs", "-"};
+  std::vector<char*> argv;
+  for (auto& a : args) {
+    argv.push_back(a.data());
+  }
+  argv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, "node", &fa, nullptr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&fa);
+  close(fds[0]);
+  REQUIRE(rc == 0);
+  auto write_all = [&](const std::string& text) {
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = write(fds[1], text.data() + done, text.size() - done);
+      REQUIRE(n > 0);
+      done += static_cast<std::size_t>(n);
+    }
+  };
+  write_all(first);
+  // Wait (at most 60 s) until the checker has read everything so far: its next read finds the
+  // pipe empty, which is where readFileSync(0) failed with EAGAIN.
+  int status = 0;
+  bool exited = false;
+  for (int i = 0; i < 6000; ++i) {
+    int pending = 0;
+    REQUIRE(ioctl(fds[1], FIONREAD, &pending) == 0);
+    if (pending == 0 || (exited = waitpid(pid, &status, WNOHANG) == pid)) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!exited) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    signal(SIGPIPE, SIG_IGN);
+    if (waitpid(pid, &status, WNOHANG) != pid) {
+      write_all(rest);
+      close(fds[1]);
+      REQUIRE(waitpid(pid, &status, 0) == pid);
+    } else {
+      close(fds[1]);
+    }
+  } else {
+    close(fds[1]);
+  }
+  out = neon::test::read_text(out_file);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
 // Invalid cases whose only faults are rules across fields, or rules a JSON Schema cannot say
 // (uniqueness by one field, references between list items, cycles), so ajv accepts them. Each
 // entry says why the schema cannot catch it.
 const std::map<std::string, std::string> k_cross_field_only = {
+    {"auth-few-safekeepers", "three safekeepers are required only when auth.enabled is true"},
     {"auth-without-secrets", "Secret names are required only when auth.enabled is true"},
     {"branch-point-without-parent", "lsn/timestamp need a parent: a dependency between sibling keys"},
     {"credentials-both", "secretRef and workloadIdentity exclude each other"},
@@ -101,7 +178,6 @@ const std::map<std::string, std::string> k_cross_field_only = {
     {"pg-version-without-image", "pgVersion must have a matching key in images.compute"},
     {"prod-auth-off", "auth is mandatory only with profile prod"},
     {"prod-in-cluster-db", "the in-cluster database is forbidden only with profile prod"},
-    {"prod-one-broker", "two brokers are required only with profile prod"},
     {"prod-two-safekeepers", "three safekeepers are required only with profile prod"},
     {"self-parent", "a parent must differ from the branch's own name"},
     {"timeline-equals-tenant", "IDs must be distinct across projects and branches"},
@@ -122,6 +198,7 @@ TEST_SUITE("schema-agreement") {
     const std::set<std::string> k_resource_names = {"cpu", "memory", "ephemeral-storage"};
     const std::set<std::string> tenant_keys(neon::gen::tenant_config_keys().begin(),
                                             neon::gen::tenant_config_keys().end());
+    std::size_t tenant_objects = 0;
     for (auto it = tables.begin(); it != tables.end();) {
       const std::string& p = it->first;
       const bool resource_list = p.size() > 9 && (p.substr(p.size() - 9) == ".requests" ||
@@ -133,10 +210,20 @@ TEST_SUITE("schema-agreement") {
       } else if (p == "spec.projects[].tenantConfig") {
         CHECK(it->second.keys == tenant_keys);
         it = tables.erase(it);
+      } else if (p.rfind("spec.projects[].tenantConfig.", 0) == 0) {
+        // The tenantConfig values that are objects (eviction_policy, ...): their fields.
+        CAPTURE(p);
+        const auto& objects = neon::gen::tenant_config_object_fields();
+        const auto found = objects.find(p.substr(std::string("spec.projects[].tenantConfig.").size()));
+        REQUIRE(found != objects.end());
+        CHECK(it->second.keys == std::set<std::string>(found->second.begin(), found->second.end()));
+        ++tenant_objects;
+        it = tables.erase(it);
       } else {
         ++it;
       }
     }
+    CHECK(tenant_objects == neon::gen::tenant_config_object_fields().size());
 
     std::set<std::string> parser_paths;
     for (const auto& t : neon::gen::spec_key_tables()) {
@@ -262,5 +349,21 @@ TEST_SUITE("schema-check") {
     CHECK(run({"--allow-empty", "-"}).exit == 0);
     CHECK(run({"no-such-dir"}).exit == 2);
     CHECK(run({}).exit == 2);
+  }
+
+  // `kubectl kustomize DIR | node check-manifests.mjs -` on Debian 12's Node.js 18 failed with
+  // EAGAIN: readFileSync(0) gives up on a non-blocking pipe that is momentarily empty.
+  TEST_CASE("check-manifests reads standard input from a non-blocking pipe that fills late") {
+    REQUIRE(neon::test::have_program("node"));
+    REQUIRE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"));
+    neon::test::ScratchDir tmp("late-pipe");
+    std::string out;
+    const int exit = check_manifests_from_late_pipe(
+        source_dir() / "tests/schema-check", tmp.path(), "apiVersion: v1\nkind: Namespace\nmetadata: {name: first}\n",
+        "---\napiVersion: v1\nkind: Namespace\nmetadata: {name: second}\n", out);
+    CHECK_MESSAGE(exit == 0, out);
+    CHECK(out.find("ok <stdin>#1 v1 Namespace first\n") != std::string::npos);
+    CHECK(out.find("ok <stdin>#2 v1 Namespace second\n") != std::string::npos);
+    CHECK(out.find("EAGAIN") == std::string::npos);
   }
 }
