@@ -12,11 +12,11 @@ fi
 build=${NEON_TEST_BUILD_DIR:-build-test}
 cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DNEON_WERROR=ON -DNEON_SANITIZE=ON -DNEON_BUILD_TESTS=ON >/dev/null
 cmake --build "$build" -j"$(nproc)"
+# The spec parser under libFuzzer first, so ctest's summary is the last thing printed.
+if [ "${NEON_FUZZ_SECONDS:-60}" != 0 ]; then
+  tests/fuzz/run.sh
+fi
 cd "$build"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions="$root/tests/lsan.supp":print_suppressions=0 \
   ctest --output-on-failure --timeout 3000
-cd "$root"
-if [ "${NEON_FUZZ_SECONDS:-60}" != 0 ]; then
-  tests/fuzz/run.sh
-fi
