@@ -350,6 +350,23 @@ std::string plain_message(std::string message) {
 
 }  // namespace
 
+int group_help(Context& ctx, const std::string& group, const std::string& summary,
+               const std::vector<SubVerb>& verbs, bool requested) {
+  std::ostream& os = requested ? ctx.out : ctx.err;
+  std::string names;
+  std::size_t width = 0;
+  for (const auto& v : verbs) {
+    names += (names.empty() ? "" : "|") + std::string(v.name);
+    width = std::max(width, std::string(v.name).size());
+  }
+  fmt::print(os, "{}\n\nUsage:\n  {} {} {} [flags]\n\nAvailable Commands:\n", summary, ctx.prog, group, names);
+  for (const auto& v : verbs) {
+    fmt::print(os, "  {:<{}}  {}\n", v.name, width, v.summary);
+  }
+  fmt::print(os, "\n{}\nUse \"{} {} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog, group);
+  return requested ? k_exit_ok : k_exit_usage;
+}
+
 cxxopts::Options make_options(const Context& ctx, const std::string& name, const std::string& summary,
                               const std::string& positional_help) {
   cxxopts::Options opts(ctx.prog + " " + name, summary);

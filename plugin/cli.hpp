@@ -59,6 +59,18 @@ int usage_error(Context& ctx, const std::string& command, const std::string& mes
 /// Prints `error: <message>`; returns 1.
 int fail(Context& ctx, const std::string& message);
 
+/// One sub-verb of a command group (`project create`), for the group's help.
+struct SubVerb {
+  const char* name;
+  const char* summary;
+};
+
+/// The help of a command group, as kubectl prints one: summary, usage and "Available Commands:".
+/// Prints to stdout for --help and to stderr (returning the usage exit code) when no sub-verb was
+/// given.
+int group_help(Context& ctx, const std::string& group, const std::string& summary,
+               const std::vector<SubVerb>& verbs, bool requested);
+
 /// Positional arguments collected under the hidden option "args".
 std::vector<std::string> positionals(const cxxopts::ParseResult& r);
 

@@ -362,11 +362,11 @@ int cmd_bootstrap(Context& ctx, const Args& args) {
     return bootstrap_compute(ctx, rest);
   }
   if (args.front() == "-h" || args.front() == "--help") {
-    fmt::print(ctx.out,
-               "Usage: {} bootstrap pageserver|safekeeper|compute [flags]\n"
-               "In-cluster setup steps; see `{} bootstrap <step> --help`.\n",
-               ctx.prog, ctx.prog);
-    return k_exit_ok;
+    return group_help(ctx, "bootstrap", "In-cluster setup steps, run by the generated init containers.",
+                      {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json"},
+                       {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller"},
+                       {"compute", "Create the tenant and the timelines a compute needs"}},
+                      true);
   }
   return usage_error(ctx, "bootstrap", fmt::format("unknown step \"{}\": {}", args.front(), usage));
 }

@@ -148,10 +148,8 @@ int hook_serve(Context& ctx, const Args& args) {
 
 int cmd_hook(Context& ctx, const Args& args) {
   if (args.empty() || args.front() == "-h" || args.front() == "--help") {
-    fmt::print(args.empty() ? ctx.err : ctx.out,
-               "Usage: {} hook serve [flags]\n\nRun the compute hook service. See '{} hook serve --help'.\n", ctx.prog,
-               ctx.prog);
-    return args.empty() ? k_exit_usage : k_exit_ok;
+    return group_help(ctx, "hook", "The compute hook: the control plane the storage controller and compute_ctl call.",
+                      {{"serve", "Run the compute hook service"}}, !args.empty());
   }
   if (args.front() != "serve") {
     return usage_error(ctx, "hook", fmt::format("unknown subcommand \"{}\" (expected: serve)", args.front()));

@@ -235,10 +235,13 @@ using SubFn = int (*)(Context&, const Args&);
 
 int dispatch(Context& ctx, const Args& args, const std::string& noun, SubFn create, SubFn remove) {
   if (args.empty() || args.front() == "-h" || args.front() == "--help") {
-    fmt::print(args.empty() ? ctx.err : ctx.out,
-               "usage: {} {} create|delete ...\n  run '{} {} create --help' for the flags\n", ctx.prog, noun, ctx.prog,
-               noun);
-    return args.empty() ? k_exit_usage : k_exit_ok;
+    const bool project = noun == "project";
+    return group_help(ctx, noun,
+                      project ? "Create or delete a project (a Neon tenant) in the spec, then regenerate and commit."
+                              : "Create or delete a branch (a Neon timeline) in the spec, then regenerate and commit.",
+                      {{"create", project ? "Add a project with a main branch" : "Add a branch to a project"},
+                       {"delete", project ? "Remove a project and all its branches" : "Remove a branch"}},
+                      !args.empty());
   }
   const Args rest(args.begin() + 1, args.end());
   if (args.front() == "create") {

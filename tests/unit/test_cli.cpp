@@ -147,6 +147,25 @@ TEST_SUITE("cli") {
     }
   }
 
+  TEST_CASE("command groups list their sub-verbs under Available Commands") {
+    const std::map<std::string, std::vector<std::string>> groups = {{"project", {"create", "delete"}},
+                                                                     {"branch", {"create", "delete"}},
+                                                                     {"hook", {"serve"}},
+                                                                     {"bootstrap", {"pageserver", "safekeeper", "compute"}},
+                                                                     {"secrets", {"init"}}};
+    for (const auto& [group, verbs] : groups) {
+      CAPTURE(group);
+      const auto r = run_cli({group, "--help"});
+      CHECK(r.exit == 0);
+      for (const auto& v : verbs) {
+        CHECK(r.out.find("\n  " + v + " ") != std::string::npos);
+      }
+    }
+    const auto bare = run_cli({"project"});
+    CHECK(bare.exit == 2);
+    CHECK(bare.err.find("Available Commands:") != std::string::npos);
+  }
+
   TEST_CASE("version -o json is JSON") {
     const auto r = run_cli({"version", "-o", "json"});
     REQUIRE(r.exit == 0);
