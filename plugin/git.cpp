@@ -383,17 +383,29 @@ std::string blob_id(const std::string& bytes) {
   return oid_hex(oid);
 }
 
-Result<void> Repository::check_remote(const std::string& remote_name, const Credentials& creds) const {
+namespace {
+
+Result<RemotePtr> lookup_remote(git_repository* repo, const std::string& remote_name) {
   git_remote* remote = nullptr;
-  int rc = git_remote_lookup(&remote, m_repo.get(), remote_name.c_str());
+  const int rc = git_remote_lookup(&remote, repo, remote_name.c_str());
   if (rc != 0) {
     return last_error(fmt::format("no remote named {}", remote_name), rc);
   }
-  RemotePtr owned(remote);
+  return RemotePtr(remote);
+}
+
+}  // namespace
+
+Result<void> Repository::check_remote(const std::string& remote_name, const Credentials& creds) const {
+  auto owned = lookup_remote(m_repo.get(), remote_name);
+  if (!owned) {
+    return owned.error();
+  }
+  git_remote* remote = owned->get();
   RemotePayload payload;
   payload.creds = &creds;
   const git_remote_callbacks callbacks = make_callbacks(payload);
-  rc = git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nullptr, nullptr);
+  const int rc = git_remote_connect(remote, GIT_DIRECTION_PUSH, &callbacks, nullptr, nullptr);
   if (payload.gave_up) {
     return make_error(fmt::format("authentication to {} failed after {} attempts", remote_name, creds.max_attempts));
   }
@@ -405,12 +417,12 @@ Result<void> Repository::check_remote(const std::string& remote_name, const Cred
 }
 
 PushResult Repository::push(const std::string& remote_name, const std::string& branch, const Credentials& creds) {
-  git_remote* remote = nullptr;
-  int rc = git_remote_lookup(&remote, m_repo.get(), remote_name.c_str());
-  if (rc != 0) {
-    return {PushStatus::error, last_error(fmt::format("no remote named {}", remote_name), rc).message};
+  auto owned = lookup_remote(m_repo.get(), remote_name);
+  if (!owned) {
+    return {PushStatus::error, owned.error().message};
   }
-  RemotePtr owned(remote);
+  git_remote* remote = owned->get();
+  int rc = 0;
   RemotePayload payload;
   payload.creds = &creds;
   git_push_options opts = GIT_PUSH_OPTIONS_INIT;
@@ -442,12 +454,12 @@ PushResult Repository::push(const std::string& remote_name, const std::string& b
 
 Result<std::string> Repository::fetch(const std::string& remote_name, const std::string& branch,
                                       const Credentials& creds) {
-  git_remote* remote = nullptr;
-  int rc = git_remote_lookup(&remote, m_repo.get(), remote_name.c_str());
-  if (rc != 0) {
-    return last_error(fmt::format("no remote named {}", remote_name), rc);
+  auto owned = lookup_remote(m_repo.get(), remote_name);
+  if (!owned) {
+    return owned.error();
   }
-  RemotePtr owned(remote);
+  git_remote* remote = owned->get();
+  int rc = 0;
   RemotePayload payload;
   payload.creds = &creds;
   git_fetch_options opts = GIT_FETCH_OPTIONS_INIT;
