@@ -401,10 +401,12 @@ std::vector<std::string> blocking_findings(git::Repository& repo, const Desired&
   std::vector<std::string> out = report.blocking;
   for (const auto& c : report.changes) {
     if (c.action == Action::deleted && holds_data(c.kind)) {
-      out.push_back(fmt::format(
-          "{} leaves the tree: syncs never prune it, so it stays behind unmanaged with its data; move the data off "
-          "it first (kubectl neon drain for a pageserver), then delete it and its PersistentVolumeClaims by hand",
-          c.id()));
+      const char* first = c.name.rfind("pageserver", 0) == 0   ? "drain its pageservers (kubectl neon drain)"
+                          : c.name.rfind("safekeeper", 0) == 0 ? "migrate its timelines to other safekeepers"
+                                                               : "move its data elsewhere";
+      out.push_back(fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged with its "
+                                "data; {} first, then delete it and its PersistentVolumeClaims by hand",
+                                c.id(), first));
     }
   }
   return out;
