@@ -12,10 +12,11 @@ std::string format_diagnostic(const Diagnostic& d) {
   if (d.mark.line > 0) {
     where += fmt::format(":{}:{}", d.mark.line, d.mark.col);
   }
+  const char* level = d.warning ? "warning" : "error";
   if (d.path.empty()) {
-    return fmt::format("{}: error: {}", where, d.message);
+    return fmt::format("{}: {}: {}", where, level, d.message);
   }
-  return fmt::format("{}: error: {}: {}", where, d.path, d.message);
+  return fmt::format("{}: {}: {}: {}", where, level, d.path, d.message);
 }
 
 void sort_diagnostics(std::vector<Diagnostic>& diags) {

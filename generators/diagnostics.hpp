@@ -1,5 +1,5 @@
 #pragma once
-// Diagnostics for the cluster spec: `FILE:LINE:COL: error: <field path>: <message>`.
+// Diagnostics for the cluster spec: `FILE:LINE:COL: error: <field path>: <message>` (or `warning:`).
 
 #include <string>
 #include <string_view>
@@ -18,6 +18,7 @@ struct Diagnostic {
   Mark mark;
   std::string path;  ///< field path such as `spec.projects[0].branches[1].parent`; may be empty
   std::string message;
+  bool warning = false;  ///< printed as `warning:`; never makes a spec invalid
 };
 
 /// Renders one diagnostic in compiler style.

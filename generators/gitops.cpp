@@ -30,38 +30,80 @@ Json sync_policy() {
                              {"backoff", Json{{"duration", "30s"}, {"factor", 2}, {"maxDuration", "5m"}}}}}};
 }
 
-Json app_spec(const ValidSpec& spec, const std::string& path) {
-  return Json{{"project", "default"},
-              {"source", Json{{"repoURL", spec->gitops.repo_url}, {"targetRevision", spec->gitops.revision},
-                              {"path", path}}},
-              {"destination", Json{{"server", "https://kubernetes.default.svc"}, {"namespace", spec->namespace_}}},
-              {"syncPolicy", sync_policy()},
-              {"ignoreDifferences", statefulset_ignore_differences()}};
-}
-
 Json meta(const std::string& name, const std::string& ns) {
   return Json{{"name", name},
               {"namespace", ns},
               {"labels", Json{{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}}}};
 }
 
+std::string in_cluster() { return "https://kubernetes.default.svc"; }
+
+Json app_spec(const ValidSpec& spec, const std::string& project, const std::string& path, const std::string& ns,
+              Json sync) {
+  return Json{{"project", project},
+              {"source", Json{{"repoURL", spec->gitops.repo_url}, {"targetRevision", spec->gitops.revision},
+                              {"path", path}}},
+              {"destination", Json{{"server", in_cluster()}, {"namespace", ns}}},
+              {"syncPolicy", std::move(sync)}};
+}
+
+/// The cluster's Application: its folder, into its namespace, in its own AppProject.
 Json application(const ValidSpec& spec) {
+  Json s = app_spec(spec, argocd_project(spec), cluster_path(spec), spec->namespace_, sync_policy());
+  s["ignoreDifferences"] = statefulset_ignore_differences();
   return Json{{"apiVersion", "argoproj.io/v1alpha1"},
               {"kind", "Application"},
-              {"metadata", meta("neon-" + spec->name, k_argocd_namespace)},
-              {"spec", app_spec(spec, cluster_path(spec))}};
+              {"metadata", meta("neon-" + spec->name, spec->gitops.argocd_namespace)},
+              {"spec", s}};
+}
+
+/// The cluster's AppProject: this repository only, into the cluster's namespace only, and of the
+/// cluster-scoped kinds only the Namespace (the one the tree has).
+Json app_project(const ValidSpec& spec) {
+  return Json{{"apiVersion", "argoproj.io/v1alpha1"},
+              {"kind", "AppProject"},
+              {"metadata", meta(argocd_project(spec), spec->gitops.argocd_namespace)},
+              {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
+                            {"destinations", Json::array({Json{{"server", in_cluster()},
+                                                               {"namespace", spec->namespace_}}})},
+                            {"clusterResourceWhitelist", Json::array({Json{{"group", ""}, {"kind", "Namespace"}}})}}}};
+}
+
+/// The bootstrap folder's own project: the Argo CD namespace only, and only Applications and
+/// AppProjects there, so the folder can manage nothing but these pointers.
+Json bootstrap_project(const ValidSpec& spec) {
+  return Json{{"apiVersion", "argoproj.io/v1alpha1"},
+              {"kind", "AppProject"},
+              {"metadata", meta(argocd_project(spec) + "-bootstrap", spec->gitops.argocd_namespace)},
+              {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
+                            {"destinations", Json::array({Json{{"server", in_cluster()},
+                                                               {"namespace", spec->gitops.argocd_namespace}}})},
+                            {"clusterResourceWhitelist", Json::array()},
+                            {"namespaceResourceWhitelist",
+                             Json::array({Json{{"group", "argoproj.io"}, {"kind", "Application"}},
+                                          Json{{"group", "argoproj.io"}, {"kind", "AppProject"}}})}}}};
+}
+
+/// App of apps: applied once by hand, it then keeps bootstrap/<name>/ (itself included) as Git
+/// says, so a change to spec.gitops reaches Argo CD without another kubectl apply.
+Json bootstrap_application(const ValidSpec& spec) {
+  Json sync{{"automated", Json{{"prune", true}, {"selfHeal", true}}}, {"retry", sync_policy()["retry"]}};
+  return Json{{"apiVersion", "argoproj.io/v1alpha1"},
+              {"kind", "Application"},
+              {"metadata", meta("neon-" + spec->name + "-bootstrap", spec->gitops.argocd_namespace)},
+              {"spec", app_spec(spec, argocd_project(spec) + "-bootstrap", bootstrap_path(spec),
+                                spec->gitops.argocd_namespace, sync)}};
 }
 
 Json git_repository(const ValidSpec& spec) {
   const std::string url = flux_git_url(spec->gitops.repo_url);
   Json s{{"interval", "1m"}, {"url", url}, {"ref", Json{{"branch", spec->gitops.revision}}}};
-  // SSH needs an identity; a public HTTPS repository needs nothing, so no Secret is assumed there.
-  if (url.rfind("ssh://", 0) == 0) {
-    s["secretRef"] = Json{{"name", "neon-" + spec->name + "-git"}};
+  if (const std::string secret = flux_git_secret(spec); !secret.empty()) {
+    s["secretRef"] = Json{{"name", secret}};
   }
   return Json{{"apiVersion", "source.toolkit.fluxcd.io/v1"},
               {"kind", "GitRepository"},
-              {"metadata", meta("neon-" + spec->name, k_flux_namespace)},
+              {"metadata", meta("neon-" + spec->name, spec->gitops.flux_namespace)},
               {"spec", s}};
 }
 
@@ -90,10 +132,29 @@ Json flux_kustomization(const ValidSpec& spec, const Stage& stage, const std::ve
   if (previous != nullptr) {
     s["dependsOn"] = Json::array({Json{{"name", "neon-" + spec->name + "-" + previous->name}}});
   }
+  if (!spec->gitops.sops_secret.empty()) {
+    s["decryption"] = Json{{"provider", "sops"}, {"secretRef", Json{{"name", spec->gitops.sops_secret}}}};
+  }
   return Json{{"apiVersion", "kustomize.toolkit.fluxcd.io/v1"},
               {"kind", "Kustomization"},
-              {"metadata", meta("neon-" + spec->name + "-" + stage.name, k_flux_namespace)},
+              {"metadata", meta("neon-" + spec->name + "-" + stage.name, spec->gitops.flux_namespace)},
               {"spec", s}};
+}
+
+/// Flux's pointer at the bootstrap folder itself (as `flux bootstrap`'s flux-system Kustomization
+/// does): applied once by hand, it then keeps the GitRepository and the stage Kustomizations as Git
+/// says.
+Json flux_bootstrap(const ValidSpec& spec) {
+  return Json{{"apiVersion", "kustomize.toolkit.fluxcd.io/v1"},
+              {"kind", "Kustomization"},
+              {"metadata", meta("neon-" + spec->name + "-bootstrap", spec->gitops.flux_namespace)},
+              {"spec", Json{{"interval", "10m"},
+                            {"retryInterval", "1m"},
+                            {"timeout", "2m"},
+                            {"sourceRef", Json{{"kind", "GitRepository"}, {"name", "neon-" + spec->name}}},
+                            {"path", "./" + bootstrap_path(spec)},
+                            {"prune", true},
+                            {"wait", true}}}};
 }
 
 std::string file(const Json& object) { return std::string(k_generated_header) + to_yaml(object); }
@@ -101,6 +162,34 @@ std::string file(const Json& object) { return std::string(k_generated_header) + 
 }  // namespace
 
 std::string bootstrap_path(const ValidSpec& spec) { return "bootstrap/" + spec->name; }
+
+std::string argocd_project(const ValidSpec& spec) { return "neon-" + spec->name; }
+
+std::string flux_git_secret(const ValidSpec& spec) {
+  if (spec->gitops.target != GitopsTarget::flux) {
+    return "";
+  }
+  if (!spec->gitops.secret_ref.empty()) {
+    return spec->gitops.secret_ref;
+  }
+  // SSH needs an identity; a public HTTPS repository needs nothing, so no Secret is assumed there.
+  return flux_git_url(spec->gitops.repo_url).rfind("ssh://", 0) == 0 ? "neon-" + spec->name + "-git" : "";
+}
+
+std::vector<Diagnostic> prerequisite_warnings(const ValidSpec& spec) {
+  std::vector<Diagnostic> out;
+  if (spec->monitoring) {
+    Diagnostic d;
+    d.file = spec->file;
+    d.mark = spec->mark_of("spec.monitoring.enabled");
+    d.path = "spec.monitoring.enabled";
+    d.message = "the ServiceMonitors need the Prometheus Operator's CRDs (servicemonitors.monitoring.coreos.com) in "
+                "the cluster; without them only the monitoring stage fails to sync";
+    d.warning = true;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
 
 std::string flux_git_url(const std::string& url) {
   if (url.find("://") != std::string::npos) {
@@ -130,10 +219,14 @@ FileTree bootstrap_tree(const ValidSpec& spec) {
     case GitopsTarget::none:
       return tree;
     case GitopsTarget::argocd:
+      add("appproject-neon-" + spec->name + ".yaml", app_project(spec));
+      add("appproject-neon-" + spec->name + "-bootstrap.yaml", bootstrap_project(spec));
       add("application-neon-" + spec->name + ".yaml", application(spec));
+      add("application-neon-" + spec->name + "-bootstrap.yaml", bootstrap_application(spec));
       break;
     case GitopsTarget::flux: {
       add("gitrepository-neon-" + spec->name + ".yaml", git_repository(spec));
+      add("kustomization-neon-" + spec->name + "-bootstrap.yaml", flux_bootstrap(spec));
       const auto objects = stage_objects(spec);
       const Stage* previous = nullptr;
       for (std::size_t i = 0; i < stages().size(); ++i) {

@@ -1,29 +1,46 @@
 #pragma once
 // The objects that point a GitOps engine at the cluster tree, written to `bootstrap/<name>/`
-// (outside the cluster path, so the engine never prunes its own pointer):
+// (outside the cluster path, so the engine never prunes its own pointer), in the engine's namespace
+// (spec.gitops.argocdNamespace / fluxNamespace):
 //   argocd: one Application, neon-<name>, at this cluster's folder and nothing else (no
 //           ApplicationSet: other clusters in the repository may be Flux-managed or applied by
 //           hand), automated sync retried with backoff, and no cascade-delete finalizer, so
-//           deleting the Application never deletes the cluster's objects;
+//           deleting the Application never deletes the cluster's objects. It belongs to the
+//           AppProject neon-<name>: this repository, the cluster's namespace, no cluster-scoped
+//           kind but Namespace. An app of apps, neon-<name>-bootstrap (AppProject
+//           neon-<name>-bootstrap: Applications and AppProjects in the Argo CD namespace only),
+//           keeps the folder itself as Git says once it is applied by hand;
 //   flux:   a GitRepository and one Kustomization per install stage (generators/stages.hpp),
 //           chained with dependsOn and wait, so a stage starts only when the one before is
-//           healthy; each waits as long as its slowest workload may take to roll out.
+//           healthy; each waits as long as its slowest workload may take to roll out, and
+//           decrypts SOPS when spec.gitops.sops is set. A Kustomization neon-<name>-bootstrap keeps
+//           the folder itself as Git says once it is applied by hand.
 // Every object's name holds the cluster name, so two clusters' bootstrap folders never define the
 // same object. Each folder has a kustomization.yaml, so `kubectl apply -k bootstrap/<name>/` works.
 
 #include <string>
 #include <vector>
 
+#include "generators/diagnostics.hpp"
 #include "generators/layout.hpp"
 #include "generators/spec.hpp"
 
 namespace neon::gen {
 
-inline constexpr const char* k_argocd_namespace = "argocd";
-inline constexpr const char* k_flux_namespace = "flux-system";
-
 /// `bootstrap/<name>` (no trailing `/`).
 std::string bootstrap_path(const ValidSpec& spec);
+
+/// The cluster's Argo CD AppProject (the bootstrap folder's is this plus `-bootstrap`).
+std::string argocd_project(const ValidSpec& spec);
+
+/// The Secret the Flux GitRepository names for Git credentials (in spec.gitops.fluxNamespace):
+/// spec.gitops.secretRef, else neon-<name>-git for an SSH URL; empty when there is none (not Flux,
+/// or a public HTTPS repository).
+std::string flux_git_secret(const ValidSpec& spec);
+
+/// What a valid spec needs in the cluster that the tree cannot bring (the Prometheus Operator's
+/// CRDs), as warnings: they never make a spec invalid.
+std::vector<Diagnostic> prerequisite_warnings(const ValidSpec& spec);
 
 /// A URL Flux accepts: scp-style `user@host:path` becomes `ssh://user@host/path`; others unchanged.
 std::string flux_git_url(const std::string& url);

@@ -56,7 +56,9 @@ Json kustomization(const std::string& ns) {
   return k;
 }
 
-Json namespace_object(const ClusterSpec& s) {
+}  // namespace
+
+Json namespace_manifest(const ClusterSpec& s) {
   Json labels = common_labels(s.namespace_, "namespace");
   // Dev services and the neon components all run as non-root with seccomp; warn on anything else.
   labels["pod-security.kubernetes.io/enforce"] = "baseline";
@@ -71,6 +73,8 @@ Json namespace_object(const ClusterSpec& s) {
                                                      {k_argocd_sync_options, "Prune=false,Delete=false"},
                                                      {k_flux_prune, "Disabled"}}}}}};
 }
+
+namespace {
 
 std::string local_component_text(const Stage& stage) {
   return std::string("# Your changes to the ") + stage.name +
@@ -125,20 +129,53 @@ std::vector<Json> feature_objects(const Feature& f) {
   return out;
 }
 
+/// Kinds whose CRDs the cluster may lack (the Prometheus Operator's): Argo CD skips their dry run
+/// while the CRD is missing instead of failing the whole sync.
+bool needs_optional_crd(const std::string& kind) { return kind == "ServiceMonitor" || kind == "PodMonitor"; }
+
+/// `options` with `option` added (comma-joined, as Argo CD reads the annotation), unless present.
+std::string with_sync_option(const std::string& options, const std::string& option) {
+  if (options.empty()) {
+    return option;
+  }
+  return ("," + options + ",").find("," + option + ",") != std::string::npos ? options : options + "," + option;
+}
+
 /// Patches giving a shipped object its stage's wave when the shipped file says otherwise (no
-/// annotation means wave 0).
-void wave_patches(const Feature& f, int wave, Transformers& out) {
+/// annotation means wave 0), and SkipDryRunOnMissingResource to objects of optional CRDs (their
+/// other sync options, such as Prune=false, kept).
+void annotation_patches(const Feature& f, int wave, Transformers& out) {
   const std::string want = std::to_string(wave);
   for (const auto& o : feature_objects(f)) {
     const Json meta = o.value("metadata", Json::object());
     const Json annotations = meta.value("annotations", Json::object());
-    if (annotations.value(k_wave_annotation, "0") == want) {
+    Json missing = Json::object();
+    if (annotations.value(k_wave_annotation, "0") != want) {
+      missing[k_wave_annotation] = want;
+    }
+    if (needs_optional_crd(o.value("kind", ""))) {
+      const std::string options = annotations.value(k_argocd_sync_options, "");
+      const std::string joined = with_sync_option(options, "SkipDryRunOnMissingResource=true");
+      if (joined != options) {
+        missing[k_argocd_sync_options] = joined;
+      }
+    }
+    if (missing.empty()) {
       continue;
     }
-    Json op = annotations.empty()
-                  ? Json{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", Json{{k_wave_annotation, want}}}}
-                  : Json{{"op", "add"}, {"path", "/metadata/annotations/argocd.argoproj.io~1sync-wave"}, {"value", want}};
-    out.patches.push_back(Patch{o.value("kind", ""), meta.value("name", ""), Json::array({op})});
+    Json ops = Json::array();
+    if (annotations.empty()) {
+      ops.push_back(Json{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", missing}});
+    } else {
+      for (const auto& [key, value] : missing.items()) {
+        std::string escaped;
+        for (const char c : key) {
+          escaped += c == '/' ? std::string("~1") : c == '~' ? std::string("~0") : std::string(1, c);
+        }
+        ops.push_back(Json{{"op", "add"}, {"path", "/metadata/annotations/" + escaped}, {"value", value}});
+      }
+    }
+    out.patches.push_back(Patch{o.value("kind", ""), meta.value("name", ""), ops});
   }
 }
 
@@ -152,7 +189,7 @@ Transformers stage_transformers(const ClusterSpec& s, const Stage& stage, const 
     if (f.transformers != nullptr) {
       f.transformers(s, out);
     }
-    wave_patches(f, stage.wave, out);
+    annotation_patches(f, stage.wave, out);
   }
   return out;
 }
@@ -259,7 +296,7 @@ FileTree generate_tree(const ValidSpec& spec) {
     const std::string name = st.name;
     Json resources = Json::array();
     if (&stage_for("namespace") == &st) {
-      tree[root + name + "/namespace.yaml"] = generated(namespace_object(s));
+      tree[root + name + "/namespace.yaml"] = generated(namespace_manifest(s));
       resources.push_back("namespace.yaml");
     }
     for (const auto& [folder, files] : comps.folders) {
@@ -317,7 +354,7 @@ std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
   for (const auto& st : stages()) {
     std::vector<Json> objects;
     if (&stage_for("namespace") == &st) {
-      objects.push_back(namespace_object(s));
+      objects.push_back(namespace_manifest(s));
     }
     for (const auto& [folder, files] : comps.folders) {
       if (&stage_for(folder) == &st) {

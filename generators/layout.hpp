@@ -53,6 +53,10 @@ std::vector<std::string> stage_folders();
 /// Paths (as in generate_tree) of the files created once and never overwritten.
 std::vector<std::string> user_owned_paths(const ValidSpec& spec);
 
+/// The cluster's Namespace as the tree has it (labels and annotations), for whoever creates it
+/// before the first sync (secrets init), so the GitOps engine adopts it unchanged.
+Json namespace_manifest(const ClusterSpec& s);
+
 /// Whether `file_content` was written by the generator (starts with k_generated_header).
 bool is_generated(const std::string& file_content);
 

@@ -128,6 +128,10 @@ struct Gitops {
   std::string repo_url;
   std::string revision = "main";
   std::string path;         ///< folder of this cluster in the repository; default clusters/<name>
+  std::string argocd_namespace = "argocd";     ///< where Argo CD runs (its Application and AppProject)
+  std::string flux_namespace = "flux-system";  ///< where Flux runs (its GitRepository and Kustomizations)
+  std::string secret_ref;   ///< Secret with Flux's Git credentials; empty: neon-<name>-git for ssh URLs
+  std::string sops_secret;  ///< Secret with Flux's SOPS decryption keys; empty: no decryption
 };
 
 struct ClusterSpec {

@@ -44,7 +44,11 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.projects[].branches[]", {"name", "timelineId", "parent", "lsn", "timestamp", "compute"},
        {"name", "timelineId"}},
       {"spec.projects[].branches[].compute", {"size", "readReplicas"}, {}},
-      {"spec.gitops", {"target", "repoURL", "revision", "path"}, {"target"}},
+      {"spec.gitops", {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops"},
+       {"target"}},
+      {"spec.gitops.secretRef", {"name"}, {"name"}},
+      {"spec.gitops.sops", {"secretRef"}, {"secretRef"}},
+      {"spec.gitops.sops.secretRef", {"name"}, {"name"}},
       {"spec.monitoring", {"enabled"}, {"enabled"}},
       {"spec.networkPolicies", {"enabled"}, {"enabled"}},
   };

@@ -195,6 +195,18 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
   set_if(r.string(n, p, "repoURL"), out.gitops.repo_url);
   set_if(r.string(n, p, "revision"), out.gitops.revision);
   set_if(r.string(n, p, "path"), out.gitops.path);
+  set_if(r.string(n, p, "argocdNamespace"), out.gitops.argocd_namespace);
+  set_if(r.string(n, p, "fluxNamespace"), out.gitops.flux_namespace);
+  const YAML::Node ref = r.section(n, p, "secretRef", p + ".secretRef");
+  if (ref.IsDefined()) {
+    set_if(r.string(ref, p + ".secretRef", "name"), out.gitops.secret_ref);
+  }
+  const YAML::Node sops = r.section(n, p, "sops", p + ".sops");
+  const YAML::Node sops_ref = sops.IsDefined() ? r.section(sops, p + ".sops", "secretRef", p + ".sops.secretRef")
+                                               : YAML::Node();
+  if (sops_ref.IsDefined()) {
+    set_if(r.string(sops_ref, p + ".sops.secretRef", "name"), out.gitops.sops_secret);
+  }
 }
 
 bool read_switch(Reader& r, const YAML::Node& spec, const std::string& key) {

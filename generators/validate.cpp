@@ -490,6 +490,14 @@ void Checker::gitops() {
   } else if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
     error(p + ".path", fmt::format("\"{}\" must be a relative folder with no '..' and no trailing '/'", g.path));
   }
+  dns_label(p + ".argocdNamespace", g.argocd_namespace);
+  dns_label(p + ".fluxNamespace", g.flux_namespace);
+  if (!g.secret_ref.empty()) {
+    secret_name(p + ".secretRef.name", g.secret_ref, "for Flux's Git credentials");
+  }
+  if (!g.sops_secret.empty()) {
+    secret_name(p + ".sops.secretRef.name", g.sops_secret, "for Flux's SOPS keys");
+  }
 }
 
 void Checker::run() {

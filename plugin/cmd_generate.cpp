@@ -94,27 +94,68 @@ int push_with_retry(Context& ctx, git::Repository& repo, const gen::ValidSpec& s
   return k_exit_failure;
 }
 
-/// What to do next, with paths as the user can type them from the current directory. `file` is
-/// the spec read; the built-in spec and stdin are named by the copy in the repository, since the
-/// commands that talk to the cluster never read the built-in spec.
-void print_next_steps(Context& ctx, const gen::ValidSpec& spec, const std::string& repo, const std::string& file) {
+/// What to do next, in the order a first install works, with paths as the user can type them from
+/// the current directory. `file` is the spec read; the built-in spec and stdin are named by the copy
+/// in the repository, since the commands that talk to the cluster never read the built-in spec.
+void print_next_steps(Context& ctx, const gen::ValidSpec& spec, const std::string& repo, const std::string& file,
+                      bool pushed) {
   const auto in_repo = [&](const std::string& rel) {
     return repo.empty() || repo == "." ? rel : (std::filesystem::path(repo) / rel).string();
   };
   const bool on_disk = file != k_default_spec_name && file != "<stdin>";
-  fmt::print(ctx.out, "\nnext:\n  1. create the Secrets first: {} secrets init -f {}\n", ctx.prog,
-             on_disk ? file : in_repo(gen::cluster_path(spec) + "/neon.yaml"));
-  switch (spec->gitops.target) {
+  const std::string spec_file = on_disk ? file : in_repo(gen::cluster_path(spec) + "/neon.yaml");
+  const auto& g = spec->gitops;
+  const bool flux = g.target == gen::GitopsTarget::flux;
+  int n = 0;
+  fmt::print(ctx.out, "\nnext (first install; later changes need only a commit and a push):\n");
+  if (g.target != gen::GitopsTarget::none) {
+    fmt::print(ctx.out, "  {}. {} must be running in namespace {} (install it first if not)\n", ++n,
+               flux ? "Flux" : "Argo CD", flux ? g.flux_namespace : g.argocd_namespace);
+  }
+  const std::string git_secret = gen::flux_git_secret(spec);
+  if (!git_secret.empty()) {
+    const bool ssh = gen::flux_git_url(g.repo_url).rfind("ssh://", 0) == 0;
+    fmt::print(ctx.out,
+               "  {}. create namespace {}, its Secrets and Flux's Git Secret {}/{}:\n"
+               "       {} secrets init -f {} {}\n",
+               ++n, spec->namespace_, g.flux_namespace, git_secret, ctx.prog, spec_file,
+               ssh ? "--git-ssh-key KEY_FILE --git-known-hosts KNOWN_HOSTS_FILE" : "--git-token-file TOKEN_FILE");
+  } else {
+    fmt::print(ctx.out, "  {}. create namespace {} and its Secrets: {} secrets init -f {}\n", ++n, spec->namespace_,
+               ctx.prog, spec_file);
+  }
+  if (flux && !g.sops_secret.empty()) {
+    fmt::print(ctx.out,
+               "  {}. give Flux the SOPS key: kubectl -n {} create secret generic {} --from-file=age.agekey=AGE_KEY_FILE\n",
+               ++n, g.flux_namespace, g.sops_secret);
+  }
+  switch (g.target) {
     case gen::GitopsTarget::argocd:
     case gen::GitopsTarget::flux:
-      fmt::print(ctx.out, "  2. push, then point {} at it once: kubectl apply -k {}/\n",
-                 spec->gitops.target == gen::GitopsTarget::argocd ? "Argo CD" : "Flux",
-                 in_repo(gen::bootstrap_path(spec)));
+      if (!pushed) {
+        fmt::print(ctx.out, "  {}. push branch {} (the one {} tracks)\n", ++n, g.revision, flux ? "Flux" : "Argo CD");
+      }
+      fmt::print(ctx.out,
+                 "  {}. point {} at it, once: kubectl apply -k {}/\n"
+                 "       (it then keeps {}/ itself as Git says: no need to apply it again)\n",
+                 ++n, flux ? "Flux" : "Argo CD", in_repo(gen::bootstrap_path(spec)), gen::bootstrap_path(spec));
       break;
     case gen::GitopsTarget::none:
-      fmt::print(ctx.out, "  2. apply it: kubectl apply --server-side -k {}\n", in_repo(gen::cluster_path(spec)));
+      fmt::print(ctx.out, "  {}. apply it: kubectl apply --server-side -k {}\n", ++n, in_repo(gen::cluster_path(spec)));
       break;
   }
+}
+
+/// Commits reach the cluster only on the branch the engine tracks.
+void warn_other_branch(Context& ctx, const gen::ValidSpec& spec, const std::string& branch) {
+  const auto& g = spec->gitops;
+  if (g.target == gen::GitopsTarget::none || branch.empty() || branch == g.revision) {
+    return;
+  }
+  fmt::print(ctx.err,
+             "warning: committed on branch {}, but {} tracks {} (spec.gitops.revision): the cluster sees this "
+             "change only once it is merged into {}\n",
+             branch, g.target == gen::GitopsTarget::flux ? "Flux" : "Argo CD", g.revision, g.revision);
 }
 
 }  // namespace
@@ -135,7 +176,8 @@ int cmd_generate(Context& ctx, const Args& args) {
                                                 cxxopts::value<std::string>()->default_value("origin"))(
       "git-token-file", "File holding the HTTPS token (default: $NEON_GIT_TOKEN)",
       cxxopts::value<std::string>()->default_value(""))(
-      "force", "Overwrite uncommitted edits to generated files, and a cluster folder holding another cluster");
+      "force", "Overwrite uncommitted edits to generated files and a cluster folder holding another cluster, and "
+               "commit a change that needs work by hand (the commit message lists it)");
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
@@ -149,6 +191,7 @@ int cmd_generate(Context& ctx, const Args& args) {
   o.commit = r->count("no-commit") == 0;
   o.push = r->count("push") != 0;
   o.force = r->count("force") != 0;
+  o.refuse_blocking = true;
   if (!o.author.empty() && !git::parse_signature(o.author)) {
     return usage_error(ctx, "generate", "--author must look like \"Name <email>\"");
   }
@@ -180,7 +223,8 @@ int cmd_generate(Context& ctx, const Args& args) {
   bool created = false;
   // With --push the repository and its remote must be there before anything is written.
   auto repo = o.push ? git::Repository::open((*r)["repo"].as<std::string>())
-                     : git::Repository::open_or_init((*r)["repo"].as<std::string>(), created);
+                     : git::Repository::open_or_init((*r)["repo"].as<std::string>(), created,
+                                                     spec->gitops.revision);
   if (!repo) {
     return fail(ctx, repo.error().message);
   }
@@ -192,7 +236,8 @@ int cmd_generate(Context& ctx, const Args& args) {
     }
   }
   if (created) {
-    fmt::print(ctx.out, "created a Git repository in {} (branch main)\n", repo->workdir().string());
+    fmt::print(ctx.out, "created a Git repository in {} (branch {})\n", repo->workdir().string(),
+               spec->gitops.revision);
   }
   auto lock = RepoLock::acquire(repo->git_dir());
   if (!lock) {
@@ -205,12 +250,15 @@ int cmd_generate(Context& ctx, const Args& args) {
   if (outcome == Outcome::up_to_date && o.commit) {
     fmt::print(ctx.out, "up to date\n");
   }
+  if (o.commit) {
+    warn_other_branch(ctx, spec, repo->head_branch());
+  }
   if (o.push) {
     if (const int rc = push_with_retry(ctx, *repo, spec, text->text, o, *creds); rc != k_exit_ok) {
       return rc;
     }
   }
-  print_next_steps(ctx, spec, (*r)["repo"].as<std::string>(), text->name);
+  print_next_steps(ctx, spec, (*r)["repo"].as<std::string>(), text->name, o.push);
   return k_exit_ok;
 }
 

@@ -27,7 +27,9 @@
 #include <yaml-cpp/yaml.h>
 
 #include "generators/names.hpp"
+#include "generators/gitops.hpp"
 #include "plugin/cli.hpp"
+#include "plugin/cluster_prereqs.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/jwt.hpp"
 #include "plugin/kube_client.hpp"
@@ -51,6 +53,8 @@ struct Plan {
   /// The key that signed the tokens. It goes to the cluster only in the storage signing Secret
   /// (mounted into the compute hook alone); --private-key-out keeps a copy outside it.
   std::string signing_private_pem;
+  /// Flux's Git credentials, from --git-ssh-key or --git-token-file (in Flux's namespace).
+  std::optional<Group> flux_git;
 };
 
 std::map<std::string, std::string> labels() {
@@ -284,6 +288,47 @@ Result<void> apply_group(Context &ctx, kube::Client &client, const Group &group,
   return {};
 }
 
+/// On a fresh cluster: the namespace first (as the tree has it, so the GitOps engine adopts it),
+/// then the cluster's Secrets, then Flux's Git Secret (or how to make it) in Flux's namespace.
+Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec &spec, const std::string &ns,
+                       const Plan &plan, bool overwrite) {
+  if (!plan.groups.empty()) {
+    auto state = prereq::ensure_namespace(client, spec, ns);
+    NEON_TRY(state);
+    if (*state == prereq::NamespaceState::created) {
+      fmt::print(ctx.out, "Namespace {} created (labelled as the generated one, which the GitOps engine adopts)\n",
+                 ns);
+    }
+  }
+  for (const auto &g : plan.groups) {
+    NEON_TRY(apply_group(ctx, client, g, overwrite));
+  }
+  const std::string git_secret = gen::flux_git_secret(spec);
+  if (git_secret.empty()) {
+    return {};
+  }
+  const std::string flux_ns = spec->gitops.flux_namespace;
+  auto flux_there = prereq::exists(client, "/api/v1/namespaces/" + flux_ns);
+  NEON_TRY(flux_there);
+  if (*flux_there == std::optional<bool>(false)) {
+    return make_error(fmt::format("namespace {} does not exist: install Flux first (or set spec.gitops.fluxNamespace "
+                                  "to where it runs), then rerun secrets init",
+                                  flux_ns));
+  }
+  if (plan.flux_git) {
+    return apply_group(ctx, client, *plan.flux_git, overwrite);
+  }
+  auto present = client.get_secret(flux_ns, git_secret);
+  NEON_TRY(present);
+  if (*present) {
+    fmt::print(ctx.out, "Secret {}/{} exists, left alone (Flux's Git credentials)\n", flux_ns, git_secret);
+    return {};
+  }
+  fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository, and it does not exist; create it with:\n{}",
+             flux_ns, git_secret, prereq::flux_git_secret_howto(spec, ctx.prog));
+  return {};
+}
+
 int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
   const std::string output = r["output"].as<std::string>();
   if (!output.empty() && output != "yaml") {
@@ -306,15 +351,39 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
   if (!plan) {
     return fail(ctx, plan.error().message);
   }
-  if (plan->groups.empty()) {
+  const prereq::GitCredentialFiles git_files{r["git-ssh-key"].as<std::string>(),
+                                             r["git-known-hosts"].as<std::string>(),
+                                             r["git-token-file"].as<std::string>(), r["git-username"].as<std::string>()};
+  const std::string git_secret = gen::flux_git_secret(*spec);
+  if (git_files.given()) {
+    auto made = prereq::flux_git_secret(*spec, git_files);
+    if (!made) {
+      return usage_error(ctx, "secrets", made.error().message);
+    }
+    plan->flux_git = Group{"Flux's Git credentials", {std::move(*made)}};
+  } else if (!git_files.known_hosts.empty()) {
+    return usage_error(ctx, "secrets", "--git-known-hosts goes with --git-ssh-key");
+  }
+  if (plan->groups.empty() && !plan->flux_git && git_secret.empty()) {
     fmt::print(ctx.err, "nothing to do: the spec names no Secret that secrets init generates\n");
     return k_exit_ok;
   }
   if (dry_run) {
-    for (const auto &g : plan->groups) {
+    if (output.empty()) {
+      fmt::print(ctx.out, "would create Namespace {} unless it exists\n", ns);
+    }
+    auto all = plan->groups;
+    if (plan->flux_git) {
+      all.push_back(*plan->flux_git);
+    }
+    for (const auto &g : all) {
       for (const auto &s : g.secrets) {
         fmt::print(ctx.out, "would create Secret {}/{} (keys: {})\n", s.namespace_, s.name, key_list(s));
       }
+    }
+    if (!git_secret.empty() && !plan->flux_git) {
+      fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository; create it with:\n{}",
+                 (*spec)->gitops.flux_namespace, git_secret, prereq::flux_git_secret_howto(*spec, ctx.prog));
     }
     return k_exit_ok;
   }
@@ -332,18 +401,24 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
     }
   }
   if (!output.empty()) {
-    for (const auto &g : plan->groups) {
+    auto all = plan->groups;
+    if (plan->flux_git) {
+      all.push_back(*plan->flux_git);
+    }
+    for (const auto &g : all) {
       for (const auto &s : g.secrets) {
         fmt::print(ctx.out, "---\n{}", to_yaml(s));
       }
     }
+    if (!git_secret.empty() && !plan->flux_git) {
+      fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository; create it with:\n{}",
+                 (*spec)->gitops.flux_namespace, git_secret, prereq::flux_git_secret_howto(*spec, ctx.prog));
+    }
   } else {
     http::CurlTransport transport(api->tls);
     kube::Client client(*api, transport);
-    for (const auto &g : plan->groups) {
-      if (auto ok = apply_group(ctx, client, g, overwrite); !ok) {
-        return fail(ctx, ok.error().message);
-      }
+    if (auto ok = apply_all(ctx, client, *spec, ns, *plan, overwrite); !ok) {
+      return fail(ctx, ok.error().message);
     }
   }
   if (!plan->signing_private_pem.empty()) {
@@ -371,15 +446,24 @@ int cmd_secrets(Context &ctx, const Args &args) {
       make_options(ctx, "secrets",
                    "Generate the Secrets a cluster spec names.\n\n"
                    "  init    the auth key pair and per-caller tokens, the compute hook's signing key\n"
-                   "          and dev MinIO credentials, created in the cluster (or printed with -o yaml)",
+                   "          and dev MinIO credentials, created in the cluster (the namespace too, when\n"
+                   "          missing) or printed with -o yaml; with Flux, also Flux's Git Secret",
                    "init");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: the embedded dev spec)",
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml)",
                      cxxopts::value<std::string>()->default_value(""))(
       "o,output", "yaml: print the Secrets (stringData) instead of creating them",
       cxxopts::value<std::string>()->default_value(""))("dry-run", "Print which Secrets would be created")(
       "overwrite", "Replace Secrets that already exist")(
       "private-key-out", "Also write the token signing key to this new file (mode 0600)",
-      cxxopts::value<std::string>()->default_value(""));
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-ssh-key", "Flux (SSH URL): private key file for Flux's Git Secret (KEY_FILE.pub is added when present)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-known-hosts", "Flux (SSH URL): known_hosts file with the Git server's host keys",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-token-file", "Flux (HTTPS URL): file holding the token for Flux's Git Secret",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-username", "Flux (HTTPS URL): user name sent with the token",
+      cxxopts::value<std::string>()->default_value("git"));
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
   if (!r) {

@@ -17,7 +17,9 @@
 #include <fmt/ostream.h>
 
 #include "generators/emit.hpp"
+#include "generators/gitops.hpp"
 #include "plugin/cli.hpp"
+#include "plugin/cluster_prereqs.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/controller_target.hpp"
 #include "plugin/kube_client.hpp"
@@ -53,7 +55,43 @@ private:
   http::Transport& m_inner;
 };
 
-Components read_components(const Context& ctx, const std::string& spec_namespace) {
+/// What the GitOps sync needs that the tree cannot bring: Flux's Git Secret, and the ServiceMonitor
+/// CRD (a problem with monitoring on; without a spec only a note). Unreadable answers are left out.
+void check_prerequisites(kube::Client& client, const gen::ValidSpec* spec, Components& c) {
+  const std::string git_secret = spec != nullptr ? gen::flux_git_secret(*spec) : std::string();
+  if (!git_secret.empty()) {
+    const std::string flux_ns = (*spec)->gitops.flux_namespace;
+    auto got = client.get_secret(flux_ns, git_secret);
+    if (got && !*got) {
+      c.missing.push_back(fmt::format("Flux's Git Secret {}/{} is missing: Flux cannot fetch the repository; create "
+                                      "it with secrets init --git-ssh-key (SSH) or --git-token-file (HTTPS)",
+                                      flux_ns, git_secret));
+    } else if (got) {
+      c.checked.push_back(fmt::format("Flux's Git Secret {}/{} exists", flux_ns, git_secret));
+    }
+  }
+  const bool monitoring = spec == nullptr || (*spec)->monitoring;
+  if (!monitoring) {
+    return;
+  }
+  auto crd = prereq::exists(client, std::string("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/") +
+                                        prereq::k_servicemonitor_crd);
+  if (!crd || !*crd) {
+    return;
+  }
+  if (**crd) {
+    c.checked.push_back(fmt::format("CRD {} exists (monitoring can sync)", prereq::k_servicemonitor_crd));
+  } else if (spec != nullptr) {
+    c.missing.push_back(fmt::format("CRD {} is missing: the monitoring stage cannot sync; install the Prometheus "
+                                    "Operator's CRDs or turn spec.monitoring off",
+                                    prereq::k_servicemonitor_crd));
+  } else {
+    c.checked.push_back(fmt::format("CRD {} is not installed (needed only with spec.monitoring on)",
+                                    prereq::k_servicemonitor_crd));
+  }
+}
+
+Components read_components(const Context& ctx, const std::string& spec_namespace, const gen::ValidSpec* spec) {
   Components c;
   auto api = kube::resolve_api_server(ctx, spec_namespace);
   if (!api) {
@@ -75,6 +113,7 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
     ++entry.total;
     entry.ready += pod.ready ? 1 : 0;
   }
+  check_prerequisites(client, spec, c);
   return c;
 }
 
@@ -125,7 +164,8 @@ int cmd_status(Context& ctx, const Args& args) {
   opts.add_options()("o,output", "table, wide, json or yaml", cxxopts::value<std::string>()->default_value("table"))(
       "w,watch", "Redraw every --interval until interrupted: time and summary first, tenants cut to the screen")(
       "interval", "Refresh interval with --watch", cxxopts::value<std::string>()->default_value("2s"))(
-      "f,file", "Cluster spec, to name tenants after their projects", cxxopts::value<std::string>()->default_value(""));
+      "f,file", "Cluster spec (default: ./neon.yaml when present), to name tenants and check what the GitOps sync "
+                "needs", cxxopts::value<std::string>()->default_value(""));
   add_controller_options(opts);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
@@ -142,9 +182,10 @@ int cmd_status(Context& ctx, const Args& args) {
   }
   std::map<std::string, std::string> names;
   std::string spec_namespace;
+  std::optional<gen::ValidSpec> spec;
   const std::string file = (*r)["file"].as<std::string>();
-  if (!file.empty()) {
-    auto spec = load_valid_spec(ctx, file);
+  if (spec_available(file)) {
+    spec = load_valid_spec(ctx, file);
     if (!spec) {
       return k_exit_failure;
     }
@@ -179,7 +220,7 @@ int cmd_status(Context& ctx, const Args& args) {
       }
       code = snap.error().auth() ? k_exit_failure : k_exit_unreachable;
     } else {
-      const Components components = read_components(ctx, spec_namespace);
+      const Components components = read_components(ctx, spec_namespace, spec ? &*spec : nullptr);
       const Health health = status::assess(*snap, components, names);
       const bool text = output == "table" || output == "wide";
       if (watch && text) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "generators/gitops.hpp"
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"
 #include "plugin/spec_input.hpp"
@@ -25,6 +26,10 @@ int cmd_validate(Context& ctx, const Args& args) {
   auto spec = load_valid_spec(ctx, file, SpecUse::files);
   if (!spec) {
     return k_exit_failure;
+  }
+  // Warnings go to standard error and leave the exit status alone.
+  for (const auto& w : gen::prerequisite_warnings(*spec)) {
+    fmt::print(ctx.err, "{}\n", gen::format_diagnostic(w));
   }
   if (!r->count("quiet")) {
     fmt::print(ctx.out, "{}: valid ({} project{}, {} pageserver{}, {} safekeeper{})\n",

@@ -16,11 +16,13 @@
 #include <fmt/ostream.h>
 #include <unistd.h>
 
+#include "generators/emit.hpp"
 #include "generators/gitops.hpp"
 #include "generators/layout.hpp"
 #include "generators/stages.hpp"
 #include "generators/validate.hpp"
 #include "plugin/cli.hpp"
+#include "plugin/diff_report.hpp"
 #include "plugin/files.hpp"
 #include "plugin/repo_lock.hpp"
 #include "plugin/tree_writer.hpp"
@@ -320,7 +322,7 @@ std::vector<std::string> describe(const std::optional<gen::ValidSpec>& old_spec,
 
 std::string commit_message(const gen::ValidSpec& spec, const std::optional<gen::ValidSpec>& old_spec, bool first,
                            const std::vector<std::string>& files, const std::string& extra,
-                           const std::string& what_override) {
+                           const std::string& what_override, const std::vector<std::string>& by_hand) {
   const std::string count = fmt::format("{} file{}", files.size(), files.size() == 1 ? "" : "s");
   std::string subject;
   if (first) {
@@ -333,6 +335,12 @@ std::string commit_message(const gen::ValidSpec& spec, const std::optional<gen::
   std::string msg = subject + "\n";
   if (!extra.empty()) {
     msg += "\n" + extra + "\n";
+  }
+  if (!by_hand.empty()) {
+    msg += "\nCommitted with --force. A sync cannot do this; do it by hand:\n";
+    for (const auto& b : by_hand) {
+      msg += "  - " + b + "\n";
+    }
   }
   msg += "\n";
   for (const auto& f : files) {
@@ -369,6 +377,41 @@ std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std:
   return gen::load_spec(files->begin()->second, "HEAD:neon.yaml").spec;
 }
 
+/// Kinds whose deletion takes data with it (or orphans it: syncs never prune them, so they stay
+/// behind, unmanaged).
+bool holds_data(const std::string& kind) {
+  return kind == "StatefulSet" || kind == "PersistentVolumeClaim" || kind == "Namespace";
+}
+
+/// What this change needs done by hand, as `kubectl neon diff` reports it between the spec at HEAD
+/// and `spec` (both rendered by this binary): its blocking findings, plus every object holding data
+/// that leaves the tree. Empty when there is no committed spec to compare with.
+std::vector<std::string> blocking_findings(git::Repository& repo, const Desired& d, const gen::ValidSpec& spec) {
+  const auto old = old_spec_at_head(repo, d.cluster_path);
+  if (!old) {
+    return {};
+  }
+  const auto before = gen::parse_yaml_stream(gen::render_stream(*old));
+  const auto after = gen::parse_yaml_stream(gen::render_stream(spec));
+  if (!before || !after) {
+    return {};
+  }
+  DiffReport report = diff_objects(*before, *after);
+  check_spec_changes(&old->spec(), &spec.spec(), report);
+  std::vector<std::string> out = report.blocking;
+  for (const auto& c : report.changes) {
+    if (c.action == Action::deleted && holds_data(c.kind)) {
+      const char* first = c.name.rfind("pageserver", 0) == 0   ? "drain its pageservers (kubectl neon drain)"
+                          : c.name.rfind("safekeeper", 0) == 0 ? "migrate its timelines to other safekeepers"
+                                                               : "move its data elsewhere";
+      out.push_back(fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged with its "
+                                "data; {} first, then delete it and its PersistentVolumeClaims by hand",
+                                c.id(), first));
+    }
+  }
+  return out;
+}
+
 Outcome failed(Context& ctx, const std::string& message) {
   fail(ctx, message);
   return Outcome::failed;
@@ -396,6 +439,17 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     if (auto r = check_cluster_folder(repo, spec, d); !r) {
       return failed(ctx, r.error().message);
     }
+  }
+  const std::vector<std::string> by_hand = o.refuse_blocking ? blocking_findings(repo, d, spec)
+                                                            : std::vector<std::string>{};
+  if (!by_hand.empty() && !o.force) {
+    fmt::print(ctx.err, "error: this change needs work by hand that no sync can do (kubectl neon diff shows it):\n");
+    for (const auto& b : by_hand) {
+      fmt::print(ctx.err, "  - {}\n", b);
+    }
+    fmt::print(ctx.err, "nothing was written; undo the change in the spec, or pass --force to commit it anyway (the "
+                        "commit message then lists this work)\n");
+    return Outcome::failed;
   }
   if (o.before_write) {
     if (auto r = o.before_write(); !r) {
@@ -452,7 +506,8 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     return Outcome::up_to_date;
   }
   const bool first = !repo.head_commit();
-  const auto msg = commit_message(spec, old_spec_at_head(repo, d.cluster_path), first, *staged, o.message, o.subject);
+  const auto msg =
+      commit_message(spec, old_spec_at_head(repo, d.cluster_path), first, *staged, o.message, o.subject, by_hand);
   auto id = repo.commit(msg, resolve_author(ctx, repo, o.author));
   if (!id) {
     return failed(ctx, id.error().message);

@@ -12,8 +12,9 @@
 // program's own output (a --no-commit run, a failed commit) from the user's edits, and shows which
 // committed files were edited by hand since (generate then says which change it reverts).
 //
-// Before anything is written: the cluster folder must not hold another cluster's spec, and no
-// generated file may carry the user's uncommitted edits (--force overrides both).
+// Before anything is written: the cluster folder must not hold another cluster's spec, no
+// generated file may carry the user's uncommitted edits, and (generate) the change must not be one
+// that a sync cannot carry out (--force overrides all three).
 
 #include <functional>
 #include <string>
@@ -34,7 +35,11 @@ struct GenerateOptions {
   std::string author;               ///< "Name <email>"; empty: environment, git config, default
   std::string branch;               ///< commit on this new branch
   bool commit = true;               ///< false: write the files only
-  bool force = false;               ///< overwrite edits, replace another cluster's folder
+  bool force = false;               ///< overwrite edits, replace another cluster's folder, commit blocking changes
+  /// Refuse a change that `kubectl neon diff` marks as blocking (against the spec committed at HEAD),
+  /// or that drops an object holding data, unless `force`; forced, the commit message lists the work
+  /// left to do by hand.
+  bool refuse_blocking = false;
   std::string subject;              ///< overrides the described change in the commit subject
   std::vector<std::string> extra;   ///< more paths (relative to the repository) to stage
   /// Runs once the checks passed, before the first file is written (project commands write the

@@ -150,7 +150,8 @@ Result<Repository> Repository::open(const std::filesystem::path& dir) {
   return Repository(repo);
 }
 
-Result<Repository> Repository::open_or_init(const std::filesystem::path& dir, bool& created) {
+Result<Repository> Repository::open_or_init(const std::filesystem::path& dir, bool& created,
+                                            const std::string& initial_branch) {
   created = false;
   std::error_code ec;
   const bool exists = std::filesystem::exists(dir, ec);
@@ -162,7 +163,7 @@ Result<Repository> Repository::open_or_init(const std::filesystem::path& dir, bo
   }
   git_repository_init_options opts = GIT_REPOSITORY_INIT_OPTIONS_INIT;
   opts.flags = GIT_REPOSITORY_INIT_MKPATH;
-  opts.initial_head = "main";
+  opts.initial_head = initial_branch.c_str();
   git_repository* repo = nullptr;
   const int rc = git_repository_init_ext(&repo, dir.c_str(), &opts);
   if (rc != 0) {

@@ -53,8 +53,10 @@ class Repository {
 public:
   /// Opens the repository whose work tree is `dir` (no discovery upwards).
   static Result<Repository> open(const std::filesystem::path& dir);
-  /// Opens `dir`, or creates it (and parents) as a new repository whose initial branch is main.
-  static Result<Repository> open_or_init(const std::filesystem::path& dir, bool& created);
+  /// Opens `dir`, or creates it (and parents) as a new repository whose initial branch is
+  /// `initial_branch`.
+  static Result<Repository> open_or_init(const std::filesystem::path& dir, bool& created,
+                                         const std::string& initial_branch = "main");
 
   std::filesystem::path workdir() const;
   std::filesystem::path git_dir() const;

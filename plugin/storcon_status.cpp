@@ -70,6 +70,7 @@ std::size_t count_lines(const std::string& text) {
 
 Health assess(const Snapshot& s, const Components& components, const Names& names) {
   Health h;
+  h.problems = components.missing;
   for (const auto& [component, pods] : components.pods) {
     if (pods.ready < pods.total) {
       h.problems.push_back(fmt::format("{}: {}/{} pods ready", component, pods.ready, pods.total));
@@ -130,6 +131,9 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
   }
   if (!c.note.empty()) {
     out.push_back("note: " + c.note);
+  }
+  for (const auto& line : c.checked) {
+    out.push_back("note: " + line);
   }
   return out;
 }

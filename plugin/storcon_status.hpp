@@ -30,6 +30,11 @@ struct Components {
   std::string note;  ///< "pod readiness skipped: ..." when it could not be read
   std::string namespace_;
   std::map<std::string, ComponentPods> pods;
+  /// Prerequisites the API server says are missing (Flux's Git Secret, the ServiceMonitor CRD with
+  /// monitoring on): health problems.
+  std::vector<std::string> missing;
+  /// Prerequisites checked and present, or checked without a spec that needs them: notes.
+  std::vector<std::string> checked;
 };
 
 struct Health {

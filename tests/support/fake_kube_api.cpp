@@ -1,5 +1,6 @@
 #include "tests/support/fake_kube_api.hpp"
 
+#include <algorithm>
 #include <cctype>
 #include <mutex>
 #include <thread>
@@ -111,6 +112,9 @@ struct FakeKubeApi::Impl {
   mutable std::mutex mu;
   std::map<std::string, std::map<std::string, nlohmann::json>> secrets; // ns -> name -> object
   std::map<std::string, std::vector<nlohmann::json>> pods;
+  bool track_namespaces = false;
+  std::map<std::string, nlohmann::json> namespaces;  // name -> object, when tracked
+  std::vector<std::string> crds;
   std::vector<LoggedRequest> log;
   long version = 100;
 
@@ -125,6 +129,9 @@ struct FakeKubeApi::Impl {
     const std::string ns = req.matches[1];
     const std::string name = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
     std::lock_guard<std::mutex> lock(mu);
+    if (track_namespaces && req.method == "POST" && namespaces.count(ns) == 0) {
+      return reply(res, 404, status_body(404, "NotFound", fmt::format("namespaces \"{}\" not found", ns)));
+    }
     auto &store = secrets[ns];
     if (req.method == "GET" && !name.empty()) {
       const auto it = store.find(name);
@@ -181,6 +188,50 @@ struct FakeKubeApi::Impl {
     }
     store[obj_name] = body;
     reply(res, req.method == "POST" ? 201 : 200, body);
+  }
+
+  // core/v1 Namespaces: GET one, POST a new one (409 when it exists).
+  void handle_namespaces(const httplib::Request &req, httplib::Response &res) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (!track_namespaces) {  // every namespace exists
+      const std::string name = req.method == "GET" ? std::string(req.matches[1]) : std::string();
+      return req.method == "GET"
+                 ? reply(res, 200, {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}})
+                 : reply(res, 409, status_body(409, "AlreadyExists", "namespace already exists"));
+    }
+    if (req.method == "GET") {
+      const std::string name = req.matches[1];
+      const auto it = namespaces.find(name);
+      if (it == namespaces.end()) {
+        return reply(res, 404, status_body(404, "NotFound", fmt::format("namespaces \"{}\" not found", name)));
+      }
+      return reply(res, 200, it->second);
+    }
+    auto body = nlohmann::json::parse(req.body, nullptr, false);
+    if (body.is_discarded() || !body.is_object() || body.value("kind", "") != "Namespace" ||
+        body.value("apiVersion", "") != "v1" || !body.contains("metadata") ||
+        body["metadata"].value("name", "").empty()) {
+      return reply(res, 400, status_body(400, "BadRequest", "body is not a v1 Namespace with metadata.name"));
+    }
+    const std::string name = body["metadata"]["name"];
+    if (namespaces.count(name) > 0) {
+      return reply(res, 409, status_body(409, "AlreadyExists", fmt::format("namespaces \"{}\" already exists", name)));
+    }
+    body["metadata"]["resourceVersion"] = std::to_string(++version);
+    namespaces[name] = body;
+    reply(res, 201, body);
+  }
+
+  void handle_crd(const httplib::Request &req, httplib::Response &res) const {
+    const std::string name = req.matches[1];
+    std::lock_guard<std::mutex> lock(mu);
+    if (std::find(crds.begin(), crds.end(), name) == crds.end()) {
+      return reply(res, 404,
+                   status_body(404, "NotFound",
+                               fmt::format("customresourcedefinitions.apiextensions.k8s.io \"{}\" not found", name)));
+    }
+    reply(res, 200,
+          {{"apiVersion", "apiextensions.k8s.io/v1"}, {"kind", "CustomResourceDefinition"}, {"metadata", {{"name", name}}}});
   }
 
   void handle_pods(const httplib::Request &req, httplib::Response &res) {
@@ -269,6 +320,13 @@ FakeKubeApi::FakeKubeApi(const TestPki &pki, FakeKubeOptions options) : m_impl(s
   srv.Post(secrets_coll, secrets);
   srv.Get(secrets_item, secrets);
   srv.Put(secrets_item, secrets);
+  const auto namespaces = [impl](const httplib::Request &req, httplib::Response &res) {
+    impl->handle_namespaces(req, res);
+  };
+  srv.Get(R"(/api/v1/namespaces/([^/]+))", namespaces);
+  srv.Post(R"(/api/v1/namespaces)", namespaces);
+  srv.Get(R"(/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+))",
+          [impl](const httplib::Request &req, httplib::Response &res) { impl->handle_crd(req, res); });
   srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
           [impl](const httplib::Request &req, httplib::Response &res) { impl->handle_pods(req, res); });
   const char *proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
@@ -322,6 +380,25 @@ std::optional<nlohmann::json> FakeKubeApi::secret(const std::string &ns, const s
     return std::nullopt;
   }
   return nit->second.at(name);
+}
+
+void FakeKubeApi::track_namespaces(const std::vector<std::string> &existing) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->track_namespaces = true;
+  for (const auto &name : existing) {
+    m_impl->namespaces[name] = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
+  }
+}
+
+void FakeKubeApi::add_crd(const std::string &name) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->crds.push_back(name);
+}
+
+std::optional<nlohmann::json> FakeKubeApi::namespace_object(const std::string &name) const {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  const auto it = m_impl->namespaces.find(name);
+  return it == m_impl->namespaces.end() ? std::nullopt : std::optional<nlohmann::json>(it->second);
 }
 
 std::vector<std::string> FakeKubeApi::secret_names(const std::string &ns) const {

@@ -56,6 +56,14 @@ public:
                const std::map<std::string, std::string> &labels, const std::string &phase, bool ready);
 
   std::vector<LoggedRequest> requests() const;
+  /// From now on, only these namespaces exist (GET/POST /api/v1/namespaces; creating a Secret in a
+  /// missing namespace is 404, as on a real API server). Until called, every namespace exists (GET
+  /// is 200, POST 409 AlreadyExists).
+  void track_namespaces(const std::vector<std::string> &existing);
+  /// A CustomResourceDefinition that exists (GET /apis/apiextensions.k8s.io/v1/customresourcedefinitions/<name>).
+  void add_crd(const std::string &name);
+  /// The stored Namespace object (only when namespaces are tracked), or nullopt.
+  std::optional<nlohmann::json> namespace_object(const std::string &name) const;
 
 private:
   struct Impl;

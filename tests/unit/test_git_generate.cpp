@@ -316,8 +316,10 @@ TEST_CASE("generate: a second cluster gets its own folder and Application; anoth
   for (const char* name : {"eu-west", "us-east"}) {
     CAPTURE(name);
     const auto files = git(repo, {"ls-files", std::string("bootstrap/") + name}).out;
-    CHECK(files == std::string("bootstrap/") + name + "/application-neon-" + name + ".yaml\nbootstrap/" + name +
-                       "/kustomization.yaml\n");
+    const std::string b = std::string("bootstrap/") + name + "/";
+    CHECK(files == b + "application-neon-" + name + "-bootstrap.yaml\n" + b + "application-neon-" + name + ".yaml\n" +
+                       b + "appproject-neon-" + name + "-bootstrap.yaml\n" + b + "appproject-neon-" + name +
+                       ".yaml\n" + b + "kustomization.yaml\n");
     const auto app = read_text(repo / "bootstrap" / name / (std::string("application-neon-") + name + ".yaml"));
     CHECK(app.find(std::string("    path: clusters/") + name + "\n") != std::string::npos);
   }
@@ -334,4 +336,85 @@ TEST_CASE("generate: a second cluster gets its own folder and Application; anoth
   CHECK_MESSAGE(forced.exit == 0, forced.err);
 }
 
+
+TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking findings) unless --force") {
+  ScratchDir dir("gen-blocking");
+  const auto repo = dir / "repo";
+  const auto spec = dir / "neon.yaml";
+  const std::string original = read_text(neon::test::source_dir() / "schemas/examples/prod-3-zones.yaml");
+  write_text(spec, original);
+  REQUIRE(generate(repo, {"-f", spec.string()}).exit == 0);
+  const std::string head = trimmed(git(repo, {"rev-parse", "HEAD"}).out);
+  const auto edited = [&](const std::string& from, const std::string& to) {
+    std::string text = original;
+    const auto at = text.find(from);
+    REQUIRE(at != std::string::npos);
+    return text.replace(at, from.size(), to);
+  };
+  std::string renamed_zone = original;
+  for (auto at = renamed_zone.find("eu-central-1c"); at != std::string::npos; at = renamed_zone.find("eu-central-1c")) {
+    renamed_zone.replace(at, 13, "eu-central-1d");
+  }
+  struct Case {
+    const char* what;
+    std::string text;
+    const char* finding;
+  };
+  const std::vector<Case> cases = {
+      {"pageserver storage size", edited("      size: 1Ti\n", "      size: 2Ti\n"), "volumeClaimTemplates changed"},
+      {"zone rename", renamed_zone, "pageserver-eu-central-1c leaves the tree: syncs never prune it"},
+      {"tenantId", edited("tenantId: 06f89a8f5f6d8a815d2b13beee077f2a", "tenantId: 16f89a8f5f6d8a815d2b13beee077f2a"),
+       "tenantId changed"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.what);
+    write_text(spec, c.text);
+    auto r = generate(repo, {"-f", spec.string()});
+    CHECK(r.exit == 1);
+    CHECK(r.err.find("needs work by hand") != std::string::npos);
+    CHECK(r.err.find(c.finding) != std::string::npos);
+    CHECK(r.err.find("--force") != std::string::npos);
+    CHECK(trimmed(git(repo, {"rev-parse", "HEAD"}).out) == head);
+    CHECK(git(repo, {"status", "--porcelain"}).out.empty());  // nothing written
+  }
+  // Forced, the commit goes in and its message lists what to do by hand.
+  write_text(spec, cases[0].text);
+  auto forced = generate(repo, {"-f", spec.string(), "--force"});
+  REQUIRE_MESSAGE(forced.exit == 0, forced.err);
+  const std::string msg = git(repo, {"log", "-1", "--format=%B"}).out;
+  CHECK(msg.find("Committed with --force. A sync cannot do this; do it by hand:") != std::string::npos);
+  CHECK(msg.find("StatefulSet/neon-prod/pageserver-eu-central-1a") != std::string::npos);
+  CHECK(msg.find("deleted (with --cascade=orphan) and recreated") != std::string::npos);
+  // A change with nothing to do by hand commits as before.
+  std::string scaled = cases[0].text;
+  const auto size_at = scaled.find("            size: 4\n");
+  REQUIRE(size_at != std::string::npos);
+  scaled.replace(size_at, 20, "            size: 8\n");
+  write_text(spec, scaled);
+  auto plain = generate(repo, {"-f", spec.string()});
+  REQUIRE_MESSAGE(plain.exit == 0, plain.err);
+  CHECK(git(repo, {"log", "-1", "--format=%B"}).out.find("by hand") == std::string::npos);
+}
+
+TEST_CASE("generate: a new repository starts on spec.gitops.revision; another branch is warned about") {
+  ScratchDir dir("gen-revision");
+  const auto repo = dir / "repo";
+  const auto spec = dir / "neon.yaml";
+  std::string text = read_text(neon::test::source_dir() / "schemas/examples/prod-3-zones.yaml");
+  const auto at = text.find("    revision: main\n");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 19, "    revision: production\n");
+  write_text(spec, text);
+  auto r = generate(repo, {"-f", spec.string()});
+  REQUIRE_MESSAGE(r.exit == 0, r.err);
+  CHECK(trimmed(git(repo, {"branch", "--show-current"}).out) == "production");
+  CHECK(r.err.find("warning") == std::string::npos);
+  CHECK(r.out.find("push branch production") != std::string::npos);
+
+  write_text(spec, text + "\n# edited\n");
+  auto other = generate(repo, {"-f", spec.string(), "--branch", "feature"});
+  REQUIRE_MESSAGE(other.exit == 0, other.err);
+  CHECK(other.err.find("warning: committed on branch feature, but Argo CD tracks production "
+                       "(spec.gitops.revision)") != std::string::npos);
+}
 }  // TEST_SUITE

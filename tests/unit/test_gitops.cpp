@@ -1,9 +1,12 @@
 // generators/gitops.hpp: the Argo CD and Flux objects that point at the cluster tree.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <map>
 #include <regex>
 #include <set>
+
+#include <fmt/format.h>
 
 #include "generators/embedded.hpp"
 #include "generators/emit.hpp"
@@ -11,6 +14,7 @@
 #include "generators/layout.hpp"
 #include "generators/stages.hpp"
 #include "generators/validate.hpp"
+#include "tests/support/run.hpp"
 
 using namespace neon::gen;
 
@@ -135,9 +139,10 @@ TEST_CASE("gitops: target none writes nothing") {
 TEST_CASE("gitops: Argo CD Application at the cluster folder, retried, no cascade-delete finalizer") {
   const auto spec = load(with_gitops("argocd", "https://git.example.com/org/gitops.git"));
   const auto tree = bootstrap_tree(spec);
-  REQUIRE(tree.size() == 2);
+  REQUIRE(tree.size() == 5);
   const auto kust = parse_one(tree.at("bootstrap/dev/kustomization.yaml"));
-  CHECK(kust["resources"] == Json::array({"application-neon-dev.yaml"}));
+  CHECK(kust["resources"] == Json::array({"appproject-neon-dev.yaml", "appproject-neon-dev-bootstrap.yaml",
+                                          "application-neon-dev.yaml", "application-neon-dev-bootstrap.yaml"}));
   const std::string text = tree.at("bootstrap/dev/application-neon-dev.yaml");
   CHECK(text.rfind(k_generated_header, 0) == 0);
   const auto app = parse_one(text);
@@ -196,21 +201,28 @@ TEST_CASE("gitops: clusters sharing a repository each get their own objects, tou
       CHECK_MESSAGE(objects.insert(id).second, id << " is defined twice");
       CHECK(doc["kind"] != "ApplicationSet");
       CHECK_FALSE(doc["metadata"].contains("finalizers"));
-      if (doc["apiVersion"].get<std::string>().rfind("argoproj.io/", 0) == 0) {
-        CHECK(doc["kind"] == "Application");
-        CHECK(doc["metadata"]["name"] == "neon-" + spec->name);
-        CHECK(doc["spec"]["source"]["path"] == cluster_path(spec));
-        argo_paths.insert(doc["spec"]["source"]["path"].get<std::string>());
+      if (doc["kind"] == "Application") {
+        const std::string source = doc["spec"]["source"]["path"];
+        if (doc["metadata"]["name"] == "neon-" + spec->name) {
+          CHECK(source == cluster_path(spec));
+        } else {
+          CHECK(doc["metadata"]["name"] == "neon-" + spec->name + "-bootstrap");
+          CHECK(source == bootstrap_path(spec));
+        }
+        argo_paths.insert(source);
+      } else if (doc["apiVersion"].get<std::string>().rfind("argoproj.io/", 0) == 0) {
+        CHECK(doc["kind"] == "AppProject");
       }
     }
   }
-  CHECK(argo_paths == std::set<std::string>{"clusters/eu-west", "clusters/us-east"});
+  CHECK(argo_paths == std::set<std::string>{"clusters/eu-west", "clusters/us-east", "bootstrap/eu-west",
+                                            "bootstrap/us-east"});
 }
 
 TEST_CASE("gitops: Flux GitRepository and one Kustomization per stage, chained in table order") {
   const auto spec = load(with_gitops("flux", "git@github.com:org/gitops.git"));
   const auto tree = bootstrap_tree(spec);
-  REQUIRE(tree.size() == 2 + stages().size());
+  REQUIRE(tree.size() == 3 + stages().size());
   const auto repo = parse_one(tree.at("bootstrap/dev/gitrepository-neon-dev.yaml"));
   CHECK(repo["apiVersion"] == "source.toolkit.fluxcd.io/v1");
   CHECK(repo["metadata"]["namespace"] == "flux-system");
@@ -289,6 +301,10 @@ TEST_CASE("gitops: the Flux chain and the Argo CD waves put every component afte
         continue;
       }
       const std::string name = doc["metadata"]["name"];
+      if (name == "neon-" + spec->name + "-bootstrap") {
+        CHECK(doc["spec"]["path"] == "./" + bootstrap_path(spec));  // the folder itself, not a stage
+        continue;
+      }
       path_of[name] = doc["spec"]["path"];
       depends_on[name] = doc["spec"].contains("dependsOn") ? doc["spec"]["dependsOn"][0]["name"].get<std::string>() : "";
       CHECK(doc["spec"].value("dependsOn", Json::array()).size() <= 1);
@@ -364,4 +380,138 @@ TEST_CASE("gitops: the Flux chain and the Argo CD waves put every component afte
   }
 }
 
+
+TEST_CASE("gitops: Argo CD gets a dedicated AppProject and an app of apps keeping bootstrap/ as Git says") {
+  std::string text = with_gitops("argocd", "https://git.example.com/org/gitops.git");
+  text.replace(text.find("    revision: main\n"), 0, "    argocdNamespace: gitops\n");
+  const auto spec = load(text);
+  const auto tree = bootstrap_tree(spec);
+  const auto app = parse_one(tree.at("bootstrap/dev/application-neon-dev.yaml"));
+  CHECK(app["metadata"]["namespace"] == "gitops");
+  CHECK(app["spec"]["project"] == "neon-dev");
+  const auto project = parse_one(tree.at("bootstrap/dev/appproject-neon-dev.yaml"));
+  CHECK(project["kind"] == "AppProject");
+  CHECK(project["metadata"]["namespace"] == "gitops");
+  CHECK(project["spec"]["sourceRepos"] == Json::array({"https://git.example.com/org/gitops.git"}));
+  CHECK(project["spec"]["destinations"] ==
+        Json::array({Json{{"server", "https://kubernetes.default.svc"}, {"namespace", "neon"}}}));
+  CHECK(project["spec"]["clusterResourceWhitelist"] == Json::array({Json{{"group", ""}, {"kind", "Namespace"}}}));
+  // Every cluster-scoped object of the tree is allowed by the project, and nothing else is.
+  for (const auto& stage : stage_objects(spec)) {
+    for (const auto& o : stage) {
+      if (!o["metadata"].contains("namespace")) {
+        CHECK(o["kind"] == "Namespace");
+      } else {
+        CHECK(o["metadata"]["namespace"] == "neon");
+      }
+    }
+  }
+  const auto boot = parse_one(tree.at("bootstrap/dev/application-neon-dev-bootstrap.yaml"));
+  CHECK(boot["spec"]["project"] == "neon-dev-bootstrap");
+  CHECK(boot["spec"]["source"]["path"] == "bootstrap/dev");
+  CHECK(boot["spec"]["source"]["targetRevision"] == "main");
+  CHECK(boot["spec"]["destination"]["namespace"] == "gitops");
+  CHECK(boot["spec"]["syncPolicy"]["automated"]["selfHeal"] == true);
+  CHECK_FALSE(boot["metadata"].contains("finalizers"));
+  const auto boot_project = parse_one(tree.at("bootstrap/dev/appproject-neon-dev-bootstrap.yaml"));
+  CHECK(boot_project["spec"]["destinations"][0]["namespace"] == "gitops");
+  CHECK(boot_project["spec"]["clusterResourceWhitelist"] == Json::array());
+  CHECK(boot_project["spec"]["namespaceResourceWhitelist"].size() == 2);
+}
+
+TEST_CASE("gitops: Flux namespace, bootstrap Kustomization, SOPS decryption and an HTTPS secretRef from the spec") {
+  std::string text = with_gitops("flux", "https://git.example.com/org/gitops.git");
+  text.replace(text.find("    revision: main\n"), 0,
+               "    fluxNamespace: flux\n    secretRef:\n      name: gitops-token\n"
+               "    sops:\n      secretRef:\n        name: sops-age\n");
+  const auto spec = load(text);
+  const auto tree = bootstrap_tree(spec);
+  const auto repo = parse_one(tree.at("bootstrap/dev/gitrepository-neon-dev.yaml"));
+  CHECK(repo["metadata"]["namespace"] == "flux");
+  CHECK(repo["spec"]["secretRef"]["name"] == "gitops-token");
+  CHECK(flux_git_secret(spec) == "gitops-token");
+  const auto boot = parse_one(tree.at("bootstrap/dev/kustomization-neon-dev-bootstrap.yaml"));
+  CHECK(boot["metadata"]["namespace"] == "flux");
+  CHECK(boot["spec"]["path"] == "./bootstrap/dev");
+  CHECK(boot["spec"]["prune"] == true);
+  CHECK(boot["spec"]["sourceRef"]["name"] == "neon-dev");
+  CHECK_FALSE(boot["spec"].contains("decryption"));
+  for (const auto& stage : stages()) {
+    CAPTURE(stage.name);
+    const auto k = parse_one(tree.at(std::string("bootstrap/dev/kustomization-neon-dev-") + stage.name + ".yaml"));
+    CHECK(k["metadata"]["namespace"] == "flux");
+    CHECK(k["spec"]["decryption"] == Json{{"provider", "sops"}, {"secretRef", Json{{"name", "sops-age"}}}});
+  }
+  // Without sops there is no decryption block, and a public HTTPS repository needs no Secret.
+  const auto plain = load(with_gitops("flux", "https://git.example.com/org/gitops.git"));
+  const auto plain_tree = bootstrap_tree(plain);
+  CHECK_FALSE(parse_one(plain_tree.at("bootstrap/dev/kustomization-neon-dev-base.yaml"))["spec"].contains("decryption"));
+  CHECK_FALSE(parse_one(plain_tree.at("bootstrap/dev/gitrepository-neon-dev.yaml"))["spec"].contains("secretRef"));
+  CHECK(flux_git_secret(plain).empty());
+  // A bad namespace is an error at its line.
+  std::string bad = with_gitops("flux", "https://git.example.com/org/gitops.git");
+  bad.replace(bad.find("    revision: main\n"), 0, "    fluxNamespace: Flux_System\n");
+  const auto r = load_spec(bad, "bad.yaml");
+  REQUIRE_FALSE(r.spec);
+  CHECK(format_diagnostic(r.diagnostics.front()).find("spec.gitops.fluxNamespace") != std::string::npos);
+}
+
+TEST_CASE("gitops: ServiceMonitors are alone in the monitoring stage and skip Argo CD's dry run while the CRD is missing") {
+  std::string text = with_gitops("argocd", "https://git.example.com/org/gitops.git");
+  const auto at = text.find("  monitoring:\n    enabled: false\n");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 32, "  monitoring:\n    enabled: true\n");
+  const auto spec = load(text);
+  const auto objects = stage_objects(spec);
+  int monitors = 0;
+  for (std::size_t i = 0; i < stages().size(); ++i) {
+    for (const auto& o : objects[i]) {
+      const Json annotations = o["metadata"].value("annotations", Json::object());
+      const std::string options = annotations.value("argocd.argoproj.io/sync-options", "");
+      if (o["kind"] == "ServiceMonitor") {
+        ++monitors;
+        CHECK(std::string(stages()[i].name) == "monitoring");
+        CHECK(options == "SkipDryRunOnMissingResource=true");
+        CHECK(annotations.value("argocd.argoproj.io/sync-wave", "") == std::to_string(stages()[i].wave));
+      } else {
+        CHECK(options.find("SkipDryRun") == std::string::npos);
+      }
+      // Objects that keep their data keep their own options.
+      if (o["kind"] == "Namespace") {
+        CHECK(options == "Prune=false,Delete=false");
+      }
+    }
+  }
+  CHECK(monitors == 6);
+  // The stage is the last, so nothing waits for it.
+  CHECK(std::string(stages().back().name) == "monitoring");
+  // The same annotations reach the generated tree (through the stage's kustomize patches).
+  CHECK(render_stream(spec).find("argocd.argoproj.io/sync-options: SkipDryRunOnMissingResource=true") !=
+        std::string::npos);
+  // And validate warns about the CRDs, without making the spec invalid.
+  const auto warnings = prerequisite_warnings(spec);
+  REQUIRE(warnings.size() == 1);
+  CHECK(format_diagnostic(warnings[0]).find("test.yaml:") == 0);
+  CHECK(format_diagnostic(warnings[0]).find(": warning: spec.monitoring.enabled: ") != std::string::npos);
+}
+
+TEST_CASE("gitops: validate warns that monitoring needs the Prometheus Operator's CRDs; the exit status stays 0") {
+  neon::test::ScratchDir dir("validate-warning");
+  std::string text = dev_text();
+  const auto at = text.find("  monitoring:\n    enabled: false\n");
+  REQUIRE(at != std::string::npos);
+  text.replace(at, 32, "  monitoring:\n    enabled: true\n");
+  neon::test::write_text(dir / "neon.yaml", text);
+  const auto r = neon::test::run_process({NEON_BINARY, "validate", "-f", "neon.yaml"}, dir.path());
+  CHECK(r.exit == 0);
+  CHECK(r.out.find("neon.yaml: valid") == 0);
+  const auto line = std::count(text.begin(), text.begin() + static_cast<long>(at), '\n') + 2;
+  CHECK(r.err.find(fmt::format("neon.yaml:{}:", line)) == 0);
+  CHECK(r.err.find(": warning: spec.monitoring.enabled: the ServiceMonitors need the Prometheus Operator's CRDs") !=
+        std::string::npos);
+  // Off: no warning.
+  neon::test::write_text(dir / "neon.yaml", dev_text());
+  const auto quiet = neon::test::run_process({NEON_BINARY, "validate", "-f", "neon.yaml"}, dir.path());
+  CHECK(quiet.err.empty());
+}
 }  // TEST_SUITE

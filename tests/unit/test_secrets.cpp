@@ -84,9 +84,13 @@ struct Cluster {
   TestPki pki;
   FakeKubeApi fake;
   std::string kubeconfig;
-  explicit Cluster(const std::string &name)
+  explicit Cluster(const std::string &name, std::optional<std::vector<std::string>> namespaces = std::nullopt,
+                   const std::string &spec = spec_with_auth())
       : dir(name), pki(dir.path()), fake(pki, FakeKubeOptions{"tok", false, ""}),
         kubeconfig((dir / "cfg").string()) {
+    if (namespaces) {
+      fake.track_namespaces(*namespaces);
+    }
     REQUIRE_MESSAGE(pki.ok, pki.error);
     REQUIRE(fake.running());
     write_text(dir / "cfg",
@@ -95,7 +99,7 @@ struct Cluster {
                            "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
                            "  context:\n    cluster: k\n    user: k\n    namespace: elsewhere\n",
                            fake.url()));
-    write_text(dir / "spec.yaml", spec_with_auth());
+    write_text(dir / "spec.yaml", spec);
   }
   neon::test::CliResult run(std::vector<std::string> extra) {
     std::vector<std::string> args = {"secrets",      "init",    "-f", (dir / "spec.yaml").string(),
@@ -104,6 +108,20 @@ struct Cluster {
     return run_cli(args);
   }
 };
+
+/// The dev example managed by Flux from `url`.
+std::string flux_spec(const std::string &url) {
+  std::string text = spec_with_auth();
+  const std::string from = "    target: argocd\n    repoURL: https://github.com/acme/neon-gitops.git\n";
+  const auto at = text.find(from);
+  REQUIRE(at != std::string::npos);
+  text.replace(at, from.size(), "    target: flux\n    repoURL: " + url + "\n");
+  return text;
+}
+
+std::optional<std::vector<std::string>> tracked_namespaces(std::vector<std::string> existing) {
+  return existing;
+}
 
 /// A fresh directory outside any Git working tree.
 fs::path temp_dir(const std::string &name) {
@@ -295,5 +313,91 @@ TEST_SUITE("secrets") {
     CHECK(run_cli({"secrets"}).exit == 2);
     CHECK(run_cli({"secrets", "rotate"}).exit == 2);
     CHECK(run_cli({"secrets", "init", "-o", "json"}).exit == 2);
+  }
+
+  TEST_CASE("init on a fresh cluster creates the namespace first, labelled as the generated Namespace") {
+    Cluster c("secrets-fresh", tracked_namespaces({"default", "kube-system"}));
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    CHECK(r.out.find("Namespace neon-dev created") < r.out.find("Secret neon-dev/"));
+    CHECK(c.fake.secret_names("neon-dev").size() == 5);
+    auto ns = c.fake.namespace_object("neon-dev");
+    REQUIRE(ns);
+    // Exactly the generated Namespace's labels, so the GitOps engine adopts it as it is.
+    const auto tree = run_cli({"render", "-f", (c.dir / "spec.yaml").string()});
+    REQUIRE(tree.exit == 0);
+    YAML::Node generated;
+    for (const auto &doc : YAML::LoadAll(tree.out)) {
+      if (doc["kind"].as<std::string>() == "Namespace") {
+        generated = doc;
+      }
+    }
+    REQUIRE(generated);
+    for (const auto &kv : generated["metadata"]["labels"]) {
+      CHECK((*ns)["metadata"]["labels"][kv.first.as<std::string>()] == kv.second.as<std::string>());
+    }
+    CHECK((*ns)["metadata"]["labels"].size() == generated["metadata"]["labels"].size());
+    // A second run finds it there.
+    auto again = c.run({});
+    REQUIRE_MESSAGE(again.exit == 0, again.err);
+    CHECK(again.out.find("Namespace") == std::string::npos);
+  }
+
+  TEST_CASE("flux over SSH: --git-ssh-key and --git-known-hosts make Flux's Git Secret in flux-system") {
+    Cluster c("secrets-flux-ssh", tracked_namespaces({"flux-system"}), flux_spec("git@github.com:acme/gitops.git"));
+    write_text(c.dir / "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n");
+    write_text(c.dir / "id_ed25519.pub", "ssh-ed25519 AAAA test\n");
+    write_text(c.dir / "known_hosts", "github.com ssh-ed25519 AAAAhost\n");
+    auto r = c.run({"--git-ssh-key", (c.dir / "id_ed25519").string(), "--git-known-hosts",
+                    (c.dir / "known_hosts").string()});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    auto secret = c.fake.secret("flux-system", "neon-dev-team-git");
+    REQUIRE(secret);
+    const auto data = decoded(*secret);
+    CHECK(data.at("identity") == read_text(c.dir / "id_ed25519"));
+    CHECK(data.at("identity.pub") == "ssh-ed25519 AAAA test\n");
+    CHECK(data.at("known_hosts") == "github.com ssh-ed25519 AAAAhost\n");
+    CHECK(data.size() == 3);
+    // The key never reaches the output.
+    CHECK(r.out.find("OPENSSH") == std::string::npos);
+    CHECK(r.err.find("OPENSSH") == std::string::npos);
+
+    // Without known_hosts: a usage error that says how to make one; nothing more created.
+    auto bare = c.run({"--git-ssh-key", (c.dir / "id_ed25519").string()});
+    CHECK(bare.exit == 2);
+    CHECK(bare.err.find("ssh-keyscan github.com") != std::string::npos);
+  }
+
+  TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file") {
+    Cluster c("secrets-flux-howto", tracked_namespaces({"flux-system"}), flux_spec("ssh://git@git.example.com:2222/acme/gitops"));
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    CHECK_FALSE(c.fake.secret("flux-system", "neon-dev-team-git"));
+    CHECK(r.err.find("Flux needs Secret flux-system/neon-dev-team-git") != std::string::npos);
+    CHECK(r.err.find("--git-ssh-key KEY_FILE --git-known-hosts KNOWN_HOSTS_FILE") != std::string::npos);
+    CHECK(r.err.find("ssh-keyscan -p 2222 git.example.com") != std::string::npos);
+    CHECK(r.err.find("kubectl -n flux-system create secret generic neon-dev-team-git --from-file=identity=KEY_FILE "
+                     "--from-file=known_hosts=known_hosts") != std::string::npos);
+
+    // A private HTTPS repository: spec.gitops.secretRef names the Secret; username/password keys.
+    std::string https = flux_spec("https://git.example.com/acme/gitops.git");
+    https.replace(https.find("    repoURL:"), 0, "    secretRef:\n      name: gitops-token\n");
+    Cluster h("secrets-flux-https", tracked_namespaces({"flux-system"}), https);
+    write_text(h.dir / "token", "ghp_secret\n");
+    auto t = h.run({"--git-token-file", (h.dir / "token").string()});
+    REQUIRE_MESSAGE(t.exit == 0, t.err);
+    const auto data = decoded(*h.fake.secret("flux-system", "gitops-token"));
+    CHECK(data == std::map<std::string, std::string>{{"password", "ghp_secret"}, {"username", "git"}});
+    // An SSH key for an HTTPS URL is refused.
+    auto wrong = h.run({"--git-ssh-key", (h.dir / "token").string()});
+    CHECK(wrong.exit == 2);
+    CHECK(wrong.err.find("HTTPS URL") != std::string::npos);
+  }
+
+  TEST_CASE("flux: Flux not installed (no flux-system namespace) is a clear failure") {
+    Cluster c("secrets-flux-missing", tracked_namespaces({}), flux_spec("git@github.com:acme/gitops.git"));
+    auto r = c.run({});
+    CHECK(r.exit == 1);
+    CHECK(r.err.find("namespace flux-system does not exist: install Flux first") != std::string::npos);
   }
 }

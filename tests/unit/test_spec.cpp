@@ -70,7 +70,7 @@ TEST_SUITE("spec") {
       CAPTURE(f);
       const auto r = run_cli({"validate", "-f", f.string()});
       CHECK(r.exit == 0);
-      CHECK(r.err.empty());
+      CHECK(r.err.find("error") == std::string::npos);  // warnings (monitoring's CRDs) are allowed
       CHECK(r.out.find(": valid (") != std::string::npos);
       const auto loaded = neon::gen::load_spec(neon::test::read_text(f), f.string());
       CHECK(loaded.spec.has_value());

@@ -6,6 +6,7 @@
 
 #include <sstream>
 
+#include "generators/embedded.hpp"
 #include "plugin/kube_client.hpp"
 #include "plugin/storcon_status.hpp"
 #include "tests/support/fake_kube_api.hpp"
@@ -164,5 +165,56 @@ TEST_SUITE("storcon status") {
     CHECK(all.find(fmt::format("{:032x}", 50)) != std::string::npos);
     // No terminal: no cut.
     CHECK(neon::cli::status::watch_screen(header, snap, health, components, {}, false, std::nullopt) == all);
+  }
+
+  TEST_CASE("status: reads ./neon.yaml without -f and reports Flux's Git Secret and the ServiceMonitor CRD") {
+    neon::test::ScratchDir dir("status-prereqs");
+    neon::test::TestPki pki(dir.path());
+    REQUIRE_MESSAGE(pki.ok, pki.error);
+    std::string spec(*neon::gen::embedded("schemas/starters/dev.yaml"));
+    for (const auto& [from, to] : {std::pair<std::string, std::string>{
+                                       "  gitops:\n    target: none\n",
+                                       "  gitops:\n    target: flux\n    repoURL: git@github.com:acme/gitops.git\n"},
+                                   {"  monitoring:\n    enabled: false\n", "  monitoring:\n    enabled: true\n"}}) {
+      const auto at = spec.find(from);
+      REQUIRE(at != std::string::npos);
+      spec.replace(at, from.size(), to);
+    }
+    neon::test::write_text(dir / "neon.yaml", spec);
+    neon::test::FakeStorcon fake;
+    small_cluster(fake);
+    const auto run = [&](const neon::test::FakeKubeApi& kube) {
+      neon::test::write_text(
+          dir / "kubeconfig",
+          fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
+                      "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
+                      "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n",
+                      kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+      return neon::test::run_process({NEON_BINARY, "status", "--storage-controller", fake.url()}, dir.path(),
+                                     {{"KUBECONFIG", (dir / "kubeconfig").string()}});
+    };
+    {
+      neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, ""});
+      const auto r = run(kube);
+      INFO(r.err);
+      CHECK(r.exit == 1);
+      CHECK(r.out.find("tenant") != std::string::npos);
+      CHECK(r.err.find("warning: Flux's Git Secret flux-system/neon-dev-git is missing") != std::string::npos);
+      CHECK(r.err.find("warning: CRD servicemonitors.monitoring.coreos.com is missing") != std::string::npos);
+      // The spec's namespace (not the context's default) is where the pods were looked for.
+      bool listed = false;
+      for (const auto& req : kube.requests()) {
+        listed = listed || req.target.rfind("/api/v1/namespaces/neon/pods", 0) == 0;
+      }
+      CHECK(listed);
+    }
+    {
+      neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, ""});
+      kube.add_crd("servicemonitors.monitoring.coreos.com");
+      const auto r = run(kube);
+      INFO(r.err);
+      CHECK(r.err.find("note: CRD servicemonitors.monitoring.coreos.com exists") != std::string::npos);
+      CHECK(r.err.find("CRD servicemonitors.monitoring.coreos.com is missing") == std::string::npos);
+    }
   }
 }
