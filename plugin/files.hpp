@@ -15,9 +15,13 @@ Result<std::string> read_file(const std::filesystem::path& path, std::size_t max
 
 enum class Overwrite { yes, no };
 
+/// Who may read the file. Anything holding secret material (tokens, private keys) is owner_only:
+/// created 0600 from the start, so it is never readable by others, even briefly.
+enum class Access { shared, owner_only };
+
 /// Writes `data` to `path` atomically. With Overwrite::no an existing file is never replaced,
-/// even by a concurrent writer.
+/// even by a concurrent writer. The file gets `access`'s mode whatever the old file's was.
 Result<void> write_file_atomic(const std::filesystem::path& path, const std::string& data,
-                               Overwrite overwrite = Overwrite::yes);
+                               Overwrite overwrite = Overwrite::yes, Access access = Access::shared);
 
 }  // namespace neon::cli

@@ -1,10 +1,12 @@
 // plugin/git.hpp and plugin/repo_lock.hpp against the real git CLI, a bare repository over
 // file:// and a smart-HTTP server with basic auth on 127.0.0.1.
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -256,7 +258,7 @@ TEST_CASE("git: push over smart HTTP with basic auth") {
   }
 }
 
-TEST_CASE("repo lock: exclusive, released, stale lock taken over") {
+TEST_CASE("repo lock: exclusive, released, a left-over lock file taken over") {
   ScratchDir dir("git-lock");
   {
     auto first = RepoLock::acquire(dir.path());
@@ -264,20 +266,55 @@ TEST_CASE("repo lock: exclusive, released, stale lock taken over") {
     CHECK(fs::exists(dir / neon::cli::k_lock_file));
     auto second = RepoLock::acquire(dir.path());
     REQUIRE_FALSE(second);
-    CHECK(second.error().message.find("pid") != std::string::npos);
+    CHECK(second.error().message.find(fmt::format("another kubectl-neon (pid {}) is writing this repository",
+                                                  getpid())) != std::string::npos);
   }
-  CHECK_FALSE(fs::exists(dir / neon::cli::k_lock_file));
+  CHECK(RepoLock::acquire(dir.path()));
 
-  // A lock left by a process that no longer exists.
+  // A lock file whose writer was killed, its pid since reused by a live process (here: this one).
+  write_text(dir / neon::cli::k_lock_file, std::to_string(getpid()) + "\n");
+  CHECK(RepoLock::acquire(dir.path()));
+}
+
+TEST_CASE("repo lock: racing writers over a left-over lock file, never two holders at once") {
+  // A dead process's lock file: with a pid file and a staleness check, two racers could both find
+  // it stale, one remove the other's new lock, and both go on.
+  ScratchDir dir("git-lock-race");
   pid_t child = fork();
   if (child == 0) {
     _exit(0);
   }
   int status = 0;
   waitpid(child, &status, 0);
-  write_text(dir / neon::cli::k_lock_file, std::to_string(child) + "\n");
-  auto taken = RepoLock::acquire(dir.path());
-  CHECK(taken);
+  std::atomic<int> holders{0};
+  std::atomic<int> overlap{0};
+  std::atomic<int> taken{0};
+  for (int round = 0; round < 50; ++round) {
+    write_text(dir / neon::cli::k_lock_file, std::to_string(child) + "\n");
+    std::atomic<int> ready{0};
+    std::vector<std::thread> racers;
+    for (int t = 0; t < 4; ++t) {
+      racers.emplace_back([&] {
+        ready++;
+        while (ready.load() < 4) {
+        }
+        auto lock = RepoLock::acquire(dir.path());
+        if (lock) {
+          taken++;
+          if (++holders > 1) {
+            overlap++;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          holders--;
+        }
+      });
+    }
+    for (auto& r : racers) {
+      r.join();
+    }
+  }
+  CHECK(overlap.load() == 0);
+  CHECK(taken.load() >= 50);
 }
 
 }  // TEST_SUITE
