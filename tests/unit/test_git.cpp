@@ -13,6 +13,7 @@
 
 #include "plugin/git.hpp"
 #include "plugin/repo_lock.hpp"
+#include "plugin/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 
@@ -24,6 +25,7 @@ using namespace neon::cli::git;
 using neon::test::ProcResult;
 using neon::test::run_process;
 using neon::test::ScratchDir;
+using neon::test::read_text;
 using neon::test::write_text;
 
 namespace {
@@ -315,6 +317,48 @@ TEST_CASE("repo lock: racing writers over a left-over lock file, never two holde
   }
   CHECK(overlap.load() == 0);
   CHECK(taken.load() >= 50);
+}
+
+TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it") {
+  ScratchDir dir("git-symlink");
+  const auto repo = dir / "repo";
+  REQUIRE(git(dir.path(), {"init", "-q", "-b", "main", "repo"}).exit == 0);
+  fs::create_directories(dir / "outside");
+  fs::create_directories(repo / "clusters/dev");
+  fs::create_symlink(dir / "outside", repo / "clusters/dev/storage");
+  auto env = neon::test::k_git_env;
+  const auto r = run_process({NEON_BINARY, "generate", "--repo", repo.string()}, dir.path(), env);
+  CHECK(r.exit == 1);
+  CHECK_MESSAGE(r.err.find("refusing to write under clusters/dev/storage: it is a symbolic link") != std::string::npos,
+                r.err);
+  CHECK(fs::is_empty(dir / "outside"));
+  CHECK(git(repo, {"rev-parse", "--verify", "-q", "HEAD"}).exit != 0);
+
+  // The same with the link higher up: clusters/ itself.
+  fs::remove(repo / "clusters/dev/storage");
+  fs::remove_all(repo / "clusters");
+  fs::create_symlink(dir / "outside", repo / "clusters");
+  const auto up = run_process({NEON_BINARY, "generate", "--repo", repo.string()}, dir.path(), env);
+  CHECK(up.exit == 1);
+  CHECK_MESSAGE(up.err.find("refusing to write under clusters: it is a symbolic link") != std::string::npos, up.err);
+  CHECK(fs::is_empty(dir / "outside"));
+}
+
+TEST_CASE("tree_writer: staging files a killed run left are removed, not taken for user files") {
+  ScratchDir dir("git-staging");
+  const neon::cli::TreeScope scope{"clusters/a", {}};
+  const neon::gen::FileTree tree{{"clusters/a/x.yaml", std::string(neon::gen::k_generated_header) + "x: 1\n"}};
+  write_text(dir / "clusters/a/x.yaml.kubectl-neon-staged", std::string(neon::gen::k_generated_header) + "x: 0\n");
+  write_text(dir / "clusters/a/sub/y.yaml.kubectl-neon-staged", "y\n");
+  REQUIRE(neon::cli::discard_staging(dir.path(), "clusters/a"));
+  CHECK_FALSE(fs::exists(dir / "clusters/a/x.yaml.kubectl-neon-staged"));
+  CHECK_FALSE(fs::exists(dir / "clusters/a/sub/y.yaml.kubectl-neon-staged"));
+  write_text(dir / "clusters/a/z.yaml.kubectl-neon-staged", "z\n");
+  auto report = neon::cli::write_tree(tree, dir.path(), scope);
+  REQUIRE(report);
+  CHECK(report->removed.empty());
+  CHECK_FALSE(fs::exists(dir / "clusters/a/z.yaml.kubectl-neon-staged"));
+  CHECK(read_text(dir / "clusters/a/x.yaml") == tree.at("clusters/a/x.yaml"));
 }
 
 }  // TEST_SUITE

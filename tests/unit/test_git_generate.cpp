@@ -179,7 +179,7 @@ TEST_CASE("generate: killed at each step, the repository stays consistent and a 
   REQUIRE(generate(clean, {"-f", scaled}).exit == 0);
   const auto after_tree = trimmed(git(clean, {"rev-parse", "HEAD^{tree}"}).out);
 
-  for (const char* step : {"after-write", "after-stage", "after-commit"}) {
+  for (const char* step : {"after-staging", "after-write", "after-stage", "after-commit"}) {
     CAPTURE(step);
     const auto repo = dir / (std::string("repo-") + step);
     REQUIRE(generate(repo, {}).exit == 0);
