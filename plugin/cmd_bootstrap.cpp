@@ -208,7 +208,9 @@ int bootstrap_pageserver(Context& ctx, const Args& args) {
       {"metadata.json", meta.dump() + "\n"},
   };
   for (const auto& [name, text] : files) {
-    if (auto w = write_file_atomic(dir / name, text); !w) {
+    // pageserver.toml holds the control-plane token: owner-only, like every file with a secret.
+    const Access access = std::string(name) == "pageserver.toml" ? Access::owner_only : Access::shared;
+    if (auto w = write_file_atomic(dir / name, text, Overwrite::yes, access); !w) {
       return fail(ctx, w.error().message);
     }
   }

@@ -2,7 +2,8 @@
 //
 // Each side is the cluster's neon.yaml (from a commit, or from the working tree) rendered with
 // render_stream by this binary: deterministic, offline, no kubectl and no checkout needed, and the
-// difference shown is exactly the one the spec change causes. Kustomize patches a user adds under
+// difference shown is exactly the one the spec change causes. With -f SPEC the head side is that
+// file (a spec edited outside the repository), compared with the committed cluster it names. Kustomize patches a user adds under
 // local/ are not part of either side.
 //
 // Blocking findings: an immutable field changed (the apply fails), or the spec changed an ID that
@@ -80,13 +81,13 @@ Result<std::string> side_text(const git::Repository& repo, const std::string& re
   return it == files->end() ? std::string() : it->second;
 }
 
-/// One side rendered: its spec (none when the side has no spec) and its objects.
+/// One side rendered: its spec (none when the side has no spec) and render_stream's text.
 struct Side {
   std::optional<gen::ValidSpec> spec;
-  std::vector<gen::Json> objects;
+  std::string rendered;
 };
 
-Result<Side> side_objects(Context& ctx, const std::string& text, const std::string& label) {
+Result<Side> render_side(Context& ctx, const std::string& text, const std::string& label) {
   if (text.empty()) {
     return Side{};
   }
@@ -95,21 +96,23 @@ Result<Side> side_objects(Context& ctx, const std::string& text, const std::stri
     print_diagnostics(ctx, res.diagnostics);
     return make_error(fmt::format("the spec in {} is not valid", label));
   }
-  auto objects = gen::parse_yaml_stream(gen::render_stream(*res.spec));
-  NEON_TRY(objects);
-  return Side{std::move(res.spec), std::move(*objects)};
+  std::string rendered = gen::render_stream(*res.spec);
+  return Side{std::move(res.spec), std::move(rendered)};
 }
 
 }  // namespace
 
 int cmd_diff(Context& ctx, const Args& args) {
   auto opts = make_options(ctx, "diff",
-                           "Compare the rendered cluster of two sides (default: HEAD against the working tree).\n"
+                           "Compare the rendered cluster of two sides (default: HEAD against the working tree;\n"
+                           "with -f, HEAD against that spec file).\n"
                            "Exit status: 0 no change, 1 changes, 2 error.");
   opts.add_options()("repo", "Repository folder", cxxopts::value<std::string>()->default_value("."))(
       "path", "Cluster folder (default: the only clusters/<name>/)", cxxopts::value<std::string>()->default_value(""))(
       "base", "Base revision", cxxopts::value<std::string>()->default_value("HEAD"))(
       "head", "Head revision (default: the working tree)", cxxopts::value<std::string>()->default_value(""))(
+      "f,file", "Spec file for the head side (- for stdin), in place of the repository's neon.yaml",
+      cxxopts::value<std::string>()->default_value(""))(
       "o,output", "text, markdown or json", cxxopts::value<std::string>()->default_value("text"));
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
@@ -120,35 +123,65 @@ int cmd_diff(Context& ctx, const Args& args) {
   if (format != "text" && format != "markdown" && format != "json") {
     return usage_error(ctx, "diff", fmt::format("unknown output format \"{}\" (text, markdown, json)", format));
   }
+  const std::string spec_file = (*r)["file"].as<std::string>();
+  if (!spec_file.empty() && !(*r)["head"].as<std::string>().empty()) {
+    return usage_error(ctx, "diff", "-f and --head both name the head side; give one");
+  }
+  // With -f the head side is that file, read as the other commands read -f.
+  std::optional<SpecText> file_text;
+  if (!spec_file.empty()) {
+    file_text = read_spec_text(ctx, spec_file);
+    if (!file_text) {
+      return k_exit_error;
+    }
+  }
   git::Library lib;
   auto repo = git::Repository::open((*r)["repo"].as<std::string>());
   if (!repo) {
     return error(ctx, repo.error().message);
   }
-  auto path = find_cluster_path(repo->workdir(), (*r)["path"].as<std::string>());
+  const std::string base = (*r)["base"].as<std::string>();
+  std::string head = (*r)["head"].as<std::string>().empty() ? k_worktree : (*r)["head"].as<std::string>();
+  Result<Side> after = Side{};
+  std::string path_flag = (*r)["path"].as<std::string>();
+  if (file_text) {
+    head = file_text->name;
+    after = render_side(ctx, file_text->text, file_text->name);
+    if (!after) {
+      return error(ctx, after.error().message);
+    }
+    if (path_flag.empty() && after->spec) {
+      path_flag = gen::cluster_path(*after->spec);  // where generate would write this spec
+    }
+  }
+  auto path = find_cluster_path(repo->workdir(), path_flag);
   if (!path) {
     return error(ctx, path.error().message);
   }
-  const std::string base = (*r)["base"].as<std::string>();
-  const std::string head = (*r)["head"].as<std::string>().empty() ? k_worktree : (*r)["head"].as<std::string>();
   const std::string file = *path + "/neon.yaml";
   auto base_text = side_text(*repo, base, file);
   if (!base_text) {
     return error(ctx, base_text.error().message);
   }
-  auto head_text = side_text(*repo, head, file);
-  if (!head_text) {
-    return error(ctx, head_text.error().message);
-  }
-  auto before = side_objects(ctx, *base_text, base + ":" + file);
+  auto before = render_side(ctx, *base_text, base + ":" + file);
   if (!before) {
     return error(ctx, before.error().message);
   }
-  auto after = side_objects(ctx, *head_text, head == k_worktree ? file : head + ":" + file);
-  if (!after) {
-    return error(ctx, after.error().message);
+  if (!file_text) {
+    auto head_text = side_text(*repo, head, file);
+    if (!head_text) {
+      return error(ctx, head_text.error().message);
+    }
+    after = render_side(ctx, *head_text, head == k_worktree ? file : head + ":" + file);
+    if (!after) {
+      return error(ctx, after.error().message);
+    }
   }
-  DiffReport report = diff_objects(before->objects, after->objects);
+  auto diffed = diff_streams(before->rendered, after->rendered);
+  if (!diffed) {
+    return error(ctx, diffed.error().message);
+  }
+  DiffReport& report = *diffed;
   check_spec_changes(before->spec ? &before->spec->spec() : nullptr, after->spec ? &after->spec->spec() : nullptr,
                      report);
   const DiffLabels labels{*path, base, head};

@@ -4,6 +4,8 @@
 #include <cctype>
 #include <map>
 #include <sstream>
+#include <string_view>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -43,16 +45,19 @@ std::string base_name(const std::string& kind, const std::string& name) {
   return hashy ? name.substr(0, dash) : name;
 }
 
+/// An object of one side, by reference: the sides are large (the computes ConfigMap of a big
+/// cluster alone is megabytes), so they are never copied whole.
 struct Keyed {
   std::string kind, ns, name;
-  Json body;
+  const Json* object = nullptr;
+  const Json& body() const { return *object; }
 };
 
 std::map<std::string, Keyed> index(const std::vector<Json>& objects) {
   std::map<std::string, Keyed> out;
   for (const auto& o : objects) {
     Keyed k{str_at(o, Json::json_pointer("/kind")), str_at(o, Json::json_pointer("/metadata/namespace")),
-            str_at(o, Json::json_pointer("/metadata/name")), o};
+            str_at(o, Json::json_pointer("/metadata/name")), &o};
     out[k.kind + "/" + k.ns + "/" + base_name(k.kind, k.name)] = std::move(k);
   }
   return out;
@@ -103,8 +108,8 @@ std::string component_of(const Json& o) {
 /// Changes that restart or reshape the stateful components: each is an availability risk even
 /// when the apply goes through.
 void check_restarts(const Keyed& o, const Json& now, const std::string& id, DiffReport& report) {
-  const std::string component = component_of(o.body);
-  if (o.kind == "StatefulSet" && field_differs(o.body, now, "/spec/template")) {
+  const std::string component = component_of(o.body());
+  if (o.kind == "StatefulSet" && field_differs(o.body(), now, "/spec/template")) {
     if (component == "pageserver") {
       report.warnings.push_back(fmt::format(
           "{}: pod template changed: its pageservers restart one at a time, and the tenants attached to each are "
@@ -118,7 +123,7 @@ void check_restarts(const Keyed& o, const Json& now, const std::string& id, Diff
     }
   }
   if (o.kind == "Deployment" && component == "storage-controller") {
-    if (field_differs(o.body, now, "/spec/replicas") || field_differs(o.body, now, "/spec/strategy")) {
+    if (field_differs(o.body(), now, "/spec/replicas") || field_differs(o.body(), now, "/spec/strategy")) {
       const auto strategy = [](const Json& d) {
         const Json::json_pointer p("/spec/strategy/type");
         return d.contains(p) ? d.at(p).get<std::string>() : std::string("RollingUpdate");
@@ -126,7 +131,7 @@ void check_restarts(const Keyed& o, const Json& now, const std::string& id, Diff
       report.warnings.push_back(fmt::format(
           "{}: replicas or update strategy changed ({} x {} -> {} x {}): the storage controller restarts, and may "
           "have no leader while it rolls; attach, migration and compute notifications pause meanwhile",
-          id, replicas(o.body), strategy(o.body), replicas(now), strategy(now)));
+          id, replicas(o.body()), strategy(o.body()), replicas(now), strategy(now)));
     }
   }
 }
@@ -137,12 +142,12 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
   int sk_after = 0;
   for (const auto& [key, o] : before) {
     if (o.kind == "StatefulSet" && starts_with(o.name, "safekeeper")) {
-      sk_before += replicas(o.body);
+      sk_before += replicas(o.body());
     }
   }
   for (const auto& [key, o] : after) {
     if (o.kind == "StatefulSet" && starts_with(o.name, "safekeeper")) {
-      sk_after += replicas(o.body);
+      sk_after += replicas(o.body());
     }
   }
   if (sk_after < sk_before) {
@@ -162,26 +167,26 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
       }
       continue;
     }
-    const Json& now = it->second.body;
+    const Json& now = it->second.body();
     check_restarts(o, now, id, report);
     if (o.kind == "StatefulSet") {
-      if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body)) {
+      if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body())) {
         report.warnings.push_back(fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
                                               "pageservers first",
-                                              id, replicas(o.body), replicas(now)));
+                                              id, replicas(o.body()), replicas(now)));
       }
       for (const char* f : {"/spec/selector", "/spec/volumeClaimTemplates", "/spec/serviceName",
                             "/spec/podManagementPolicy"}) {
-        if (field_differs(o.body, now, f)) {
+        if (field_differs(o.body(), now, f)) {
           report.blocking.push_back(fmt::format("{}: immutable field {} changed; the apply will be rejected until "
                                                 "the StatefulSet is deleted (with --cascade=orphan) and recreated",
                                                 id, std::string(f + 1)));
         }
       }
-    } else if (o.kind == "Service" && find(o.body, "/spec/clusterIP") != nullptr &&
-               field_differs(o.body, now, "/spec/clusterIP")) {
+    } else if (o.kind == "Service" && find(o.body(), "/spec/clusterIP") != nullptr &&
+               field_differs(o.body(), now, "/spec/clusterIP")) {
       report.blocking.push_back(fmt::format("{}: immutable field spec.clusterIP changed", id));
-    } else if (o.kind == "Job" && field_differs(o.body, now, "/spec/template")) {
+    } else if (o.kind == "Job" && field_differs(o.body(), now, "/spec/template")) {
       report.blocking.push_back(fmt::format("{}: a Job's pod template is immutable; delete the Job first", id));
     }
   }
@@ -241,76 +246,6 @@ std::vector<std::string> summary(const DiffReport& r) {
 
 }  // namespace
 
-std::string unified_diff(const std::string& a, const std::string& b, const std::string& label_a,
-                         const std::string& label_b, int context) {
-  const auto x = split_lines(a);
-  const auto y = split_lines(b);
-  const std::size_t n = x.size();
-  const std::size_t m = y.size();
-  std::vector<std::vector<int>> lcs(n + 1, std::vector<int>(m + 1, 0));
-  for (std::size_t i = n; i-- > 0;) {
-    for (std::size_t j = m; j-- > 0;) {
-      lcs[i][j] = x[i] == y[j] ? lcs[i + 1][j + 1] + 1 : std::max(lcs[i + 1][j], lcs[i][j + 1]);
-    }
-  }
-  struct Op {
-    char tag;
-    std::size_t ai, bi;
-  };
-  std::vector<Op> ops;
-  std::size_t i = 0;
-  std::size_t j = 0;
-  while (i < n || j < m) {
-    if (i < n && j < m && x[i] == y[j]) {
-      ops.push_back({' ', i++, j++});
-    } else if (i < n && (j == m || lcs[i + 1][j] >= lcs[i][j + 1])) {
-      ops.push_back({'-', i++, j});
-    } else {
-      ops.push_back({'+', i, j++});
-    }
-  }
-  std::string out;
-  const auto ctx = static_cast<std::size_t>(context);
-  std::size_t k = 0;
-  while (k < ops.size()) {
-    if (ops[k].tag == ' ') {
-      ++k;
-      continue;
-    }
-    std::size_t start = k >= ctx ? k - ctx : 0;
-    std::size_t end = k;
-    // Extend while another change lies within 2*context lines.
-    std::size_t last_change = k;
-    while (end < ops.size()) {
-      if (ops[end].tag != ' ') {
-        last_change = end;
-      } else if (end - last_change > 2 * ctx) {
-        break;
-      }
-      ++end;
-    }
-    end = std::min(ops.size(), last_change + ctx + 1);
-    std::size_t a_count = 0;
-    std::size_t b_count = 0;
-    for (std::size_t t = start; t < end; ++t) {
-      a_count += ops[t].tag != '+' ? 1 : 0;
-      b_count += ops[t].tag != '-' ? 1 : 0;
-    }
-    if (out.empty()) {
-      out += fmt::format("--- {}\n+++ {}\n", label_a, label_b);
-    }
-    out += fmt::format("@@ -{},{} +{},{} @@\n", a_count == 0 ? ops[start].ai : ops[start].ai + 1, a_count,
-                       b_count == 0 ? ops[start].bi : ops[start].bi + 1, b_count);
-    for (std::size_t t = start; t < end; ++t) {
-      const std::string& line = ops[t].tag == '+' ? y[ops[t].bi] : x[ops[t].ai];
-      out += ops[t].tag;
-      out += line + "\n";
-    }
-    k = end;
-  }
-  return out;
-}
-
 DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>& after) {
   const auto a = index(before);
   const auto b = index(after);
@@ -326,20 +261,20 @@ DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>
     const auto ia = a.find(key);
     const auto ib = b.find(key);
     ObjectChange c;
-    Json old_body = ia != a.end() ? ia->second.body : Json();
-    Json new_body = ib != b.end() ? ib->second.body : Json();
+    if (ia != a.end() && ib != b.end() && ia->second.body() == ib->second.body()) {
+      continue;
+    }
+    Json old_body = ia != a.end() ? ia->second.body() : Json();
+    Json new_body = ib != b.end() ? ib->second.body() : Json();
     const Keyed& any = ib != b.end() ? ib->second : ia->second;
     c.kind = any.kind;
     c.namespace_ = any.ns;
     c.name = any.name;
     if (ia != a.end() && ib != b.end()) {
-      if (old_body == new_body) {
-        continue;
-      }
       c.action = Action::modified;
       c.old_name = ia->second.name;
-      mask_secret(old_body, &ib->second.body, "before");
-      mask_secret(new_body, &ia->second.body, "after");
+      mask_secret(old_body, &ib->second.body(), "before");
+      mask_secret(new_body, &ia->second.body(), "after");
     } else {
       c.action = ia == a.end() ? Action::added : Action::deleted;
       mask_secret(old_body, nullptr, "");
@@ -358,6 +293,72 @@ DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>
   });
   check_risks(a, b, report);
   return report;
+}
+
+namespace {
+
+/// The documents of a rendered stream, split at its `---` lines (render_stream writes no other;
+/// block scalars are indented, so none of their lines is one).
+std::vector<std::string_view> split_documents(std::string_view text) {
+  std::vector<std::string_view> out;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = start;
+    while (end < text.size() && text.compare(end, 4, "---\n") != 0 && text.substr(end) != "---") {
+      const auto nl = text.find('\n', end);
+      end = nl == std::string_view::npos ? text.size() : nl + 1;
+    }
+    if (end > start) {
+      out.push_back(text.substr(start, end - start));
+    }
+    start = std::min(text.size(), end + 4);
+  }
+  return out;
+}
+
+/// StatefulSets take part in the totals check_risks compares even when unchanged.
+bool always_kept(std::string_view doc) { return doc.find("\nkind: StatefulSet\n") != std::string_view::npos; }
+
+Result<std::vector<Json>> parse_each(const std::vector<std::string_view>& docs, const std::vector<bool>& same) {
+  std::vector<Json> out;
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    if (same[i]) {
+      continue;
+    }
+    auto parsed = gen::parse_yaml_stream(docs[i]);
+    NEON_TRY(parsed);
+    for (auto& o : *parsed) {
+      out.push_back(std::move(o));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<DiffReport> diff_streams(std::string_view before, std::string_view after) {
+  const auto a = split_documents(before);
+  const auto b = split_documents(after);
+  std::unordered_map<std::string_view, std::vector<std::size_t>> unmatched;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    unmatched[a[i]].push_back(i);
+  }
+  std::vector<bool> same_a(a.size(), false);
+  std::vector<bool> same_b(b.size(), false);
+  for (std::size_t j = 0; j < b.size(); ++j) {
+    auto it = unmatched.find(b[j]);
+    if (it == unmatched.end() || it->second.empty() || always_kept(b[j])) {
+      continue;
+    }
+    same_a[it->second.back()] = true;
+    it->second.pop_back();
+    same_b[j] = true;
+  }
+  auto x = parse_each(a, same_a);
+  NEON_TRY(x);
+  auto y = parse_each(b, same_b);
+  NEON_TRY(y);
+  return diff_objects(*x, *y);
 }
 
 std::string render_text(const DiffReport& r, const DiffLabels& l) {

@@ -4,10 +4,13 @@
 
 #include <cstddef>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "generators/resource.hpp"
+#include "generators/result.hpp"
 #include "generators/spec.hpp"
+#include "plugin/text_diff.hpp"
 
 namespace neon::cli {
 
@@ -42,15 +45,16 @@ struct DiffLabels {
 
 DiffReport diff_objects(const std::vector<gen::Json>& before, const std::vector<gen::Json>& after);
 
+/// diff_objects on two rendered streams (render_stream's output). Documents that are the same text
+/// on both sides are set aside before parsing, so a large cluster with a small change costs little
+/// more memory than its two texts.
+Result<DiffReport> diff_streams(std::string_view before, std::string_view after);
+
 /// Adds the blocking findings of the spec change itself: an existing project's tenantId or a
 /// branch's timelineId changed, or a project or branch gone (matched by name, then by ID so a
 /// rename is no loss). Each orphans data the rendered objects do not show. Either side may be
 /// null (a cluster that is new or gone).
 void check_spec_changes(const gen::ClusterSpec* before, const gen::ClusterSpec* after, DiffReport& report);
-
-/// A line diff with `context` lines around changes, `---`/`+++` headers and `@@` hunks.
-std::string unified_diff(const std::string& a, const std::string& b, const std::string& label_a,
-                         const std::string& label_b, int context = 3);
 
 std::string render_text(const DiffReport& report, const DiffLabels& labels);
 /// Keeps the summary whole and drops per-object diffs once `budget` characters would be exceeded,

@@ -18,30 +18,16 @@ namespace {
 
 std::string errno_text(int e) { return std::strerror(e); }
 
-/// Closes the descriptor when it goes out of scope.
-class Fd {
-public:
-  explicit Fd(int fd) : m_fd(fd) {}
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  ~Fd() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  int get() const { return m_fd; }
-  explicit operator bool() const { return m_fd >= 0; }
-  int release() {
-    const int fd = m_fd;
-    m_fd = -1;
-    return fd;
-  }
-
-private:
-  int m_fd;
-};
+using Fd = UniqueFd;
 
 }  // namespace
+
+void UniqueFd::reset(int fd) {
+  if (m_fd >= 0) {
+    ::close(m_fd);
+  }
+  m_fd = fd;
+}
 
 Result<std::string> read_file(const fs::path& path, std::size_t max_bytes) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -83,12 +69,13 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_bytes) {
   return data;
 }
 
-Result<void> write_file_atomic(const fs::path& path, const std::string& data, Overwrite overwrite) {
+Result<void> write_file_atomic(const fs::path& path, const std::string& data, Overwrite overwrite, Access access) {
   const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
   std::random_device rd;
   const fs::path tmp = dir / fmt::format(".{}.tmp-{:08x}", path.filename().string(), rd());
   {
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    const mode_t mode = access == Access::owner_only ? 0600 : 0644;
+    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
     if (!fd) {
       return Error{fmt::format("{}: {}", path.string(), errno_text(errno))};
     }

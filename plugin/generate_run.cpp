@@ -423,6 +423,9 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
                          const GenerateOptions& o) {
   const fs::path root = repo.workdir();
   const Desired d = render(spec, text);
+  if (auto r = discard_staging(root, d.cluster_path); !r) {  // a killed run's staging is no user edit
+    return failed(ctx, r.error().message);
+  }
   auto before = classify(repo, d, o.extra);
   if (!before) {
     return failed(ctx, before.error().message);
@@ -467,7 +470,9 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
       cluster_files[p] = b;
     }
   }
-  auto report = write_tree(cluster_files, root, tree_scope(spec));
+  TreeScope scope = tree_scope(spec);
+  scope.after_staging = [&ctx] { fault_point(ctx, "after-staging"); };
+  auto report = write_tree(cluster_files, root, scope);
   if (!report) {
     return failed(ctx, report.error().message);
   }

@@ -21,6 +21,7 @@
 #include "plugin/hook_placement.hpp"
 #include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
+#include "plugin/work_pool.hpp"
 
 namespace neon::cli::hook {
 
@@ -87,6 +88,7 @@ struct HookServer::Impl {
   std::size_t waiting_callers = 0;  ///< callers whose notification has not started; queue_mutex
 
   std::unique_ptr<PlacementBook> book;
+  std::unique_ptr<WorkPool> configure_pool;  ///< bounds the /configure calls in flight
   std::mutex state_mutex;
   std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
 
@@ -165,12 +167,17 @@ struct HookServer::Impl {
     std::vector<std::future<Outcome>> futures;
     for (const ComputeEntry* c : targets) {
       Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id), storage_token(c->tenant_id));
-      futures.push_back(std::async(std::launch::async, [this, c, spec] { return configure(*c, spec); }));
+      futures.push_back(configure_pool->submit([this, c, spec] { return configure(*c, spec); }));
     }
     Outcome worst;
     auto rank = [](int status) { return status == 200 ? 0 : status == 503 ? 3 : status == 423 ? 2 : 1; };
     for (auto& f : futures) {
-      Outcome o = f.get();
+      Outcome o;
+      try {
+        o = f.get();
+      } catch (const std::exception& e) {
+        o = Outcome{500, fmt::format("configuring a compute failed: {}", e.what())};
+      }
       if (rank(o.status) > rank(worst.status)) {
         worst = o;
       }
@@ -421,7 +428,8 @@ struct HookServer::Impl {
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
       r.set_content(render_metrics(), "text/plain; version=0.0.4");
     });
-    server.set_exception_handler([](const httplib::Request&, httplib::Response& r, std::exception_ptr) {
+    server.set_exception_handler([this](const httplib::Request& q, httplib::Response& r, std::exception_ptr e) {
+      log(handler_exception_line(q.method, q.path, e));
       r.status = 500;
       r.set_content(error_body("internal error"), k_json);
     });
@@ -468,9 +476,23 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   book.wait = options.spec_wait;
   book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
   impl->book = std::make_unique<PlacementBook>(std::move(book));
+  impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->options = std::move(options);
   impl->routes();
   return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
+}
+
+std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error) {
+  std::string what = "unknown exception";
+  try {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  return fmt::format("{} {}: internal error: {}", method, path, what);
 }
 
 int bind_http_server(httplib::Server& server, const std::string& host, int port) {

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <exception>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -40,6 +41,9 @@ namespace neon::cli::hook {
 int bind_http_server(httplib::Server& server, const std::string& host, int port);
 
 inline constexpr int k_default_threads = 32;
+/// Computes configured at once, over all notifications: a tenant with many computes, or many
+/// tenants notified together, queue for these instead of starting a thread each.
+inline constexpr int k_default_configure_workers = 16;
 inline constexpr std::size_t k_default_max_body = 1024 * 1024;
 /// The controller gives a notification 10 s; a compute must answer /configure within this.
 inline constexpr std::chrono::milliseconds k_configure_timeout{8000};
@@ -63,8 +67,13 @@ struct HookOptions {
   int max_waiting_specs = 0;
   std::size_t max_body = k_default_max_body;
   std::chrono::milliseconds configure_timeout = k_configure_timeout;
+  int configure_workers = k_default_configure_workers;
   std::ostream* log = nullptr;  ///< one line per notification; nullptr: silent
 };
+
+/// The log line for an exception a handler let escape: method, route and what it said. Never the
+/// headers or the body, which hold tokens.
+std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error);
 
 class HookServer {
 public:

@@ -213,6 +213,18 @@ Outcome CurlTransport::send(const Request& request) {
   return outcome;
 }
 
+std::string url_encode(std::string_view s) {
+  std::string out;
+  for (const unsigned char c : s) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", static_cast<unsigned>(c));
+    }
+  }
+  return out;
+}
+
 std::string redact_url(const std::string& url) {
   std::string out = url;
   const auto scheme = out.find("://");

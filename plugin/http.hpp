@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "generators/result.hpp"
@@ -71,6 +72,10 @@ private:
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
+
+/// Percent-encoding for a query value or path segment: RFC 3986 unreserved characters kept,
+/// every other byte %XX. The one URL encoder of the program.
+std::string url_encode(std::string_view s);
 
 /// `url` with any userinfo and query string values removed, for messages.
 std::string redact_url(const std::string& url);

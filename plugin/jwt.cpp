@@ -90,27 +90,6 @@ Result<std::string> public_pem_of(EVP_PKEY *key) {
   return bio_string(bio.get());
 }
 
-constexpr std::string_view k_alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-int decode_char(char c) {
-  if (c >= 'A' && c <= 'Z') {
-    return c - 'A';
-  }
-  if (c >= 'a' && c <= 'z') {
-    return c - 'a' + 26;
-  }
-  if (c >= '0' && c <= '9') {
-    return c - '0' + 52;
-  }
-  if (c == '-') {
-    return 62;
-  }
-  if (c == '_') {
-    return 63;
-  }
-  return -1;
-}
-
 std::vector<std::string_view> split_dots(std::string_view token) {
   std::vector<std::string_view> parts;
   std::size_t start = 0;
@@ -138,63 +117,6 @@ Result<nlohmann::json> decode_json_part(std::string_view part, const char *what)
 }
 
 } // namespace
-
-std::string base64url_encode(const std::string &data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  std::size_t i = 0;
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned>(static_cast<unsigned char>(data[k])); };
-  for (; i + 3 <= data.size(); i += 3) {
-    const unsigned v = (byte(i) << 16U) | (byte(i + 1) << 8U) | byte(i + 2);
-    out += k_alphabet[(v >> 18U) & 63U];
-    out += k_alphabet[(v >> 12U) & 63U];
-    out += k_alphabet[(v >> 6U) & 63U];
-    out += k_alphabet[v & 63U];
-  }
-  const std::size_t rest = data.size() - i;
-  if (rest == 1) {
-    const unsigned v = byte(i) << 16U;
-    out += k_alphabet[(v >> 18U) & 63U];
-    out += k_alphabet[(v >> 12U) & 63U];
-  } else if (rest == 2) {
-    const unsigned v = (byte(i) << 16U) | (byte(i + 1) << 8U);
-    out += k_alphabet[(v >> 18U) & 63U];
-    out += k_alphabet[(v >> 12U) & 63U];
-    out += k_alphabet[(v >> 6U) & 63U];
-  }
-  return out;
-}
-
-Result<std::string> base64url_decode(const std::string &text) {
-  std::string_view in(text);
-  while (!in.empty() && in.back() == '=') {
-    in.remove_suffix(1);
-  }
-  if (in.size() % 4 == 1) {
-    return make_error("invalid base64url length");
-  }
-  std::string out;
-  out.reserve(in.size() * 3 / 4);
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char c : in) {
-    const int v = decode_char(c);
-    if (v < 0) {
-      return make_error("invalid base64url character");
-    }
-    acc = (acc << 6U) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> static_cast<unsigned>(bits)) & 0xFFU);
-    }
-  }
-  // Leftover bits must be zero for a canonical encoding; otherwise two strings decode alike.
-  if (bits > 0 && (acc & ((1U << static_cast<unsigned>(bits)) - 1U)) != 0) {
-    return make_error("non-canonical base64url");
-  }
-  return out;
-}
 
 Result<KeyPair> generate_ed25519() {
   PkeyCtx ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));

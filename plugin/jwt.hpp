@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/result.hpp"
+#include "plugin/base64.hpp"
 
 namespace neon::cli::jwt {
 
@@ -32,8 +33,8 @@ Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& ki
 /// The public key PEM for a private key PEM.
 Result<std::string> public_from_private(const std::string& private_pem);
 
-/// base64url without padding, and back.
-std::string base64url_encode(const std::string& data);
-Result<std::string> base64url_decode(const std::string& text);
+/// base64url without padding, and back (plugin/base64.hpp).
+using neon::cli::base64url_decode;
+using neon::cli::base64url_encode;
 
 }  // namespace neon::cli::jwt

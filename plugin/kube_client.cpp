@@ -10,8 +10,6 @@
 namespace neon::cli::kube {
 namespace {
 
-constexpr std::string_view k_b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
 std::string secrets_path(const std::string &ns) {
   return fmt::format("/api/v1/namespaces/{}/secrets", ns);
 }
@@ -44,54 +42,6 @@ Result<Secret> secret_from_json(const nlohmann::json &doc) {
 
 } // namespace
 
-std::string base64_encode(const std::string &data) {
-  std::string out;
-  out.reserve((data.size() + 2) / 3 * 4);
-  for (std::size_t i = 0; i < data.size(); i += 3) {
-    const std::size_t n = std::min<std::size_t>(3, data.size() - i);
-    unsigned v = 0;
-    for (std::size_t k = 0; k < 3; ++k) {
-      v = (v << 8U) | (k < n ? static_cast<unsigned>(static_cast<unsigned char>(data[i + k])) : 0U);
-    }
-    out += k_b64[(v >> 18U) & 63U];
-    out += k_b64[(v >> 12U) & 63U];
-    out += n > 1 ? k_b64[(v >> 6U) & 63U] : '=';
-    out += n > 2 ? k_b64[v & 63U] : '=';
-  }
-  return out;
-}
-
-Result<std::string> base64_decode(const std::string &text) {
-  std::string out;
-  unsigned acc = 0;
-  int bits = 0;
-  for (const char c : text) {
-    int v = -1;
-    if (c >= 'A' && c <= 'Z') {
-      v = c - 'A';
-    } else if (c >= 'a' && c <= 'z') {
-      v = c - 'a' + 26;
-    } else if (c >= '0' && c <= '9') {
-      v = c - '0' + 52;
-    } else if (c == '+') {
-      v = 62;
-    } else if (c == '/') {
-      v = 63;
-    } else if (c == '=' || c == ' ' || c == '\n' || c == '\r' || c == '\t') {
-      continue;
-    } else {
-      return make_error("invalid base64");
-    }
-    acc = ((acc << 6U) | static_cast<unsigned>(v)) & 0xFFFFFFU;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out += static_cast<char>((acc >> static_cast<unsigned>(bits)) & 0xFFU);
-    }
-  }
-  return out;
-}
-
 nlohmann::json secret_to_json(const Secret &secret) {
   nlohmann::json meta = {{"name", secret.name}, {"namespace", secret.namespace_}};
   if (!secret.labels.empty()) {
@@ -106,19 +56,6 @@ nlohmann::json secret_to_json(const Secret &secret) {
   }
   return {
       {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta}, {"type", secret.type}, {"data", data}};
-}
-
-std::string query_escape(const std::string &value) {
-  std::string out;
-  for (const char c : value) {
-    const auto u = static_cast<unsigned char>(c);
-    if (std::isalnum(u) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else {
-      out += fmt::format("%{:02X}", static_cast<unsigned>(u));
-    }
-  }
-  return out;
 }
 
 std::string api_error(const std::string &method, const std::string &path, const http::Response &response) {
@@ -203,7 +140,7 @@ Result<void> Client::replace_secret(const Secret &secret) {
 Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::string &label_selector) {
   std::string path = fmt::format("/api/v1/namespaces/{}/pods", ns);
   if (!label_selector.empty()) {
-    path += "?labelSelector=" + query_escape(label_selector);
+    path += "?labelSelector=" + http::url_encode(label_selector);
   }
   auto resp = call("GET", path);
   if (!resp) {

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/result.hpp"
+#include "plugin/base64.hpp"
 #include "plugin/http.hpp"
 #include "plugin/kubeconfig.hpp"
 
@@ -34,10 +35,9 @@ struct Pod {
 
 enum class Created { created, already_exists };
 
-/// Standard base64 with padding, as Secret `data` and kubeconfig `*-data` use it.
-std::string base64_encode(const std::string &data);
-/// Standard base64; padding optional, whitespace ignored.
-Result<std::string> base64_decode(const std::string &text);
+/// Standard base64 (plugin/base64.hpp), as Secret `data` and kubeconfig `*-data` use it.
+using neon::cli::base64_decode;
+using neon::cli::base64_encode;
 
 /// The Secret as a v1 manifest with `data` (base64), for the API.
 nlohmann::json secret_to_json(const Secret &secret);
@@ -68,8 +68,5 @@ private:
 
 /// `METHOD PATH: STATUS: message` from a Kubernetes Status body (or the raw body).
 std::string api_error(const std::string &method, const std::string &path, const http::Response &response);
-
-/// Percent-encodes a query value (label selectors contain '=' and ',').
-std::string query_escape(const std::string &value);
 
 } // namespace neon::cli::kube

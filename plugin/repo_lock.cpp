@@ -1,15 +1,11 @@
 #include "plugin/repo_lock.hpp"
 
 #include <cerrno>
-#include <chrono>
-#include <csignal>
 #include <cstring>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 #include <fcntl.h>
-#include <sys/types.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -18,72 +14,52 @@ namespace neon::cli {
 
 namespace {
 
-// A lock file without a pid is being written by its creator; only after this long is it abandoned.
-constexpr auto k_unreadable_grace = std::chrono::seconds(10);
-
-std::optional<long> read_pid(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  long pid = 0;
-  if (in >> pid && pid > 0) {
-    return pid;
+std::optional<long> read_pid(int fd) {
+  char buf[32] = {};
+  const ssize_t n = ::pread(fd, buf, sizeof buf - 1, 0);
+  if (n <= 0) {
+    return std::nullopt;
   }
-  return std::nullopt;
-}
-
-bool process_alive(long pid) {
-  return ::kill(static_cast<pid_t>(pid), 0) == 0 || errno == EPERM;
-}
-
-/// Whether an existing lock may be removed: its process is gone, or it never got a pid.
-bool is_stale(const std::filesystem::path& path) {
-  if (auto pid = read_pid(path)) {
-    return !process_alive(*pid);
-  }
-  std::error_code ec;
-  const auto mtime = std::filesystem::last_write_time(path, ec);
-  if (ec) {
-    return false;
-  }
-  return std::filesystem::file_time_type::clock::now() - mtime > k_unreadable_grace;
+  char* end = nullptr;
+  const long pid = std::strtol(buf, &end, 10);
+  return pid > 0 && end != buf ? std::optional<long>(pid) : std::nullopt;
 }
 
 }  // namespace
 
 Result<RepoLock> RepoLock::acquire(const std::filesystem::path& git_dir) {
   const auto path = git_dir / k_lock_file;
-  for (int attempt = 0; attempt < 2; ++attempt) {
-    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd >= 0) {
-      const std::string pid = fmt::format("{}\n", ::getpid());
-      const bool ok = ::write(fd, pid.data(), pid.size()) == static_cast<ssize_t>(pid.size());
-      ::close(fd);
-      if (!ok) {
-        std::error_code ec;
-        std::filesystem::remove(path, ec);
-        return make_error(fmt::format("cannot write {}", path.string()));
-      }
-      return RepoLock(path);
-    }
-    if (errno != EEXIST) {
-      return make_error(fmt::format("cannot create {}: {}", path.string(), std::strerror(errno)));
-    }
-    if (attempt == 0 && is_stale(path)) {
-      std::error_code ec;
-      std::filesystem::remove(path, ec);
-      continue;
-    }
-    break;
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) {
+    return make_error(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   }
-  const auto pid = read_pid(path);
-  return make_error(fmt::format("another kubectl-neon{} is writing this repository (lock {}); wait for it, or "
-                                "remove the lock if no such process runs",
-                                pid ? fmt::format(" (pid {})", *pid) : std::string(), path.string()));
+  int rc = 0;
+  do {
+    rc = ::flock(fd, LOCK_EX | LOCK_NB);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int e = errno;
+    const auto pid = read_pid(fd);
+    ::close(fd);
+    if (e != EWOULDBLOCK) {
+      return make_error(fmt::format("cannot lock {}: {}", path.string(), std::strerror(e)));
+    }
+    return make_error(fmt::format("another kubectl-neon{} is writing this repository (lock {}); wait for it",
+                                  pid ? fmt::format(" (pid {})", *pid) : std::string(), path.string()));
+  }
+  // The pid is only for that message: the lock is the flock, held until the descriptor closes.
+  const std::string pid = fmt::format("{}\n", ::getpid());
+  if (::ftruncate(fd, 0) != 0 || ::pwrite(fd, pid.data(), pid.size(), 0) != static_cast<ssize_t>(pid.size())) {
+    const int e = errno;
+    ::close(fd);
+    return make_error(fmt::format("cannot write {}: {}", path.string(), std::strerror(e)));
+  }
+  return RepoLock(path, fd);
 }
 
 RepoLock::~RepoLock() {
-  if (!m_path.empty()) {
-    std::error_code ec;
-    std::filesystem::remove(m_path, ec);
+  if (m_fd >= 0) {
+    ::close(m_fd);
   }
 }
 

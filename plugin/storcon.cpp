@@ -10,18 +10,6 @@
 
 namespace neon::cli::storcon {
 
-std::string url_encode(std::string_view s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.' || c == '~') {
-      out += static_cast<char>(c);
-    } else {
-      out += fmt::format("%{:02X}", static_cast<unsigned>(c));
-    }
-  }
-  return out;
-}
-
 namespace {
 
 bool retryable_status(long status) { return status == 408 || status == 429 || status == 503; }

@@ -267,8 +267,8 @@ std::vector<std::string> attached_to(const std::vector<Tenant>& tenants, std::ui
 /// "Attached(1)", "Detached", ...: a placement policy for people.
 std::string policy_text(const Json& policy);
 
-/// Percent-encoding for a query value or path segment (RFC 3986 unreserved characters kept).
-std::string url_encode(std::string_view s);
+/// Percent-encoding for a query value or path segment (plugin/http.hpp).
+using http::url_encode;
 
 /// "409 Conflict" and friends.
 std::string status_text(long status);

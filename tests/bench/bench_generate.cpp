@@ -13,6 +13,7 @@
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
 #include "plugin/tree_writer.hpp"
+#include "tests/support/big_spec.hpp"
 #include "tests/support/run.hpp"
 
 namespace {
@@ -30,66 +31,10 @@ double peak_mib(int who) {
   return static_cast<double>(usage.ru_maxrss) / 1024.0;
 }
 
-/// A prod spec with 3 zones, auth on and k_projects x k_branches; IDs from a counter.
-std::string big_spec() {
-  std::string s = R"(apiVersion: kubectl-neon.io/v1alpha1
-kind: NeonCluster
-metadata:
-  name: bench
-  namespace: neon
-spec:
-  profile: prod
-  images:
-    storage: docker.io/neondatabase/neon:8463
-    compute:
-      "17": docker.io/neondatabase/compute-node-v17:8463
-    hook: ghcr.io/kubectl-neon/kubectl-neon:v0.1.0
-  objectStorage:
-    bucket: bench
-    region: eu-west-1
-    credentials:
-      secretRef:
-        name: neon-s3-credentials
-  storageController:
-    database:
-      secretRef:
-        name: neon-storage-controller-db
-    auth:
-      enabled: true
-      keySecret: neon-auth-public-key
-      tokenSecret: neon-auth-tokens
-      computeSigningSecret: neon-compute-hook-key
-  pageservers:
-    count: 6
-    zones: [a, b, c]
-    storage:
-      size: 1Ti
-  safekeepers:
-    count: 3
-    zones: [a, b, c]
-    storage:
-      size: 100Gi
-  storageBroker:
-    replicas: 2
-  projects:
-)";
-  unsigned id = 0;
-  for (int p = 0; p < k_projects; ++p) {
-    s += fmt::format("    - name: p{}\n      tenantId: {:032x}\n      branches:\n", p, ++id);
-    for (int b = 0; b < k_branches; ++b) {
-      s += fmt::format("        - name: b{}\n          timelineId: {:032x}\n", b, ++id);
-      if (b > 0) {
-        s += "          parent: b0\n";
-      }
-    }
-  }
-  return s;
-}
-
 } // namespace
 
 int main() {
-  auto loaded = neon::gen::load_spec(big_spec(), "bench.yaml");
+  auto loaded = neon::gen::load_spec(neon::test::big_spec(k_projects, k_branches), "bench.yaml");
   if (!loaded.spec) {
     for (const auto& d : loaded.diagnostics) {
       fmt::print(stderr, "{}\n", d.message);

@@ -7,6 +7,7 @@
 
 #include "generators/embedded.hpp"
 #include "plugin/diff_report.hpp"
+#include "tests/support/big_spec.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 
@@ -245,9 +246,60 @@ TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's r
   }
 }
 
+TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB of address space") {
+  // The line diff used to build a table over every pair of lines: the computes ConfigMap alone
+  // needed about 27 GiB, and the command died with std::bad_alloc.
+  REQUIRE(neon::test::have_program("prlimit"));
+  ScratchDir dir("diff-large");
+  const std::string base = neon::test::big_spec(200, 5);
+  const std::string from = "        - name: b4\n";
+  const auto last = base.rfind(from);
+  REQUIRE(last != std::string::npos);
+  std::string head = base;
+  head.replace(last, from.size(), "        - name: c4\n");  // p199/b4 renamed, same timelineId
+  make_repo(dir.path(), base, head);
+  const auto r = run_process({"prlimit", "--as=1073741824", "--", NEON_BINARY, "diff", "--repo", dir.path().string()},
+                             dir.path());
+  CHECK_MESSAGE(r.exit == 1, r.err);
+  CHECK(r.out.find("+          \"branch\": \"c4\",") != std::string::npos);
+  CHECK(r.out.find("BLOCKING") == std::string::npos);
+}
+
+TEST_CASE("diff -f SPEC compares a spec file outside the repository with the committed tree") {
+  ScratchDir dir("diff-file");
+  make_repo(dir.path() / "repo", dev_spec(), dev_spec());
+  const std::string scaled = replace(dev_spec(), "  safekeepers:\n    count: 3\n", "  safekeepers:\n    count: 1\n");
+  write_text(dir / "edited.yaml", scaled);
+  const auto repo = (dir / "repo").string();
+  const auto r = run_process({NEON_BINARY, "diff", "--repo", repo, "-f", (dir / "edited.yaml").string()}, dir.path());
+  CHECK_MESSAGE(r.exit == 1, r.err);
+  CHECK(r.out.rfind("clusters/dev: HEAD -> " + (dir / "edited.yaml").string() + "\n", 0) == 0);
+  CHECK(r.out.find("WARNING: fewer safekeepers (3 -> 1)") != std::string::npos);
+  // The same spec as committed: no change; from stdin too.
+  write_text(dir / "same.yaml", dev_spec());
+  CHECK(run_process({NEON_BINARY, "diff", "--repo", repo, "-f", (dir / "same.yaml").string()}, dir.path()).exit == 0);
+  CHECK(run_cli({"diff", "--repo", repo, "-f", "-"}, scaled).exit == 1);
+  // -f and --head both name the head side; a missing file is an error.
+  CHECK(run_cli({"diff", "--repo", repo, "-f", (dir / "same.yaml").string(), "--head", "HEAD"}).exit == 2);
+  CHECK(run_cli({"diff", "--repo", repo, "-f", (dir / "missing.yaml").string()}).exit == 2);
+}
+
 TEST_CASE("diff: unified diff hunks") {
   const auto d = neon::cli::unified_diff("a\nb\nc\nd\n", "a\nB\nc\nd\n", "x", "y", 1);
   CHECK(d == "--- x\n+++ y\n@@ -1,3 +1,3 @@\n a\n-b\n+B\n c\n");
+  // Additions to an empty side, deletions to one, and two changes far apart make two hunks.
+  CHECK(neon::cli::unified_diff("", "a\nb\n", "/dev/null", "b/x") == "--- /dev/null\n+++ b/x\n@@ -0,0 +1,2 @@\n+a\n+b\n");
+  CHECK(neon::cli::unified_diff("a\nb\n", "", "a/x", "/dev/null") == "--- a/x\n+++ /dev/null\n@@ -1,2 +0,0 @@\n-a\n-b\n");
+  CHECK(neon::cli::unified_diff("a\nb\n", "a\nb\n", "x", "y").empty());
+  std::string many;
+  for (int i = 0; i < 20; ++i) {
+    many += std::to_string(i) + "\n";
+  }
+  std::string edited = many;
+  edited.replace(edited.find("2\n"), 2, "two\n");
+  edited.replace(edited.find("17\n"), 3, "seventeen\n");
+  CHECK(neon::cli::unified_diff(many, edited, "x", "y", 1) ==
+        "--- x\n+++ y\n@@ -2,3 +2,3 @@\n 1\n-2\n+two\n 3\n@@ -17,3 +17,3 @@\n 16\n-17\n+seventeen\n 18\n");
 }
 
 }  // TEST_SUITE

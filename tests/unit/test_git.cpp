@@ -1,16 +1,19 @@
 // plugin/git.hpp and plugin/repo_lock.hpp against the real git CLI, a bare repository over
 // file:// and a smart-HTTP server with basic auth on 127.0.0.1.
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <thread>
 
 #include <doctest/doctest.h>
+#include <fmt/format.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "plugin/git.hpp"
 #include "plugin/repo_lock.hpp"
+#include "plugin/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 
@@ -22,6 +25,7 @@ using namespace neon::cli::git;
 using neon::test::ProcResult;
 using neon::test::run_process;
 using neon::test::ScratchDir;
+using neon::test::read_text;
 using neon::test::write_text;
 
 namespace {
@@ -256,7 +260,7 @@ TEST_CASE("git: push over smart HTTP with basic auth") {
   }
 }
 
-TEST_CASE("repo lock: exclusive, released, stale lock taken over") {
+TEST_CASE("repo lock: exclusive, released, a left-over lock file taken over") {
   ScratchDir dir("git-lock");
   {
     auto first = RepoLock::acquire(dir.path());
@@ -264,20 +268,97 @@ TEST_CASE("repo lock: exclusive, released, stale lock taken over") {
     CHECK(fs::exists(dir / neon::cli::k_lock_file));
     auto second = RepoLock::acquire(dir.path());
     REQUIRE_FALSE(second);
-    CHECK(second.error().message.find("pid") != std::string::npos);
+    CHECK(second.error().message.find(fmt::format("another kubectl-neon (pid {}) is writing this repository",
+                                                  getpid())) != std::string::npos);
   }
-  CHECK_FALSE(fs::exists(dir / neon::cli::k_lock_file));
+  CHECK(RepoLock::acquire(dir.path()));
 
-  // A lock left by a process that no longer exists.
+  // A lock file whose writer was killed, its pid since reused by a live process (here: this one).
+  write_text(dir / neon::cli::k_lock_file, std::to_string(getpid()) + "\n");
+  CHECK(RepoLock::acquire(dir.path()));
+}
+
+TEST_CASE("repo lock: racing writers over a left-over lock file, never two holders at once") {
+  // A dead process's lock file: with a pid file and a staleness check, two racers could both find
+  // it stale, one remove the other's new lock, and both go on.
+  ScratchDir dir("git-lock-race");
   pid_t child = fork();
   if (child == 0) {
     _exit(0);
   }
   int status = 0;
   waitpid(child, &status, 0);
-  write_text(dir / neon::cli::k_lock_file, std::to_string(child) + "\n");
-  auto taken = RepoLock::acquire(dir.path());
-  CHECK(taken);
+  std::atomic<int> holders{0};
+  std::atomic<int> overlap{0};
+  std::atomic<int> taken{0};
+  for (int round = 0; round < 50; ++round) {
+    write_text(dir / neon::cli::k_lock_file, std::to_string(child) + "\n");
+    std::atomic<int> ready{0};
+    std::vector<std::thread> racers;
+    for (int t = 0; t < 4; ++t) {
+      racers.emplace_back([&] {
+        ready++;
+        while (ready.load() < 4) {
+        }
+        auto lock = RepoLock::acquire(dir.path());
+        if (lock) {
+          taken++;
+          if (++holders > 1) {
+            overlap++;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(2));
+          holders--;
+        }
+      });
+    }
+    for (auto& r : racers) {
+      r.join();
+    }
+  }
+  CHECK(overlap.load() == 0);
+  CHECK(taken.load() >= 50);
+}
+
+TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it") {
+  ScratchDir dir("git-symlink");
+  const auto repo = dir / "repo";
+  REQUIRE(git(dir.path(), {"init", "-q", "-b", "main", "repo"}).exit == 0);
+  fs::create_directories(dir / "outside");
+  fs::create_directories(repo / "clusters/dev");
+  fs::create_symlink(dir / "outside", repo / "clusters/dev/storage");
+  auto env = neon::test::k_git_env;
+  const auto r = run_process({NEON_BINARY, "generate", "--repo", repo.string()}, dir.path(), env);
+  CHECK(r.exit == 1);
+  CHECK_MESSAGE(r.err.find("refusing to write under clusters/dev/storage: it is a symbolic link") != std::string::npos,
+                r.err);
+  CHECK(fs::is_empty(dir / "outside"));
+  CHECK(git(repo, {"rev-parse", "--verify", "-q", "HEAD"}).exit != 0);
+
+  // The same with the link higher up: clusters/ itself.
+  fs::remove(repo / "clusters/dev/storage");
+  fs::remove_all(repo / "clusters");
+  fs::create_symlink(dir / "outside", repo / "clusters");
+  const auto up = run_process({NEON_BINARY, "generate", "--repo", repo.string()}, dir.path(), env);
+  CHECK(up.exit == 1);
+  CHECK_MESSAGE(up.err.find("refusing to write under clusters: it is a symbolic link") != std::string::npos, up.err);
+  CHECK(fs::is_empty(dir / "outside"));
+}
+
+TEST_CASE("tree_writer: staging files a killed run left are removed, not taken for user files") {
+  ScratchDir dir("git-staging");
+  const neon::cli::TreeScope scope{"clusters/a", {}};
+  const neon::gen::FileTree tree{{"clusters/a/x.yaml", std::string(neon::gen::k_generated_header) + "x: 1\n"}};
+  write_text(dir / "clusters/a/x.yaml.kubectl-neon-staged", std::string(neon::gen::k_generated_header) + "x: 0\n");
+  write_text(dir / "clusters/a/sub/y.yaml.kubectl-neon-staged", "y\n");
+  REQUIRE(neon::cli::discard_staging(dir.path(), "clusters/a"));
+  CHECK_FALSE(fs::exists(dir / "clusters/a/x.yaml.kubectl-neon-staged"));
+  CHECK_FALSE(fs::exists(dir / "clusters/a/sub/y.yaml.kubectl-neon-staged"));
+  write_text(dir / "clusters/a/z.yaml.kubectl-neon-staged", "z\n");
+  auto report = neon::cli::write_tree(tree, dir.path(), scope);
+  REQUIRE(report);
+  CHECK(report->removed.empty());
+  CHECK_FALSE(fs::exists(dir / "clusters/a/z.yaml.kubectl-neon-staged"));
+  CHECK(read_text(dir / "clusters/a/x.yaml") == tree.at("clusters/a/x.yaml"));
 }
 
 }  // TEST_SUITE

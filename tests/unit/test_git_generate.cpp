@@ -3,7 +3,10 @@
 
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "generators/embedded.hpp"
+#include "plugin/repo_lock.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 
@@ -140,11 +143,14 @@ TEST_CASE("generate: --no-commit writes only; a held lock stops a second writer"
   CHECK(fs::exists(repo / "clusters/dev/kustomization.yaml"));
   CHECK(git(repo, {"rev-parse", "--verify", "-q", "HEAD"}).exit != 0);
 
-  write_text(repo / ".git/kubectl-neon.lock", std::to_string(getpid()) + "\n");
-  auto locked = generate(repo, {});
-  CHECK(locked.exit == 1);
-  CHECK(locked.err.find("another kubectl-neon") != std::string::npos);
-  fs::remove(repo / ".git/kubectl-neon.lock");
+  {
+    auto held = neon::cli::RepoLock::acquire(repo / ".git");  // as a running generate holds it
+    REQUIRE(held);
+    auto locked = generate(repo, {});
+    CHECK(locked.exit == 1);
+    CHECK(locked.err.find(fmt::format("another kubectl-neon (pid {}) is writing this repository", getpid())) !=
+          std::string::npos);
+  }
   REQUIRE(generate(repo, {}).exit == 0);
   CHECK(commit_count(repo) == 1);
 }
@@ -173,7 +179,7 @@ TEST_CASE("generate: killed at each step, the repository stays consistent and a 
   REQUIRE(generate(clean, {"-f", scaled}).exit == 0);
   const auto after_tree = trimmed(git(clean, {"rev-parse", "HEAD^{tree}"}).out);
 
-  for (const char* step : {"after-write", "after-stage", "after-commit"}) {
+  for (const char* step : {"after-staging", "after-write", "after-stage", "after-commit"}) {
     CAPTURE(step);
     const auto repo = dir / (std::string("repo-") + step);
     REQUIRE(generate(repo, {}).exit == 0);

@@ -176,23 +176,74 @@ TEST_SUITE("hook") {
 
   TEST_CASE("concurrent notifications for one tenant end with the newest placement") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}});
-    cluster.storcon.add_tenant(k_tenant);
+    FakeComputeCtl& compute = *cluster.computes[0];
+    compute.hold();
+    // The first is applied and held; the next ones arrive one after another while it is, each
+    // after the previous is queued, so their order is known. Nodes alternate: 1, 2, 1, ... 2.
     std::vector<std::future<int>> calls;
-    for (int i = 0; i < 8; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); }));
+    REQUIRE(compute.wait_held(1, std::chrono::seconds(20)));
+    const std::string received = R"(neon_hook_notifications_received_total{kind="attach"})";
+    for (int i = 1; i < 8; ++i) {
       const std::uint64_t node = 1 + static_cast<std::uint64_t>(i % 2);
-      const std::string body = Json{{"tenant_id", k_tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
-                                    {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
-                                   .dump();
-      calls.push_back(std::async(std::launch::async, [&cluster, body] { return cluster.put("/notify-attach", body); }));
-      calls.back().wait_for(std::chrono::milliseconds(0));
+      calls.push_back(
+          std::async(std::launch::async, [&cluster, node] { return cluster.put("/notify-attach", attach_body(k_tenant, node)); }));
+      for (int t = 0; t < 2000 && metric(cluster, "neon_hook_notifications_waiting") < i; ++t) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+      REQUIRE(metric(cluster, "neon_hook_notifications_waiting") == i);
+      CHECK(metric(cluster, received) == i + 1);
     }
+    compute.release();
     for (auto& c : calls) {
       CHECK(c.get() == 200);
     }
-    // Whatever was superseded, the compute applied at least one and at most all of them.
-    const auto specs = cluster.computes[0]->specs();
-    CHECK(!specs.empty());
-    CHECK(specs.size() <= 8);
+    // The held one, then only the newest of the seven that waited: node 2.
+    const auto specs = compute.specs();
+    REQUIRE(specs.size() == 2);
+    CHECK(last_pageservers(compute)["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(2));
+    CHECK(metric(cluster, R"(neon_hook_notifications_superseded_total{kind="attach"})") == 6);
+  }
+
+  TEST_CASE("a notification for a tenant with many computes configures at most configure_workers at once") {
+    std::vector<ComputeDef> defs;
+    for (int i = 0; i < 12; ++i) {
+      defs.push_back({fmt::format("app-c{}", i), k_tenant, k_timeline});
+    }
+    ClusterOptions o;
+    o.configure_workers = 3;
+    Cluster cluster(defs, o);
+    for (auto& c : cluster.computes) {
+      c->hold();
+    }
+    auto call = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
+    const auto held = [&] {
+      int n = 0;
+      for (auto& c : cluster.computes) {
+        n += c->wait_held(1, std::chrono::milliseconds(0)) ? 1 : 0;
+      }
+      return n;
+    };
+    for (int t = 0; t < 2000 && held() < 3; ++t) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));  // room for more, were there no bound
+    CHECK(held() == 3);
+    for (auto& c : cluster.computes) {
+      c->release();
+    }
+    CHECK(call.get() == 200);
+    for (auto& c : cluster.computes) {
+      CHECK(c->specs().size() == 1);
+    }
+  }
+
+  TEST_CASE("an exception escaping a handler is logged with its route, never with headers or body") {
+    const auto line = neon::cli::hook::handler_exception_line(
+        "PUT", "/notify-attach", std::make_exception_ptr(std::runtime_error("boom")));
+    CHECK(line == "PUT /notify-attach: internal error: boom");
+    CHECK(neon::cli::hook::handler_exception_line("GET", "/x", std::make_exception_ptr(42)) ==
+          "GET /x: internal error: unknown exception");
   }
 
   TEST_CASE("a newer notification replaces an older one still waiting for the same tenant") {

@@ -86,6 +86,7 @@ struct ClusterOptions {
   std::string compute_host = "127.0.0.1";
   bool computes_trust_hook = true;  ///< computes start with the hook's JWKS
   std::ostream* log = nullptr;      ///< the hook's log
+  int configure_workers = neon::cli::hook::k_default_configure_workers;
 };
 
 /// The computes.json entries the hook reads for `defs` served by `computes`.
@@ -123,6 +124,7 @@ public:
     options.spec_wait = o.spec_wait;
     options.max_waiting_specs = o.max_waiting_specs;
     options.log = o.log;
+    options.configure_workers = o.configure_workers;
     hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
     port = hook->port;
     if (o.computes_trust_hook) {

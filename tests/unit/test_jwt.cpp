@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include "plugin/base64.hpp"
+#include "plugin/http.hpp"
 #include "plugin/jwt.hpp"
 #include "tests/support/run.hpp"
 
@@ -23,6 +25,32 @@ TEST_SUITE("jwt") {
     CHECK_FALSE(jwt::base64url_decode("Z"));
     CHECK_FALSE(jwt::base64url_decode("Zm9v+"));
     CHECK_FALSE(jwt::base64url_decode("Zh")); // non-zero trailing bits
+  }
+
+  TEST_CASE("standard base64 (Secrets, kubeconfig): padding, whitespace, bad input") {
+    CHECK(base64_encode("") == "");
+    CHECK(base64_encode("f") == "Zg==");
+    CHECK(base64_encode("fo") == "Zm8=");
+    CHECK(base64_encode("foo") == "Zm9v");
+    CHECK(base64_encode("\xfb\xff") == "+/8=");
+    CHECK(base64_encode(std::string(100, 'x')).find('\n') == std::string::npos);  // one line, however long
+    const std::string binary("\x00\x01\xfe\xff\x00", 5);
+    CHECK(*base64_decode(base64_encode(binary)) == binary);
+    CHECK(*base64_decode("Zm8=") == "fo");
+    CHECK(*base64_decode("Zm8") == "fo");                // padding optional
+    CHECK(*base64_decode(" Zm9v\nZm8=\n") == "foofo");  // whitespace anywhere
+    CHECK(*base64_decode("") == "");
+    CHECK_FALSE(base64_decode("Zm9v*"));
+    CHECK_FALSE(base64_decode("Z"));
+    CHECK_FALSE(base64_decode("Zg==Zg=="));
+    CHECK_FALSE(base64_decode("-_8="));  // the url alphabet is not this one
+  }
+
+  TEST_CASE("one URL encoder: RFC 3986 unreserved kept, every other byte %XX") {
+    CHECK(http::url_encode("app.kubernetes.io/component=hook,x~y_z-1") ==
+          "app.kubernetes.io%2Fcomponent%3Dhook%2Cx~y_z-1");
+    CHECK(http::url_encode("2024-05-01T00:00:00+00:00") == "2024-05-01T00%3A00%3A00%2B00%3A00");
+    CHECK(http::url_encode("a b\xc3\xa9") == "a%20b%C3%A9");
   }
 
   TEST_CASE("sign and verify round trip; header and claims") {

@@ -87,6 +87,9 @@ TEST_SUITE("storcon bootstrap") {
           "pitr_interval = \"7 days\"\n");
     CHECK(res.out.find("eyJ") == std::string::npos);
     CHECK(res.err.find("eyJ") == std::string::npos);
+    // It holds a secret: readable by its owner only, whatever the umask.
+    const auto perms = std::filesystem::status(dir / "data/pageserver.toml").permissions();
+    CHECK((perms & std::filesystem::perms::all) == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     // The input is untouched, and an empty variable means no token.
     CHECK(neon::test::read_text(dir / "in.toml").find("stale") != std::string::npos);
     auto empty = run_cli({"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config",
