@@ -47,7 +47,7 @@ spec:
     storage:
       size: 100Gi
   storageBroker:
-    replicas: 2
+    replicas: 1
   projects:
 )";
   unsigned id = 0;

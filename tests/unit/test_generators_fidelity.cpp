@@ -178,7 +178,8 @@ TEST_SUITE("fidelity") {
     const auto pg14 = load_text(replaced(replaced(replaced(text, "pgVersion: 17", "pgVersion: 14"),
                                                   "\"17\": ", "\"14\": "),
                                          "compute-node-v17", "compute-node-v14"));
-    for (const auto& c : computes_config(pg14)["computes"]) {
+    const Json pg14_doc = computes_config(pg14);
+    for (const auto& c : pg14_doc["computes"]) {
       CHECK(setting(c, "recovery_prefetch").empty());
     }
   }
