@@ -246,6 +246,29 @@ std::vector<std::string> summary(const DiffReport& r) {
 
 }  // namespace
 
+namespace {
+
+/// Objects that hold data, or whose deletion takes data with it: a sync never prunes them (they
+/// carry Prune=false / prune: Disabled), so one that leaves the tree stays behind, unmanaged,
+/// with its volumes. That is work by hand, so it blocks.
+void check_data_deletions(DiffReport& report) {
+  for (const auto& c : report.changes) {
+    const bool holds_data = c.kind == "StatefulSet" || c.kind == "PersistentVolumeClaim" || c.kind == "Namespace";
+    if (c.action != Action::deleted || !holds_data) {
+      continue;
+    }
+    const char* first = c.name.rfind("pageserver", 0) == 0   ? "drain its pageservers (kubectl neon drain)"
+                        : c.name.rfind("safekeeper", 0) == 0 ? "migrate its timelines to other safekeepers"
+                                                             : "move its data elsewhere";
+    report.blocking.push_back(fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged "
+                                          "with its data; {} first, then delete it and its PersistentVolumeClaims "
+                                          "by hand",
+                                          c.id(), first));
+  }
+}
+
+}  // namespace
+
 DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>& after) {
   const auto a = index(before);
   const auto b = index(after);
@@ -292,6 +315,7 @@ DiffReport diff_objects(const std::vector<Json>& before, const std::vector<Json>
     return x.action != y.action ? x.action < y.action : x.id() < y.id();
   });
   check_risks(a, b, report);
+  check_data_deletions(report);
   return report;
 }
 

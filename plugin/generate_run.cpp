@@ -377,15 +377,8 @@ std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std:
   return gen::load_spec(files->begin()->second, "HEAD:neon.yaml").spec;
 }
 
-/// Kinds whose deletion takes data with it (or orphans it: syncs never prune them, so they stay
-/// behind, unmanaged).
-bool holds_data(const std::string& kind) {
-  return kind == "StatefulSet" || kind == "PersistentVolumeClaim" || kind == "Namespace";
-}
-
-/// What this change needs done by hand, as `kubectl neon diff` reports it between the spec at HEAD
-/// and `spec` (both rendered by this binary): its blocking findings, plus every object holding data
-/// that leaves the tree. Empty when there is no committed spec to compare with.
+/// What this change needs done by hand: the blocking findings of `kubectl neon diff` between the
+/// spec at HEAD and `spec` (both rendered by this binary). Empty when there is no committed spec.
 std::vector<std::string> blocking_findings(git::Repository& repo, const Desired& d, const gen::ValidSpec& spec) {
   const auto old = old_spec_at_head(repo, d.cluster_path);
   if (!old) {
@@ -398,18 +391,7 @@ std::vector<std::string> blocking_findings(git::Repository& repo, const Desired&
   }
   DiffReport report = diff_objects(*before, *after);
   check_spec_changes(&old->spec(), &spec.spec(), report);
-  std::vector<std::string> out = report.blocking;
-  for (const auto& c : report.changes) {
-    if (c.action == Action::deleted && holds_data(c.kind)) {
-      const char* first = c.name.rfind("pageserver", 0) == 0   ? "drain its pageservers (kubectl neon drain)"
-                          : c.name.rfind("safekeeper", 0) == 0 ? "migrate its timelines to other safekeepers"
-                                                               : "move its data elsewhere";
-      out.push_back(fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged with its "
-                                "data; {} first, then delete it and its PersistentVolumeClaims by hand",
-                                c.id(), first));
-    }
-  }
-  return out;
+  return report.blocking;
 }
 
 Outcome failed(Context& ctx, const std::string& message) {

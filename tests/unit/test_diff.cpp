@@ -130,15 +130,18 @@ TEST_CASE("diff: no change exits 0; errors exit 2") {
   CHECK(run_cli({"diff", "--repo", dir.path().string(), "-o", "yaml"}).exit == 2);
 }
 
-TEST_CASE("diff: immutable fields are blocking, fewer safekeepers and deletions warn") {
+TEST_CASE("diff: immutable fields and objects with data leaving the tree are blocking, fewer safekeepers warn") {
   const auto report = diff_objects({statefulset("safekeeper", 3, "5Gi"), statefulset("pageserver", 2, "10Gi")},
                                    {statefulset("safekeeper", 1, "8Gi")});
   REQUIRE(report.changes.size() == 2);
   CHECK(report.changes[0].action == neon::cli::Action::modified);
   CHECK(report.changes[1].action == neon::cli::Action::deleted);
-  REQUIRE(report.blocking.size() == 1);
+  REQUIRE(report.blocking.size() == 2);
   CHECK(report.blocking[0].find("StatefulSet/neon/safekeeper: immutable field spec/volumeClaimTemplates") !=
         std::string::npos);
+  CHECK(report.blocking[1].find("StatefulSet/neon/pageserver leaves the tree: syncs never prune it") !=
+        std::string::npos);
+  CHECK(report.blocking[1].find("kubectl neon drain") != std::string::npos);
   REQUIRE(report.warnings.size() == 2);
   CHECK(report.warnings[0].find("fewer safekeepers (3 -> 1)") != std::string::npos);
   CHECK(report.warnings[1].find("pageserver StatefulSet StatefulSet/neon/pageserver removed") != std::string::npos);
