@@ -15,22 +15,16 @@
 #include "generators/validate.hpp"
 #include "plugin/diff_report.hpp"
 #include "tests/support/big_spec.hpp"
+#include "tests/bench/bench_util.hpp"
 #include "tests/support/run.hpp"
+
+using neon::bench::peak_mib;
+using neon::bench::seconds_since;
 
 namespace {
 
 constexpr int k_projects = 200;
 constexpr int k_branches = 5;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-double peak_mib(int who) {
-  rusage usage{};
-  getrusage(who, &usage);
-  return static_cast<double>(usage.ru_maxrss) / 1024.0;
-}
 
 std::string changed_spec(std::string text) {
   const std::string from = "    - name: p199\n      tenantId: ";

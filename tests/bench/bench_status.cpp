@@ -9,7 +9,11 @@
 #include <fmt/format.h>
 
 #include "tests/support/fake_storcon.hpp"
+#include "tests/bench/bench_util.hpp"
 #include "tests/support/run.hpp"
+
+using neon::bench::peak_mib;
+using neon::bench::seconds_since;
 
 namespace {
 
@@ -18,10 +22,6 @@ constexpr int k_pageservers = 100;
 constexpr int k_page = 1000;
 constexpr int k_runs = 5;
 namespace fs = std::filesystem;
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());

@@ -17,9 +17,11 @@
 #include "generators/storage_controller.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/resources.hpp"
 #include "tests/support/run.hpp"
 
 using namespace neon::gen;
+using neon::test::of_kind;
 
 namespace {
 
@@ -40,16 +42,6 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   const auto at = text.find(from);
   REQUIRE_MESSAGE(at != std::string::npos, from);
   return text.replace(at, from.size(), to);
-}
-
-std::vector<Json> of_kind(const ResourceSet& set, const std::string& kind) {
-  std::vector<Json> out;
-  for (const auto& r : set) {
-    if (r.kind() == kind) {
-      out.push_back(r.body);
-    }
-  }
-  return out;
 }
 
 const Json& container(const Json& workload) { return workload["spec"]["template"]["spec"]["containers"][0]; }

@@ -15,9 +15,11 @@
 #include "generators/safekeeper.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/resources.hpp"
 #include "tests/support/run.hpp"
 
 using namespace neon::gen;
+using neon::test::of_kind;
 
 namespace {
 
@@ -49,16 +51,6 @@ ResourceSet members_of(const ValidSpec& spec) {
     all.insert(all.end(), part.begin(), part.end());
   }
   return all;
-}
-
-std::vector<Json> of_kind(const ResourceSet& set, const std::string& kind) {
-  std::vector<Json> out;
-  for (const auto& r : set) {
-    if (r.kind() == kind) {
-      out.push_back(r.body);
-    }
-  }
-  return out;
 }
 
 bool is_workload(const std::string& kind) {
