@@ -56,6 +56,10 @@ Result<DiffReport> diff_streams(std::string_view before, std::string_view after)
 /// null (a cluster that is new or gone).
 void check_spec_changes(const gen::ClusterSpec* before, const gen::ClusterSpec* after, DiffReport& report);
 
+/// What `kubectl neon diff` reports between two specs, both rendered by this binary: the objects'
+/// changes (diff_streams) plus the spec's own findings (check_spec_changes).
+Result<DiffReport> diff_specs(const gen::ValidSpec& before, const gen::ValidSpec& after);
+
 std::string render_text(const DiffReport& report, const DiffLabels& labels);
 /// Keeps the summary whole and drops per-object diffs once `budget` characters would be exceeded,
 /// saying so visibly.

@@ -2,6 +2,7 @@
 // the rendered objects: the IDs that tie a project or branch to its data.
 #include <fmt/format.h>
 
+#include "generators/layout.hpp"
 #include "plugin/diff_report.hpp"
 
 namespace neon::cli {
@@ -88,6 +89,14 @@ void check_spec_changes(const gen::ClusterSpec* before, const gen::ClusterSpec* 
       }
     }
   }
+}
+
+Result<DiffReport> diff_specs(const gen::ValidSpec& before, const gen::ValidSpec& after) {
+  auto report = diff_streams(gen::render_stream(before), gen::render_stream(after));
+  if (report) {
+    check_spec_changes(&before.spec(), &after.spec(), *report);
+  }
+  return report;
 }
 
 }  // namespace neon::cli

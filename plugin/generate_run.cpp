@@ -384,14 +384,8 @@ std::vector<std::string> blocking_findings(git::Repository& repo, const Desired&
   if (!old) {
     return {};
   }
-  const auto before = gen::parse_yaml_stream(gen::render_stream(*old));
-  const auto after = gen::parse_yaml_stream(gen::render_stream(spec));
-  if (!before || !after) {
-    return {};
-  }
-  DiffReport report = diff_objects(*before, *after);
-  check_spec_changes(&old->spec(), &spec.spec(), report);
-  return report.blocking;
+  auto report = diff_specs(*old, spec);
+  return report ? report->blocking : std::vector<std::string>{};
 }
 
 Outcome failed(Context& ctx, const std::string& message) {
