@@ -26,19 +26,8 @@
 #include "generators/result.hpp"
 #include "plugin/hook_spec.hpp"
 
-namespace httplib {
-class Server;
-}
-
 namespace neon::cli::hook {
 
-/// Binds `server` to `host:port` (port 0: any free port) and returns the bound port, or -1. An
-/// IPv6 socket is made dual-stack (IPV6_V6ONLY off), so `::` also takes IPv4 connections.
-/// cpp-httplib 0.11 listens with a backlog of 5, compiled into the shared library: a burst of more
-/// connections than that overflows the accept queue, the kernel drops their handshakes and the
-/// clients only retransmit a second later, or give up. The listening socket is listened on again
-/// with SOMAXCONN, which Linux takes as a new backlog. Keeps httplib's socket options.
-int bind_http_server(httplib::Server& server, const std::string& host, int port);
 
 inline constexpr int k_default_threads = 32;
 /// Computes configured at once, over all notifications: a tenant with many computes, or many

@@ -9,6 +9,7 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include "plugin/http_listen.hpp"
 #include "plugin/hook_server.hpp"
 #include "plugin/hook_spec.hpp"
 #include "plugin/http.hpp"

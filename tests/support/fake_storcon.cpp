@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "plugin/http_listen.hpp"
 #include "plugin/hook_server.hpp"
 
 namespace neon::test {
