@@ -13,7 +13,7 @@
 
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
-#include "plugin/diff_report.hpp"
+#include "plugin/gitops/diff_report.hpp"
 #include "tests/support/big_spec.hpp"
 #include "tests/bench/bench_util.hpp"
 #include "tests/support/run.hpp"

@@ -12,7 +12,7 @@
 
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
-#include "plugin/tree_writer.hpp"
+#include "plugin/gitops/tree_writer.hpp"
 #include "tests/support/big_spec.hpp"
 #include "tests/bench/bench_util.hpp"
 #include "tests/support/run.hpp"

@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook_server.hpp"
-#include "plugin/http.hpp"
-#include "plugin/jwt.hpp"
+#include "plugin/hook/hook_server.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "tests/support/fake_compute_ctl.hpp"
 #include "tests/support/fake_storcon.hpp"
 

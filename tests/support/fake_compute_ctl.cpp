@@ -9,11 +9,11 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
-#include "plugin/http_listen.hpp"
-#include "plugin/hook_server.hpp"
-#include "plugin/hook_spec.hpp"
-#include "plugin/http.hpp"
-#include "plugin/jwt.hpp"
+#include "plugin/adapters/http_listen.hpp"
+#include "plugin/hook/hook_server.hpp"
+#include "plugin/hook/hook_spec.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/jwt.hpp"
 
 namespace neon::test {
 

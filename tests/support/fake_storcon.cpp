@@ -12,8 +12,8 @@
 
 #include <fmt/format.h>
 
-#include "plugin/http_listen.hpp"
-#include "plugin/hook_server.hpp"
+#include "plugin/adapters/http_listen.hpp"
+#include "plugin/hook/hook_server.hpp"
 
 namespace neon::test {
 

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "plugin/cli.hpp"
-#include "plugin/process.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/adapters/process.hpp"
 
 extern char** environ;
 

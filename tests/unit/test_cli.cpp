@@ -14,7 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/validate.hpp"
-#include "plugin/cli.hpp"
+#include "plugin/commands/cli.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 

@@ -6,7 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/embedded.hpp"
-#include "plugin/diff_report.hpp"
+#include "plugin/gitops/diff_report.hpp"
 #include "tests/support/big_spec.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"

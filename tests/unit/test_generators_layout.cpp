@@ -13,7 +13,7 @@
 #include "generators/emit.hpp"
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
-#include "plugin/tree_writer.hpp"
+#include "plugin/gitops/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"

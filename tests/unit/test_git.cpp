@@ -1,4 +1,4 @@
-// plugin/git.hpp and plugin/repo_lock.hpp against the real git CLI, a bare repository over
+// plugin/adapters/git.hpp and plugin/gitops/repo_lock.hpp against the real git CLI, a bare repository over
 // file:// and a smart-HTTP server with basic auth on 127.0.0.1.
 #include <atomic>
 #include <chrono>
@@ -11,9 +11,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "plugin/git.hpp"
-#include "plugin/repo_lock.hpp"
-#include "plugin/tree_writer.hpp"
+#include "plugin/adapters/git.hpp"
+#include "plugin/gitops/repo_lock.hpp"
+#include "plugin/gitops/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 

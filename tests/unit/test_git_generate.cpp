@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "generators/embedded.hpp"
-#include "plugin/repo_lock.hpp"
+#include "plugin/gitops/repo_lock.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 

@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook_server.hpp"
-#include "plugin/http.hpp"
-#include "plugin/storcon.hpp"
+#include "plugin/hook/hook_server.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/storcon.hpp"
 #include "tests/support/run.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 

@@ -9,7 +9,7 @@
 
 #include <yaml-cpp/yaml.h>
 
-#include "plugin/jwt.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "tests/support/run.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 

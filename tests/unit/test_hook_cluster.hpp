@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook_server.hpp"
-#include "plugin/jwt.hpp"
+#include "plugin/hook/hook_server.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "tests/support/fake_compute_ctl.hpp"
 #include "tests/support/fake_storcon.hpp"
 

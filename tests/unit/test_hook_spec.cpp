@@ -1,7 +1,7 @@
 // The compute hook's pure parts: computes.json, notification bodies, ComputeSpec shape.
 #include <doctest/doctest.h>
 
-#include "plugin/hook_spec.hpp"
+#include "plugin/hook/hook_spec.hpp"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <future>
 #include <thread>
 
-#include "plugin/hook_spec.hpp"
+#include "plugin/hook/hook_spec.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 
 namespace {

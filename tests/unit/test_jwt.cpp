@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "plugin/base64.hpp"
-#include "plugin/http.hpp"
-#include "plugin/jwt.hpp"
+#include "plugin/adapters/base64.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "tests/support/run.hpp"
 
 using namespace neon::cli;

@@ -277,7 +277,7 @@ TEST_SUITE("krew") {
     const std::string caveats = m["spec"]["caveats"].Scalar();
     CHECK(caveats.find("kubectl_complete-neon") != std::string::npos);
     CHECK(caveats.find("exec kubectl-neon __complete \"$@\"") != std::string::npos);
-    CHECK(neon::test::read_text(source_dir() / "plugin/kubectl_complete-neon").find("exec kubectl-neon __complete \"$@\"") !=
+    CHECK(neon::test::read_text(source_dir() / "plugin/commands/kubectl_complete-neon").find("exec kubectl-neon __complete \"$@\"") !=
           std::string::npos);
   }
 

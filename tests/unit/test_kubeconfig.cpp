@@ -7,9 +7,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/http.hpp"
-#include "plugin/kube_client.hpp"
-#include "plugin/kubeconfig.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/kube_client.hpp"
+#include "plugin/clients/kubeconfig.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/run.hpp"
 

@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
-#include "plugin/jwt.hpp"
-#include "plugin/kube_client.hpp"
+#include "plugin/clients/jwt.hpp"
+#include "plugin/clients/kube_client.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/run.hpp"
 

@@ -1,4 +1,4 @@
-// Which spec a command reads (plugin/spec_input.hpp), through the real binary: -f names it;
+// Which spec a command reads (plugin/gitops/spec_input.hpp), through the real binary: -f names it;
 // without -f, ./neon.yaml; only the commands that write files fall back to the built-in dev spec,
 // and say so; a command that talks to a cluster or a controller never does.
 #include <doctest/doctest.h>

@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include "plugin/http.hpp"
-#include "plugin/storcon.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/storcon.hpp"
 #include "tests/support/fake_storcon.hpp"
 
 namespace {

@@ -7,8 +7,8 @@
 #include <sstream>
 
 #include "generators/embedded.hpp"
-#include "plugin/kube_client.hpp"
-#include "plugin/storcon_status.hpp"
+#include "plugin/clients/kube_client.hpp"
+#include "plugin/commands/storcon_status.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"

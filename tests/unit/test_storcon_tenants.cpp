@@ -7,8 +7,8 @@
 
 #include <fmt/format.h>
 
-#include "plugin/json_writer.hpp"
-#include "plugin/storcon.hpp"
+#include "plugin/adapters/json_writer.hpp"
+#include "plugin/clients/storcon.hpp"
 #include "tests/support/fake_storcon.hpp"
 
 namespace {

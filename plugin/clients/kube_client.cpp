@@ -1,0 +1,177 @@
+// Kubernetes API calls: the request shapes are those of the core/v1 REST API.
+#include "plugin/clients/kube_client.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace neon::cli::kube {
+namespace {
+
+std::string secrets_path(const std::string &ns) {
+  return fmt::format("/api/v1/namespaces/{}/secrets", ns);
+}
+
+Result<Secret> secret_from_json(const nlohmann::json &doc) {
+  if (!doc.is_object() || doc.value("kind", "") != "Secret") {
+    return make_error("the API server did not return a Secret");
+  }
+  Secret s;
+  const auto &meta = doc.value("metadata", nlohmann::json::object());
+  s.name = meta.value("name", "");
+  s.namespace_ = meta.value("namespace", "");
+  s.resource_version = meta.value("resourceVersion", "");
+  const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
+  for (const auto &[k, v] : labels_obj.items()) {
+    s.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  s.type = doc.value("type", "Opaque");
+  const nlohmann::json data_obj = doc.value("data", nlohmann::json::object());
+  for (const auto &[k, v] : data_obj.items()) {
+    auto raw =
+        v.is_string() ? base64_decode(v.get<std::string>()) : Result<std::string>(make_error("not a string"));
+    if (!raw) {
+      return make_error(fmt::format("Secret {} key {} is not base64", s.name, k));
+    }
+    s.data[k] = std::move(*raw);
+  }
+  return s;
+}
+
+} // namespace
+
+nlohmann::json secret_to_json(const Secret &secret) {
+  nlohmann::json meta = {{"name", secret.name}, {"namespace", secret.namespace_}};
+  if (!secret.labels.empty()) {
+    meta["labels"] = secret.labels;
+  }
+  if (!secret.resource_version.empty()) {
+    meta["resourceVersion"] = secret.resource_version;
+  }
+  nlohmann::json data = nlohmann::json::object();
+  for (const auto &[k, v] : secret.data) {
+    data[k] = base64_encode(v);
+  }
+  return {
+      {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta}, {"type", secret.type}, {"data", data}};
+}
+
+std::string api_error(const std::string &method, const std::string &path, const http::Response &response) {
+  std::string message;
+  const auto doc = nlohmann::json::parse(response.body, nullptr, false);
+  if (!doc.is_discarded() && doc.is_object() && doc.contains("message") && doc["message"].is_string()) {
+    message = doc["message"].get<std::string>();
+  } else {
+    message = response.body.substr(0, 200);
+  }
+  return fmt::format("{} {}: HTTP {}{}{}", method, path, response.status, message.empty() ? "" : ": ",
+                     message);
+}
+
+Result<http::Response> Client::call(const std::string &method, const std::string &path,
+                                    const std::string &body) {
+  http::Request req;
+  req.method = method;
+  req.url = m_api.server + path;
+  req.headers = m_api.headers;
+  req.headers.emplace_back("Accept", "application/json");
+  if (!body.empty()) {
+    req.headers.emplace_back("Content-Type", "application/json");
+    req.body = body;
+  }
+  auto outcome = m_transport.send(req);
+  if (outcome.error || !outcome.response) {
+    return make_error(outcome.error ? outcome.error->message
+                                    : fmt::format("{} {}: no response", method, http::redact_url(req.url)));
+  }
+  return std::move(*outcome.response);
+}
+
+Result<std::optional<Secret>> Client::get_secret(const std::string &ns, const std::string &name) {
+  const std::string path = secrets_path(ns) + "/" + name;
+  auto resp = call("GET", path);
+  if (!resp) {
+    return resp.error();
+  }
+  if (resp->status == 404) {
+    return std::optional<Secret>();
+  }
+  if (resp->status != 200) {
+    return make_error(api_error("GET", path, *resp));
+  }
+  auto secret = secret_from_json(nlohmann::json::parse(resp->body, nullptr, false));
+  if (!secret) {
+    return secret.error();
+  }
+  return std::optional<Secret>(std::move(*secret));
+}
+
+Result<Created> Client::create_secret(const Secret &secret) {
+  const std::string path = secrets_path(secret.namespace_);
+  Secret body = secret;
+  body.resource_version.clear();
+  auto resp = call("POST", path, secret_to_json(body).dump());
+  if (!resp) {
+    return resp.error();
+  }
+  if (resp->status == 409) {
+    return Created::already_exists;
+  }
+  if (resp->status != 201 && resp->status != 200) {
+    return make_error(api_error("POST", path, *resp));
+  }
+  return Created::created;
+}
+
+Result<void> Client::replace_secret(const Secret &secret) {
+  const std::string path = secrets_path(secret.namespace_) + "/" + secret.name;
+  auto resp = call("PUT", path, secret_to_json(secret).dump());
+  if (!resp) {
+    return resp.error();
+  }
+  if (resp->status != 200 && resp->status != 201) {
+    return make_error(api_error("PUT", path, *resp));
+  }
+  return {};
+}
+
+Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::string &label_selector) {
+  std::string path = fmt::format("/api/v1/namespaces/{}/pods", ns);
+  if (!label_selector.empty()) {
+    path += "?labelSelector=" + http::url_encode(label_selector);
+  }
+  auto resp = call("GET", path);
+  if (!resp) {
+    return resp.error();
+  }
+  if (resp->status != 200) {
+    return make_error(api_error("GET", path, *resp));
+  }
+  const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {
+    return make_error(fmt::format("GET {}: the API server did not return a PodList", path));
+  }
+  std::vector<Pod> pods;
+  for (const auto &item : doc["items"]) {
+    Pod p;
+    const auto meta = item.value("metadata", nlohmann::json::object());
+    p.name = meta.value("name", "");
+    const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
+    for (const auto &[k, v] : labels_obj.items()) {
+      p.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
+    }
+    const auto status = item.value("status", nlohmann::json::object());
+    p.phase = status.value("phase", "");
+    for (const auto &cond : status.value("conditions", nlohmann::json::array())) {
+      if (cond.value("type", "") == "Ready") {
+        p.ready = cond.value("status", "") == "True";
+      }
+    }
+    pods.push_back(std::move(p));
+  }
+  return pods;
+}
+
+} // namespace neon::cli::kube

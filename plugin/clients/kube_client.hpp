@@ -1,0 +1,72 @@
+#pragma once
+// A few typed Kubernetes API calls over http::Transport: Secrets (get, create, replace) and pod
+// listing by label selector. Bodies are JSON; API errors carry the Status message.
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "generators/result.hpp"
+#include "plugin/adapters/base64.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/kubeconfig.hpp"
+
+namespace neon::cli::kube {
+
+struct Secret {
+  std::string name;
+  std::string namespace_;
+  std::map<std::string, std::string> data; ///< decoded values
+  std::map<std::string, std::string> labels;
+  std::string type = "Opaque";
+  std::string resource_version; ///< set on read; sent on replace for optimistic concurrency
+};
+
+struct Pod {
+  std::string name;
+  std::string phase;  ///< Pending, Running, Succeeded, Failed, Unknown
+  bool ready = false; ///< condition Ready is True
+  std::map<std::string, std::string> labels;
+};
+
+enum class Created { created, already_exists };
+
+/// Standard base64 (plugin/base64.hpp), as Secret `data` and kubeconfig `*-data` use it.
+using neon::cli::base64_decode;
+using neon::cli::base64_encode;
+
+/// The Secret as a v1 manifest with `data` (base64), for the API.
+nlohmann::json secret_to_json(const Secret &secret);
+
+class Client {
+public:
+  /// `transport` must outlive the client and be configured with `api.tls`.
+  Client(ApiServer api, http::Transport &transport) : m_api(std::move(api)), m_transport(transport) {}
+
+  const ApiServer &api() const { return m_api; }
+
+  /// nullopt when the Secret does not exist.
+  Result<std::optional<Secret>> get_secret(const std::string &ns, const std::string &name);
+  /// POST; 409 Conflict is Created::already_exists, not an error.
+  Result<Created> create_secret(const Secret &secret);
+  /// PUT; replaces data and labels.
+  Result<void> replace_secret(const Secret &secret);
+  Result<std::vector<Pod>> list_pods(const std::string &ns, const std::string &label_selector);
+
+  /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
+  Result<http::Response> call(const std::string &method, const std::string &path,
+                              const std::string &body = "");
+
+private:
+  ApiServer m_api;
+  http::Transport &m_transport;
+};
+
+/// `METHOD PATH: STATUS: message` from a Kubernetes Status body (or the raw body).
+std::string api_error(const std::string &method, const std::string &path, const http::Response &response);
+
+} // namespace neon::cli::kube

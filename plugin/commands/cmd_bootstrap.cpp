@@ -1,0 +1,376 @@
+// kubectl neon bootstrap pageserver|safekeeper|compute: steps run inside pods (init containers).
+// No kubeconfig: the controller URL and token come from flags or the environment. Every step is
+// idempotent and retries until it succeeds or --deadline passes.
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <string_view>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "generators/names.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
+#include "plugin/commands/controller_target.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/clients/storcon_bootstrap.hpp"
+
+namespace neon::cli {
+
+namespace {
+
+using storcon::Json;
+using bootstrap::permanent;
+using Clock = std::chrono::steady_clock;
+
+constexpr std::size_t k_max_config_bytes = 4 * 1024 * 1024;
+
+struct PodIdentity {
+  int zone_number = 1;
+  int ordinal = 0;
+  std::uint64_t node_id = 0;
+  std::string zone;
+  std::string host;  ///< <POD_NAME>.<SET>.<NS>.svc.cluster.local
+};
+
+void add_pod_options(cxxopts::Options& opts) {
+  opts.add_options()("zone-number", "1-based number of the pod's zone", cxxopts::value<int>()->default_value("1"))(
+      "zone", "Availability zone id", cxxopts::value<std::string>()->default_value(""))(
+      "set", "StatefulSet (and headless Service) name", cxxopts::value<std::string>())(
+      "namespace", "Namespace of the pod", cxxopts::value<std::string>());
+}
+
+Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult& r) {
+  PodIdentity id;
+  const auto pod = ctx.getenv("POD_NAME").value_or("");
+  const auto dash = pod.rfind('-');
+  if (pod.empty() || dash == std::string::npos || dash + 1 == pod.size()) {
+    return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
+  }
+  const std::string digits = pod.substr(dash + 1);
+  if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 6) {
+    return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
+  }
+  id.ordinal = std::stoi(digits);
+  id.zone_number = r["zone-number"].as<int>();
+  if (id.zone_number < 1 || id.zone_number > gen::names::k_max_zones) {
+    return Error{fmt::format("--zone-number must be 1..{}", gen::names::k_max_zones)};
+  }
+  // --namespace is also kubectl's global flag, which the command table takes out of argv first.
+  const std::string ns = r.count("namespace") != 0 ? r["namespace"].as<std::string>() : ctx.globals.namespace_;
+  if (r.count("set") == 0 || ns.empty()) {
+    return Error{"--set and --namespace are required"};
+  }
+  id.node_id = gen::names::node_id(id.zone_number, id.ordinal);
+  id.zone = r["zone"].as<std::string>();
+  id.host = fmt::format("{}.{}.{}.svc.cluster.local", pod, r["set"].as<std::string>(), ns);
+  return id;
+}
+
+/// Runs `step` until it succeeds, fails permanently or the deadline passes.
+int retry_until(Context& ctx, const Controller& controller, std::chrono::milliseconds deadline_after,
+                const std::function<storcon::Expected<void>()>& step) {
+  const auto deadline = Clock::now() + deadline_after;
+  std::chrono::milliseconds delay{500};
+  for (;;) {
+    auto res = step();
+    if (res) {
+      return k_exit_ok;
+    }
+    const storcon::CallError& e = res.error();
+    if (permanent(e)) {
+      fail(ctx, e.message);
+      if (e.auth()) {
+        fmt::print(ctx.err, "hint: {}\n", token_hint(e, controller.has_token));
+      }
+      return k_exit_failure;
+    }
+    const bool unschedulable = storcon::failed_to_schedule(e);
+    if (Clock::now() + delay >= deadline) {
+      if (unschedulable) {
+        return fail(ctx, fmt::format("deadline reached while waiting for a schedulable pageserver: {}; check that "
+                                     "pageservers are registered, Active and not paused (`kubectl neon status`)",
+                                     e.message));
+      }
+      return fail(ctx, e.message + " (deadline reached)");
+    }
+    if (unschedulable) {
+      fmt::print(ctx.err, "waiting for a schedulable pageserver, retrying in {} ms: {}\n", delay.count(), e.message);
+    } else {
+      fmt::print(ctx.err, "retrying in {} ms: {}\n", delay.count(), e.message);
+    }
+    std::this_thread::sleep_for(delay);
+    delay = std::min(delay * 2, std::chrono::milliseconds(10000));
+  }
+}
+
+/// `text` as a TOML basic string.
+std::string toml_quote(const std::string& text) {
+  std::string out = "\"";
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (u < 0x20 || u == 0x7f) {
+      out += fmt::format("\\u{:04X}", static_cast<unsigned>(u));
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+constexpr std::string_view k_token_key = "control_plane_api_token";
+
+/// Whether `line`, whose first non-blank character is at `first`, assigns `key`.
+bool defines_key(const std::string& line, std::size_t first, std::string_view key) {
+  if (first == std::string::npos || line.compare(first, key.size(), key) != 0) {
+    return false;
+  }
+  const auto eq = line.find_first_not_of(" \t", first + key.size());
+  return eq != std::string::npos && line[eq] == '=';
+}
+
+/// `config` with `control_plane_api_token` set at the top level. The key goes before the first
+/// table header (a key after `[x]` would belong to that table) and replaces a top-level one
+/// already there, since TOML rejects duplicate keys.
+std::string with_control_plane_token(const std::string& config, const std::string& token) {
+  std::string head;
+  std::string rest;
+  bool in_table = false;
+  std::size_t pos = 0;
+  while (pos < config.size()) {
+    auto end = config.find('\n', pos);
+    end = end == std::string::npos ? config.size() : end + 1;
+    const std::string line = config.substr(pos, end - pos);
+    const auto first = line.find_first_not_of(" \t");
+    in_table = in_table || (first != std::string::npos && line[first] == '[');
+    if (in_table) {
+      rest += line;
+    } else if (!defines_key(line, first, k_token_key)) {
+      head += line;
+    }
+    pos = end;
+  }
+  if (!head.empty() && head.back() != '\n') {
+    head += '\n';
+  }
+  return head + fmt::format("{} = {}\n", k_token_key, toml_quote(token)) + rest;
+}
+
+int bootstrap_pageserver(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap pageserver",
+                           "Write pageserver.toml, identity.toml and metadata.json into the pageserver's workdir.");
+  opts.add_options()("workdir", "Pageserver working directory", cxxopts::value<std::string>())(
+      "config", "pageserver.toml to copy", cxxopts::value<std::string>());
+  add_pod_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (r->count("workdir") == 0 || r->count("config") == 0) {
+    return usage_error(ctx, "bootstrap pageserver", "--workdir and --config are required");
+  }
+  auto id = pod_identity(ctx, *r);
+  if (!id) {
+    return usage_error(ctx, "bootstrap pageserver", id.error().message);
+  }
+  const std::filesystem::path dir = (*r)["workdir"].as<std::string>();
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    return fail(ctx, fmt::format("cannot create {}: {}", dir.string(), ec.message()));
+  }
+  auto config = read_file((*r)["config"].as<std::string>(), k_max_config_bytes);
+  if (!config) {
+    return fail(ctx, config.error().message);
+  }
+  // The pageserver reads its upcall token only from pageserver.toml; the manifests hand it over
+  // in the environment so that it stays in a Secret.
+  const auto token = ctx.getenv("NEON_CONTROL_PLANE_API_TOKEN");
+  if (token && !token->empty()) {
+    *config = with_control_plane_token(*config, *token);
+  }
+  Json meta = Json::object();
+  meta["host"] = id->host;
+  meta["port"] = gen::names::k_pageserver_pg_port;
+  meta["http_host"] = id->host;
+  meta["http_port"] = gen::names::k_pageserver_http_port;
+  meta["availability_zone_id"] = id->zone;
+  const std::pair<const char*, std::string> files[] = {
+      {"pageserver.toml", *config},
+      {"identity.toml", fmt::format("id={}\n", id->node_id)},
+      {"metadata.json", meta.dump() + "\n"},
+  };
+  for (const auto& [name, text] : files) {
+    // pageserver.toml holds the control-plane token: owner-only, like every file with a secret.
+    const Access access = std::string(name) == "pageserver.toml" ? Access::owner_only : Access::shared;
+    if (auto w = write_file_atomic(dir / name, text, Overwrite::yes, access); !w) {
+      return fail(ctx, w.error().message);
+    }
+  }
+  fmt::print(ctx.out, "pageserver {} ({}, zone {}) configured in {}\n", id->node_id, id->host,
+             id->zone.empty() ? "-" : id->zone, dir.string());
+  return k_exit_ok;
+}
+
+std::optional<std::chrono::milliseconds> deadline_of(const cxxopts::ParseResult& r) {
+  return parse_duration(r["deadline"].as<std::string>());
+}
+
+int bootstrap_safekeeper(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap safekeeper",
+                           "Write the safekeeper's node id into <data-dir>/safekeeper.id and register the safekeeper "
+                           "with the storage controller.");
+  add_pod_options(opts);
+  opts.add_options()("data-dir", "The safekeeper's data directory (its -D)",
+                     cxxopts::value<std::string>()->default_value("/data"))(
+      "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+  add_controller_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  auto id = pod_identity(ctx, *r);
+  if (!id) {
+    return usage_error(ctx, "bootstrap safekeeper", id.error().message);
+  }
+  const auto deadline = deadline_of(*r);
+  if (!deadline) {
+    return usage_error(ctx, "bootstrap safekeeper", "invalid --deadline");
+  }
+  const std::filesystem::path data_dir = (*r)["data-dir"].as<std::string>();
+  if (data_dir.empty()) {
+    return usage_error(ctx, "bootstrap safekeeper", "--data-dir must not be empty");
+  }
+  auto target = controller_from_flags(ctx, "bootstrap safekeeper", *r, "", Kubeconfig::never, exit);
+  if (!target) {
+    return exit;
+  }
+  std::error_code ec;
+  if (!std::filesystem::is_directory(data_dir, ec)) {
+    return fail(ctx, fmt::format("--data-dir {}: not a directory (mount the safekeeper's data volume there)",
+                                 data_dir.string()));
+  }
+  auto written = bootstrap::write_safekeeper_id(data_dir, id->node_id, ctx.getenv("POD_NAME").value_or(""));
+  if (!written) {
+    return fail(ctx, written.error().message);
+  }
+  fmt::print(ctx.err, "{}\n", *written);
+  Controller controller(*target);
+  storcon::SafekeeperUpsert sk;
+  sk.id = id->node_id;
+  sk.host = id->host;
+  sk.port = gen::names::k_safekeeper_pg_port;
+  sk.http_port = gen::names::k_safekeeper_http_port;
+  sk.zone = id->zone;
+  std::string policy;
+  const int code = retry_until(ctx, controller, *deadline, [&]() -> storcon::Expected<void> {
+    auto before = controller.client.get_safekeeper(sk.id);
+    if (!before) {
+      return before.error();
+    }
+    NEON_TRY(controller.client.upsert_safekeeper(sk));
+    // A new safekeeper starts Activating. Only then, or when it is absent, is it set Active: a Pause
+    // or Decomissioned (sic, SkSchedulingPolicy) set by an operator stays (neon-api.md 2.7, 2.10).
+    const std::string current = *before ? (*before)->scheduling_policy : "Activating";
+    if (current != "Activating") {
+      policy = current;
+      return {};
+    }
+    NEON_TRY(controller.client.set_safekeeper_policy(sk.id, "Active"));
+    policy = "Active";
+    return {};
+  });
+  if (code == k_exit_ok) {
+    if (policy == "Active") {
+      fmt::print(ctx.out, "safekeeper {} ({}) registered and Active\n", sk.id, sk.host);
+    } else {
+      fmt::print(ctx.out, "safekeeper {} ({}) registered; scheduling policy {} kept as it was\n", sk.id, sk.host,
+                 policy);
+    }
+  }
+  return code;
+}
+
+int bootstrap_compute(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "bootstrap compute",
+                           "Create the compute's tenant and every timeline from the root to its branch.");
+  opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())(
+      "compute-id", "The compute's id", cxxopts::value<std::string>())(
+      "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+  add_controller_options(opts);
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (r->count("computes") == 0 || r->count("compute-id") == 0) {
+    return usage_error(ctx, "bootstrap compute", "--computes and --compute-id are required");
+  }
+  const auto deadline = deadline_of(*r);
+  if (!deadline) {
+    return usage_error(ctx, "bootstrap compute", "invalid --deadline");
+  }
+  auto text = read_file((*r)["computes"].as<std::string>(), k_max_config_bytes);
+  if (!text) {
+    return fail(ctx, text.error().message);
+  }
+  const Json doc = Json::parse(*text, nullptr, false);
+  if (doc.is_discarded()) {
+    return fail(ctx, fmt::format("{}: not valid JSON", (*r)["computes"].as<std::string>()));
+  }
+  auto plan = bootstrap::compute_plan(doc, (*r)["compute-id"].as<std::string>());
+  if (!plan) {
+    return fail(ctx, plan.error().message);
+  }
+  auto target = controller_from_flags(ctx, "bootstrap compute", *r, "", Kubeconfig::never, exit);
+  if (!target) {
+    return exit;
+  }
+  Controller controller(*target);
+  const int code = retry_until(ctx, controller, *deadline, [&]() {
+    return bootstrap::create_compute_storage(controller.client, ctx.err, plan->first, plan->second);
+  });
+  if (code == k_exit_ok) {
+    fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n",
+               plan->first.at("tenant_id").get<std::string>(), plan->second.size(),
+               (*r)["compute-id"].as<std::string>());
+  }
+  return code;
+}
+
+}  // namespace
+
+int cmd_bootstrap(Context& ctx, const Args& args) {
+  const std::string usage = "expected pageserver, safekeeper or compute";
+  if (args.empty()) {
+    return usage_error(ctx, "bootstrap", usage);
+  }
+  const Args rest(args.begin() + 1, args.end());
+  if (args.front() == "pageserver") {
+    return bootstrap_pageserver(ctx, rest);
+  }
+  if (args.front() == "safekeeper") {
+    return bootstrap_safekeeper(ctx, rest);
+  }
+  if (args.front() == "compute") {
+    return bootstrap_compute(ctx, rest);
+  }
+  if (args.front() == "-h" || args.front() == "--help") {
+    return group_help(ctx, "bootstrap", "In-cluster setup steps, run by the generated init containers.",
+                      {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json"},
+                       {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller"},
+                       {"compute", "Create the tenant and the timelines a compute needs"}},
+                      true);
+  }
+  return usage_error(ctx, "bootstrap", fmt::format("unknown step \"{}\": {}", args.front(), usage));
+}
+
+}  // namespace neon::cli

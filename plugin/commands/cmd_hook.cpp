@@ -1,0 +1,160 @@
+// kubectl neon hook serve: the compute hook service (plugin/hook/hook_server.hpp).
+#include <csignal>
+#include <ostream>
+#include <pthread.h>
+#include <thread>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/hook/hook_server.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/jwt.hpp"
+#include "plugin/adapters/text.hpp"
+
+namespace neon::cli {
+
+namespace {
+
+constexpr std::size_t k_max_computes_file = 16 * 1024 * 1024;
+constexpr std::size_t k_max_small_file = 64 * 1024;
+
+/// What `hook serve` says when the signing key is missing or unreadable.
+std::string signing_key_help(const std::string& problem) {
+  return problem +
+         "\nThe compute hook needs a stable signing key: compute_ctl fixes the keys it accepts when it starts, so a "
+         "key made at each start would leave running computes refusing the hook (401). Mount key private.pem of the "
+         "Secret named by spec.storageController.auth.computeSigningSecret (default neon-compute-hook-key; "
+         "`kubectl neon secrets init` creates it) and point NEON_HOOK_SIGNING_KEY_FILE at it.";
+}
+
+/// The contents of the file named by environment variable `name`; nullopt when it is unset or empty.
+std::optional<Result<std::string>> env_file(Context& ctx, const char* name) {
+  auto path = ctx.getenv(name);
+  if (!path || path->empty()) {
+    return std::nullopt;
+  }
+  auto text = read_file(*path, k_max_small_file);
+  if (!text) {
+    return Result<std::string>(make_error(fmt::format("{}: {}", name, text.error().message)));
+  }
+  return Result<std::string>(std::move(*text));
+}
+
+/// Serves until SIGINT or SIGTERM. The signals are taken by a waiting thread (sigwait), so no
+/// handler touches shared state.
+void serve_until_signalled(hook::HookServer& server) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &set, &previous);
+  std::thread waiter([&server, set] {
+    int sig = 0;
+    sigwait(&set, &sig);
+    server.stop();
+  });
+  server.run();
+  pthread_kill(waiter.native_handle(), SIGTERM);
+  waiter.join();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+}
+
+int hook_serve(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "hook serve",
+                           "Run the compute hook: the storage controller's --control-plane-url and compute_ctl's\n"
+                           "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
+                           "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens; required),\n"
+                           "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens),\n"
+                           "NEON_HOOK_EXPECTED_TOKEN_FILE (bearer token required on /notify-*).");
+  opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
+                     cxxopts::value<std::string>()->default_value(":8080"))(
+      "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
+      "storage-controller", "Storage controller URL",
+      cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
+  int exit = 0;
+  auto r = parse_no_operands(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  if (!r->count("computes")) {
+    return usage_error(ctx, "hook serve", "--computes is required");
+  }
+  auto listen = hook::parse_listen((*r)["listen"].as<std::string>());
+  if (!listen) {
+    return usage_error(ctx, "hook serve", "--listen must be HOST:PORT, [IPV6]:PORT or :PORT");
+  }
+  hook::HookOptions options;
+  options.log = &ctx.err;
+  auto text = read_file((*r)["computes"].as<std::string>(), k_max_computes_file);
+  if (!text) {
+    return fail(ctx, text.error().message);
+  }
+  auto computes = hook::parse_computes(*text);
+  if (!computes) {
+    return fail(ctx, computes.error().message);
+  }
+  options.computes = std::move(*computes);
+  options.storage_controller_url = (*r)["storage-controller"].as<std::string>();
+  options.storage_controller_token = trim(ctx.getenv("NEON_STORAGE_CONTROLLER_TOKEN").value_or(""));
+  auto signing = env_file(ctx, "NEON_HOOK_SIGNING_KEY_FILE");
+  if (!signing) {
+    return fail(ctx, signing_key_help("NEON_HOOK_SIGNING_KEY_FILE is not set."));
+  }
+  if (!*signing) {
+    return fail(ctx, signing_key_help(signing->error().message));
+  }
+  if (auto key = jwt::public_from_private(**signing); !key) {
+    return fail(ctx, signing_key_help("NEON_HOOK_SIGNING_KEY_FILE: " + key.error().message));
+  }
+  options.signing_key_pem = std::move(**signing);
+  if (auto storage = env_file(ctx, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE")) {
+    if (!*storage) {
+      return fail(ctx, storage->error().message);
+    }
+    options.storage_signing_key_pem = std::move(**storage);
+  }
+  if (auto token_file = ctx.getenv("NEON_HOOK_EXPECTED_TOKEN_FILE"); token_file && !token_file->empty()) {
+    auto token = read_file(*token_file, k_max_small_file);
+    if (!token) {
+      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: " + token.error().message);
+    }
+    options.expected_token = trim(*token);
+    if (options.expected_token->empty()) {
+      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: the file is empty");
+    }
+  }
+  const std::size_t compute_count = options.computes.computes.size();
+  http::Global curl;
+  auto server = hook::HookServer::create(std::move(options));
+  if (!server) {
+    return fail(ctx, server.error().message);
+  }
+  auto port = (*server)->bind(listen->host, listen->port);
+  if (!port) {
+    return fail(ctx, port.error().message);
+  }
+  fmt::print(ctx.err, "compute hook listening on {} ({} compute{})\n", (*server)->listening_on(), compute_count,
+             compute_count == 1 ? "" : "s");
+  serve_until_signalled(**server);
+  return k_exit_ok;
+}
+
+}  // namespace
+
+int cmd_hook(Context& ctx, const Args& args) {
+  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
+    return group_help(ctx, "hook", "The compute hook: the control plane the storage controller and compute_ctl call.",
+                      {{"serve", "Run the compute hook service"}}, !args.empty());
+  }
+  if (args.front() != "serve") {
+    return usage_error(ctx, "hook", fmt::format("unknown subcommand \"{}\" (expected: serve)", args.front()));
+  }
+  return hook_serve(ctx, Args(args.begin() + 1, args.end()));
+}
+
+}  // namespace neon::cli

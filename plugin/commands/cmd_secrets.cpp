@@ -1,0 +1,483 @@
+// kubectl neon secrets init: the Secrets a spec names (auth key and tokens, the compute hook's
+// signing key, dev MinIO credentials), created through the Kubernetes API or printed as YAML for
+// SOPS / Sealed Secrets. Tokens never appear on argv or in logs, and nothing is written into the
+// Git repository.
+//
+// Tokens (neon-api.md §3): pageserver scope "pageserverapi", safekeeper "safekeeperdata",
+// generations "generations_api", admin "admin". The control-plane token is a credential of its
+// own: a random opaque string (not a JWT, and not a copy of the admin token) that the storage
+// controller sends to the compute hook, which accepts nothing else on /notify-*. Leaking it lets
+// someone send notifications, not use the storage APIs.
+//
+// With auth on, the private key that signs the tokens is stored too, in the Secret named by
+// storageSigningSecret (key private.pem), which only the compute hook mounts: the hook mints each
+// compute's tenant-scoped storage_auth_token from it, so a project added in Git gets its token
+// without a manual step.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <openssl/rand.h>
+#include <yaml-cpp/yaml.h>
+
+#include "generators/names.hpp"
+#include "generators/gitops.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/clients/cluster_prereqs.hpp"
+#include "plugin/commands/commands.hpp"
+#include "plugin/clients/jwt.hpp"
+#include "plugin/clients/kube_client.hpp"
+#include "plugin/clients/kubeconfig.hpp"
+#include "plugin/gitops/spec_input.hpp"
+
+namespace neon::cli {
+namespace {
+
+namespace fs = std::filesystem;
+namespace names = gen::names;
+
+/// Secrets generated together: the tokens are only valid with the public key beside them.
+struct Group {
+  std::string what;
+  std::vector<kube::Secret> secrets;
+};
+
+struct Plan {
+  std::vector<Group> groups;
+  /// The key that signed the tokens. It goes to the cluster only in the storage signing Secret
+  /// (mounted into the compute hook alone); --private-key-out keeps a copy outside it.
+  std::string signing_private_pem;
+  /// Flux's Git credentials, from --git-ssh-key or --git-token-file (in Flux's namespace).
+  std::optional<Group> flux_git;
+};
+
+std::map<std::string, std::string> labels() {
+  return {{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}};
+}
+
+kube::Secret make_secret(const std::string &ns, const std::string &name,
+                         std::map<std::string, std::string> data) {
+  kube::Secret s;
+  s.name = name;
+  s.namespace_ = ns;
+  s.labels = labels();
+  s.data = std::move(data);
+  return s;
+}
+
+Result<std::string> random_token(std::size_t length) {
+  static constexpr std::string_view k_chars =
+      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string raw(length, '\0');
+  if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), static_cast<int>(raw.size())) != 1) {
+    return make_error("the random number generator failed");
+  }
+  std::string out;
+  for (const char c : raw) {
+    // 256 % 62 != 0 leaves a slight bias; at 40 characters that is far beyond guessing range.
+    out += k_chars[static_cast<unsigned char>(c) % k_chars.size()];
+  }
+  return out;
+}
+
+Result<Group> auth_group(const gen::ClusterSpec &spec, const std::string &ns, std::string &private_pem) {
+  const auto &auth = spec.storage_controller.auth;
+  auto kp = jwt::generate_ed25519();
+  if (!kp) {
+    return kp.error();
+  }
+  const std::pair<const char *, const char *> tokens[] = {{names::k_token_pageserver, "pageserverapi"},
+                                                          {names::k_token_safekeeper, "safekeeperdata"},
+                                                          {names::k_token_generations, "generations_api"},
+                                                          {names::k_token_admin, "admin"}};
+  std::map<std::string, std::string> data;
+  for (const auto &[key, scope] : tokens) {
+    auto token = jwt::sign({{"scope", scope}}, kp->private_pem);
+    if (!token) {
+      return token.error();
+    }
+    data[key] = std::move(*token);
+  }
+  // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
+  auto control_plane = random_token(48);
+  if (!control_plane) {
+    return control_plane.error();
+  }
+  data[names::k_token_control_plane] = std::move(*control_plane);
+  private_pem = kp->private_pem;
+  Group group{"auth key and tokens",
+              {make_secret(ns, auth.key_secret, {{names::k_public_key, kp->public_pem}}),
+               make_secret(ns, auth.token_secret, std::move(data))}};
+  if (!auth.storage_signing_secret.empty()) {
+    group.what = "auth key, tokens and storage signing key";
+    group.secrets.push_back(make_secret(ns, auth.storage_signing_secret, {{names::k_signing_key, kp->private_pem}}));
+  }
+  return group;
+}
+
+Result<Plan> make_plan(const gen::ClusterSpec &spec, const std::string &ns) {
+  Plan plan;
+  const auto &auth = spec.storage_controller.auth;
+  if (auth.enabled && !auth.key_secret.empty() && !auth.token_secret.empty()) {
+    auto g = auth_group(spec, ns, plan.signing_private_pem);
+    if (!g) {
+      return g.error();
+    }
+    plan.groups.push_back(std::move(*g));
+  }
+  if (!auth.compute_signing_secret.empty()) {
+    auto kp = jwt::generate_ed25519();
+    if (!kp) {
+      return kp.error();
+    }
+    plan.groups.push_back(
+        {"compute hook signing key",
+         {make_secret(ns, auth.compute_signing_secret, {{names::k_signing_key, kp->private_pem}})}});
+  }
+  const auto &os = spec.object_storage;
+  if (os.minio && os.credentials == gen::CredentialsMode::secret && !os.credentials_secret.empty()) {
+    auto user = random_token(20);
+    auto password = random_token(40);
+    if (!user || !password) {
+      return make_error("the random number generator failed");
+    }
+    plan.groups.push_back(
+        {"MinIO credentials",
+         {make_secret(ns, os.credentials_secret,
+                      {{names::k_s3_access_key, *user}, {names::k_s3_secret_key, *password}})}});
+  }
+  return plan;
+}
+
+std::string to_yaml(const kube::Secret &s) {
+  YAML::Emitter y;
+  y << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << "v1" << YAML::Key << "kind"
+    << YAML::Value << "Secret" << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key
+    << "name" << YAML::Value << s.name << YAML::Key << "namespace" << YAML::Value << s.namespace_ << YAML::Key
+    << "labels" << YAML::Value << YAML::BeginMap;
+  for (const auto &[k, v] : s.labels) {
+    y << YAML::Key << k << YAML::Value << v;
+  }
+  y << YAML::EndMap << YAML::EndMap << YAML::Key << "type" << YAML::Value << s.type << YAML::Key
+    << "stringData" << YAML::Value << YAML::BeginMap;
+  for (const auto &[k, v] : s.data) {
+    y << YAML::Key << k << YAML::Value;
+    if (v.find('\n') != std::string::npos) {
+      y << YAML::Literal << v;
+    } else {
+      y << v;
+    }
+  }
+  y << YAML::EndMap << YAML::EndMap;
+  return std::string(y.c_str()) + "\n";
+}
+
+bool inside_git_worktree(const fs::path &path) {
+  std::error_code ec;
+  fs::path dir = fs::absolute(path, ec).parent_path();
+  while (!ec && !dir.empty()) {
+    if (fs::exists(dir / ".git", ec)) {
+      return true;
+    }
+    if (dir == dir.parent_path()) {
+      break;
+    }
+    dir = dir.parent_path();
+  }
+  return false;
+}
+
+Result<void> check_key_out(const std::string &path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    return make_error(fmt::format("--private-key-out {} already exists; choose a new path", path));
+  }
+  if (inside_git_worktree(path)) {
+    return make_error(
+        fmt::format("--private-key-out {} is inside a Git working tree; keep the key outside it", path));
+  }
+  return {};
+}
+
+/// Creates the file with mode 0600 from the start (never readable by others, even briefly).
+Result<void> write_private(const std::string &path, const std::string &pem) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return make_error(fmt::format("cannot create {}: {}", path, std::generic_category().message(errno)));
+  }
+  std::size_t done = 0;
+  while (done < pem.size()) {
+    const ssize_t n = ::write(fd, pem.data() + done, pem.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      const int saved = errno;
+      ::close(fd);
+      ::unlink(path.c_str());
+      return make_error(fmt::format("cannot write {}: {}", path, std::generic_category().message(saved)));
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    return make_error(fmt::format("cannot write {}", path));
+  }
+  return {};
+}
+
+std::string key_list(const kube::Secret &s) {
+  std::string out;
+  for (const auto &[k, v] : s.data) {
+    out += out.empty() ? k : ", " + k;
+  }
+  return out;
+}
+
+/// Applies one group. Returns an error message, or nothing.
+Result<void> apply_group(Context &ctx, kube::Client &client, const Group &group, bool overwrite) {
+  std::vector<std::optional<kube::Secret>> existing;
+  std::vector<std::string> present;
+  for (const auto &s : group.secrets) {
+    auto got = client.get_secret(s.namespace_, s.name);
+    if (!got) {
+      return got.error();
+    }
+    if (*got) {
+      present.push_back(s.name);
+    }
+    existing.push_back(std::move(*got));
+  }
+  if (!overwrite && present.size() == group.secrets.size()) {
+    for (const auto &s : group.secrets) {
+      fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_,
+                 s.name);
+    }
+    return {};
+  }
+  if (!overwrite && !present.empty()) {
+    return make_error(
+        fmt::format("{}: Secret {} exists but not the others of the set; they must be generated together "
+                    "(rerun with --overwrite to replace all of them)",
+                    group.what, fmt::join(present, ", ")));
+  }
+  for (std::size_t i = 0; i < group.secrets.size(); ++i) {
+    kube::Secret s = group.secrets[i];
+    if (existing[i]) {
+      s.resource_version = existing[i]->resource_version;
+      auto done = client.replace_secret(s);
+      if (!done) {
+        return done.error();
+      }
+      fmt::print(ctx.out, "Secret {}/{} replaced (keys: {})\n", s.namespace_, s.name, key_list(s));
+      continue;
+    }
+    auto created = client.create_secret(s);
+    if (!created) {
+      return created.error();
+    }
+    fmt::print(ctx.out, "Secret {}/{} {} (keys: {})\n", s.namespace_, s.name,
+               *created == kube::Created::created ? "created" : "appeared meanwhile, left alone",
+               key_list(s));
+  }
+  return {};
+}
+
+/// On a fresh cluster: the namespace first (as the tree has it, so the GitOps engine adopts it),
+/// then the cluster's Secrets, then Flux's Git Secret (or how to make it) in Flux's namespace.
+Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec &spec, const std::string &ns,
+                       const Plan &plan, bool overwrite) {
+  if (!plan.groups.empty()) {
+    auto state = prereq::ensure_namespace(client, spec, ns);
+    NEON_TRY(state);
+    if (*state == prereq::NamespaceState::created) {
+      fmt::print(ctx.out, "Namespace {} created (labelled as the generated one, which the GitOps engine adopts)\n",
+                 ns);
+    }
+  }
+  for (const auto &g : plan.groups) {
+    NEON_TRY(apply_group(ctx, client, g, overwrite));
+  }
+  const std::string git_secret = gen::flux_git_secret(spec);
+  if (git_secret.empty()) {
+    return {};
+  }
+  const std::string flux_ns = spec->gitops.flux_namespace;
+  auto flux_there = prereq::exists(client, "/api/v1/namespaces/" + flux_ns);
+  NEON_TRY(flux_there);
+  if (*flux_there == std::optional<bool>(false)) {
+    return make_error(fmt::format("namespace {} does not exist: install Flux first (or set spec.gitops.fluxNamespace "
+                                  "to where it runs), then rerun secrets init",
+                                  flux_ns));
+  }
+  if (plan.flux_git) {
+    return apply_group(ctx, client, *plan.flux_git, overwrite);
+  }
+  auto present = client.get_secret(flux_ns, git_secret);
+  NEON_TRY(present);
+  if (*present) {
+    fmt::print(ctx.out, "Secret {}/{} exists, left alone (Flux's Git credentials)\n", flux_ns, git_secret);
+    return {};
+  }
+  fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository, and it does not exist; create it with:\n{}",
+             flux_ns, git_secret, prereq::flux_git_secret_howto(spec, ctx.prog));
+  return {};
+}
+
+int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
+  const std::string output = r["output"].as<std::string>();
+  if (!output.empty() && output != "yaml") {
+    return usage_error(ctx, "secrets", fmt::format("unsupported output \"{}\" (only yaml)", output));
+  }
+  const bool dry_run = r.count("dry-run") > 0;
+  const bool overwrite = r.count("overwrite") > 0;
+  const std::string key_out = r["private-key-out"].as<std::string>();
+  auto spec = load_valid_spec(ctx, r["file"].as<std::string>());
+  if (!spec) {
+    return k_exit_failure;
+  }
+  const std::string ns = !ctx.globals.namespace_.empty() ? ctx.globals.namespace_ : (*spec)->namespace_;
+  if (!key_out.empty()) {
+    if (auto ok = check_key_out(key_out); !ok) {
+      return fail(ctx, ok.error().message);
+    }
+  }
+  auto plan = make_plan(spec->spec(), ns);
+  if (!plan) {
+    return fail(ctx, plan.error().message);
+  }
+  const prereq::GitCredentialFiles git_files{r["git-ssh-key"].as<std::string>(),
+                                             r["git-known-hosts"].as<std::string>(),
+                                             r["git-token-file"].as<std::string>(), r["git-username"].as<std::string>()};
+  const std::string git_secret = gen::flux_git_secret(*spec);
+  if (git_files.given()) {
+    auto made = prereq::flux_git_secret(*spec, git_files);
+    if (!made) {
+      return usage_error(ctx, "secrets", made.error().message);
+    }
+    plan->flux_git = Group{"Flux's Git credentials", {std::move(*made)}};
+  } else if (!git_files.known_hosts.empty()) {
+    return usage_error(ctx, "secrets", "--git-known-hosts goes with --git-ssh-key");
+  }
+  if (plan->groups.empty() && !plan->flux_git && git_secret.empty()) {
+    fmt::print(ctx.err, "nothing to do: the spec names no Secret that secrets init generates\n");
+    return k_exit_ok;
+  }
+  if (dry_run) {
+    if (output.empty()) {
+      fmt::print(ctx.out, "would create Namespace {} unless it exists\n", ns);
+    }
+    auto all = plan->groups;
+    if (plan->flux_git) {
+      all.push_back(*plan->flux_git);
+    }
+    for (const auto &g : all) {
+      for (const auto &s : g.secrets) {
+        fmt::print(ctx.out, "would create Secret {}/{} (keys: {})\n", s.namespace_, s.name, key_list(s));
+      }
+    }
+    if (!git_secret.empty() && !plan->flux_git) {
+      fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository; create it with:\n{}",
+                 (*spec)->gitops.flux_namespace, git_secret, prereq::flux_git_secret_howto(*spec, ctx.prog));
+    }
+    return k_exit_ok;
+  }
+  std::optional<kube::ApiServer> api;
+  if (output.empty()) {
+    auto resolved = kube::resolve_api_server(ctx, ns);
+    if (!resolved) {
+      return fail(ctx, resolved.error().message);
+    }
+    api = std::move(*resolved);
+  }
+  if (!key_out.empty() && !plan->signing_private_pem.empty()) {
+    if (auto ok = write_private(key_out, plan->signing_private_pem); !ok) {
+      return fail(ctx, ok.error().message);
+    }
+  }
+  if (!output.empty()) {
+    auto all = plan->groups;
+    if (plan->flux_git) {
+      all.push_back(*plan->flux_git);
+    }
+    for (const auto &g : all) {
+      for (const auto &s : g.secrets) {
+        fmt::print(ctx.out, "---\n{}", to_yaml(s));
+      }
+    }
+    if (!git_secret.empty() && !plan->flux_git) {
+      fmt::print(ctx.err, "Flux needs Secret {}/{} to read the repository; create it with:\n{}",
+                 (*spec)->gitops.flux_namespace, git_secret, prereq::flux_git_secret_howto(*spec, ctx.prog));
+    }
+  } else {
+    http::CurlTransport transport(api->tls);
+    kube::Client client(*api, transport);
+    if (auto ok = apply_all(ctx, client, *spec, ns, *plan, overwrite); !ok) {
+      return fail(ctx, ok.error().message);
+    }
+  }
+  if (!plan->signing_private_pem.empty()) {
+    const std::string &stored = spec->spec().storage_controller.auth.storage_signing_secret;
+    if (!stored.empty()) {
+      fmt::print(ctx.err, "the private key that signed the tokens is in Secret {}/{} (key {}), for the compute "
+                          "hook only\n",
+                 ns, stored, names::k_signing_key);
+    }
+    if (!key_out.empty()) {
+      fmt::print(ctx.err, "the private key that signed the tokens is in {} (mode 0600); keep it out of Git\n",
+                 key_out);
+    } else if (stored.empty()) {
+      fmt::print(ctx.err, "the private key that signed the tokens was not saved anywhere; new tokens need "
+                          "`secrets init --overwrite` (or pass --private-key-out PATH)\n");
+    }
+  }
+  return k_exit_ok;
+}
+
+} // namespace
+
+int cmd_secrets(Context &ctx, const Args &args) {
+  auto opts =
+      make_options(ctx, "secrets",
+                   "Generate the Secrets a cluster spec names.\n\n"
+                   "  init    the auth key pair and per-caller tokens, the compute hook's signing key\n"
+                   "          and dev MinIO credentials, created in the cluster (the namespace too, when\n"
+                   "          missing) or printed with -o yaml; with Flux, also Flux's Git Secret",
+                   "init");
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml)",
+                     cxxopts::value<std::string>()->default_value(""))(
+      "o,output", "yaml: print the Secrets (stringData) instead of creating them",
+      cxxopts::value<std::string>()->default_value(""))("dry-run", "Print which Secrets would be created")(
+      "overwrite", "Replace Secrets that already exist")(
+      "private-key-out", "Also write the token signing key to this new file (mode 0600)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-ssh-key", "Flux (SSH URL): private key file for Flux's Git Secret (KEY_FILE.pub is added when present)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-known-hosts", "Flux (SSH URL): known_hosts file with the Git server's host keys",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-token-file", "Flux (HTTPS URL): file holding the token for Flux's Git Secret",
+      cxxopts::value<std::string>()->default_value(""))(
+      "git-username", "Flux (HTTPS URL): user name sent with the token",
+      cxxopts::value<std::string>()->default_value("git"));
+  int exit = 0;
+  auto r = parse(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  const auto pos = positionals(*r);
+  if (pos.empty()) {
+    return usage_error(ctx, "secrets", "missing subcommand (init)");
+  }
+  if (pos.front() != "init" || pos.size() > 1) {
+    return usage_error(ctx, "secrets",
+                       fmt::format("unexpected argument \"{}\"", pos.front() != "init" ? pos[0] : pos[1]));
+  }
+  return secrets_init(ctx, *r);
+}
+
+} // namespace neon::cli

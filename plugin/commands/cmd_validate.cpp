@@ -1,0 +1,44 @@
+// kubectl neon validate [-f FILE]: every problem at once; exit 0 valid, 1 invalid.
+#include <ostream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include "generators/gitops.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
+#include "plugin/gitops/spec_input.hpp"
+
+namespace neon::cli {
+
+int cmd_validate(Context& ctx, const Args& args) {
+  auto opts = make_options(ctx, "validate", "Check a cluster spec and report every problem at once.\n"
+                                            "Exit status: 0 valid, 1 invalid, 2 usage error.");
+  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
+                     cxxopts::value<std::string>()->default_value(""))(
+      "q,quiet", "Print nothing when the spec is valid");
+  int exit = 0;
+  auto r = parse_no_operands(ctx, opts, args, exit);
+  if (!r) {
+    return exit;
+  }
+  const std::string file = (*r)["file"].as<std::string>();
+  auto spec = load_valid_spec(ctx, file, SpecUse::files);
+  if (!spec) {
+    return k_exit_failure;
+  }
+  // Warnings go to standard error and leave the exit status alone.
+  for (const auto& w : gen::prerequisite_warnings(*spec)) {
+    fmt::print(ctx.err, "{}\n", gen::format_diagnostic(w));
+  }
+  if (!r->count("quiet")) {
+    fmt::print(ctx.out, "{}: valid ({} project{}, {} pageserver{}, {} safekeeper{})\n",
+               spec_file_for(file).empty() ? k_default_spec_name : spec_file_for(file), (*spec)->projects.size(),
+               (*spec)->projects.size() == 1 ? "" : "s", (*spec)->pageservers.count,
+               (*spec)->pageservers.count == 1 ? "" : "s", (*spec)->safekeepers.count,
+               (*spec)->safekeepers.count == 1 ? "" : "s");
+  }
+  return k_exit_ok;
+}
+
+}  // namespace neon::cli

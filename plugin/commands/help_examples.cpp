@@ -1,0 +1,73 @@
+// The Examples section of each command's --help, as kubectl prints one. Keyed by the command's
+// name as make_options sees it ("generate", "project create", "hook serve"); `{prog}` stands for
+// the program as invoked ("kubectl neon" through kubectl, "kubectl-neon" directly).
+#include "plugin/commands/help_examples.hpp"
+
+#include <map>
+
+namespace neon::cli {
+
+const std::string* help_examples(const std::string& command) {
+  static const std::map<std::string, std::string> k_examples = {
+      {"init",
+       "  # The dev starter with fresh tenant and timeline IDs, written to ./neon.yaml\n"
+       "  {prog} init\n\n"
+       "  # A production cluster named eu-west (its tree goes to clusters/eu-west)\n"
+       "  {prog} init --profile prod --name eu-west -f eu-west.yaml\n"},
+      {"validate",
+       "  # Every problem at once, as FILE:LINE:COL: error: ...\n"
+       "  {prog} validate -f neon.yaml\n"},
+      {"schema", "  # Save the JSON Schema for your editor\n  {prog} schema > neon-cluster.schema.json\n"},
+      {"render",
+       "  # Review the objects, or apply them without GitOps\n"
+       "  {prog} render -f neon.yaml | kubectl apply --server-side -f -\n"},
+      {"generate",
+       "  # Write and commit the tree into a repository (created if missing)\n"
+       "  {prog} generate -f neon.yaml --repo ./neon-gitops\n\n"
+       "  # Commit on a branch and push it for review\n"
+       "  {prog} generate -f neon.yaml --repo . --branch neon/add-branch --push\n"},
+      {"diff",
+       "  # What the working tree's spec changes against HEAD, for a pull request\n"
+       "  {prog} diff --repo . -o markdown\n\n"
+       "  # Compare two commits\n"
+       "  {prog} diff --repo . --base main --head HEAD\n"},
+      {"project create", "  {prog} project create billing --pg-version 17\n"},
+      {"project delete", "  {prog} project delete billing\n"},
+      {"branch create", "  # A branch of the project's root branch at its newest LSN\n  {prog} branch create app/preview\n"},
+      {"branch delete", "  {prog} branch delete app/preview\n"},
+      {"status",
+       "  # Pageservers, safekeepers and tenants, through the API server's service proxy\n"
+       "  {prog} status -n neon\n\n"
+       "  # As JSON for scripts, or refreshed every few seconds\n"
+       "  {prog} status -o json\n"
+       "  {prog} status --watch\n"},
+      {"attach",
+       "  # Create the tenant if needed and wait until it is attached\n"
+       "  {prog} attach app\n\n"
+       "  # Move its shards to pageserver 12, or into an availability zone\n"
+       "  {prog} attach app --node 12\n"
+       "  {prog} attach app --az eu-west-1b --dry-run\n"},
+      {"detach", "  {prog} detach app --yes\n"},
+      {"drain", "  # Move every shard off pageserver 11 and wait\n  {prog} drain 11 --wait\n"},
+      {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11 --wait\n"},
+      {"secrets",
+       "  # Create the Secrets the spec names in its namespace\n"
+       "  {prog} secrets init -f neon.yaml\n\n"
+       "  # Print them instead, to encrypt with SOPS or seal\n"
+       "  {prog} secrets init -f neon.yaml -o yaml > secrets.yaml\n"},
+      {"hook serve",
+       "  # As the generated Deployment runs it\n"
+       "  {prog} hook serve --listen :8080 --computes /etc/neon/computes.json\n"},
+      {"bootstrap pageserver", "  # Run by the generated init containers; not by hand\n"},
+      {"bootstrap safekeeper", "  # Run by the generated init containers; not by hand\n"},
+      {"bootstrap compute", "  # Run by the generated init containers; not by hand\n"},
+      {"completion",
+       "  # bash, for the current shell\n"
+       "  source <({prog} completion bash)\n"},
+      {"version", "  {prog} version -o json\n"},
+  };
+  const auto it = k_examples.find(command);
+  return it == k_examples.end() ? nullptr : &it->second;
+}
+
+}  // namespace neon::cli

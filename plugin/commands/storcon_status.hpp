@@ -1,0 +1,76 @@
+#pragma once
+// What `kubectl neon status` shows, apart from reading it: the controller's snapshot and the
+// pods' readiness assessed into health problems, and laid out as tables, as a --watch screen, or
+// as the JSON document. Pure functions of their inputs (tested without a controller).
+
+#include <cstddef>
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "plugin/clients/storcon.hpp"
+
+namespace neon::cli::status {
+
+struct Snapshot {
+  std::vector<storcon::Node> nodes;
+  std::vector<storcon::Safekeeper> safekeepers;
+  std::vector<storcon::Tenant> tenants;
+};
+
+struct ComponentPods {
+  int ready = 0;
+  int total = 0;
+};
+
+/// Pod readiness per component from the Kubernetes API, or why it could not be read.
+struct Components {
+  std::string note;  ///< "pod readiness skipped: ..." when it could not be read
+  std::string namespace_;
+  std::map<std::string, ComponentPods> pods;
+  /// Prerequisites the API server says are missing (Flux's Git Secret, the ServiceMonitor CRD with
+  /// monitoring on): health problems.
+  std::vector<std::string> missing;
+  /// Prerequisites checked and present, or checked without a spec that needs them: notes.
+  std::vector<std::string> checked;
+};
+
+struct Health {
+  std::vector<std::string> problems;
+  bool healthy() const { return problems.empty(); }
+};
+
+/// Project names by tenant id (from the -f spec).
+using Names = std::map<std::string, std::string>;
+
+Health assess(const Snapshot& s, const Components& components, const Names& names);
+
+/// `healthy: 2 pageservers, 1 safekeeper, 1 tenant` or `degraded: <the same>; 2 problems`. The
+/// problems themselves are listed apart (standard error, or under it on a --watch screen).
+std::string summary_line(const Snapshot& s, const Health& h);
+
+/// The notes of a run: each problem, then the component note; one line each, with no newline.
+std::vector<std::string> notes(const Health& h, const Components& c);
+
+/// The status document, streamed, keys sorted at every level.
+void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c, const Names& names);
+
+/// The tables: pageservers, safekeepers, component pods (when read), then tenants, at most
+/// `max_tenant_rows` of them followed by a line saying how many were left out.
+void print_tables(std::ostream& out, const Snapshot& s, const Components& c, const Names& names, bool wide,
+                  std::optional<std::size_t> max_tenant_rows = std::nullopt);
+
+struct WatchHeader {
+  std::string time;     ///< e.g. "2025-01-02 03:04:05 UTC"
+  std::string source;   ///< where the state came from (the controller's URL or proxy)
+  std::string every;    ///< the interval as given, e.g. "2s"
+};
+
+/// One --watch screen: the time and the summary first, then the notes, then the tables; the tenant
+/// list is cut so that the whole screen fits in `height` lines (nullopt: no limit).
+std::string watch_screen(const WatchHeader& header, const Snapshot& s, const Health& h, const Components& c,
+                         const Names& names, bool wide, std::optional<std::size_t> height);
+
+}  // namespace neon::cli::status

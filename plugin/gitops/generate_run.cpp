@@ -1,0 +1,460 @@
+// The write-and-commit pass shared by generate, project and branch (see generate_run.hpp).
+//
+// Crash safety: files are written atomically, the index is written under libgit2's lock, and a
+// commit only becomes visible when HEAD's ref moves. A run killed at any step leaves a tree that the
+// next run recognises as its own output (kubectl-neon.sum says so), so it converges.
+#include "plugin/gitops/generate_run.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <map>
+#include <ostream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <unistd.h>
+
+#include "generators/emit.hpp"
+#include "generators/gitops.hpp"
+#include "generators/layout.hpp"
+#include "generators/stages.hpp"
+#include "generators/validate.hpp"
+#include "plugin/gitops/commit_message.hpp"
+#include "plugin/gitops/diff_report.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/gitops/repo_lock.hpp"
+#include "plugin/gitops/tree_writer.hpp"
+
+namespace neon::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+/// Exits at once (no destructors, no cleanup) when NEON_FAULT_STEP names `step`: tests use it to
+/// prove a run killed there leaves a consistent repository.
+void fault_point(const Context& ctx, const char* step) {
+  if (ctx.getenv("NEON_FAULT_STEP") == std::optional<std::string>(step)) {
+    ::_exit(99);
+  }
+}
+
+using Sums = std::map<std::string, std::string>;  ///< path -> blob id
+
+/// Everything one render produces: the files and which of them the tool owns.
+struct Desired {
+  gen::FileTree files;               ///< cluster tree + neon.yaml + kubectl-neon.sum + bootstrap
+  std::set<std::string> user_owned;  ///< created once, never overwritten
+  std::string cluster_path;
+  std::string bootstrap_path;
+  std::string sum_path;
+  Sums sums;                         ///< what kubectl-neon.sum records
+};
+
+Sums parse_sums(const std::string& text) {
+  Sums out;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto space = line.find(' ');
+    if (line.empty() || line[0] == '#' || space != 40) {
+      continue;
+    }
+    out[line.substr(space + 1)] = line.substr(0, space);
+  }
+  return out;
+}
+
+std::string sums_text(const Sums& sums) {
+  std::string out = std::string(gen::k_generated_header) +
+                    "# The Git blob id of every file kubectl-neon last wrote for this cluster (git hash-object):\n"
+                    "# how it tells its own output from edits. Put your changes in local/<stage>/ instead.\n";
+  for (const auto& [path, id] : sums) {
+    out += id + " " + path + "\n";
+  }
+  return out;
+}
+
+Desired render(const gen::ValidSpec& spec, const std::string& spec_text) {
+  Desired d;
+  d.cluster_path = gen::cluster_path(spec);
+  d.bootstrap_path = gen::bootstrap_path(spec);
+  d.sum_path = d.cluster_path + "/" + k_sum_file;
+  d.files = gen::generate_tree(spec);
+  d.files[d.cluster_path + "/neon.yaml"] = spec_text;
+  for (auto& [path, bytes] : gen::bootstrap_tree(spec)) {
+    d.files[path] = bytes;
+  }
+  for (auto& p : gen::user_owned_paths(spec)) {
+    d.user_owned.insert(p);
+  }
+  for (const auto& [path, bytes] : d.files) {
+    if (d.user_owned.count(path) == 0) {
+      d.sums[path] = git::blob_id(bytes);
+    }
+  }
+  d.files[d.sum_path] = sums_text(d.sums);
+  return d;
+}
+
+std::optional<std::string> disk_text(const fs::path& path) {
+  auto r = read_file(path, 64 * 1024 * 1024);
+  return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
+}
+
+/// Cluster folders next to ours that hold a neon.yaml, ours left out.
+std::vector<std::string> sibling_clusters(const fs::path& root, const std::string& ours) {
+  std::vector<std::string> out;
+  const auto slash = ours.rfind('/');
+  const std::string parent = slash == std::string::npos ? "" : ours.substr(0, slash);
+  std::error_code ec;
+  for (fs::directory_iterator it(root / parent, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string rel = (parent.empty() ? "" : parent + "/") + it->path().filename().string();
+    if (rel != ours && it->is_directory(ec) && fs::exists(it->path() / "neon.yaml", ec)) {
+      out.push_back(rel);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string spec_name(const std::string& text) {
+  const auto loaded = gen::load_spec(text, "neon.yaml");
+  return loaded.spec ? (*loaded.spec)->name : std::string();
+}
+
+/// The cluster folder must not hold another cluster, and no other folder may use our name (the
+/// bootstrap folder and the GitOps objects are named after it).
+Result<void> check_cluster_folder(const git::Repository& repo, const gen::ValidSpec& spec, const Desired& d) {
+  const std::string file = d.cluster_path + "/neon.yaml";
+  std::optional<std::string> theirs;
+  if (repo.head_commit()) {
+    auto committed = repo.read_tree("HEAD", file);
+    if (committed && committed->count(file) > 0) {
+      theirs = committed->at(file);
+    }
+  }
+  if (!theirs) {
+    theirs = disk_text(repo.workdir() / file);
+  }
+  const std::string other = theirs ? spec_name(*theirs) : std::string();
+  if (!other.empty() && other != spec->name) {
+    return make_error(fmt::format(
+        "{} holds cluster \"{}\" (its neon.yaml), not \"{}\"; generating here would replace that cluster's tree.\n"
+        "  give each cluster its own folder: set spec.gitops.path (or --path) to clusters/{}, or pass --force to "
+        "replace \"{}\"",
+        d.cluster_path, other, spec->name, spec->name, other));
+  }
+  for (const auto& sibling : sibling_clusters(repo.workdir(), d.cluster_path)) {
+    auto text = disk_text(repo.workdir() / sibling / "neon.yaml");
+    if (text && spec_name(*text) == spec->name) {
+      return make_error(fmt::format(
+          "{} also holds a cluster named \"{}\"; two clusters with one name would share {}/ and their GitOps "
+          "objects.\n  rename one (metadata.name), or pass --force",
+          sibling, spec->name, d.bootstrap_path));
+    }
+  }
+  return {};
+}
+
+/// Changed paths (against HEAD) that the tool owns and would stage, those the user edited, and
+/// committed hand edits this run overwrites.
+struct Classified {
+  std::vector<std::string> to_stage;
+  std::vector<std::string> edited;    ///< owned, uncommitted, neither this run's nor a previous run's output
+  std::vector<std::string> reverted;  ///< committed, differs from what kubectl-neon wrote, overwritten now
+};
+
+Result<Classified> classify(git::Repository& repo, const Desired& d, const std::vector<std::string>& inputs) {
+  auto changed = repo.changed_paths({d.cluster_path + "/", d.bootstrap_path + "/"});
+  NEON_TRY(changed);
+  std::map<std::string, std::string> head;
+  if (repo.head_commit()) {
+    auto cluster = repo.read_tree("HEAD", d.cluster_path + "/");
+    NEON_TRY(cluster);
+    auto boot = repo.read_tree("HEAD", d.bootstrap_path + "/");
+    NEON_TRY(boot);
+    head = std::move(*cluster);
+    head.insert(boot->begin(), boot->end());
+  }
+  const fs::path root = repo.workdir();
+  const auto disk_sum_text = disk_text(root / d.sum_path);
+  const Sums disk_sums = disk_sum_text ? parse_sums(*disk_sum_text) : Sums{};
+  const auto head_sum = head.find(d.sum_path);
+  const Sums head_sums = head_sum != head.end() ? parse_sums(head_sum->second) : Sums{};
+  const auto owned_text = [](const std::string& text) { return gen::is_generated(text); };
+
+  Classified c;
+  for (const auto& p : *changed) {
+    const auto on_disk = disk_text(root / p);
+    const auto want = d.files.find(p);
+    const auto in_head = head.find(p);
+    if (d.user_owned.count(p) > 0) {
+      if (in_head == head.end() && on_disk && want != d.files.end() && *on_disk == want->second) {
+        c.to_stage.push_back(p);
+      }
+      continue;
+    }
+    const bool owned = want != d.files.end() || (on_disk && owned_text(*on_disk)) ||
+                       (in_head != head.end() && owned_text(in_head->second));
+    if (!owned) {
+      continue;
+    }
+    c.to_stage.push_back(p);
+    const bool as_desired = want != d.files.end() ? (on_disk && *on_disk == want->second) : !on_disk;
+    // What an earlier run wrote and did not commit (--no-commit, a failed commit) is no edit.
+    const auto recorded = disk_sums.find(p);
+    const bool earlier_output = disk_sum_text && (on_disk ? recorded != disk_sums.end() &&
+                                                                recorded->second == git::blob_id(*on_disk)
+                                                          : recorded == disk_sums.end());
+    const bool input = std::find(inputs.begin(), inputs.end(), p) != inputs.end();
+    if (!as_desired && !earlier_output && !input && p != d.sum_path) {
+      c.edited.push_back(p);
+    }
+  }
+  for (const auto& [p, text] : head) {
+    const auto recorded = head_sums.find(p);
+    if (recorded == head_sums.end() || recorded->second == git::blob_id(text)) {
+      continue;
+    }
+    const auto want = d.files.find(p);
+    if (want == d.files.end() ? owned_text(text) : want->second != text) {
+      c.reverted.push_back(p);
+    }
+  }
+  return c;
+}
+
+/// Where a change to the generated file `path` belongs instead.
+std::string where_changes_go(const Desired& d, const std::string& path) {
+  if (path == d.cluster_path + "/neon.yaml") {
+    return "edit the spec you generate from; this file is a copy of it";
+  }
+  if (path.rfind(d.bootstrap_path + "/", 0) == 0) {
+    return "bootstrap/ is rewritten from spec.gitops on every run; change the spec, or patch these objects from a "
+           "kustomization of your own outside bootstrap/";
+  }
+  std::string rel = path.substr(d.cluster_path.size() + 1);
+  std::string first = rel.substr(0, rel.find('/'));
+  if (first == "components") {
+    rel = rel.substr(first.size() + 1);
+    first = rel.substr(0, rel.find('/'));
+  }
+  const gen::Stage* stage = gen::stage_of(first);
+  for (const auto& s : gen::stages()) {
+    if (stage == nullptr && first == s.name) {
+      stage = &s;
+    }
+  }
+  return fmt::format("put such changes in {}/local/{}/kustomization.yaml (a kustomize Component kept across runs)",
+                     d.cluster_path, stage != nullptr ? stage->name : "<stage>");
+}
+
+/// Writes the bootstrap folder: replaces changed files, removes generated files no longer wanted.
+Result<void> write_bootstrap(const Desired& d, const fs::path& root) {
+  const std::string prefix = d.bootstrap_path + "/";
+  for (const auto& [path, bytes] : d.files) {
+    if (path.rfind(prefix, 0) == 0 && disk_text(root / path) != std::optional<std::string>(bytes)) {
+      std::error_code mk;
+      fs::create_directories((root / path).parent_path(), mk);
+      if (mk) {
+        return Error{fmt::format("{}: {}", (root / path).parent_path().string(), mk.message())};
+      }
+      NEON_TRY(write_file_atomic(root / path, bytes));
+    }
+  }
+  std::error_code ec;
+  for (fs::directory_iterator it(root / d.bootstrap_path, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string rel = prefix + it->path().filename().string();
+    auto text = disk_text(it->path());
+    if (d.files.count(rel) == 0 && text && gen::is_generated(*text)) {
+      fs::remove(it->path(), ec);
+    }
+  }
+  return {};
+}
+
+std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std::string& cluster_path) {
+  if (!repo.head_commit()) {
+    return std::nullopt;
+  }
+  auto files = repo.read_tree("HEAD", cluster_path + "/neon.yaml");
+  if (!files || files->empty()) {
+    return std::nullopt;
+  }
+  return gen::load_spec(files->begin()->second, "HEAD:neon.yaml").spec;
+}
+
+/// What this change needs done by hand: the blocking findings of `kubectl neon diff` between the
+/// spec at HEAD and `spec` (both rendered by this binary). Empty when there is no committed spec.
+std::vector<std::string> blocking_findings(git::Repository& repo, const Desired& d, const gen::ValidSpec& spec) {
+  const auto old = old_spec_at_head(repo, d.cluster_path);
+  if (!old) {
+    return {};
+  }
+  auto report = diff_specs(*old, spec);
+  return report ? report->blocking : std::vector<std::string>{};
+}
+
+Outcome failed(Context& ctx, const std::string& message) {
+  fail(ctx, message);
+  return Outcome::failed;
+}
+
+}  // namespace
+
+Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSpec& spec, const std::string& text,
+                         const GenerateOptions& o) {
+  const fs::path root = repo.workdir();
+  const Desired d = render(spec, text);
+  if (auto r = discard_staging(root, d.cluster_path); !r) {  // a killed run's staging is no user edit
+    return failed(ctx, r.error().message);
+  }
+  auto before = classify(repo, d, o.extra);
+  if (!before) {
+    return failed(ctx, before.error().message);
+  }
+  if (!before->edited.empty() && !o.force) {
+    fmt::print(ctx.err, "error: these generated files have uncommitted edits; commit or discard them, or pass "
+                        "--force to overwrite:\n");
+    for (const auto& p : before->edited) {
+      fmt::print(ctx.err, "  {}\n", p);
+    }
+    return Outcome::failed;
+  }
+  if (!o.force) {
+    if (auto r = check_cluster_folder(repo, spec, d); !r) {
+      return failed(ctx, r.error().message);
+    }
+  }
+  const std::vector<std::string> by_hand = o.refuse_blocking ? blocking_findings(repo, d, spec)
+                                                            : std::vector<std::string>{};
+  if (!by_hand.empty() && !o.force) {
+    fmt::print(ctx.err, "error: this change needs work by hand that no sync can do (kubectl neon diff shows it):\n");
+    for (const auto& b : by_hand) {
+      fmt::print(ctx.err, "  - {}\n", b);
+    }
+    fmt::print(ctx.err, "nothing was written; undo the change in the spec, or pass --force to commit it anyway (the "
+                        "commit message then lists this work)\n");
+    return Outcome::failed;
+  }
+  if (o.before_write) {
+    if (auto r = o.before_write(); !r) {
+      return failed(ctx, r.error().message);
+    }
+  }
+  if (!o.branch.empty()) {
+    if (auto r = repo.switch_to_new_branch(o.branch); !r) {
+      return failed(ctx, r.error().message);
+    }
+  }
+  gen::FileTree cluster_files;
+  for (const auto& [p, b] : d.files) {
+    if (p.rfind(d.bootstrap_path + "/", 0) != 0) {
+      cluster_files[p] = b;
+    }
+  }
+  TreeScope scope = tree_scope(spec);
+  scope.after_staging = [&ctx] { fault_point(ctx, "after-staging"); };
+  auto report = write_tree(cluster_files, root, scope);
+  if (!report) {
+    return failed(ctx, report.error().message);
+  }
+  if (auto r = write_bootstrap(d, root); !r) {
+    return failed(ctx, r.error().message);
+  }
+  fault_point(ctx, "after-write");
+  for (const auto& p : before->reverted) {
+    fmt::print(ctx.err, "warning: {} had a committed change that kubectl-neon did not generate; this run reverts it\n"
+                        "  {}\n",
+               p, where_changes_go(d, p));
+  }
+  fmt::print(ctx.out, "wrote {} ({} changed, {} removed)\n", (root / d.cluster_path).string(),
+             report->written.size(), report->removed.size());
+  if (!o.commit) {
+    return Outcome::up_to_date;
+  }
+  auto after = classify(repo, d, o.extra);
+  if (!after) {
+    return failed(ctx, after.error().message);
+  }
+  for (const auto& p : o.extra) {
+    if (std::find(after->to_stage.begin(), after->to_stage.end(), p) == after->to_stage.end()) {
+      after->to_stage.push_back(p);
+    }
+  }
+  if (auto r = repo.stage(after->to_stage); !r) {
+    return failed(ctx, r.error().message);
+  }
+  fault_point(ctx, "after-stage");
+  auto staged = repo.staged_changes();
+  if (!staged) {
+    return failed(ctx, staged.error().message);
+  }
+  if (staged->empty()) {
+    return Outcome::up_to_date;
+  }
+  const bool first = !repo.head_commit();
+  const auto msg =
+      commit_message(spec, old_spec_at_head(repo, d.cluster_path), first, *staged, o.message, o.subject, by_hand);
+  auto id = repo.commit(msg, resolve_author(ctx, repo, o.author));
+  if (!id) {
+    return failed(ctx, id.error().message);
+  }
+  fault_point(ctx, "after-commit");
+  fmt::print(ctx.out, "committed {} on {}: {}", id->substr(0, 12), repo.head_branch(), msg.substr(0, msg.find('\n') + 1));
+  return Outcome::committed;
+}
+
+int generate_into_repo(Context& ctx, const gen::ValidSpec& spec, const std::string& text, const GenerateRun& run) {
+  GenerateOptions o;
+  o.commit = run.commit;
+  o.subject = run.subject;
+  o.extra = run.extra;
+  bool spec_written = false;
+  if (!run.spec_file.empty()) {
+    o.before_write = [&]() -> Result<void> {
+      NEON_TRY(write_file_atomic(run.spec_file, text));
+      spec_written = true;
+      return {};
+    };
+  }
+  const auto restore = [&]() -> int {
+    if (run.spec_file.empty()) {
+      return k_exit_failure;
+    }
+    if (!spec_written) {
+      fmt::print(ctx.err, "{} is unchanged\n", run.spec_file);
+      return k_exit_failure;
+    }
+    if (auto r = write_file_atomic(run.spec_file, run.spec_original); !r) {
+      return fail(ctx, fmt::format("{}; could not put back the spec: {}", run.spec_file, r.error().message));
+    }
+    fmt::print(ctx.err, "{} is unchanged (put back as it was)\n", run.spec_file);
+    return k_exit_failure;
+  };
+  git::Library lib;
+  bool created = false;
+  auto repo = git::Repository::open_or_init(run.repo, created);
+  if (!repo) {
+    fail(ctx, repo.error().message);
+    return restore();
+  }
+  auto lock = RepoLock::acquire(repo->git_dir());
+  if (!lock) {
+    fail(ctx, lock.error().message);
+    return restore();
+  }
+  const Outcome outcome = write_and_commit(ctx, *repo, spec, text, o);
+  if (outcome == Outcome::failed) {
+    return restore();
+  }
+  if (outcome == Outcome::up_to_date && o.commit) {
+    fmt::print(ctx.out, "up to date\n");
+  }
+  return k_exit_ok;
+}
+
+}  // namespace neon::cli

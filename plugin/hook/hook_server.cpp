@@ -1,0 +1,541 @@
+#include "plugin/adapters/http_listen.hpp"
+#include "plugin/hook/hook_server.hpp"
+
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <ostream>
+#include <thread>
+#include <variant>
+
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/crypto.h>
+#include <sys/socket.h>
+
+#include "plugin/hook/hook_placement.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/jwt.hpp"
+#include "plugin/adapters/work_pool.hpp"
+
+namespace neon::cli::hook {
+
+namespace {
+
+constexpr const char* k_kid = "compute-hook";
+constexpr const char* k_json = "application/json";
+constexpr std::array<double, 10> k_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
+constexpr std::uint32_t k_safekeeper_pg_port = 5454;
+
+enum Kind : std::size_t { k_attach = 0, k_safekeepers = 1, k_kinds = 2 };
+constexpr std::array<const char*, k_kinds> k_kind_names{"attach", "safekeepers"};
+
+struct Outcome {
+  int status = 200;
+  std::string message;  ///< empty on success
+};
+
+struct Ticket {
+  bool done = false;
+  Outcome outcome;
+};
+
+struct Job {
+  Kind kind = k_attach;
+  std::string key;  ///< what a newer job of the same kind may replace: tenant or tenant/timeline
+  std::variant<AttachNotification, SafekeepersNotification> notification;
+  std::vector<std::shared_ptr<Ticket>> tickets;
+};
+
+struct TenantQueue {
+  bool running = false;
+  std::deque<std::shared_ptr<Job>> waiting;
+};
+
+struct KindMetrics {
+  std::atomic<std::uint64_t> received{0};
+  std::atomic<std::uint64_t> applied{0};
+  std::atomic<std::uint64_t> failed{0};
+  std::atomic<std::uint64_t> superseded{0};
+};
+
+std::string error_body(const std::string& message) { return Json{{"error", message}}.dump(); }
+
+bool contains(const Job& job, const std::shared_ptr<Ticket>& t) {
+  return std::find(job.tickets.begin(), job.tickets.end(), t) != job.tickets.end();
+}
+
+}  // namespace
+
+struct HookServer::Impl {
+  HookOptions options;
+  std::string public_pem;
+  Json jwks;
+  std::map<std::string, std::string> storage_tokens;  ///< by tenant; fixed at create(); never logged
+  std::string listening;
+  httplib::Server server;
+  std::atomic<bool> stopping{false};
+  std::atomic<bool> run_active{false};
+
+  std::mutex queue_mutex;
+  std::condition_variable queue_cv;
+  std::map<std::string, TenantQueue> queues;
+  std::size_t waiting_callers = 0;  ///< callers whose notification has not started; queue_mutex
+
+  std::unique_ptr<PlacementBook> book;
+  std::unique_ptr<WorkPool> configure_pool;  ///< bounds the /configure calls in flight
+  std::mutex state_mutex;
+  std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
+
+  std::mutex log_mutex;
+  std::array<KindMetrics, k_kinds> metrics;
+  std::mutex histogram_mutex;
+  std::array<std::uint64_t, k_buckets.size() + 1> histogram{};
+  double latency_sum = 0;
+
+  void log(const std::string& line) {
+    if (options.log != nullptr) {
+      std::lock_guard<std::mutex> lock(log_mutex);
+      *options.log << line << '\n' << std::flush;
+    }
+  }
+
+  std::optional<std::string> storage_token(const std::string& tenant_id) const {
+    auto it = storage_tokens.find(tenant_id);
+    return it == storage_tokens.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
+
+  SafekeeperSet safekeepers_for(const std::string& timeline_id) {
+    std::lock_guard<std::mutex> lock(state_mutex);
+    auto it = safekeepers.find(timeline_id);
+    if (it != safekeepers.end()) {
+      return it->second;
+    }
+    return SafekeeperSet{options.computes.safekeepers, std::nullopt};
+  }
+
+  Outcome configure(const ComputeEntry& compute, const Json& spec) {
+    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch() + k_token_lifetime)
+                         .count();
+    auto token = jwt::sign(Json{{"compute_id", compute.compute_id}, {"exp", exp}}, options.signing_key_pem, k_kid);
+    if (!token) {
+      return Outcome{500, "signing the compute_ctl token: " + token.error().message};
+    }
+    http::Request req;
+    req.method = "POST";
+    req.url = http_base_url(compute.address) + "/configure";
+    req.headers = {{"Content-Type", k_json}, {"Authorization", "Bearer " + *token}};
+    req.body = configure_body(spec, jwks).dump();
+    req.timeout = options.configure_timeout;
+    http::CurlTransport transport;
+    auto out = transport.send(req);
+    if (!out.response) {
+      return Outcome{503, fmt::format("compute {}: {}", compute.compute_id,
+                                      out.error ? out.error->message : std::string("no response"))};
+    }
+    const long status = out.response->status;
+    if (status == 200) {
+      return Outcome{};
+    }
+    // An error body may quote the request, which holds the storage token; it is logged and returned.
+    const std::string answer = redact(out.response->body, storage_token(compute.tenant_id).value_or(""));
+    const std::string what =
+        fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status, answer.substr(0, 200));
+    if (status == 412) {
+      return Outcome{423, what};  // not running yet (or busy): the controller sends it again later
+    }
+    if (status == 401) {
+      // compute_ctl fixes the keys it accepts when it starts (compute_tools/src/http/server.rs:122-126).
+      return Outcome{500, what + " (the compute does not accept the hook's signing key: it started with "
+                                 "another one; restart the compute)"};
+    }
+    if (status >= 500) {
+      return Outcome{503, what};
+    }
+    return Outcome{500, what};
+  }
+
+  /// Configures every compute in `targets` concurrently; the worst outcome wins
+  /// (503 retry soon, then 423 busy, then any other failure).
+  Outcome configure_all(const std::vector<const ComputeEntry*>& targets, const Placement& placement) {
+    std::vector<std::future<Outcome>> futures;
+    for (const ComputeEntry* c : targets) {
+      Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id), storage_token(c->tenant_id));
+      futures.push_back(configure_pool->submit([this, c, spec] { return configure(*c, spec); }));
+    }
+    Outcome worst;
+    auto rank = [](int status) { return status == 200 ? 0 : status == 503 ? 3 : status == 423 ? 2 : 1; };
+    for (auto& f : futures) {
+      Outcome o;
+      try {
+        o = f.get();
+      } catch (const std::exception& e) {
+        o = Outcome{500, fmt::format("configuring a compute failed: {}", e.what())};
+      }
+      if (rank(o.status) > rank(worst.status)) {
+        worst = o;
+      }
+    }
+    return worst;
+  }
+
+  Outcome apply_attach(const AttachNotification& n) {
+    if (auto split = book->splitting(n.tenant_id)) {
+      return Outcome{503, *split + "; retry once the split is done"};
+    }
+    auto placement = book->from_notification(n);
+    if (!placement) {
+      return Outcome{503, placement.error().message};
+    }
+    book->remember(n.tenant_id, *placement);
+    std::vector<const ComputeEntry*> targets;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.tenant_id == n.tenant_id) {
+        targets.push_back(&c);
+      }
+    }
+    return configure_all(targets, *placement);
+  }
+
+  Outcome apply_safekeepers(const SafekeepersNotification& n) {
+    SafekeeperSet set;
+    set.generation = n.generation;
+    for (const SafekeeperRef& s : n.safekeepers) {
+      if (!s.hostname) {
+        return Outcome{400, fmt::format("safekeeper {} has no hostname", s.id)};
+      }
+      set.connstrings.push_back(fmt::format("{}:{}", *s.hostname, k_safekeeper_pg_port));
+    }
+    {
+      std::lock_guard<std::mutex> lock(state_mutex);
+      safekeepers[n.timeline_id] = set;
+    }
+    std::vector<const ComputeEntry*> targets;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.tenant_id == n.tenant_id && c.timeline_id == n.timeline_id) {
+        targets.push_back(&c);
+      }
+    }
+    if (targets.empty()) {
+      return Outcome{};
+    }
+    auto placement = book->current(n.tenant_id);
+    if (!placement) {
+      return Outcome{503, placement.error().message};
+    }
+    return configure_all(targets, *placement);
+  }
+
+  Outcome apply(const Job& job) {
+    if (job.kind == k_attach) {
+      return apply_attach(std::get<AttachNotification>(job.notification));
+    }
+    return apply_safekeepers(std::get<SafekeepersNotification>(job.notification));
+  }
+
+  /// Queues the job behind the tenant's earlier ones and waits for its outcome; the thread whose
+  /// job reaches the front of an idle queue applies it.
+  Outcome submit(const std::string& tenant, std::shared_ptr<Job> job) {
+    auto ticket = std::make_shared<Ticket>();
+    std::unique_lock<std::mutex> lock(queue_mutex);
+    TenantQueue& q = queues[tenant];
+    if (!q.waiting.empty() && q.waiting.back()->kind == job->kind && q.waiting.back()->key == job->key) {
+      std::shared_ptr<Job>& older = q.waiting.back();
+      metrics[job->kind].superseded++;
+      older->notification = std::move(job->notification);
+      older->tickets.push_back(ticket);
+    } else {
+      job->tickets.push_back(ticket);
+      q.waiting.push_back(std::move(job));
+    }
+    ++waiting_callers;
+    for (;;) {
+      if (ticket->done) {
+        return ticket->outcome;
+      }
+      auto it = queues.find(tenant);
+      if (it != queues.end() && !it->second.running && !it->second.waiting.empty() &&
+          contains(*it->second.waiting.front(), ticket)) {
+        std::shared_ptr<Job> mine = it->second.waiting.front();
+        it->second.waiting.pop_front();
+        it->second.running = true;
+        waiting_callers -= mine->tickets.size();
+        lock.unlock();
+        Outcome outcome = apply(*mine);
+        lock.lock();
+        for (auto& t : mine->tickets) {
+          t->done = true;
+          t->outcome = outcome;
+        }
+        auto again = queues.find(tenant);
+        again->second.running = false;
+        if (again->second.waiting.empty()) {
+          queues.erase(again);
+        }
+        queue_cv.notify_all();
+        return outcome;
+      }
+      queue_cv.wait(lock);
+    }
+  }
+
+  void observe(double seconds) {
+    std::lock_guard<std::mutex> lock(histogram_mutex);
+    std::size_t i = 0;
+    while (i < k_buckets.size() && seconds > k_buckets[i]) {
+      ++i;
+    }
+    histogram[i]++;
+    latency_sum += seconds;
+  }
+
+  /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
+  std::optional<Outcome> authorize(const httplib::Request& req) const {
+    if (!options.expected_token) {
+      return std::nullopt;
+    }
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    if (header.compare(0, prefix.size(), prefix) != 0) {
+      return Outcome{401, "missing bearer token"};
+    }
+    const std::string given = header.substr(prefix.size());
+    const std::string& want = *options.expected_token;
+    if (given.size() != want.size() || CRYPTO_memcmp(given.data(), want.data(), want.size()) != 0) {
+      return Outcome{403, "wrong bearer token"};
+    }
+    return std::nullopt;
+  }
+
+  void handle_notify(Kind kind, const httplib::Request& req, httplib::Response& res) {
+    const auto start = std::chrono::steady_clock::now();
+    metrics[kind].received++;
+    auto finish = [&](const Outcome& o) {
+      res.status = o.status;
+      res.set_content(o.status == 200 ? std::string("{}") : error_body(o.message), k_json);
+      (o.status == 200 ? metrics[kind].applied : metrics[kind].failed)++;
+      observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    };
+    if (auto denied = authorize(req)) {
+      finish(*denied);
+      return;
+    }
+    auto job = std::make_shared<Job>();
+    job->kind = kind;
+    std::string tenant;
+    if (kind == k_attach) {
+      auto n = parse_notify_attach(req.body);
+      if (!n) {
+        finish(Outcome{400, n.error().message});
+        return;
+      }
+      tenant = job->key = n->tenant_id;
+      job->notification = std::move(*n);
+    } else {
+      auto n = parse_notify_safekeepers(req.body);
+      if (!n) {
+        finish(Outcome{400, n.error().message});
+        return;
+      }
+      tenant = n->tenant_id;
+      job->key = n->tenant_id + "/" + n->timeline_id;
+      job->notification = std::move(*n);
+    }
+    const std::string summary = fmt::format("notify-{} {}", k_kind_names[kind], job->key);
+    Outcome o = submit(tenant, std::move(job));
+    log(o.status == 200 ? summary + ": applied" : fmt::format("{}: {} {}", summary, o.status, o.message));
+    finish(o);
+  }
+
+  void handle_spec(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    const ComputeEntry* compute = nullptr;
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (c.compute_id == id) {
+        compute = &c;
+      }
+    }
+    if (compute == nullptr) {
+      res.status = 404;
+      res.set_content(error_body("unknown compute " + id), k_json);
+      return;
+    }
+    auto placement = book->current(compute->tenant_id);
+    if (!placement) {
+      placement = book->wait(compute->tenant_id, std::move(placement));
+    }
+    if (!placement) {
+      res.status = 503;
+      res.set_content(error_body(placement.error().message), k_json);
+      return;
+    }
+    Json spec =
+        build_spec(*compute, *placement, safekeepers_for(compute->timeline_id), storage_token(compute->tenant_id));
+    res.set_content(spec_reply(spec, jwks).dump(), k_json);
+  }
+
+  std::string render_metrics() {
+    std::string out;
+    for (const char* name : {"received", "applied", "failed", "superseded"}) {
+      out += fmt::format("# TYPE neon_hook_notifications_{}_total counter\n", name);
+      for (std::size_t k = 0; k < k_kinds; ++k) {
+        const KindMetrics& m = metrics[k];
+        const std::uint64_t v = std::string(name) == "received"  ? m.received.load()
+                                : std::string(name) == "applied" ? m.applied.load()
+                                : std::string(name) == "failed"  ? m.failed.load()
+                                                                 : m.superseded.load();
+        out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name, k_kind_names[k], v);
+      }
+    }
+    {
+      std::lock_guard<std::mutex> lock(queue_mutex);
+      out += "# TYPE neon_hook_notifications_waiting gauge\n";
+      out += fmt::format("neon_hook_notifications_waiting {}\n", waiting_callers);
+    }
+    out += "# TYPE neon_hook_spec_requests_waiting gauge\n";
+    out += fmt::format("neon_hook_spec_requests_waiting {}\n", book->waiting());
+    std::lock_guard<std::mutex> lock(histogram_mutex);
+    out += "# TYPE neon_hook_notification_seconds histogram\n";
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < k_buckets.size(); ++i) {
+      cumulative += histogram[i];
+      out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"{}\"}} {}\n", k_buckets[i], cumulative);
+    }
+    cumulative += histogram[k_buckets.size()];
+    out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
+    out += fmt::format("neon_hook_notification_seconds_sum {}\n", latency_sum);
+    out += fmt::format("neon_hook_notification_seconds_count {}\n", cumulative);
+    return out;
+  }
+
+  void routes() {
+    const int threads = options.threads;
+    server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+    server.set_payload_max_length(options.max_body);
+    server.set_read_timeout(10, 0);
+    server.Put("/notify-attach", [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_attach, q, r); });
+    server.Put("/notify-safekeepers",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_safekeepers, q, r); });
+    server.Get(R"(/compute/api/v2/computes/([^/]+)/spec)",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_spec(q, r); });
+    server.Get("/healthz", [](const httplib::Request&, httplib::Response& r) { r.set_content("ok\n", "text/plain"); });
+    server.Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
+      r.set_content(render_metrics(), "text/plain; version=0.0.4");
+    });
+    server.set_exception_handler([this](const httplib::Request& q, httplib::Response& r, std::exception_ptr e) {
+      log(handler_exception_line(q.method, q.path, e));
+      r.status = 500;
+      r.set_content(error_body("internal error"), k_json);
+    });
+    server.set_error_handler([](const httplib::Request&, httplib::Response& r) {
+      if (r.body.empty()) {
+        r.set_content(error_body(r.status == 413 ? "request body too large" : fmt::format("HTTP {}", r.status)),
+                      k_json);
+      }
+    });
+  }
+};
+
+Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
+  auto impl = std::make_unique<Impl>();
+  auto pub = jwt::public_from_private(options.signing_key_pem);
+  if (!pub) {
+    return make_error("signing key: " + pub.error().message);
+  }
+  auto set = jwt::jwks(*pub, k_kid);
+  if (!set) {
+    return make_error("signing key: " + set.error().message);
+  }
+  impl->public_pem = *pub;
+  impl->jwks = *set;
+  if (options.storage_signing_key_pem) {
+    if (auto storage_pub = jwt::public_from_private(*options.storage_signing_key_pem); !storage_pub) {
+      return make_error("storage signing key: " + storage_pub.error().message);
+    }
+    // Ed25519 signatures are deterministic: the same key gives every tenant the same token each time.
+    for (const ComputeEntry& c : options.computes.computes) {
+      if (impl->storage_tokens.count(c.tenant_id) != 0) {
+        continue;
+      }
+      auto token = jwt::sign(tenant_token_claims(c.tenant_id), *options.storage_signing_key_pem);
+      if (!token) {
+        return make_error("storage signing key: " + token.error().message);
+      }
+      impl->storage_tokens[c.tenant_id] = std::move(*token);
+    }
+  }
+  PlacementBook::Options book;
+  book.controller_url = options.storage_controller_url;
+  book.controller_token = options.storage_controller_token;
+  book.wait = options.spec_wait;
+  book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
+  impl->book = std::make_unique<PlacementBook>(std::move(book));
+  impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
+  impl->options = std::move(options);
+  impl->routes();
+  return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
+}
+
+std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error) {
+  std::string what = "unknown exception";
+  try {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  return fmt::format("{} {}: internal error: {}", method, path, what);
+}
+
+HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+
+HookServer::~HookServer() { stop(); }
+
+Result<int> HookServer::bind(const std::string& host, int port) {
+  std::vector<std::string> candidates{host};
+  if (host.empty()) {
+    candidates = {"::", "0.0.0.0"};  // without IPv6 in the kernel the first one fails
+  }
+  for (const std::string& h : candidates) {
+    const int bound = bind_http_server(m_impl->server, h, port);
+    if (bound > 0) {
+      m_impl->listening = host_port(h, bound);
+      return bound;
+    }
+  }
+  const std::string where = host.empty() ? fmt::format(":{}", port) : host_port(host, port);
+  return make_error(fmt::format("cannot listen on {}", where));
+}
+
+std::string HookServer::listening_on() const { return m_impl->listening; }
+
+void HookServer::run() {
+  m_impl->run_active = true;
+  if (!m_impl->stopping) {
+    m_impl->server.listen_after_bind();
+  }
+  m_impl->run_active = false;
+}
+
+void HookServer::stop() {
+  m_impl->stopping = true;
+  m_impl->book->stop();
+  // stop() only reaches a server that is already accepting; wait for run() to get there.
+  while (m_impl->run_active && !m_impl->server.is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  m_impl->server.stop();
+}
+
+const Json& HookServer::jwks() const { return m_impl->jwks; }
+
+}  // namespace neon::cli::hook

@@ -1,0 +1,92 @@
+#pragma once
+// The compute hook service (`kubectl neon hook serve`): the storage controller's
+// --control-plane-url target and compute_ctl's --control-plane-uri (neon-api.md §4).
+//
+// PUT /notify-attach and /notify-safekeepers reconfigure every compute of the tenant (timeline)
+// through compute_ctl POST /configure, signed with an EdDSA JWT whose key the hook publishes as
+// JWKS in every spec it hands out. GET /compute/api/v2/computes/<id>/spec serves a starting
+// compute its spec; while the tenant's placement is pending (not created or attached yet,
+// splitting, controller unreachable) it holds the request for a while, since compute_ctl gives up
+// after 3 tries 100 ms apart (compute_tools/src/spec.rs:77-135). Notifications for one tenant
+// apply in arrival order; a newer one replaces an older one that has not started yet, and both
+// callers get the newer one's outcome. A notify-attach for a tenant the controller reports as
+// splitting is answered 503, so the controller retries it.
+//
+// With a storage signing key, every spec carries the compute's tenant-scoped storage_auth_token,
+// minted here once per tenant of computes.json and never logged.
+
+#include <chrono>
+#include <cstddef>
+#include <exception>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "generators/result.hpp"
+#include "plugin/hook/hook_spec.hpp"
+
+namespace neon::cli::hook {
+
+
+inline constexpr int k_default_threads = 32;
+/// Computes configured at once, over all notifications: a tenant with many computes, or many
+/// tenants notified together, queue for these instead of starting a thread each.
+inline constexpr int k_default_configure_workers = 16;
+inline constexpr std::size_t k_default_max_body = 1024 * 1024;
+/// The controller gives a notification 10 s; a compute must answer /configure within this.
+inline constexpr std::chrono::milliseconds k_configure_timeout{8000};
+/// Lifetime of the JWTs the hook sends to compute_ctl.
+inline constexpr std::chrono::seconds k_token_lifetime{300};
+/// How long a spec request waits for a pending placement before it is answered 503.
+inline constexpr std::chrono::milliseconds k_spec_wait{10000};
+
+struct HookOptions {
+  Computes computes;
+  std::string storage_controller_url;    ///< e.g. http://storage-controller:1234
+  std::string storage_controller_token;  ///< admin scope; empty: none
+  std::string signing_key_pem;           ///< Ed25519 PKCS#8 private key; required
+  /// The storage auth private key (PKCS#8); set: specs carry tenant-scoped storage_auth_tokens.
+  std::optional<std::string> storage_signing_key_pem;
+  std::optional<std::string> expected_token;  ///< required bearer token on /notify-*
+  int threads = k_default_threads;
+  std::chrono::milliseconds spec_wait = k_spec_wait;
+  /// Spec requests that may wait for a placement at once; more are answered 503 at once, so
+  /// waiting requests never take the whole thread pool. 0: a quarter of `threads`.
+  int max_waiting_specs = 0;
+  std::size_t max_body = k_default_max_body;
+  std::chrono::milliseconds configure_timeout = k_configure_timeout;
+  int configure_workers = k_default_configure_workers;
+  std::ostream* log = nullptr;  ///< one line per notification; nullptr: silent
+};
+
+/// The log line for an exception a handler let escape: method, route and what it said. Never the
+/// headers or the body, which hold tokens.
+std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error);
+
+class HookServer {
+public:
+  static Result<std::unique_ptr<HookServer>> create(HookOptions options);
+  ~HookServer();
+  HookServer(const HookServer&) = delete;
+  HookServer& operator=(const HookServer&) = delete;
+
+  /// Binds `host:port` (port 0: any free port) and returns the bound port. An empty host listens
+  /// on every address family: `::` dual-stack, or 0.0.0.0 when the kernel has no IPv6.
+  Result<int> bind(const std::string& host, int port);
+  /// Where bind() listens, e.g. `[::]:8080` or `0.0.0.0:8080`.
+  std::string listening_on() const;
+  /// Serves until stop(). Call after bind().
+  void run();
+  /// Stops serving; run() returns. Safe from any thread, and more than once.
+  void stop();
+  /// The JWKS compute_ctl verifies the hook's tokens with.
+  const Json& jwks() const;
+
+private:
+  struct Impl;
+  explicit HookServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> m_impl;
+};
+
+}  // namespace neon::cli::hook
