@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/json_fields.hpp"
 #include "generators/names.hpp"
 
 namespace neon::gen {
@@ -66,75 +67,306 @@ Json compute_settings(const ClusterSpec& spec, const ReplicaSource* replica) {
 
 }  // namespace
 
-Json computes_config(const ValidSpec& valid) {
+ComputesFile computes_file(const ValidSpec& valid) {
   const ClusterSpec& spec = valid.spec();
-  Json safekeepers = Json::array();
+  ComputesFile out;
+  out.namespace_ = spec.namespace_;
   std::vector<std::string> safekeeper_hosts;
   const auto zones = names::zones_or_default(spec.safekeepers.zones);
   for (std::size_t z = 0; z < zones.size(); ++z) {
     const int n = names::members_in_zone(spec.safekeepers.count, zones.size(), z);
     for (int o = 0; o < n; ++o) {
       safekeeper_hosts.push_back(names::pod_host(spec, names::safekeeper_set(zones[z]), o));
-      safekeepers.push_back(fmt::format("{}:{}", safekeeper_hosts.back(), names::k_safekeeper_pg_port));
+      out.safekeepers.push_back(fmt::format("{}:{}", safekeeper_hosts.back(), names::k_safekeeper_pg_port));
     }
   }
-  Json projects = Json::array();
-  Json computes = Json::array();
   for (const Project& p : spec.projects) {
-    Json tenant_config = Json::object();
+    ComputesProject project{p.name, p.tenant_id, p.pg_version, p.shard_count, p.stripe_size, Json::object(), {}};
     for (const auto& kv : p.tenant_config) {
-      tenant_config[kv.key] = Json::parse(kv.json);
+      project.tenant_config[kv.key] = Json::parse(kv.json);
     }
-    Json branches = Json::array();
     for (const Branch& b : p.branches) {
-      Json jb = {{"name", b.name}, {"timeline_id", b.timeline_id}};
+      ComputesBranch branch{b.name, b.timeline_id, "", "", ""};
       if (!b.parent.empty()) {
         for (const Branch& parent : p.branches) {
           if (parent.name == b.parent) {
-            jb["ancestor_timeline_id"] = parent.timeline_id;
+            branch.ancestor_timeline_id = parent.timeline_id;
           }
         }
-        if (!b.lsn.empty()) {
-          jb["ancestor_start_lsn"] = b.lsn;
-        }
-        if (!b.timestamp.empty()) {
-          jb["ancestor_timestamp"] = b.timestamp;
-        }
+        branch.ancestor_start_lsn = b.lsn;
+        branch.ancestor_timestamp = b.timestamp;
       }
-      branches.push_back(jb);
+      project.branches.push_back(std::move(branch));
       auto compute = [&](const std::string& id, const std::string& service, bool replica) {
         const ReplicaSource source{safekeeper_hosts, p, b};
-        computes.push_back(Json{
-            {"compute_id", id},
-            {"project", p.name},
-            {"branch", b.name},
-            {"tenant_id", p.tenant_id},
-            {"timeline_id", b.timeline_id},
-            {"pg_version", p.pg_version},
-            {"mode", replica ? "replica" : "primary"},
-            {"address", fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port)},
-            {"pg_port", names::k_compute_pg_port},
-            {"settings", compute_settings(spec, replica ? &source : nullptr)},
-        });
+        out.computes.push_back(ComputeEntry{
+            id, p.name, b.name, p.tenant_id, b.timeline_id, p.pg_version,
+            replica ? ComputeMode::replica : ComputeMode::primary,
+            fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port),
+            names::k_compute_pg_port, compute_settings(spec, replica ? &source : nullptr)});
       };
       compute(names::compute_id(p.name, b.name), names::compute_name(p.name, b.name), false);
       for (int i = 0; i < b.compute.read_replicas; ++i) {
         compute(names::replica_id(p.name, b.name, i), names::replica_name(p.name, b.name, i), true);
       }
     }
+    out.projects.push_back(std::move(project));
+  }
+  return out;
+}
+
+Json to_json(const ComputesFile& file) {
+  Json projects = Json::array();
+  for (const auto& p : file.projects) {
+    Json branches = Json::array();
+    for (const auto& b : p.branches) {
+      Json jb = {{"name", b.name}, {"timeline_id", b.timeline_id}};
+      if (!b.ancestor_timeline_id.empty()) {
+        jb["ancestor_timeline_id"] = b.ancestor_timeline_id;
+      }
+      if (!b.ancestor_start_lsn.empty()) {
+        jb["ancestor_start_lsn"] = b.ancestor_start_lsn;
+      }
+      if (!b.ancestor_timestamp.empty()) {
+        jb["ancestor_timestamp"] = b.ancestor_timestamp;
+      }
+      branches.push_back(std::move(jb));
+    }
     projects.push_back(Json{{"name", p.name},
                             {"tenant_id", p.tenant_id},
                             {"pg_version", p.pg_version},
                             {"shard_count", p.shard_count},
                             {"stripe_size", p.stripe_size},
-                            {"tenant_config", tenant_config},
-                            {"branches", branches}});
+                            {"tenant_config", p.tenant_config},
+                            {"branches", std::move(branches)}});
   }
-  return Json{{"version", 1},
-              {"namespace", spec.namespace_},
-              {"safekeepers", safekeepers},
-              {"projects", projects},
-              {"computes", computes}};
+  Json computes = Json::array();
+  for (const auto& c : file.computes) {
+    computes.push_back(Json{{"compute_id", c.compute_id},
+                            {"project", c.project},
+                            {"branch", c.branch},
+                            {"tenant_id", c.tenant_id},
+                            {"timeline_id", c.timeline_id},
+                            {"pg_version", c.pg_version},
+                            {"mode", c.mode == ComputeMode::replica ? "replica" : "primary"},
+                            {"address", c.address},
+                            {"pg_port", c.pg_port},
+                            {"settings", c.settings}});
+  }
+  return Json{{"version", file.version},
+              {"namespace", file.namespace_},
+              {"safekeepers", file.safekeepers},
+              {"projects", std::move(projects)},
+              {"computes", std::move(computes)}};
+}
+
+Json computes_config(const ValidSpec& spec) { return to_json(computes_file(spec)); }
+
+const ComputeEntry* ComputesFile::compute(const std::string& compute_id) const {
+  for (const auto& c : computes) {
+    if (c.compute_id == compute_id) {
+      return &c;
+    }
+  }
+  return nullptr;
+}
+
+const ComputesProject* ComputesFile::project(const std::string& name) const {
+  for (const auto& p : projects) {
+    if (p.name == name) {
+      return &p;
+    }
+  }
+  return nullptr;
+}
+
+namespace {
+
+// The reader works on the parsed document as it is (nlohmann::json), with no copies into
+// gen::Json (ordered) except for the values it keeps.
+using PJson = nlohmann::json;
+
+/// An optional string field ("" when absent); any other type is an error.
+Result<std::string> optional_string(const PJson& obj, const char* key, const std::string& where) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) {
+    return std::string();
+  }
+  if (!it->is_string()) {
+    return make_error(fmt::format("{}{}: must be a string", where, key), ErrorKind::invalid);
+  }
+  return it->get<std::string>();
+}
+
+/// An optional integer field (`fallback` when absent) no larger than `max`.
+Result<int> optional_int(const PJson& obj, const char* key, const std::string& where, int fallback, int max) {
+  if (obj.find(key) == obj.end()) {
+    return fallback;
+  }
+  auto v = uint_field(obj, key, where, static_cast<std::uint64_t>(max));
+  NEON_TRY(v);
+  return static_cast<int>(*v);
+}
+
+/// obj[key] as an array (empty when absent and not `required`).
+Result<const PJson*> array_field(const PJson& obj, const char* key, const std::string& where, bool required) {
+  static const PJson k_empty = PJson::array();
+  auto it = obj.find(key);
+  if (it == obj.end() && !required) {
+    return &k_empty;
+  }
+  if (it == obj.end() || !it->is_array()) {
+    return make_error(fmt::format("{}{}: required array", where, key), ErrorKind::invalid);
+  }
+  return &*it;
+}
+
+/// Each element of `arr` as an object, with its path "<where><key>[i]." for messages.
+template <typename Fn>
+Result<void> each_object(const PJson& arr, const std::string& where, const char* key, Fn fn) {
+  for (std::size_t i = 0; i < arr.size(); ++i) {
+    const std::string at = fmt::format("{}{}[{}]", where, key, i);
+    if (!arr[i].is_object()) {
+      return make_error(at + ": must be an object", ErrorKind::invalid);
+    }
+    NEON_TRY(fn(arr[i], at + "."));
+  }
+  return {};
+}
+
+Result<ComputesBranch> read_branch(const PJson& b, const std::string& at) {
+  auto name = string_field(b, "name", at);
+  NEON_TRY(name);
+  auto timeline = hex_id_field(b, "timeline_id", at);
+  NEON_TRY(timeline);
+  auto ancestor = optional_string(b, "ancestor_timeline_id", at);
+  NEON_TRY(ancestor);
+  auto lsn = optional_string(b, "ancestor_start_lsn", at);
+  NEON_TRY(lsn);
+  auto ts = optional_string(b, "ancestor_timestamp", at);
+  NEON_TRY(ts);
+  return ComputesBranch{*name, *timeline, *ancestor, *lsn, *ts};
+}
+
+Result<ComputesProject> read_project(const PJson& p, const std::string& at) {
+  ComputesProject out;
+  auto name = string_field(p, "name", at);
+  NEON_TRY(name);
+  out.name = *name;
+  auto tenant = hex_id_field(p, "tenant_id", at);
+  NEON_TRY(tenant);
+  out.tenant_id = *tenant;
+  auto pg = optional_int(p, "pg_version", at, 17, 99);
+  NEON_TRY(pg);
+  out.pg_version = *pg;
+  auto shards = optional_int(p, "shard_count", at, 1, 255);
+  NEON_TRY(shards);
+  out.shard_count = *shards;
+  auto stripe = optional_int(p, "stripe_size", at, 2048, 1 << 30);
+  NEON_TRY(stripe);
+  out.stripe_size = *stripe;
+  if (auto tc = p.find("tenant_config"); tc != p.end()) {
+    if (!tc->is_object()) {
+      return make_error(at + "tenant_config: must be an object", ErrorKind::invalid);
+    }
+    out.tenant_config = *tc;
+  }
+  auto branches = array_field(p, "branches", at, false);
+  NEON_TRY(branches);
+  auto branches_read = each_object(**branches, at, "branches", [&](const PJson& b, const std::string& bat) -> Result<void> {
+    auto branch = read_branch(b, bat);
+    NEON_TRY(branch);
+    out.branches.push_back(std::move(*branch));
+    return {};
+  });
+  NEON_TRY(branches_read);
+  return out;
+}
+
+Result<ComputeEntry> read_compute(const PJson& c, const std::string& at) {
+  ComputeEntry e;
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"compute_id", &e.compute_id}, {"address", &e.address}}) {
+    auto v = string_field(c, key, at);
+    NEON_TRY(v);
+    *field = *v;
+  }
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"project", &e.project}, {"branch", &e.branch}}) {
+    auto v = optional_string(c, key, at);
+    NEON_TRY(v);
+    *field = *v;
+  }
+  auto tenant = hex_id_field(c, "tenant_id", at);
+  NEON_TRY(tenant);
+  e.tenant_id = *tenant;
+  auto timeline = hex_id_field(c, "timeline_id", at);
+  NEON_TRY(timeline);
+  e.timeline_id = *timeline;
+  if (auto mode = c.find("mode"); mode != c.end()) {
+    if (*mode == "replica") {
+      e.mode = ComputeMode::replica;
+    } else if (*mode != "primary") {
+      return make_error(at + "mode: must be \"primary\" or \"replica\"", ErrorKind::invalid);
+    }
+  }
+  auto pg = optional_int(c, "pg_version", at, 17, 99);
+  NEON_TRY(pg);
+  e.pg_version = *pg;
+  auto port = optional_int(c, "pg_port", at, 0, 65535);
+  NEON_TRY(port);
+  e.pg_port = *port;
+  if (auto settings = c.find("settings"); settings != c.end()) {
+    if (!settings->is_array()) {
+      return make_error(at + "settings: must be an array", ErrorKind::invalid);
+    }
+    e.settings = *settings;
+  }
+  return e;
+}
+
+}  // namespace
+
+Result<ComputesFile> parse_computes(const std::string& text, const std::string& source) {
+  auto doc = parse_object(text);
+  if (!doc) {
+    return make_error(source + ": " + doc.error().message, ErrorKind::invalid);
+  }
+  const std::string where = source + ": ";
+  ComputesFile out;
+  auto version = optional_int(*doc, "version", where, 1, 1);
+  NEON_TRY(version);
+  auto ns = optional_string(*doc, "namespace", where);
+  NEON_TRY(ns);
+  out.namespace_ = *ns;
+  auto sks = array_field(*doc, "safekeepers", where, false);
+  NEON_TRY(sks);
+  for (const PJson& s : **sks) {
+    if (!s.is_string()) {
+      return make_error(where + "safekeepers: must be an array of host:port strings", ErrorKind::invalid);
+    }
+    out.safekeepers.push_back(s.get<std::string>());
+  }
+  auto projects = array_field(*doc, "projects", where, false);
+  NEON_TRY(projects);
+  auto projects_read = each_object(**projects, where, "projects", [&](const PJson& p, const std::string& at) -> Result<void> {
+    auto project = read_project(p, at);
+    NEON_TRY(project);
+    out.projects.push_back(std::move(*project));
+    return {};
+  });
+  NEON_TRY(projects_read);
+  auto computes = array_field(*doc, "computes", where, true);
+  NEON_TRY(computes);
+  auto computes_read = each_object(**computes, where, "computes", [&](const PJson& c, const std::string& at) -> Result<void> {
+    auto e = read_compute(c, at);
+    NEON_TRY(e);
+    if (out.compute(e->compute_id) != nullptr) {
+      return make_error(at + "compute_id: duplicate \"" + e->compute_id + "\"", ErrorKind::invalid);
+    }
+    out.computes.push_back(std::move(*e));
+    return {};
+  });
+  NEON_TRY(computes_read);
+  return out;
 }
 
 }  // namespace neon::gen

@@ -21,11 +21,75 @@
 // shard_count 1 means unsharded (no shard_parameters on tenant create; notify-attach carries one
 // shard 0 with stripe_size null).
 
+#include <optional>
+#include <string>
+#include <vector>
+
 #include "generators/resource.hpp"
+#include "generators/result.hpp"
 
 namespace neon::gen {
 
-/// The computes.json document for `spec`. Deterministic: projects and computes in spec order.
+/// One branch of a project: its timeline and where it forks from its parent.
+struct ComputesBranch {
+  std::string name;
+  std::string timeline_id;
+  std::string ancestor_timeline_id;  ///< empty for a root branch
+  std::string ancestor_start_lsn;    ///< "X/Y", or empty
+  std::string ancestor_timestamp;    ///< RFC 3339, or empty
+};
+
+/// One project: its tenant as the bootstrap step creates it.
+struct ComputesProject {
+  std::string name;
+  std::string tenant_id;
+  int pg_version = 17;
+  int shard_count = 1;
+  int stripe_size = 2048;
+  Json tenant_config = Json::object();
+  std::vector<ComputesBranch> branches;
+};
+
+enum class ComputeMode { primary, replica };
+
+/// One compute (a branch's primary or one of its read replicas).
+struct ComputeEntry {
+  std::string compute_id;
+  std::string project;
+  std::string branch;
+  std::string tenant_id;
+  std::string timeline_id;
+  int pg_version = 17;
+  ComputeMode mode = ComputeMode::primary;
+  std::string address;  ///< host:port of compute_ctl's external HTTP server
+  int pg_port = 0;
+  Json settings = Json::array();  ///< [{"name", "value", "vartype"}]
+};
+
+/// The whole file. The generator builds it, the ConfigMap holds its JSON, and the hook and
+/// `bootstrap compute` read it back with parse_computes: one type for all three.
+struct ComputesFile {
+  int version = 1;
+  std::string namespace_;
+  std::vector<std::string> safekeepers;  ///< host:port
+  std::vector<ComputesProject> projects;
+  std::vector<ComputeEntry> computes;
+
+  const ComputeEntry* compute(const std::string& compute_id) const;
+  const ComputesProject* project(const std::string& name) const;
+};
+
+/// The computes file for `spec`. Deterministic: projects and computes in spec order.
+ComputesFile computes_file(const ValidSpec& spec);
+
+/// The JSON document (the layout above).
+Json to_json(const ComputesFile& file);
+
+/// to_json(computes_file(spec)): the ConfigMap's computes.json.
 Json computes_config(const ValidSpec& spec);
+
+/// Reads computes.json back; every problem names `source` and the JSON path ("computes.json:
+/// computes[2].address: required string").
+Result<ComputesFile> parse_computes(const std::string& text, const std::string& source = "computes.json");
 
 }  // namespace neon::gen

@@ -13,12 +13,21 @@ struct Mark {
   int col = 0;
 };
 
+/// What a diagnostic says about its path, for rules that must not restate it: a field the parser
+/// found missing or of the wrong form has no value that a later rule could check.
+enum class DiagKind {
+  other,    ///< anything else (a rule of validate, an unknown field, a duplicate key)
+  missing,  ///< a required field is absent
+  invalid,  ///< the value has the wrong type or is not one of the allowed values
+};
+
 struct Diagnostic {
   std::string file;
   Mark mark;
   std::string path;  ///< field path such as `spec.projects[0].branches[1].parent`; may be empty
   std::string message;
   bool warning = false;  ///< printed as `warning:`; never makes a spec invalid
+  DiagKind kind = DiagKind::other;
 };
 
 /// Renders one diagnostic in compiler style.

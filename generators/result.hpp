@@ -9,9 +9,48 @@
 
 namespace neon {
 
+/// What went wrong, for callers that decide by it (exit codes, retries, "already there" being fine).
+/// Filled in where the failure is first seen: the HTTP transport, a client decoding an answer, the
+/// file and git adapters. Nothing decides by an error's message text.
+enum class ErrorKind {
+  failed,         ///< anything not listed below
+  invalid,        ///< the input is wrong (a flag, a spec, a file's contents)
+  not_found,      ///< the thing asked for does not exist (HTTP 404, a missing file)
+  exists,         ///< the thing to create exists already
+  conflict,       ///< HTTP 409, or a concurrent change
+  unauthorized,   ///< HTTP 401 or 403: a missing, wrong or too narrow token
+  unreachable,    ///< no answer: connection refused, DNS, TLS handshake
+  timeout,        ///< no answer in time
+  busy,           ///< someone else holds the lock or the resource (HTTP 423, 503)
+};
+
 struct Error {
   std::string message;
+  ErrorKind kind = ErrorKind::failed;
+  long http_status = 0;  ///< the HTTP status of an answer that failed; 0 when there was no answer
 };
+
+/// The kind an HTTP status means.
+inline ErrorKind kind_of_status(long status) {
+  switch (status) {
+    case 401:
+    case 403:
+      return ErrorKind::unauthorized;
+    case 404:
+      return ErrorKind::not_found;
+    case 408:
+    case 504:
+      return ErrorKind::timeout;
+    case 409:
+      return ErrorKind::conflict;
+    case 423:
+    case 429:
+    case 503:
+      return ErrorKind::busy;
+    default:
+      return status >= 400 && status < 500 ? ErrorKind::invalid : ErrorKind::failed;
+  }
+}
 
 template <typename T>
 class [[nodiscard]] Result {
@@ -32,7 +71,9 @@ public:
   /// Prefixes the error message with `context: `.
   Result with_context(const std::string& context) && {
     if (!has_value()) {
-      return Error{context + ": " + error().message};
+      Error e = error();
+      e.message = context + ": " + e.message;
+      return e;
     }
     return std::move(*this);
   }
@@ -51,7 +92,9 @@ public:
   const Error& error() const { return m_error; }
   Result with_context(const std::string& context) && {
     if (!m_ok) {
-      return Error{context + ": " + m_error.message};
+      Error e = m_error;
+      e.message = context + ": " + e.message;
+      return e;
     }
     return {};
   }
@@ -61,7 +104,14 @@ private:
   bool m_ok = true;
 };
 
-inline Error make_error(std::string message) { return Error{std::move(message)}; }
+inline Error make_error(std::string message, ErrorKind kind = ErrorKind::failed) {
+  return Error{std::move(message), kind, 0};
+}
+
+/// The error of an HTTP answer with `status`.
+inline Error http_error(long status, std::string message) {
+  return Error{std::move(message), kind_of_status(status), status};
+}
 
 }  // namespace neon
 

@@ -135,7 +135,7 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
         spec.profile = Profile::prod;
       } else {
         r.error(spec.mark_of("spec.profile"), "spec.profile",
-                fmt::format("must be dev or prod, got \"{}\"{}", *prof, suggestion_suffix(*prof, {"dev", "prod"})));
+                fmt::format("must be dev or prod, got \"{}\"{}", *prof, suggestion_suffix(*prof, {"dev", "prod"})), DiagKind::invalid);
       }
     }
     if (auto fam = r.string(s, "spec", "ipFamily")) {
@@ -143,7 +143,7 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
         spec.ip_family = *fam == "IPv4" ? IpFamily::ipv4 : IpFamily::ipv6;
       } else {
         r.error(spec.mark_of("spec.ipFamily"), "spec.ipFamily",
-                fmt::format("must be IPv4 or IPv6, got \"{}\"{}", *fam, suggestion_suffix(*fam, {"IPv4", "IPv6"})));
+                fmt::format("must be IPv4 or IPv6, got \"{}\"{}", *fam, suggestion_suffix(*fam, {"IPv4", "IPv6"})), DiagKind::invalid);
       }
     }
     read_images(r, s, spec);

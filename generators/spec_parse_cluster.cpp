@@ -189,7 +189,7 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
     } else {
       r.error(out.mark_of(p + ".target"), p + ".target",
               fmt::format("must be one of argocd, flux, none, got \"{}\"{}", *t,
-                          suggestion_suffix(*t, {"argocd", "flux", "none"})));
+                          suggestion_suffix(*t, {"argocd", "flux", "none"})), DiagKind::invalid);
     }
   }
   set_if(r.string(n, p, "repoURL"), out.gitops.repo_url);

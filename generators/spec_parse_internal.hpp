@@ -27,8 +27,8 @@ public:
   Reader(const std::string& file, std::vector<Diagnostic>& diags, std::map<std::string, Mark>& marks)
       : m_file(file), m_diags(diags), m_marks(marks) {}
 
-  void error(Mark mark, const std::string& path, std::string message) {
-    m_diags.push_back({m_file, mark, path, std::move(message)});
+  void error(Mark mark, const std::string& path, std::string message, DiagKind kind = DiagKind::other) {
+    m_diags.push_back({m_file, mark, path, std::move(message), false, kind});
   }
 
   /// Checks that `n` is a map whose keys all belong to table `table_path`, with no duplicates,

@@ -53,7 +53,7 @@ std::string describe(const YAML::Node& n) {
 bool Reader::map(const YAML::Node& n, const std::string& path, const std::string& table_path) {
   m_marks.emplace(path, mark_of(n));
   if (!n.IsMap()) {
-    error(mark_of(n), path, fmt::format("must be a map, got {}", describe(n)));
+    error(mark_of(n), path, fmt::format("must be a map, got {}", describe(n)), DiagKind::invalid);
     return false;
   }
   const KeyTable& t = table(table_path);
@@ -75,7 +75,7 @@ bool Reader::map(const YAML::Node& n, const std::string& path, const std::string
   }
   for (const auto& r : t.required) {
     if (!present(n, r)) {
-      error(mark_of(n), join(path, r), "required field is missing");
+      error(mark_of(n), join(path, r), "required field is missing", DiagKind::missing);
     }
   }
   return true;
@@ -99,7 +99,7 @@ std::optional<std::string> Reader::string(const YAML::Node& map, const std::stri
     return std::nullopt;
   }
   if (!v.IsScalar()) {
-    error(mark_of(v), join(path, key), fmt::format("must be a string, got {}", describe(v)));
+    error(mark_of(v), join(path, key), fmt::format("must be a string, got {}", describe(v)), DiagKind::invalid);
     return std::nullopt;
   }
   return v.Scalar();
@@ -117,7 +117,7 @@ std::optional<T> Reader::scalar(const YAML::Node& map, const std::string& path, 
       return x;
     }
   }
-  error(mark_of(v), join(path, key), fmt::format("must be {}, got {}", expected, describe(v)));
+  error(mark_of(v), join(path, key), fmt::format("must be {}, got {}", expected, describe(v)), DiagKind::invalid);
   return std::nullopt;
 }
 
@@ -165,14 +165,14 @@ std::vector<std::string> Reader::string_list(const YAML::Node& map, const std::s
   }
   const std::string p = join(path, key);
   if (!v.IsSequence()) {
-    error(mark_of(v), p, fmt::format("must be a list of strings, got {}", describe(v)));
+    error(mark_of(v), p, fmt::format("must be a list of strings, got {}", describe(v)), DiagKind::invalid);
     return out;
   }
   for (std::size_t i = 0; i < v.size(); ++i) {
     const std::string ip = fmt::format("{}[{}]", p, i);
     m_marks.emplace(ip, mark_of(v[i]));
     if (!v[i].IsScalar()) {
-      error(mark_of(v[i]), ip, fmt::format("must be a string, got {}", describe(v[i])));
+      error(mark_of(v[i]), ip, fmt::format("must be a string, got {}", describe(v[i])), DiagKind::invalid);
       continue;
     }
     out.push_back(v[i].Scalar());
@@ -189,7 +189,7 @@ std::map<std::string, std::string> Reader::string_map(const YAML::Node& map, con
   }
   const std::string p = join(path, key);
   if (!v.IsMap()) {
-    error(mark_of(v), p, fmt::format("must be a map of strings, got {}", describe(v)));
+    error(mark_of(v), p, fmt::format("must be a map of strings, got {}", describe(v)), DiagKind::invalid);
     return out;
   }
   for (auto it = v.begin(); it != v.end(); ++it) {
@@ -201,7 +201,7 @@ std::map<std::string, std::string> Reader::string_map(const YAML::Node& map, con
       continue;
     }
     if (!it->second.IsScalar()) {
-      error(mark_of(it->second), kp, fmt::format("must be a string, got {}", describe(it->second)));
+      error(mark_of(it->second), kp, fmt::format("must be a string, got {}", describe(it->second)), DiagKind::invalid);
       continue;
     }
     out[k] = it->second.Scalar();
@@ -228,7 +228,7 @@ std::vector<YAML::Node> Reader::list(const YAML::Node& map, const std::string& p
     return out;
   }
   if (!v.IsSequence()) {
-    error(mark_of(v), join(path, key), fmt::format("must be a list, got {}", describe(v)));
+    error(mark_of(v), join(path, key), fmt::format("must be a list, got {}", describe(v)), DiagKind::invalid);
     return out;
   }
   for (std::size_t i = 0; i < v.size(); ++i) {

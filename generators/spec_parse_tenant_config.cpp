@@ -141,7 +141,7 @@ public:
     if (v.IsScalar() && v.Tag() != "!") {
       return &v.Scalar();
     }
-    fail(v, path, fmt::format("must be {}, got {}", expected, detail::describe(v)));
+    fail(v, path, fmt::format("must be {}, got {}", expected, detail::describe(v)), DiagKind::invalid);
     return nullptr;
   }
 
@@ -157,7 +157,7 @@ public:
       return Json(x);
     }
     if (s != nullptr) {
-      fail(v, path, fmt::format("must be {}, got {}", expected, detail::describe(v)));
+      fail(v, path, fmt::format("must be {}, got {}", expected, detail::describe(v)), DiagKind::invalid);
     }
     return std::nullopt;
   }
@@ -168,19 +168,19 @@ public:
       return Json(*s == "true");
     }
     if (s != nullptr) {
-      fail(v, path, fmt::format("must be true or false, got {}", detail::describe(v)));
+      fail(v, path, fmt::format("must be true or false, got {}", detail::describe(v)), DiagKind::invalid);
     }
     return std::nullopt;
   }
 
   std::optional<Json> duration(const YAML::Node& v, const std::string& path) {
     if (!v.IsScalar()) {
-      fail(v, path, fmt::format("must be {}, got {}", k_duration_hint, detail::describe(v)));
+      fail(v, path, fmt::format("must be {}, got {}", k_duration_hint, detail::describe(v)), DiagKind::invalid);
       return std::nullopt;
     }
     const std::string why = humantime_duration_error(v.Scalar());
     if (!why.empty()) {
-      fail(v, path, fmt::format("must be {}, got {}: {}", k_duration_hint, detail::describe(v), why));
+      fail(v, path, fmt::format("must be {}, got {}: {}", k_duration_hint, detail::describe(v), why), DiagKind::invalid);
       return std::nullopt;
     }
     return Json(v.Scalar());
@@ -190,7 +190,7 @@ public:
   bool object(const YAML::Node& v, const std::string& path, const std::vector<std::string>& fields,
               const std::vector<std::string>& required) {
     if (!v.IsMap()) {
-      fail(v, path, fmt::format("must be a map, got {}", detail::describe(v)));
+      fail(v, path, fmt::format("must be a map, got {}", detail::describe(v)), DiagKind::invalid);
       return false;
     }
     bool ok = true;
@@ -208,15 +208,15 @@ public:
     }
     for (const auto& f : required) {
       if (!seen.count(f)) {
-        fail(v, path + "." + f, "required field is missing");
+        fail(v, path + "." + f, "required field is missing", DiagKind::missing);
         ok = false;
       }
     }
     return ok;
   }
 
-  void fail(const YAML::Node& at, const std::string& path, std::string message) {
-    m_r.error(detail::mark_of(at), path, std::move(message));
+  void fail(const YAML::Node& at, const std::string& path, std::string message, DiagKind kind = DiagKind::other) {
+    m_r.error(detail::mark_of(at), path, std::move(message), kind);
   }
 
 private:
@@ -260,7 +260,7 @@ std::optional<Json> read_value(ValueReader& vr, Kind kind, const YAML::Node& v, 
     }
     if (*k != "legacy" && *k != "tiered") {
       vr.fail(v["kind"], p + ".kind",
-              fmt::format("must be legacy or tiered, got \"{}\"{}", *k, suggestion_suffix(*k, {"legacy", "tiered"})));
+              fmt::format("must be legacy or tiered, got \"{}\"{}", *k, suggestion_suffix(*k, {"legacy", "tiered"})), DiagKind::invalid);
       return std::nullopt;
     }
     return Json{{"kind", *k}};
@@ -279,7 +279,7 @@ std::optional<Json> read_value(ValueReader& vr, Kind kind, const YAML::Node& v, 
     if (std::find(kinds.begin(), kinds.end(), *k) == kinds.end()) {
       vr.fail(v["kind"], p + ".kind",
               fmt::format("must be NoEviction, LayerAccessThreshold or OnlyImitiate, got \"{}\"{}", *k,
-                          suggestion_suffix(*k, kinds)));
+                          suggestion_suffix(*k, kinds)), DiagKind::invalid);
       return std::nullopt;
     }
     if (*k == "NoEviction") {
@@ -303,14 +303,14 @@ std::optional<Json> read_value(ValueReader& vr, Kind kind, const YAML::Node& v, 
     bool ok = true;
     const YAML::Node kinds = v["task_kinds"];
     if (!kinds.IsSequence()) {
-      vr.fail(kinds, p + ".task_kinds", fmt::format("must be a list of strings, got {}", detail::describe(kinds)));
+      vr.fail(kinds, p + ".task_kinds", fmt::format("must be a list of strings, got {}", detail::describe(kinds)), DiagKind::invalid);
       ok = false;
     } else {
       Json list = Json::array();
       for (std::size_t i = 0; i < kinds.size(); ++i) {
         if (!kinds[i].IsScalar()) {
           vr.fail(kinds[i], fmt::format("{}.task_kinds[{}]", p, i),
-                  fmt::format("must be a string, got {}", detail::describe(kinds[i])));
+                  fmt::format("must be a string, got {}", detail::describe(kinds[i])), DiagKind::invalid);
           ok = false;
         } else {
           list.push_back(kinds[i].Scalar());
@@ -451,7 +451,7 @@ namespace detail {
 
 void read_tenant_config(Reader& r, const YAML::Node& tc, const std::string& tp, std::vector<TenantConfigValue>& out) {
   if (!tc.IsMap()) {
-    r.error(mark_of(tc), tp, fmt::format("must be a map, got {}", describe(tc)));
+    r.error(mark_of(tc), tp, fmt::format("must be a map, got {}", describe(tc)), DiagKind::invalid);
     return;
   }
   ValueReader vr(r);

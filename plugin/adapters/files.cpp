@@ -34,7 +34,7 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_bytes) {
   if (!fd) {
     const int e = errno;
     if (e == ENOENT) {
-      return Error{fmt::format("{}: no such file", path.string())};
+      return make_error(fmt::format("{}: no such file", path.string()), ErrorKind::not_found);
     }
     return Error{fmt::format("{}: {}", path.string(), errno_text(e))};
   }
@@ -69,54 +69,189 @@ Result<std::string> read_file(const fs::path& path, std::size_t max_bytes) {
   return data;
 }
 
-Result<void> write_file_atomic(const fs::path& path, const std::string& data, Overwrite overwrite, Access access) {
-  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
-  std::random_device rd;
-  const fs::path tmp = dir / fmt::format(".{}.tmp-{:08x}", path.filename().string(), rd());
-  {
-    const mode_t mode = access == Access::owner_only ? 0600 : 0644;
-    Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
-    if (!fd) {
-      return Error{fmt::format("{}: {}", path.string(), errno_text(errno))};
-    }
-    std::size_t off = 0;
-    while (off < data.size()) {
-      const ssize_t n = ::write(fd.get(), data.data() + off, data.size() - off);
-      if (n < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        const int e = errno;
-        ::unlink(tmp.c_str());
-        return Error{fmt::format("{}: {}", path.string(), errno_text(e))};
-      }
-      off += static_cast<std::size_t>(n);
-    }
-    if (::fsync(fd.get()) != 0) {
-      const int e = errno;
-      ::unlink(tmp.c_str());
-      return Error{fmt::format("{}: {}", path.string(), errno_text(e))};
+Result<UniqueFd> open_dir(const fs::path& dir, bool create) {
+  if (create) {
+    std::error_code ec;
+    fs::create_directories(dir, ec);
+    if (ec) {
+      return make_error(fmt::format("cannot create {}: {}", dir.string(), ec.message()));
     }
   }
-  if (overwrite == Overwrite::no) {
-    // link() fails if the target exists, so a concurrent writer can never be clobbered.
-    if (::link(tmp.c_str(), path.c_str()) != 0) {
-      const int e = errno;
-      ::unlink(tmp.c_str());
-      if (e == EEXIST) {
-        return Error{fmt::format("{}: already exists; not overwriting it", path.string())};
-      }
-      return Error{fmt::format("{}: {}", path.string(), errno_text(e))};
-    }
-    ::unlink(tmp.c_str());
-    return {};
+  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd && !(errno == ENOENT && !create)) {
+    return make_error(fmt::format("cannot open {}: {}", dir.string(), errno_text(errno)),
+                      errno == ENOENT ? ErrorKind::not_found : ErrorKind::failed);
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+  return Result<UniqueFd>(std::move(fd));
+}
+
+Result<UniqueFd> open_below(int root, const std::string& rel_dir, bool create) {
+  Fd cur(::fcntl(root, F_DUPFD_CLOEXEC, 0));
+  std::string walked;
+  for (const auto& part : fs::path(rel_dir)) {
+    const std::string name = part.string();
+    if (name.empty() || name == ".") {
+      continue;
+    }
+    walked += walked.empty() ? name : "/" + name;
+    if (name == "..") {
+      return make_error(fmt::format("refusing to write under {}: it leads out of its folder", walked),
+                        ErrorKind::invalid);
+    }
+    int fd = ::openat(cur.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create) {
+      if (::mkdirat(cur.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
+        return make_error(fmt::format("cannot create {}: {}", walked, errno_text(errno)));
+      }
+      fd = ::openat(cur.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    }
+    if (fd < 0) {
+      const int e = errno;
+      if (e == ENOENT) {
+        return Result<UniqueFd>(Fd(-1));
+      }
+      struct stat st {};
+      if ((e == ELOOP || e == ENOTDIR) && ::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+          S_ISLNK(st.st_mode)) {
+        return make_error(fmt::format("refusing to write under {}: it is a symbolic link, and kubectl-neon does not "
+                                      "follow links inside the repository (they could lead out of it); replace it "
+                                      "with a real folder",
+                                      walked),
+                          ErrorKind::invalid);
+      }
+      if (e == ENOTDIR) {
+        return make_error(fmt::format("refusing to write under {}: it is not a folder", walked), ErrorKind::invalid);
+      }
+      return make_error(fmt::format("cannot open {}: {}", walked, errno_text(e)));
+    }
+    cur = Fd(fd);
+  }
+  return Result<UniqueFd>(std::move(cur));
+}
+
+Result<std::optional<std::string>> read_at(int dir, const std::string& name, const std::string& shown,
+                                           std::size_t max_bytes) {
+  Fd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
+  if (!fd) {
+    if (errno == ENOENT) {
+      return std::optional<std::string>();
+    }
+    if (errno == ELOOP) {
+      return make_error(fmt::format("refusing to replace {}: it is a symbolic link", shown), ErrorKind::invalid);
+    }
+    return make_error(fmt::format("refusing to replace {}: {}", shown, errno_text(errno)));
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    return make_error(fmt::format("refusing to replace {}: not a regular file", shown), ErrorKind::invalid);
+  }
+  if (static_cast<std::size_t>(st.st_size) > max_bytes) {
+    return std::optional<std::string>(std::string());  // differs from anything we write
+  }
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n <= 0) {
+      break;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  data.resize(done);
+  return std::optional<std::string>(std::move(data));
+}
+
+Result<void> write_new_at(int dir, const std::string& name, const std::string& data, Access access,
+                          const std::string& shown) {
+  const mode_t mode = access == Access::owner_only ? 0600 : 0644;
+  Fd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode));
+  if (!fd) {
+    return make_error(fmt::format("cannot create {}: {}", shown, errno_text(errno)),
+                      errno == EEXIST ? ErrorKind::exists : ErrorKind::failed);
+  }
+  auto fail = [&](const char* what) {
     const int e = errno;
-    ::unlink(tmp.c_str());
-    return Error{fmt::format("{}: {}", path.string(), errno_text(e))};
+    ::unlinkat(dir, name.c_str(), 0);
+    return make_error(fmt::format("cannot {} {}: {}", what, shown, errno_text(e)));
+  };
+  // The umask may have narrowed `mode`; the file gets exactly it.
+  if (::fchmod(fd.get(), mode) != 0) {
+    return fail("set the mode of");
+  }
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    if (n < 0) {
+      return fail("write");
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fsync(fd.get()) != 0) {
+    return fail("sync");
+  }
+  if (::close(fd.release()) != 0) {
+    return fail("close");
   }
   return {};
+}
+
+Result<void> sync_dir(int dir, const std::string& shown) {
+  if (::fsync(dir) != 0) {
+    return make_error(fmt::format("cannot sync the folder of {}: {}", shown, errno_text(errno)));
+  }
+  return {};
+}
+
+Result<void> publish_at(int dir, const std::string& from, const std::string& to, Overwrite overwrite,
+                        const std::string& shown) {
+  if (overwrite == Overwrite::no) {
+    // linkat() fails if the target exists, so a concurrent writer can never be clobbered.
+    const int rc = ::linkat(dir, from.c_str(), dir, to.c_str(), 0);
+    const int e = errno;
+    ::unlinkat(dir, from.c_str(), 0);
+    if (rc != 0) {
+      if (e == EEXIST) {
+        return make_error(fmt::format("{}: already exists; not overwriting it", shown), ErrorKind::exists);
+      }
+      return make_error(fmt::format("cannot create {}: {}", shown, errno_text(e)));
+    }
+  } else if (::renameat(dir, from.c_str(), dir, to.c_str()) != 0) {
+    const int e = errno;
+    ::unlinkat(dir, from.c_str(), 0);
+    return make_error(fmt::format("cannot rename into {}: {}", shown, errno_text(e)));
+  }
+  return sync_dir(dir, shown);
+}
+
+Result<void> write_atomic_at(int dir, const std::string& name, const std::string& data, Overwrite overwrite,
+                             Access access, const std::string& shown) {
+  std::random_device rd;
+  const std::string tmp = fmt::format(".{}.tmp-{:08x}", name, rd());
+  NEON_TRY(write_new_at(dir, tmp, data, access, shown));
+  return publish_at(dir, tmp, name, overwrite, shown);
+}
+
+Result<void> remove_at(int dir, const std::string& name, const std::string& shown) {
+  if (::unlinkat(dir, name.c_str(), 0) != 0 && errno != ENOENT) {
+    return make_error(fmt::format("cannot remove {}: {}", shown, errno_text(errno)));
+  }
+  return {};
+}
+
+Result<void> write_file_atomic(const fs::path& path, const std::string& data, Overwrite overwrite, Access access) {
+  const fs::path dir = path.has_parent_path() ? path.parent_path() : fs::path(".");
+  auto fd = open_dir(dir, false);
+  NEON_TRY(fd);
+  if (!*fd) {
+    return make_error(fmt::format("{}: no such folder", dir.string()), ErrorKind::not_found);
+  }
+  return write_atomic_at(fd->get(), path.filename().string(), data, overwrite, access, path.string());
 }
 
 }  // namespace neon::cli

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "generators/result.hpp"
@@ -46,8 +47,49 @@ enum class Overwrite { yes, no };
 /// created 0600 from the start, so it is never readable by others, even briefly.
 enum class Access { shared, owner_only };
 
-/// Writes `data` to `path` atomically. With Overwrite::no an existing file is never replaced,
-/// even by a concurrent writer. The file gets `access`'s mode whatever the old file's was.
+// The one file writer. Every file the program writes (the cluster tree and its staging, the
+// bootstrap folder, spec edits, keys, the in-cluster configs) goes through write_new_at, and is
+// published by a rename (or a link, to never overwrite) in the same folder followed by an fsync of
+// that folder. Folders below a root are opened one component at a time with O_NOFOLLOW, so a
+// symbolic link never leads a write out of the tree it belongs to.
+
+/// The folder `dir` itself (a path the user chose; links in it are followed). With `create`, it
+/// and its parents are created; without, a missing folder gives a UniqueFd holding no descriptor.
+Result<UniqueFd> open_dir(const std::filesystem::path& dir, bool create);
+
+/// The folder `rel_dir` ("a/b", relative, no "..") below the open folder `root`, opened one
+/// component at a time with O_NOFOLLOW: a symbolic link is refused with a message naming it.
+/// With `create`, missing folders are created (0755); without, a missing folder gives a UniqueFd
+/// holding no descriptor.
+Result<UniqueFd> open_below(int root, const std::string& rel_dir, bool create);
+
+/// The bytes of the regular file `name` in `dir`, or nullopt when there is none. A link or
+/// anything else that is not a regular file is an error; a file over `max_bytes` reads as "".
+/// `shown` names the file in messages.
+Result<std::optional<std::string>> read_at(int dir, const std::string& name, const std::string& shown,
+                                           std::size_t max_bytes);
+
+/// Creates `name` in `dir` (never an existing file, never through a link) with `access`'s mode,
+/// writes `data` and syncs it. The caller publishes it with publish_at.
+Result<void> write_new_at(int dir, const std::string& name, const std::string& data, Access access,
+                          const std::string& shown);
+
+/// Moves `from` to `to` in `dir` (with Overwrite::no, an existing `to` is never replaced, even by
+/// a concurrent writer), then syncs `dir` so the change survives a crash. `from` is gone afterwards.
+Result<void> publish_at(int dir, const std::string& from, const std::string& to, Overwrite overwrite,
+                        const std::string& shown);
+
+/// write_new_at to a temporary name, then publish_at: `name` holds either its old bytes or `data`.
+Result<void> write_atomic_at(int dir, const std::string& name, const std::string& data, Overwrite overwrite,
+                             Access access, const std::string& shown);
+
+/// Removes `name` from `dir`; a missing file is fine.
+Result<void> remove_at(int dir, const std::string& name, const std::string& shown);
+
+/// fsync of an open folder, so renames and removals in it survive a crash.
+Result<void> sync_dir(int dir, const std::string& shown);
+
+/// write_atomic_at in `path`'s folder (which must exist).
 Result<void> write_file_atomic(const std::filesystem::path& path, const std::string& data,
                                Overwrite overwrite = Overwrite::yes, Access access = Access::shared);
 

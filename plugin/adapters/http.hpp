@@ -42,6 +42,11 @@ struct Response {
 
 enum class FailureKind { connect, timeout, tls, other };
 
+/// The error kind of a failure without an answer.
+inline ErrorKind error_kind(FailureKind kind) {
+  return kind == FailureKind::timeout ? ErrorKind::timeout : ErrorKind::unreachable;
+}
+
 struct TransportError {
   FailureKind kind = FailureKind::other;
   std::string message;  ///< includes the method and the redacted URL, never a token

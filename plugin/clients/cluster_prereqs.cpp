@@ -61,7 +61,7 @@ Result<NamespaceState> ensure_namespace(kube::Client& client, const gen::ValidSp
     return NamespaceState::existed;
   }
   if (got->status != 404) {
-    return make_error(kube::api_error("GET", path, *got));
+    return kube::api_error("GET", path, *got);
   }
   gen::Json ns = gen::namespace_manifest(spec.spec());
   ns["metadata"]["name"] = name;
@@ -73,7 +73,7 @@ Result<NamespaceState> ensure_namespace(kube::Client& client, const gen::ValidSp
   if (made->status == 409) {
     return NamespaceState::existed;  // created meanwhile
   }
-  return make_error(kube::api_error("POST", "/api/v1/namespaces", *made));
+  return kube::api_error("POST", "/api/v1/namespaces", *made);
 }
 
 Result<kube::Secret> flux_git_secret(const gen::ValidSpec& spec, const GitCredentialFiles& files) {

@@ -58,7 +58,7 @@ nlohmann::json secret_to_json(const Secret &secret) {
       {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta}, {"type", secret.type}, {"data", data}};
 }
 
-std::string api_error(const std::string &method, const std::string &path, const http::Response &response) {
+Error api_error(const std::string &method, const std::string &path, const http::Response &response) {
   std::string message;
   const auto doc = nlohmann::json::parse(response.body, nullptr, false);
   if (!doc.is_discarded() && doc.is_object() && doc.contains("message") && doc["message"].is_string()) {
@@ -66,8 +66,8 @@ std::string api_error(const std::string &method, const std::string &path, const 
   } else {
     message = response.body.substr(0, 200);
   }
-  return fmt::format("{} {}: HTTP {}{}{}", method, path, response.status, message.empty() ? "" : ": ",
-                     message);
+  return http_error(response.status, fmt::format("{} {}: HTTP {}{}{}", method, path, response.status,
+                                                 message.empty() ? "" : ": ", message));
 }
 
 Result<http::Response> Client::call(const std::string &method, const std::string &path,
@@ -83,8 +83,10 @@ Result<http::Response> Client::call(const std::string &method, const std::string
   }
   auto outcome = m_transport.send(req);
   if (outcome.error || !outcome.response) {
-    return make_error(outcome.error ? outcome.error->message
-                                    : fmt::format("{} {}: no response", method, http::redact_url(req.url)));
+    if (outcome.error) {
+      return make_error(outcome.error->message, http::error_kind(outcome.error->kind));
+    }
+    return make_error(fmt::format("{} {}: no response", method, http::redact_url(req.url)), ErrorKind::unreachable);
   }
   return std::move(*outcome.response);
 }
@@ -99,7 +101,7 @@ Result<std::optional<Secret>> Client::get_secret(const std::string &ns, const st
     return std::optional<Secret>();
   }
   if (resp->status != 200) {
-    return make_error(api_error("GET", path, *resp));
+    return api_error("GET", path, *resp);
   }
   auto secret = secret_from_json(nlohmann::json::parse(resp->body, nullptr, false));
   if (!secret) {
@@ -120,7 +122,7 @@ Result<Created> Client::create_secret(const Secret &secret) {
     return Created::already_exists;
   }
   if (resp->status != 201 && resp->status != 200) {
-    return make_error(api_error("POST", path, *resp));
+    return api_error("POST", path, *resp);
   }
   return Created::created;
 }
@@ -132,7 +134,7 @@ Result<void> Client::replace_secret(const Secret &secret) {
     return resp.error();
   }
   if (resp->status != 200 && resp->status != 201) {
-    return make_error(api_error("PUT", path, *resp));
+    return api_error("PUT", path, *resp);
   }
   return {};
 }
@@ -147,7 +149,7 @@ Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::str
     return resp.error();
   }
   if (resp->status != 200) {
-    return make_error(api_error("GET", path, *resp));
+    return api_error("GET", path, *resp);
   }
   const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {

@@ -67,6 +67,6 @@ private:
 };
 
 /// `METHOD PATH: STATUS: message` from a Kubernetes Status body (or the raw body).
-std::string api_error(const std::string &method, const std::string &path, const http::Response &response);
+Error api_error(const std::string &method, const std::string &path, const http::Response &response);
 
 } // namespace neon::cli::kube

@@ -116,99 +116,6 @@ std::vector<Safekeeper> to_safekeepers(const Json& j) {
 
 }  // namespace
 
-std::string status_text(long status) {
-  const char* reason = "";
-  switch (status) {
-    case 400: reason = "Bad Request"; break;
-    case 401: reason = "Unauthorized"; break;
-    case 403: reason = "Forbidden"; break;
-    case 404: reason = "Not Found"; break;
-    case 406: reason = "Not Acceptable"; break;
-    case 408: reason = "Request Timeout"; break;
-    case 409: reason = "Conflict"; break;
-    case 412: reason = "Precondition Failed"; break;
-    case 429: reason = "Too Many Requests"; break;
-    case 500: reason = "Internal Server Error"; break;
-    case 502: reason = "Bad Gateway"; break;
-    case 503: reason = "Service Unavailable"; break;
-    case 504: reason = "Gateway Timeout"; break;
-    default: break;
-  }
-  return *reason != '\0' ? fmt::format("{} {}", status, reason) : std::to_string(status);
-}
-
-std::map<std::uint64_t, std::size_t> attached_counts(const std::vector<Tenant>& tenants) {
-  std::map<std::uint64_t, std::size_t> out;
-  for (const auto& t : tenants) {
-    for (const auto& s : t.shards) {
-      if (s.node_attached) {
-        ++out[*s.node_attached];
-      }
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> attached_to(const std::vector<Tenant>& tenants, std::uint64_t node) {
-  std::vector<std::string> out;
-  for (const auto& t : tenants) {
-    for (const auto& s : t.shards) {
-      if (s.node_attached == node) {
-        out.push_back(s.tenant_shard_id);
-      }
-    }
-  }
-  return out;
-}
-
-std::string policy_text(const Json& policy) {
-  if (policy.is_string()) {
-    return policy.get<std::string>();
-  }
-  if (policy.is_object() && policy.contains("Attached")) {
-    return fmt::format("Attached({})", policy["Attached"].dump());
-  }
-  return policy.is_null() ? "-" : policy.dump();
-}
-
-Json attached_placement(int secondaries) { return Json{{"Attached", secondaries}}; }
-
-std::string shard_id(const std::string& tenant_id, int number, int count) {
-  if (count <= 1) {
-    return tenant_id;
-  }
-  return fmt::format("{}-{:02x}{:02x}", tenant_id, number, count);
-}
-
-Json tenant_create_body(const TenantCreate& create) {
-  Json body = Json::object();
-  body["new_tenant_id"] = create.tenant_id;
-  if (create.shard_count > 1) {
-    body["shard_parameters"] = Json{{"count", create.shard_count}, {"stripe_size", create.stripe_size}};
-  }
-  if (create.placement) {
-    body["placement_policy"] = *create.placement;
-  }
-  for (const auto& [k, v] : create.config.items()) {
-    body[k] = v;
-  }
-  return body;
-}
-
-Json timeline_create_body(const TimelineCreate& create) {
-  Json body = Json::object();
-  body["new_timeline_id"] = create.timeline_id;
-  if (!create.ancestor_timeline_id.empty()) {
-    body["ancestor_timeline_id"] = create.ancestor_timeline_id;
-    if (!create.ancestor_start_lsn.empty()) {
-      body["ancestor_start_lsn"] = create.ancestor_start_lsn;
-    }
-  } else {
-    body["pg_version"] = create.pg_version;
-  }
-  return body;
-}
-
 Client::Client(http::Transport& transport, ClientOptions options)
     : m_transport(transport), m_options(std::move(options)) {
   while (!m_options.base_url.empty() && m_options.base_url.back() == '/') {
@@ -219,10 +126,7 @@ Client::Client(http::Transport& transport, ClientOptions options)
   }
 }
 
-bool failed_to_schedule(const CallError& e) {
-  // service.rs:2773-2775: ApiError::Conflict(format!("Failed to schedule shard(s): {e}")).
-  return e.status == 409 && e.message.find("Failed to schedule shard(s)") != std::string::npos;
-}
+bool failed_to_schedule(const CallError& e) { return e.unschedulable; }
 
 Expected<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
                            Retry retry, const std::vector<long>& accept) {
@@ -282,8 +186,8 @@ Expected<http::Response> Client::call_text(const std::string& method, const std:
         detail = detail.substr(prefix.size());
       }
       last.message = fmt::format("{}: {} ({})", call_name, detail, http::redact_url(m_options.base_url));
-      last.status = 0;
-      last.transport = out.error->kind;
+      last.http_status = 0;
+      last.kind = http::error_kind(out.error->kind);
       if (out.error->kind == http::FailureKind::connect) {
         continue;
       }
@@ -300,9 +204,12 @@ Expected<http::Response> Client::call_text(const std::string& method, const std:
     const bool ok = (resp.status >= 200 && resp.status < 300) ||
                     std::find(accept.begin(), accept.end(), resp.status) != accept.end();
     if (!ok) {
-      last.message = fmt::format("{}: {}: {}", call_name, status_text(resp.status), error_detail(resp.body));
-      last.status = resp.status;
-      last.transport.reset();
+      const std::string detail = error_detail(resp.body);
+      last.message = fmt::format("{}: {}: {}", call_name, status_text(resp.status), detail);
+      last.http_status = resp.status;
+      last.kind = kind_of_status(resp.status);
+      // service.rs:2773-2775: ApiError::Conflict(format!("Failed to schedule shard(s): {e}")).
+      last.unschedulable = resp.status == 409 && detail.find("Failed to schedule shard(s)") != std::string::npos;
       if (retryable_status(resp.status)) {
         continue;
       }
@@ -418,7 +325,7 @@ Expected<void> Client::set_policy(const std::string& tenant_id, const Json& plac
 Expected<void> Client::migrate_shard(const std::string& tenant_shard_id, std::uint64_t node_id, Prewarm prewarm) {
   Json body{{"node_id", node_id}, {"migration_config", {{"prewarm", prewarm == Prewarm::yes}}}};
   auto r = call("PUT", fmt::format("/control/v1/tenant/{}/migrate", tenant_shard_id), body, Retry::idempotent);
-  if (!r && r.error().status == 412) {
+  if (!r && r.error().http_status == 412) {
     CallError e = r.error();
     e.message += fmt::format(
         " (node {} is unavailable or a worse placement; check `status` for its availability and scheduling)", node_id);
@@ -432,7 +339,7 @@ Expected<Json> Client::create_timeline(const TimelineCreate& create) {
                 Retry::idempotent);
   if (!r) {
     CallError e = r.error();
-    if (e.status == 409) {
+    if (e.http_status == 409) {
       // neon-api.md, Corrections: different parameters and an unknown ancestor both give 409.
       e.message += create.ancestor_timeline_id.empty()
                        ? fmt::format(" (timeline {} already exists with different parameters)", create.timeline_id)

@@ -97,18 +97,23 @@ struct SafekeeperUpsert {
 enum class Prewarm { yes, no };
 
 /// A failed call: the message (as above) plus what callers decide on.
+/// Error::kind and Error::http_status come from the transport (no answer: unreachable or timeout)
+/// or from the answer's status (kind_of_status).
 struct CallError : Error {
-  long status = 0;                             ///< the HTTP status of a non-2xx answer; 0: none
-  std::optional<http::FailureKind> transport;  ///< set when no answer arrived
-  bool unreadable = false;                     ///< an answer arrived but could not be read
-  bool changing = false;                       ///< the request changes state (not a GET)
+  bool unreadable = false;     ///< an answer arrived but could not be read
+  bool changing = false;       ///< the request changes state (not a GET)
+  /// The controller could not place the shards (HTTP 409 "Failed to schedule shard(s)",
+  /// storage_controller/src/service.rs:2773-2775): decoded once, where the answer is read.
+  bool unschedulable = false;
 
   CallError() = default;
   CallError(Error e) : Error(std::move(e)) {}  // NOLINT(google-explicit-constructor): a plain failure
+  /// No answer arrived at all.
+  bool no_answer() const { return http_status == 0 && (kind == ErrorKind::unreachable || kind == ErrorKind::timeout); }
   /// No answer (connection refused, DNS, TLS) or no answer in time for a read.
-  bool unreachable() const { return transport.has_value() && !(changing && *transport == http::FailureKind::timeout); }
+  bool unreachable() const { return no_answer() && !(changing && kind == ErrorKind::timeout); }
   /// 401 or 403: the token is missing, malformed, invalid or lacks the scope.
-  bool auth() const { return status == 401 || status == 403; }
+  bool auth() const { return kind == ErrorKind::unauthorized; }
 };
 
 /// Result<T> whose error is a CallError. Converts to Result<T> (NEON_TRY works across both).
@@ -168,7 +173,7 @@ struct LsnByTimestamp {
 /// The message for a "Failed to schedule shard(s)" answer: POST /v1/tenant persists the shards,
 /// then answers 409 when no pageserver can take them (storage_controller/src/service.rs:2768-2777).
 /// It is a retry signal: re-POSTing the same request schedules the stored shards (:2726-2736).
-bool failed_to_schedule(const CallError& e);
+bool failed_to_schedule(const CallError& e);  // e.unschedulable
 
 /// JSON spelling of a placement policy with `secondaries` secondaries: {"Attached": K}.
 Json attached_placement(int secondaries);

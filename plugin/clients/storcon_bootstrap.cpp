@@ -28,10 +28,10 @@ bool permanent(const storcon::CallError& e) {
   if (storcon::failed_to_schedule(e)) {
     return false;
   }
-  if (e.status == 400 || e.status == 401 || e.status == 403 || e.status == 409 || e.status == 412) {
+  if (e.http_status == 400 || e.auth() || e.http_status == 409 || e.http_status == 412) {
     return true;
   }
-  return e.status == 0 && !e.transport && !e.unreadable;
+  return e.http_status == 0 && !e.no_answer() && !e.unreadable;
 }
 
 /// A failure of ours that retrying does not change (see permanent()).
@@ -40,21 +40,6 @@ storcon::CallError step_error(std::string message) { return storcon::CallError(E
 namespace {
 
 constexpr const char* k_safekeeper_id_file = "safekeeper.id";
-
-/// fsync of a directory, so a rename in it survives a crash.
-Result<void> sync_directory(const std::filesystem::path& dir) {
-  const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0) {
-    return Error{fmt::format("{}: {}", dir.string(), std::strerror(errno))};
-  }
-  const int rc = ::fsync(fd);
-  const int err = errno;
-  ::close(fd);
-  if (rc != 0) {
-    return Error{fmt::format("{}: fsync: {}", dir.string(), std::strerror(err))};
-  }
-  return {};
-}
 
 template <typename T>
 storcon::Expected<void> without_value(const storcon::Expected<T>& r) {
@@ -116,8 +101,8 @@ storcon::Expected<void> ensure_tenant(storcon::Client& client, const storcon::Te
 /// (neon-api-corrections-2.md (h); pageserver/src/pgdatadir_mapping.rs:66-95): `present` is
 /// used, `future` is used with a warning, `past` and `nodata` are errors that say why.
 storcon::Expected<std::string> branch_lsn(storcon::Client& client, std::ostream& err, const std::string& tenant_id,
-                                          const BranchInfo& b, const std::string& ancestor_name) {
-  auto found = client.lsn_by_timestamp(tenant_id, b.ancestor, b.timestamp);
+                                          const gen::ComputesBranch& b, const std::string& ancestor_name) {
+  auto found = client.lsn_by_timestamp(tenant_id, b.ancestor_timeline_id, b.ancestor_timestamp);
   if (!found) {
     return found.error();
   }
@@ -129,7 +114,7 @@ storcon::Expected<std::string> branch_lsn(storcon::Client& client, std::ostream&
     fmt::print(err,
                "warning: branch {}: {} is later than the newest commit on branch {}; branching at its last commit, "
                "LSN {}\n",
-               b.name, b.timestamp, ancestor_name, lsn);
+               b.name, b.ancestor_timestamp, ancestor_name, lsn);
     return lsn;
   }
   if (kind == "past") {
@@ -137,13 +122,13 @@ storcon::Expected<std::string> branch_lsn(storcon::Client& client, std::ostream&
         "branch {}: {} is before the oldest point branch {} still keeps (its GC cutoff or PITR window, or where that "
         "branch starts); the oldest usable LSN is {}. Choose a later time, raise the project's pitr_interval for "
         "the future, or give ancestorLsn",
-        b.name, b.timestamp, ancestor_name, lsn));
+        b.name, b.ancestor_timestamp, ancestor_name, lsn));
   }
   if (kind == "nodata") {
     return step_error(fmt::format(
         "branch {}: the pageserver found no commit records on branch {} to place {} (for example right after an "
         "import), so the time says nothing about an LSN; give ancestorLsn instead",
-        b.name, ancestor_name, b.timestamp));
+        b.name, ancestor_name, b.ancestor_timestamp));
   }
   return step_error(fmt::format("branch {}: get_lsn_by_timestamp answered kind \"{}\", expected present, future, "
                                 "past or nodata",
@@ -182,16 +167,14 @@ Result<std::string> write_safekeeper_id(const std::filesystem::path& dir, std::u
             want)};
       }
       // The same id with surrounding whitespace, which the safekeeper cannot parse: rewrite it.
-      NEON_TRY(write_file_atomic(file, want));
-      NEON_TRY(sync_directory(dir));
+      NEON_TRY(write_file_atomic(file, want));  // renamed, then the folder synced
       return fmt::format("{} rewritten as the bare node id {}", file.string(), want);
     }
     auto w = write_file_atomic(file, want, Overwrite::no);
     if (w) {
-      NEON_TRY(sync_directory(dir));
       return fmt::format("{} written with node id {}", file.string(), want);
     }
-    if (!std::filesystem::exists(file, ec)) {
+    if (w.error().kind != ErrorKind::exists) {
       return w.error();
     }
     // Written meanwhile by someone else: compare with it.
@@ -199,22 +182,23 @@ Result<std::string> write_safekeeper_id(const std::filesystem::path& dir, std::u
   return Error{fmt::format("{}: could not be written", file.string())};
 }
 
-storcon::Expected<void> create_compute_storage(storcon::Client& client, std::ostream& err, const Json& project,
-                                               const std::vector<BranchInfo>& path) {
+storcon::Expected<void> create_compute_storage(storcon::Client& client, std::ostream& err,
+                                               const gen::ComputesProject& project,
+                                               const std::vector<gen::ComputesBranch>& path) {
   storcon::TenantCreate create;
-  create.tenant_id = project.at("tenant_id").get<std::string>();
-  create.shard_count = project.value("shard_count", 1);
-  create.stripe_size = project.value("stripe_size", 2048);
-  create.config = project.value("tenant_config", Json::object());
+  create.tenant_id = project.tenant_id;
+  create.shard_count = project.shard_count;
+  create.stripe_size = project.stripe_size;
+  create.config = project.tenant_config;
   NEON_TRY(ensure_tenant(client, create));
   for (const auto& b : path) {
     storcon::TimelineCreate tl;
     tl.tenant_id = create.tenant_id;
     tl.timeline_id = b.timeline_id;
-    tl.ancestor_timeline_id = b.ancestor;
-    tl.pg_version = project.value("pg_version", 17);
-    tl.ancestor_start_lsn = b.lsn;
-    if (!b.ancestor.empty() && b.lsn.empty() && !b.timestamp.empty()) {
+    tl.ancestor_timeline_id = b.ancestor_timeline_id;
+    tl.pg_version = project.pg_version;
+    tl.ancestor_start_lsn = b.ancestor_start_lsn;
+    if (!b.ancestor_timeline_id.empty() && b.ancestor_start_lsn.empty() && !b.ancestor_timestamp.empty()) {
       // The LSN for a time moves (`future` answers the newest commit), so a branch made on an
       // earlier run is taken as it is instead of asking again and getting a 409.
       auto exists = client.get_timeline(create.tenant_id, b.timeline_id);
@@ -224,9 +208,9 @@ storcon::Expected<void> create_compute_storage(storcon::Client& client, std::ost
       if (*exists) {
         continue;
       }
-      std::string ancestor_name = b.ancestor;
+      std::string ancestor_name = b.ancestor_timeline_id;
       for (const auto& a : path) {
-        if (a.timeline_id == b.ancestor) {
+        if (a.timeline_id == b.ancestor_timeline_id) {
           ancestor_name = a.name;
         }
       }
@@ -246,55 +230,40 @@ storcon::Expected<void> create_compute_storage(storcon::Client& client, std::ost
   return {};
 }
 
-Result<std::pair<Json, std::vector<BranchInfo>>> compute_plan(const Json& doc, const std::string& compute_id) {
-  try {
-    const Json* compute = nullptr;
-    for (const auto& c : doc.at("computes")) {
-      if (c.at("compute_id") == compute_id) {
-        compute = &c;
-      }
-    }
-    if (compute == nullptr) {
-      return Error{fmt::format("no compute \"{}\" in computes.json", compute_id)};
-    }
-    const std::string project_name = compute->at("project").get<std::string>();
-    const std::string branch_name = compute->at("branch").get<std::string>();
-    for (const auto& p : doc.at("projects")) {
-      if (p.at("name") != project_name) {
-        continue;
-      }
-      std::map<std::string, BranchInfo> by_timeline;
-      std::string start;
-      for (const auto& b : p.at("branches")) {
-        BranchInfo info{b.at("name").get<std::string>(), b.at("timeline_id").get<std::string>(),
-                        b.value("ancestor_timeline_id", ""), b.value("ancestor_start_lsn", ""),
-                        b.value("ancestor_timestamp", "")};
-        if (info.name == branch_name) {
-          start = info.timeline_id;
-        }
-        by_timeline[info.timeline_id] = info;
-      }
-      if (start.empty()) {
-        return Error{fmt::format("project {} has no branch {}", project_name, branch_name)};
-      }
-      std::vector<BranchInfo> path;
-      for (std::string cur = start; !cur.empty();) {
-        auto it = by_timeline.find(cur);
-        if (it == by_timeline.end()) {
-          return Error{fmt::format("timeline {} is not a branch of project {}", cur, project_name)};
-        }
-        if (path.size() > by_timeline.size()) {
-          return Error{fmt::format("the branches of project {} form a cycle", project_name)};
-        }
-        path.insert(path.begin(), it->second);
-        cur = it->second.ancestor;
-      }
-      return std::make_pair(p, path);
-    }
-    return Error{fmt::format("no project \"{}\" in computes.json", project_name)};
-  } catch (const Json::exception& e) {
-    return Error{fmt::format("computes.json: {}", e.what())};
+Result<ComputePlan> compute_plan(const gen::ComputesFile& file, const std::string& compute_id) {
+  const gen::ComputeEntry* compute = file.compute(compute_id);
+  if (compute == nullptr) {
+    return make_error(fmt::format("no compute \"{}\" in computes.json", compute_id), ErrorKind::not_found);
   }
+  const gen::ComputesProject* project = file.project(compute->project);
+  if (project == nullptr) {
+    return make_error(fmt::format("no project \"{}\" in computes.json", compute->project), ErrorKind::not_found);
+  }
+  std::map<std::string, const gen::ComputesBranch*> by_timeline;
+  std::string start;
+  for (const auto& b : project->branches) {
+    if (b.name == compute->branch) {
+      start = b.timeline_id;
+    }
+    by_timeline[b.timeline_id] = &b;
+  }
+  if (start.empty()) {
+    return make_error(fmt::format("project {} has no branch {}", project->name, compute->branch), ErrorKind::invalid);
+  }
+  ComputePlan plan{project, {}};
+  for (std::string cur = start; !cur.empty();) {
+    auto it = by_timeline.find(cur);
+    if (it == by_timeline.end()) {
+      return make_error(fmt::format("timeline {} is not a branch of project {}", cur, project->name),
+                        ErrorKind::invalid);
+    }
+    if (plan.path.size() > by_timeline.size()) {
+      return make_error(fmt::format("the branches of project {} form a cycle", project->name), ErrorKind::invalid);
+    }
+    plan.path.insert(plan.path.begin(), *it->second);
+    cur = it->second->ancestor_timeline_id;
+  }
+  return plan;
 }
 
 }  // namespace neon::cli::bootstrap

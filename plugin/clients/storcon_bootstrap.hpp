@@ -7,9 +7,9 @@
 #include <filesystem>
 #include <iosfwd>
 #include <string>
-#include <utility>
 #include <vector>
 
+#include "generators/computes.hpp"
 #include "generators/result.hpp"
 #include "plugin/clients/storcon.hpp"
 
@@ -26,22 +26,17 @@ storcon::CallError step_error(std::string message);
 /// is fine; another id is an error naming `pod`). Returns what was done, for the log.
 Result<std::string> write_safekeeper_id(const std::filesystem::path& dir, std::uint64_t id, const std::string& pod);
 
-/// One branch of a project in the computes file.
-struct BranchInfo {
-  std::string name;
-  std::string timeline_id;
-  std::string ancestor;   ///< ancestor timeline id; empty for the root
-  std::string lsn;        ///< ancestor_start_lsn, or empty
-  std::string timestamp;  ///< ancestor_timestamp, or empty
-};
-
 /// The compute's project and its branches from the root to the compute's branch.
-Result<std::pair<storcon::Json, std::vector<BranchInfo>>> compute_plan(const storcon::Json& doc,
-                                                                       const std::string& compute_id);
+struct ComputePlan {
+  const gen::ComputesProject* project = nullptr;  ///< points into the computes file
+  std::vector<gen::ComputesBranch> path;
+};
+Result<ComputePlan> compute_plan(const gen::ComputesFile& file, const std::string& compute_id);
 
 /// The project's tenant (described first, created only when unknown, never with another shard
 /// count) and every timeline on `path`; warnings go to `err`.
 storcon::Expected<void> create_compute_storage(storcon::Client& client, std::ostream& err,
-                                               const storcon::Json& project, const std::vector<BranchInfo>& path);
+                                               const gen::ComputesProject& project,
+                                               const std::vector<gen::ComputesBranch>& path);
 
 }  // namespace neon::cli::bootstrap

@@ -322,11 +322,11 @@ int bootstrap_compute(Context& ctx, const Args& args) {
   if (!text) {
     return fail(ctx, text.error().message);
   }
-  const Json doc = Json::parse(*text, nullptr, false);
-  if (doc.is_discarded()) {
-    return fail(ctx, fmt::format("{}: not valid JSON", (*r)["computes"].as<std::string>()));
+  auto file = gen::parse_computes(*text, (*r)["computes"].as<std::string>());
+  if (!file) {
+    return fail(ctx, file.error().message);
   }
-  auto plan = bootstrap::compute_plan(doc, (*r)["compute-id"].as<std::string>());
+  auto plan = bootstrap::compute_plan(*file, (*r)["compute-id"].as<std::string>());
   if (!plan) {
     return fail(ctx, plan.error().message);
   }
@@ -336,11 +336,11 @@ int bootstrap_compute(Context& ctx, const Args& args) {
   }
   Controller controller(*target);
   const int code = retry_until(ctx, controller, *deadline, [&]() {
-    return bootstrap::create_compute_storage(controller.client, ctx.err, plan->first, plan->second);
+    return bootstrap::create_compute_storage(controller.client, ctx.err, *plan->project, plan->path);
   });
   if (code == k_exit_ok) {
     fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n",
-               plan->first.at("tenant_id").get<std::string>(), plan->second.size(),
+               plan->project->tenant_id, plan->path.size(),
                (*r)["compute-id"].as<std::string>());
   }
   return code;

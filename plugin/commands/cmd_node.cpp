@@ -146,7 +146,7 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
                                         : (cancel ? client.cancel_fill(node) : client.start_fill(node));
   if (!started) {
     const int code = controller_failure(ctx, controller, started.error());
-    if (op == Operation::fill && !cancel && started.error().status == 412) {
+    if (op == Operation::fill && !cancel && started.error().http_status == 412) {
       explain_fill_refusal(ctx, client, node);
     }
     return code;

@@ -31,6 +31,7 @@
 #include "plugin/commands/cli.hpp"
 #include "plugin/clients/cluster_prereqs.hpp"
 #include "plugin/commands/commands.hpp"
+#include "plugin/adapters/files.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/kubeconfig.hpp"
@@ -205,30 +206,10 @@ Result<void> check_key_out(const std::string &path) {
   return {};
 }
 
-/// Creates the file with mode 0600 from the start (never readable by others, even briefly).
+/// Creates the file with mode 0600 from the start (never readable by others, even briefly), and
+/// never over an existing file.
 Result<void> write_private(const std::string &path, const std::string &pem) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    return make_error(fmt::format("cannot create {}: {}", path, std::generic_category().message(errno)));
-  }
-  std::size_t done = 0;
-  while (done < pem.size()) {
-    const ssize_t n = ::write(fd, pem.data() + done, pem.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      const int saved = errno;
-      ::close(fd);
-      ::unlink(path.c_str());
-      return make_error(fmt::format("cannot write {}: {}", path, std::generic_category().message(saved)));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    return make_error(fmt::format("cannot write {}", path));
-  }
-  return {};
+  return write_file_atomic(path, pem, Overwrite::no, Access::owner_only);
 }
 
 std::string key_list(const kube::Secret &s) {

@@ -182,7 +182,7 @@ std::optional<ControllerTarget> controller_from_flags(Context& ctx, const std::s
 
 std::string token_hint(const storcon::CallError& e, bool token_sent) {
   std::string why;
-  if (e.status == 401) {
+  if (e.http_status == 401) {
     why = token_sent ? "the controller did not accept the token's form" : "no token was sent";
   } else {
     why = "the controller refused the token (signed with another key, or its scope is not admin)";

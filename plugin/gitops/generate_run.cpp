@@ -257,12 +257,14 @@ Result<void> write_bootstrap(const Desired& d, const fs::path& root) {
   const std::string prefix = d.bootstrap_path + "/";
   for (const auto& [path, bytes] : d.files) {
     if (path.rfind(prefix, 0) == 0 && disk_text(root / path) != std::optional<std::string>(bytes)) {
-      std::error_code mk;
-      fs::create_directories((root / path).parent_path(), mk);
-      if (mk) {
-        return Error{fmt::format("{}: {}", (root / path).parent_path().string(), mk.message())};
-      }
-      NEON_TRY(write_file_atomic(root / path, bytes));
+      // Below the repository root without following links, like the cluster tree (tree_writer).
+      auto top = open_dir(root, false);
+      NEON_TRY(top);
+      const fs::path rel(path);
+      auto dir = open_below(top->get(), rel.parent_path().string(), true);
+      NEON_TRY(dir);
+      NEON_TRY(write_atomic_at(dir->get(), rel.filename().string(), bytes, Overwrite::yes, Access::shared,
+                               (root / path).string()));
     }
   }
   std::error_code ec;

@@ -45,46 +45,6 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-/// The folder `rel_dir` (relative to the repository root, checked by check_path) opened one
-/// component at a time from `root` with O_NOFOLLOW: a symbolic link anywhere below the root is
-/// refused, so nothing is ever read or written outside the repository through one. A missing
-/// folder is created with `create`, else the result holds no descriptor.
-Result<UniqueFd> open_below(int root, const std::string& rel_dir, bool create) {
-  UniqueFd cur(::fcntl(root, F_DUPFD_CLOEXEC, 0));
-  std::string walked;
-  for (const auto& part : fs::path(rel_dir)) {
-    const std::string name = part.string();
-    walked += walked.empty() ? name : "/" + name;
-    int fd = ::openat(cur.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == ENOENT && create) {
-      if (::mkdirat(cur.get(), name.c_str(), 0755) != 0 && errno != EEXIST) {
-        return make_error(fmt::format("cannot create {}: {}", walked, errno_text(errno)));
-      }
-      fd = ::openat(cur.get(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    }
-    if (fd < 0) {
-      const int e = errno;
-      if (e == ENOENT) {
-        return UniqueFd(-1);
-      }
-      struct stat st {};
-      if ((e == ELOOP || e == ENOTDIR) && ::fstatat(cur.get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-          S_ISLNK(st.st_mode)) {
-        return make_error(fmt::format("refusing to write under {}: it is a symbolic link, and kubectl-neon does not "
-                                      "follow links inside the repository (they could lead out of it); replace it "
-                                      "with a real folder",
-                                      walked));
-      }
-      if (e == ENOTDIR) {
-        return make_error(fmt::format("refusing to write under {}: it is not a folder", walked));
-      }
-      return make_error(fmt::format("cannot open {}: {}", walked, errno_text(e)));
-    }
-    cur = UniqueFd(fd);
-  }
-  return Result<UniqueFd>(std::move(cur));
-}
-
 struct Split {
   std::string dir;
   std::string name;
@@ -93,67 +53,6 @@ struct Split {
 Split split(const std::string& rel) {
   const auto slash = rel.rfind('/');
   return Split{rel.substr(0, slash), rel.substr(slash + 1)};
-}
-
-/// The bytes of an existing regular file `name` in `dir`; nullopt when there is none. A symbolic
-/// link or anything else that is not a regular file is an error.
-Result<std::optional<std::string>> read_existing(int dir, const std::string& name, const std::string& rel) {
-  UniqueFd fd(::openat(dir, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC));
-  if (!fd) {
-    if (errno == ENOENT) {
-      return std::optional<std::string>();
-    }
-    if (errno == ELOOP) {
-      return make_error(fmt::format("refusing to replace {}: it is a symbolic link", rel));
-    }
-    return make_error(fmt::format("refusing to replace {}: {}", rel, errno_text(errno)));
-  }
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
-    return make_error(fmt::format("refusing to replace {}: not a regular file", rel));
-  }
-  if (static_cast<std::size_t>(st.st_size) > k_max_existing_bytes) {
-    return std::optional<std::string>(std::string());  // differs from anything we write
-  }
-  std::string data(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::read(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      break;
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  data.resize(done);
-  return std::optional<std::string>(std::move(data));
-}
-
-Result<void> write_synced(int dir, const std::string& name, const std::string& data, const std::string& rel) {
-  UniqueFd fd(::openat(dir, name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644));
-  if (!fd) {
-    return make_error(fmt::format("cannot create {}: {}", rel, errno_text(errno)));
-  }
-  std::size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n < 0) {
-      return make_error(fmt::format("cannot write {}: {}", rel, errno_text(errno)));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd.get()) != 0) {
-    return make_error(fmt::format("cannot sync {}: {}", rel, errno_text(errno)));
-  }
-  if (::close(fd.release()) != 0) {
-    return make_error(fmt::format("cannot close {}: {}", rel, errno_text(errno)));
-  }
-  return {};
 }
 
 /// Generated files under the cluster folder that the new tree no longer has, and staging files a
@@ -207,10 +106,7 @@ Result<void> unlink_below(int root, const std::string& rel) {
   const Split s = split(rel);
   auto dir = open_below(root, s.dir, false);
   NEON_TRY(dir);
-  if (*dir && ::unlinkat(dir->get(), s.name.c_str(), 0) != 0 && errno != ENOENT) {
-    return make_error(fmt::format("cannot remove {}: {}", rel, errno_text(errno)));
-  }
-  return {};
+  return *dir ? remove_at(dir->get(), s.name, rel) : Result<void>();
 }
 
 /// Removes folders under the cluster folder that deleting files left empty.
@@ -227,17 +123,7 @@ void prune_empty_dirs(const fs::path& repo_root, const std::string& cluster_path
   }
 }
 
-Result<UniqueFd> open_root(const fs::path& repo_root, bool create) {
-  if (create) {
-    std::error_code ec;
-    fs::create_directories(repo_root, ec);
-  }
-  UniqueFd root(::open(repo_root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!root && !(errno == ENOENT && !create)) {
-    return make_error(fmt::format("cannot open {}: {}", repo_root.string(), errno_text(errno)));
-  }
-  return Result<UniqueFd>(std::move(root));
-}
+Result<UniqueFd> open_root(const fs::path& repo_root, bool create) { return open_dir(repo_root, create); }
 
 }  // namespace
 
@@ -274,7 +160,7 @@ Result<WriteReport> write_tree(const gen::FileTree& tree, const fs::path& repo_r
       auto dir = open_below(root->get(), s.dir, false);
       NEON_TRY(dir);
       if (*dir) {
-        auto existing = read_existing(dir->get(), s.name, rel);
+        auto existing = read_at(dir->get(), s.name, rel, k_max_existing_bytes);
         NEON_TRY(existing);
         old = std::move(*existing);
       }
@@ -317,7 +203,8 @@ Result<WriteReport> write_tree(const gen::FileTree& tree, const fs::path& repo_r
       return dir.error();
     }
     staged.push_back(rel);
-    if (auto w = write_synced(dir->get(), s.name + k_staging_suffix, *data, rel); !w) {
+    static_cast<void>(remove_at(dir->get(), s.name + k_staging_suffix, rel));
+    if (auto w = write_new_at(dir->get(), s.name + k_staging_suffix, *data, Access::shared, rel); !w) {
       discard();
       return w.error();
     }
@@ -347,7 +234,7 @@ Result<WriteReport> write_tree(const gen::FileTree& tree, const fs::path& repo_r
   for (const auto& d : touched_dirs) {
     auto dir = open_below(root->get(), d, false);
     if (dir && *dir) {
-      static_cast<void>(::fsync(dir->get()));
+      static_cast<void>(sync_dir(dir->get(), d));
     }
   }
   prune_empty_dirs(repo_root, scope.cluster_path, report.removed);

@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
 #include "plugin/adapters/http.hpp"
 #include "plugin/clients/jwt.hpp"
@@ -30,11 +31,9 @@ namespace {
 
 constexpr const char* k_kid = "compute-hook";
 constexpr const char* k_json = "application/json";
-constexpr std::array<double, 10> k_buckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 constexpr std::uint32_t k_safekeeper_pg_port = 5454;
 
-enum Kind : std::size_t { k_attach = 0, k_safekeepers = 1, k_kinds = 2 };
-constexpr std::array<const char*, k_kinds> k_kind_names{"attach", "safekeepers"};
+using Kind = NotifyKind;
 
 struct Outcome {
   int status = 200;
@@ -56,13 +55,6 @@ struct Job {
 struct TenantQueue {
   bool running = false;
   std::deque<std::shared_ptr<Job>> waiting;
-};
-
-struct KindMetrics {
-  std::atomic<std::uint64_t> received{0};
-  std::atomic<std::uint64_t> applied{0};
-  std::atomic<std::uint64_t> failed{0};
-  std::atomic<std::uint64_t> superseded{0};
 };
 
 std::string error_body(const std::string& message) { return Json{{"error", message}}.dump(); }
@@ -94,10 +86,7 @@ struct HookServer::Impl {
   std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
 
   std::mutex log_mutex;
-  std::array<KindMetrics, k_kinds> metrics;
-  std::mutex histogram_mutex;
-  std::array<std::uint64_t, k_buckets.size() + 1> histogram{};
-  double latency_sum = 0;
+  HookMetrics metrics;
 
   void log(const std::string& line) {
     if (options.log != nullptr) {
@@ -286,16 +275,6 @@ struct HookServer::Impl {
     }
   }
 
-  void observe(double seconds) {
-    std::lock_guard<std::mutex> lock(histogram_mutex);
-    std::size_t i = 0;
-    while (i < k_buckets.size() && seconds > k_buckets[i]) {
-      ++i;
-    }
-    histogram[i]++;
-    latency_sum += seconds;
-  }
-
   /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
   std::optional<Outcome> authorize(const httplib::Request& req) const {
     if (!options.expected_token) {
@@ -321,7 +300,7 @@ struct HookServer::Impl {
       res.status = o.status;
       res.set_content(o.status == 200 ? std::string("{}") : error_body(o.message), k_json);
       (o.status == 200 ? metrics[kind].applied : metrics[kind].failed)++;
-      observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+      metrics.observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     };
     if (auto denied = authorize(req)) {
       finish(*denied);
@@ -348,7 +327,7 @@ struct HookServer::Impl {
       job->key = n->tenant_id + "/" + n->timeline_id;
       job->notification = std::move(*n);
     }
-    const std::string summary = fmt::format("notify-{} {}", k_kind_names[kind], job->key);
+    const std::string summary = fmt::format("notify-{} {}", kind_name(kind), job->key);
     Outcome o = submit(tenant, std::move(job));
     log(o.status == 200 ? summary + ": applied" : fmt::format("{}: {} {}", summary, o.status, o.message));
     finish(o);
@@ -382,37 +361,12 @@ struct HookServer::Impl {
   }
 
   std::string render_metrics() {
-    std::string out;
-    for (const char* name : {"received", "applied", "failed", "superseded"}) {
-      out += fmt::format("# TYPE neon_hook_notifications_{}_total counter\n", name);
-      for (std::size_t k = 0; k < k_kinds; ++k) {
-        const KindMetrics& m = metrics[k];
-        const std::uint64_t v = std::string(name) == "received"  ? m.received.load()
-                                : std::string(name) == "applied" ? m.applied.load()
-                                : std::string(name) == "failed"  ? m.failed.load()
-                                                                 : m.superseded.load();
-        out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name, k_kind_names[k], v);
-      }
-    }
+    std::size_t waiting = 0;
     {
       std::lock_guard<std::mutex> lock(queue_mutex);
-      out += "# TYPE neon_hook_notifications_waiting gauge\n";
-      out += fmt::format("neon_hook_notifications_waiting {}\n", waiting_callers);
+      waiting = waiting_callers;
     }
-    out += "# TYPE neon_hook_spec_requests_waiting gauge\n";
-    out += fmt::format("neon_hook_spec_requests_waiting {}\n", book->waiting());
-    std::lock_guard<std::mutex> lock(histogram_mutex);
-    out += "# TYPE neon_hook_notification_seconds histogram\n";
-    std::uint64_t cumulative = 0;
-    for (std::size_t i = 0; i < k_buckets.size(); ++i) {
-      cumulative += histogram[i];
-      out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"{}\"}} {}\n", k_buckets[i], cumulative);
-    }
-    cumulative += histogram[k_buckets.size()];
-    out += fmt::format("neon_hook_notification_seconds_bucket{{le=\"+Inf\"}} {}\n", cumulative);
-    out += fmt::format("neon_hook_notification_seconds_sum {}\n", latency_sum);
-    out += fmt::format("neon_hook_notification_seconds_count {}\n", cumulative);
-    return out;
+    return metrics.render(waiting, book->waiting());
   }
 
   void routes() {

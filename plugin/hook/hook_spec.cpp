@@ -5,55 +5,23 @@
 
 #include <fmt/format.h>
 
+#include "generators/json_fields.hpp"
+#include "generators/validate.hpp"
+
 namespace neon::cli::hook {
 
 namespace {
 
-Result<Json> parse_object(const std::string& text) {
-  Json j = Json::parse(text, nullptr, false);
-  if (j.is_discarded()) {
-    return make_error("body is not valid JSON");
-  }
-  if (!j.is_object()) {
-    return make_error("body must be a JSON object");
-  }
-  return j;
-}
-
-Result<std::string> string_field(const Json& obj, const char* key, const std::string& where) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_string()) {
-    return make_error(fmt::format("{}{}: required string", where, key));
-  }
-  return it->get<std::string>();
-}
-
-Result<std::uint64_t> uint_field(const Json& obj, const char* key, const std::string& where, std::uint64_t max) {
-  auto it = obj.find(key);
-  if (it == obj.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) {
-    return make_error(fmt::format("{}{}: required unsigned integer up to {}", where, key, max));
-  }
-  return it->get<std::uint64_t>();
-}
-
-Result<std::string> hex_id_field(const Json& obj, const char* key, const std::string& where) {
-  auto s = string_field(obj, key, where);
-  NEON_TRY(s);
-  if (!is_hex_id(*s)) {
-    return make_error(fmt::format("{}{}: must be 32 lowercase hex characters", where, key));
-  }
-  return std::move(*s);
-}
+using gen::hex_id_field;
+using gen::is_hex_id;
+using gen::parse_object;
+using gen::string_field;
+using gen::uint_field;
 
 constexpr std::uint64_t k_u32_max = std::numeric_limits<std::uint32_t>::max();
 
 }  // namespace
 
-bool is_hex_id(const std::string& id) {
-  return id.size() == 32 && std::all_of(id.begin(), id.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
 
 std::string host_port(const std::string& host, int port) {
   if (host.find(':') != std::string::npos && host.front() != '[') {
@@ -195,76 +163,6 @@ Result<AttachNotification> attachment_from_describe(const std::string& tenant_id
 }
 
 std::string shard_index(int number, int count) { return fmt::format("{:02x}{:02x}", number, count); }
-
-Result<Computes> parse_computes(const std::string& text) {
-  auto doc = parse_object(text);
-  if (!doc) {
-    return make_error("computes.json: " + doc.error().message);
-  }
-  Computes out;
-  auto sks = doc->find("safekeepers");
-  if (sks != doc->end()) {
-    if (!sks->is_array()) {
-      return make_error("computes.json: safekeepers: must be an array of host:port strings");
-    }
-    for (const Json& s : *sks) {
-      if (!s.is_string()) {
-        return make_error("computes.json: safekeepers: must be an array of host:port strings");
-      }
-      out.safekeepers.push_back(s.get<std::string>());
-    }
-  }
-  auto cs = doc->find("computes");
-  if (cs == doc->end() || !cs->is_array()) {
-    return make_error("computes.json: computes: required array");
-  }
-  for (std::size_t i = 0; i < cs->size(); ++i) {
-    const Json& c = (*cs)[i];
-    const std::string where = fmt::format("computes.json: computes[{}].", i);
-    if (!c.is_object()) {
-      return make_error(where.substr(0, where.size() - 1) + ": must be an object");
-    }
-    ComputeEntry e;
-    auto id = string_field(c, "compute_id", where);
-    NEON_TRY(id);
-    e.compute_id = *id;
-    auto tenant = hex_id_field(c, "tenant_id", where);
-    NEON_TRY(tenant);
-    e.tenant_id = *tenant;
-    auto timeline = hex_id_field(c, "timeline_id", where);
-    NEON_TRY(timeline);
-    e.timeline_id = *timeline;
-    auto address = string_field(c, "address", where);
-    NEON_TRY(address);
-    e.address = *address;
-    auto mode = c.find("mode");
-    if (mode != c.end()) {
-      if (*mode == "replica") {
-        e.mode = ComputeMode::replica;
-      } else if (*mode != "primary") {
-        return make_error(where + "mode: must be \"primary\" or \"replica\"");
-      }
-    }
-    auto pg = c.find("pg_version");
-    if (pg != c.end() && pg->is_number_integer()) {
-      e.pg_version = pg->get<int>();
-    }
-    auto settings = c.find("settings");
-    if (settings != c.end()) {
-      if (!settings->is_array()) {
-        return make_error(where + "settings: must be an array");
-      }
-      e.settings = *settings;
-    }
-    for (const ComputeEntry& other : out.computes) {
-      if (other.compute_id == e.compute_id) {
-        return make_error(where + "compute_id: duplicate \"" + e.compute_id + "\"");
-      }
-    }
-    out.computes.push_back(std::move(e));
-  }
-  return out;
-}
 
 Result<AttachNotification> parse_notify_attach(const std::string& body) {
   auto doc = parse_object(body);

@@ -9,31 +9,19 @@
 
 #include <nlohmann/json.hpp>
 
+#include "generators/computes.hpp"
 #include "generators/result.hpp"
 
 namespace neon::cli::hook {
 
 using Json = nlohmann::json;
 
-enum class ComputeMode { primary, replica };
-
-struct ComputeEntry {
-  std::string compute_id;
-  std::string tenant_id;
-  std::string timeline_id;
-  int pg_version = 17;
-  ComputeMode mode = ComputeMode::primary;
-  std::string address;  ///< host:port of compute_ctl's external HTTP server
-  Json settings = Json::array();
-};
-
-struct Computes {
-  std::vector<std::string> safekeepers;  ///< host:port
-  std::vector<ComputeEntry> computes;
-};
-
-/// computes.json (generators/computes.hpp); every problem names its JSON path.
-Result<Computes> parse_computes(const std::string& text);
+// The computes file is one type, gen::ComputesFile, shared with the generator and the bootstrap
+// step (generators/computes.hpp).
+using ComputeMode = gen::ComputeMode;
+using ComputeEntry = gen::ComputeEntry;
+using Computes = gen::ComputesFile;
+using gen::parse_computes;
 
 struct AttachShard {
   std::uint32_t shard_number = 0;
@@ -124,8 +112,6 @@ Result<AttachNotification> attachment_from_describe(const std::string& tenant_id
                                                     const std::vector<DescribedShard>& shards);
 /// ShardIndex key "<NN><CC>" in lowercase hex; "0000" when unsharded.
 std::string shard_index(int number, int count);
-/// Whether `id` is 32 lowercase hex characters.
-bool is_hex_id(const std::string& id);
 
 /// `text` with every occurrence of `secret` replaced by `<redacted>` (nothing when `secret` is empty).
 std::string redact(std::string text, const std::string& secret);

@@ -176,6 +176,29 @@ TEST_SUITE("fidelity") {
     }
   }
 
+  TEST_CASE("the computes file is one type: what the generator writes, parse_computes reads back unchanged") {
+    // The hook (hook serve --computes) and bootstrap compute read the same ComputesFile the
+    // generator builds; a field the reader drops or renames fails here.
+    std::vector<std::string> texts = {starter_text("dev"), starter_text("prod")};
+    for (const char* example : {"dev-minio-argocd", "prod-3zones-sharded"}) {  // branches with parents
+      texts.push_back(neon::test::read_text(neon::test::source_dir() / "schemas" / "examples" /
+                                            (std::string(example) + ".yaml")));
+    }
+    for (const auto& text : texts) {
+      const auto spec = load_text(text);
+      const Json written = computes_config(spec);
+      auto read = parse_computes(written.dump());
+      REQUIRE_MESSAGE(read, read.error().message);
+      CHECK(to_json(*read) == written);
+      CHECK(read->computes.size() >= 1);
+      CHECK(read->projects.size() >= 1);
+    }
+    auto bad = parse_computes(R"({"computes":[{"compute_id":"a"}]})", "/etc/neon/computes.json");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message == "/etc/neon/computes.json: computes[0].address: required string");
+    CHECK(bad.error().kind == neon::ErrorKind::invalid);
+  }
+
   TEST_CASE("node ids without the pod-index label: safekeepers read safekeeper.id "
             "(safekeeper/src/bin/safekeeper.rs:788-830)") {
     for (const auto* name : {"dev", "prod"}) {

@@ -37,7 +37,8 @@ std::string computes_json(const std::string& dev_lsn) {
                                           {"tenant_config", Json{{"pitr_interval", "7 days"}}},
                                           {"branches", branches}}})},
            {"computes", Json::array({Json{{"compute_id", "app-feature"}, {"project", "app"}, {"branch", "feature"},
-                                          {"tenant_id", k_tenant}, {"timeline_id", k_feature}}})}};
+                                          {"tenant_id", k_tenant}, {"timeline_id", k_feature},
+                                          {"address", "compute-app-feature.neon.svc.cluster.local:3080"}}})}};
   return doc.dump();
 }
 
