@@ -177,10 +177,6 @@ Result<void> write_new_at(int dir, const std::string& name, const std::string& d
     ::unlinkat(dir, name.c_str(), 0);
     return make_error(fmt::format("cannot {} {}: {}", what, shown, errno_text(e)));
   };
-  // The umask may have narrowed `mode`; the file gets exactly it.
-  if (::fchmod(fd.get(), mode) != 0) {
-    return fail("set the mode of");
-  }
   std::size_t done = 0;
   while (done < data.size()) {
     const ssize_t n = ::write(fd.get(), data.data() + done, data.size() - done);
