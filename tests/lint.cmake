@@ -1,0 +1,36 @@
+# Lint checks run by ctest (label lint): `format` (every tracked C++ file is as .clang-format
+# writes it) and `tidy` (.clang-tidy's checks on every source of plugin/ and generators/, with the
+# build's compile_commands.json). A missing tool fails under CI (CI set) and is skipped elsewhere.
+# cmake -DCHECK=format|tidy -DSOURCE=<tree> -DBUILD=<build dir> -P tests/lint.cmake
+if(CHECK STREQUAL "format")
+  set(tool clang-format)
+else()
+  set(tool run-clang-tidy)
+endif()
+find_program(TOOL NAMES ${tool})
+if(NOT TOOL)
+  if(DEFINED ENV{CI} AND NOT "$ENV{CI}" STREQUAL "")
+    message(FATAL_ERROR "${tool} is not on PATH (install clang-format and clang-tidy: .ci/install-deps)")
+  endif()
+  message("SKIPPED: ${tool} is not on PATH")
+  return()
+endif()
+execute_process(COMMAND git ls-files "*.cpp" "*.hpp" WORKING_DIRECTORY ${SOURCE}
+                OUTPUT_VARIABLE files RESULT_VARIABLE rc OUTPUT_STRIP_TRAILING_WHITESPACE)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "git ls-files failed in ${SOURCE}")
+endif()
+string(REPLACE "\n" ";" files "${files}")
+if(CHECK STREQUAL "format")
+  execute_process(COMMAND ${TOOL} --dry-run --Werror ${files} WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc
+                  ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${out}\nnot formatted as .clang-format says: run clang-format -i on the files above")
+  endif()
+else()
+  execute_process(COMMAND ${TOOL} -p ${BUILD} -quiet "${SOURCE}/(plugin|generators)/.*\\.cpp$"
+                  WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "${out}\n${err}\nclang-tidy found problems (.clang-tidy)")
+  endif()
+endif()
