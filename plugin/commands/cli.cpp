@@ -15,30 +15,26 @@ namespace neon::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> k_commands = {
-      {"init", "Write a commented starter cluster spec", cmd_init, "--profile --file --name"},
-      {"validate", "Check a cluster spec and report every problem", cmd_validate, "--file --quiet"},
-      {"schema", "Print the JSON Schema of the cluster spec", cmd_schema},
-      {"render", "Print the whole cluster as one YAML stream", cmd_render, "--file"},
-      {"generate", "Write the kustomize tree and commit it", cmd_generate,
-       "--file --repo --path --no-commit --branch --push --remote --author --message --force"},
-      {"diff", "Show what a change to the spec does to the rendered cluster", cmd_diff,
-       "--repo --base --head --output"},
-      {"project", "Create or delete a project (tenant) in the spec", cmd_project, "create delete"},
-      {"branch", "Create or delete a branch (timeline) in the spec", cmd_branch, "create delete"},
+      {"init", "Write a commented starter cluster spec", cmd_init, init_options},
+      {"validate", "Check a cluster spec and report every problem", cmd_validate, validate_options},
+      {"schema", "Print the JSON Schema of the cluster spec", cmd_schema, schema_options},
+      {"render", "Print the whole cluster as one YAML stream", cmd_render, render_options},
+      {"generate", "Write the kustomize tree and commit it", cmd_generate, generate_options},
+      {"diff", "Show what a change to the spec does to the rendered cluster", cmd_diff, diff_options},
+      {"project", "Create or delete a project (tenant) in the spec", nullptr, nullptr, project_verbs},
+      {"branch", "Create or delete a branch (timeline) in the spec", nullptr, nullptr, branch_verbs},
       {"status", "Show pageservers, safekeepers and tenants from the storage controller", cmd_status,
-       "--output --watch --file --storage-controller --token-file --request-timeout"},
-      {"attach", "Attach a tenant, or move its shards to a pageserver", cmd_attach,
-       "--node --az --shard --secondaries --no-prewarm --wait --no-wait --timeout --dry-run --file"},
-      {"detach", "Detach a tenant from every pageserver", cmd_detach, "--yes --file --dry-run"},
-      {"drain", "Move every shard off a pageserver", cmd_drain, "--wait --cancel --timeout"},
-      {"fill", "Move shards back onto a pageserver", cmd_fill, "--wait --cancel --timeout"},
-      {"secrets", "Generate the keys and tokens auth needs", cmd_secrets, "init"},
-      {"hook", "Run the compute hook service", cmd_hook, "serve"},
-      {"bootstrap", "In-cluster setup steps (used by the generated manifests)", cmd_bootstrap,
-       "pageserver safekeeper compute"},
-      {"completion", "Print a shell completion script (bash or zsh)", cmd_completion, "bash zsh"},
-      {"version", "Print the version", cmd_version, "--output"},
-      {"__complete", "Shell completion protocol", cmd_complete, "", true},
+       status_options},
+      {"attach", "Attach a tenant, or move its shards to a pageserver", cmd_attach, attach_options},
+      {"detach", "Detach a tenant from every pageserver", cmd_detach, detach_options},
+      {"drain", "Move every shard off a pageserver", cmd_drain, drain_options},
+      {"fill", "Move shards back onto a pageserver", cmd_fill, fill_options},
+      {"secrets", "Generate the keys and tokens auth needs", nullptr, nullptr, secrets_verbs},
+      {"hook", "Run the compute hook service", nullptr, nullptr, hook_verbs},
+      {"bootstrap", "In-cluster setup steps (used by the generated manifests)", nullptr, nullptr, bootstrap_verbs},
+      {"completion", "Print a shell completion script (bash or zsh)", cmd_completion, completion_options},
+      {"version", "Print the version", cmd_version, version_options},
+      {"__complete", "Shell completion protocol", cmd_complete, nullptr, nullptr, true},
   };
   return k_commands;
 }
@@ -142,15 +138,6 @@ void print_help(Context& ctx) {
   fmt::print(ctx.out, "\n{}\nUse \"{} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog);
 }
 
-/// One flag of a command, as help and the unknown-flag check see it.
-struct Flag {
-  std::string short_name;
-  std::string long_name;
-  std::string placeholder;  ///< empty for a switch
-  std::string description;
-  std::string group;
-};
-
 std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOptionDetails& o) {
   if (o.has_implicit) {
     return "";
@@ -174,6 +161,8 @@ std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOpt
   return ph;
 }
 
+}  // namespace
+
 std::vector<Flag> flags_of(const cxxopts::Options& opts) {
   std::vector<Flag> out;
   for (const auto& g : opts.groups()) {
@@ -196,6 +185,8 @@ std::vector<Flag> flags_of(const cxxopts::Options& opts) {
   std::stable_partition(out.begin(), own_end, [](const Flag& f) { return f.long_name != "help"; });
   return out;
 }
+
+namespace {
 
 /// Appends `text` wrapped to `width` columns, continuation lines indented by `indent`.
 void append_wrapped(std::string& out, const std::string& text, std::size_t indent, std::size_t width) {
@@ -350,26 +341,47 @@ std::string plain_message(std::string message) {
 
 }  // namespace
 
-int group_help(Context& ctx, const std::string& group, const std::string& summary,
-               const std::vector<SubVerb>& verbs, bool requested) {
+const std::vector<std::string>& global_flag_names() {
+  static const std::vector<std::string> k_names = {"--kubeconfig", "--context", "--namespace", "--no-color"};
+  return k_names;
+}
+
+int group_help(Context& ctx, const std::string& group, const VerbGroup& verbs, bool requested) {
   std::ostream& os = requested ? ctx.out : ctx.err;
   std::string names;
   std::size_t width = 0;
-  for (const auto& v : verbs) {
+  for (const auto& v : verbs.verbs) {
     names += (names.empty() ? "" : "|") + std::string(v.name);
     width = std::max(width, std::string(v.name).size());
   }
-  fmt::print(os, "{}\n\nUsage:\n  {} {} {} [flags]\n\nAvailable Commands:\n", summary, ctx.prog, group, names);
-  for (const auto& v : verbs) {
+  fmt::print(os, "{}\n\nUsage:\n  {} {} {} [flags]\n\nAvailable Commands:\n", verbs.summary, ctx.prog, group, names);
+  for (const auto& v : verbs.verbs) {
     fmt::print(os, "  {:<{}}  {}\n", v.name, width, v.summary);
   }
   fmt::print(os, "\n{}\nUse \"{} {} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog, group);
   return requested ? k_exit_ok : k_exit_usage;
 }
 
-cxxopts::Options make_options(const Context& ctx, const std::string& name, const std::string& summary,
-                              const std::string& positional_help) {
-  cxxopts::Options opts(ctx.prog + " " + name, summary);
+int run_group(Context& ctx, const std::string& group, const VerbGroup& verbs, const std::vector<std::string>& args) {
+  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
+    return group_help(ctx, group, verbs, !args.empty());
+  }
+  std::vector<std::string> names;
+  for (const auto& v : verbs.verbs) {
+    if (args.front() == v.name) {
+      return v.run(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    names.emplace_back(v.name);
+  }
+  const std::string hint = gen::suggestion_suffix(args.front(), names);
+  return usage_error(ctx, group,
+                     fmt::format("unknown subcommand \"{}\"{}", args.front(),
+                                 hint.empty() ? fmt::format(" (expected: {})", fmt::join(names, ", ")) : hint));
+}
+
+OptionSet make_options(const Context& ctx, const std::string& name, const std::string& summary,
+                       const std::string& positional_help) {
+  OptionSet opts(name, ctx.prog + " " + name, summary);
   opts.custom_help("[flags]");
   opts.positional_help(positional_help);
   opts.add_options()("h,help", "Show help for this command");
@@ -458,7 +470,8 @@ int run(Context& ctx, std::vector<std::string> args) {
   }
   for (const auto& c : commands()) {
     if (name == c.name) {
-      return c.run(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      return c.group != nullptr ? run_group(ctx, c.name, c.group(), rest) : c.run(ctx, rest);
     }
   }
   return usage_error(ctx, "",

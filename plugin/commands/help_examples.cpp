@@ -50,7 +50,7 @@ const std::string* help_examples(const std::string& command) {
       {"detach", "  {prog} detach app --yes\n"},
       {"drain", "  # Move every shard off pageserver 11 and wait\n  {prog} drain 11 --wait\n"},
       {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11 --wait\n"},
-      {"secrets",
+      {"secrets init",
        "  # Create the Secrets the spec names in its namespace\n"
        "  {prog} secrets init -f neon.yaml\n\n"
        "  # Print them instead, to encrypt with SOPS or seal\n"
