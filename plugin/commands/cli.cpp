@@ -163,8 +163,9 @@ std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOpt
 
 }  // namespace
 
-std::vector<Flag> flags_of(const cxxopts::Options& opts) {
+std::vector<Flag> flags_of(const OptionSet& opts) {
   std::vector<Flag> out;
+  const OptionSet* set = &opts;
   for (const auto& g : opts.groups()) {
     for (const auto& o : opts.group_help(g).options) {
       const std::string long_name = o.l.empty() ? "" : o.l.front();
@@ -176,7 +177,14 @@ std::vector<Flag> flags_of(const cxxopts::Options& opts) {
       if (o.has_default && !o.is_boolean && !o.default_value.empty() && !shows_default) {
         desc += fmt::format(" (default: {})", o.default_value);
       }
-      out.push_back({o.s, long_name, placeholder_for(long_name, o), desc, g});
+      std::string placeholder = placeholder_for(long_name, o);
+      // A file or folder flag says so, whatever its name: completion offers paths for it.
+      if (!placeholder.empty() && set != nullptr && set->kind(long_name) == ValueKind::file) {
+        placeholder = "FILE";
+      } else if (!placeholder.empty() && set != nullptr && set->kind(long_name) == ValueKind::dir) {
+        placeholder = "DIR";
+      }
+      out.push_back({o.s, long_name, placeholder, desc, g});
     }
   }
   // -h/--help is added first by make_options but reads best last among the command's own flags
@@ -213,7 +221,7 @@ void append_wrapped(std::string& out, const std::string& text, std::size_t inden
   }
 }
 
-std::string command_help(const cxxopts::Options& opts, const std::string& prog) {
+std::string command_help(const OptionSet& opts, const std::string& prog) {
   const std::string generated = opts.help({""});
   const auto usage = generated.find("\nUsage:\n");
   std::string out;
@@ -395,7 +403,7 @@ std::vector<std::string> positionals(const cxxopts::ParseResult& r) {
                                          : std::vector<std::string>{};
 }
 
-std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, const std::vector<std::string>& args,
+std::optional<cxxopts::ParseResult> parse(Context& ctx, OptionSet& opts, const std::vector<std::string>& args,
                                           int& exit) {
   const std::string name = opts.program().substr(ctx.prog.size() + 1);
   if (auto err = check_flags(flags_of(opts), args)) {
@@ -421,7 +429,7 @@ std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, 
   }
 }
 
-std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args, int& exit) {
   auto r = parse(ctx, opts, args, exit);
   if (r && !positionals(*r).empty()) {
@@ -432,7 +440,7 @@ std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Opt
   return r;
 }
 
-std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args,
                                                       const std::string& operand, int& exit) {
   auto r = parse(ctx, opts, args, exit);
@@ -450,6 +458,10 @@ int usage_error(Context& ctx, const std::string& command, const std::string& mes
 }
 
 int run(Context& ctx, std::vector<std::string> args) {
+  if (!args.empty() && args.front() == "__complete") {
+    // The words being completed, global flags included, exactly as the shell has them.
+    return cmd_complete(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (auto err = extract_global_flags(args, ctx.globals)) {
     return usage_error(ctx, "", *err);
   }

@@ -59,15 +59,15 @@ OptionSet make_options(const Context& ctx, const std::string& name, const std::s
 
 /// Parses `args` with `opts`. On --help prints help and sets `exit` to 0; on a bad flag prints a
 /// usage error and sets `exit` to 2. Returns nullopt in both cases.
-std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, const std::vector<std::string>& args,
+std::optional<cxxopts::ParseResult> parse(Context& ctx, OptionSet& opts, const std::vector<std::string>& args,
                                           int& exit);
 
 /// parse(), then no positional argument allowed: `unexpected argument "X"` is a usage error.
-std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args, int& exit);
 
 /// parse(), then exactly one positional argument: `expected exactly one <operand>` otherwise.
-std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args,
                                                       const std::string& operand, int& exit);
 
@@ -93,7 +93,7 @@ struct Flag {
 };
 
 /// The flags of `opts` in help order (without the positional collector).
-std::vector<Flag> flags_of(const cxxopts::Options& opts);
+std::vector<Flag> flags_of(const OptionSet& opts);
 
 /// Global flags every command accepts, as `--name` (they take a value except --no-color).
 const std::vector<std::string>& global_flag_names();

@@ -46,6 +46,12 @@ void add_pod_options(OptionSet& opts) {
 
 Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult& r) {
   PodIdentity id;
+  const IntRange zones{1, gen::names::k_max_zones};
+  const auto zone_number = parse_integer(r["zone-number"].as<std::string>(), zones);
+  if (!zone_number) {
+    return Error{integer_problem("--zone-number", r["zone-number"].as<std::string>(), zones)};
+  }
+  id.zone_number = static_cast<int>(*zone_number);
   const auto pod = ctx.getenv("POD_NAME").value_or("");
   const auto dash = pod.rfind('-');
   if (pod.empty() || dash == std::string::npos || dash + 1 == pod.size()) {
@@ -56,12 +62,7 @@ Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult&
     return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
   }
   id.ordinal = std::stoi(digits);
-  const IntRange zones{1, gen::names::k_max_zones};
-  const auto zone_number = parse_integer(r["zone-number"].as<std::string>(), zones);
-  if (!zone_number) {
-    return Error{integer_problem("--zone-number", r["zone-number"].as<std::string>(), zones)};
-  }
-  id.zone_number = static_cast<int>(*zone_number);
+
   // --namespace is also kubectl's global flag, which the command table takes out of argv first.
   const std::string ns = r.count("namespace") != 0 ? r["namespace"].as<std::string>() : ctx.globals.namespace_;
   if (r.count("set") == 0 || ns.empty()) {
