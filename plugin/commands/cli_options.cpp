@@ -155,12 +155,12 @@ std::optional<bool> wait_of(Context& ctx, const OptionSet& opts, const cxxopts::
 }
 
 void add_int(OptionSet& opts, const std::string& spec, const std::string& description,
-             const std::string& default_value) {
+             const std::string& default_value, const std::string& placeholder) {
   auto value = cxxopts::value<std::string>();
   if (!default_value.empty()) {
     value->default_value(default_value);
   }
-  opts.add_options()(spec, description, value, "N");
+  opts.add_options()(spec, description, value, placeholder);
 }
 
 std::optional<long long> parse_integer(const std::string& text, IntRange range) {

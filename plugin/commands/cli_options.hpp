@@ -108,9 +108,9 @@ struct IntRange {
   long long max = 1LL << 62;
 };
 
-/// Adds an integer flag (placeholder N). `default_value` "" means none.
+/// Adds an integer flag. `default_value` "" means none.
 void add_int(OptionSet& opts, const std::string& spec, const std::string& description,
-             const std::string& default_value = "");
+             const std::string& default_value = "", const std::string& placeholder = "N");
 
 /// `text` as a whole number in `range`.
 std::optional<long long> parse_integer(const std::string& text, IntRange range);

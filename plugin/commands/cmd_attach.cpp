@@ -116,7 +116,7 @@ OptionSet attach_options(const Context& ctx) {
                            "--secondaries K (else keep the tenant's own), optionally move shards to a pageserver, and "
                            "wait until it is reconciled.",
                            "PROJECT|TENANT_ID");
-  add_int(opts, "node", "Move the shard(s) to this pageserver id");
+  add_int(opts, "node", "Move the shard(s) to this pageserver id", "", "ID");
   opts.add_options()("az", "Move the shard(s) to the least loaded Active pageserver in this zone",
                      cxxopts::value<std::string>());
   add_int(opts, "shard", "Only this shard number (with --node/--az)");
