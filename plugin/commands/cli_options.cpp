@@ -195,4 +195,62 @@ bool int_of(Context& ctx, const OptionSet& opts, const cxxopts::ParseResult& r, 
   return true;
 }
 
+const std::vector<std::string>& global_flag_names() {
+  static const std::vector<std::string> k_names = {"--kubeconfig", "--context", "--namespace", "--no-color"};
+  return k_names;
+}
+
+std::optional<std::string> extract_global_flags(std::vector<std::string>& args, GlobalFlags& flags) {
+  std::vector<std::string> rest;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+      break;
+    }
+    if (a == "--no-color") {
+      flags.no_color = true;
+      continue;
+    }
+    std::string* target = nullptr;
+    std::string value;
+    bool has_value = false;
+    for (auto [name, field] : {std::pair<const char*, std::string*>{"--kubeconfig", &flags.kubeconfig},
+                               {"--context", &flags.context},
+                               {"--namespace", &flags.namespace_}}) {
+      const std::string n(name);
+      if (a == n) {
+        target = field;
+      } else if (a.rfind(n + "=", 0) == 0) {
+        target = field;
+        value = a.substr(n.size() + 1);
+        has_value = true;
+      }
+    }
+    if (a == "-n") {
+      target = &flags.namespace_;
+    } else if (a.size() > 2 && a.rfind("-n", 0) == 0 && a[2] != '-') {
+      target = &flags.namespace_;
+      value = a.substr(a[2] == '=' ? 3 : 2);
+      has_value = true;
+    }
+    if (target == nullptr) {
+      rest.push_back(a);
+      continue;
+    }
+    if (!has_value) {
+      if (i + 1 >= args.size()) {
+        return fmt::format("flag {} needs a value", a);
+      }
+      value = args[++i];
+    }
+    if (value.empty()) {
+      return fmt::format("flag {} needs a value", a);
+    }
+    *target = value;
+  }
+  args = std::move(rest);
+  return std::nullopt;
+}
+
 }  // namespace neon::cli

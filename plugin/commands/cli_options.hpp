@@ -7,6 +7,8 @@
 //   --wait        waiting is the default for attach, drain and fill; --no-wait returns at once
 //   integers      parsed as integers, with a usage error (exit 2) for "abc" or a value out of range
 //   file flags    marked, so completion offers files (or folders)
+//   global flags  kubectl's --kubeconfig, --context, -n/--namespace, --no-color, taken out of argv
+//                 before a command parses its own (extract_global_flags and global_flag_names, cli.hpp)
 
 #include <optional>
 #include <string>
