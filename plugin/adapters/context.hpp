@@ -10,7 +10,16 @@
 
 namespace neon::cli {
 
-enum ExitCode : int { k_exit_ok = 0, k_exit_failure = 1, k_exit_usage = 2 };
+/// Every exit status the program gives. The values are what users and scripts see: never change one.
+enum ExitCode : int {
+  k_exit_ok = 0,
+  k_exit_failure = 1,      ///< the command ran and failed (or found a problem)
+  k_exit_usage = 2,        ///< a bad command line: unknown flag, bad value, missing operand
+  k_exit_unreachable = 3,  ///< the storage controller could not be reached or read
+  // `diff` follows kubectl diff: 0 no change, 1 changes found, 2 an error of any kind.
+  k_exit_diff_changes = 1,
+  k_exit_diff_error = 2,
+};
 
 /// kubectl's global flags; kubectl passes none of its own to a plugin, so the plugin parses them.
 struct GlobalFlags {

@@ -15,30 +15,26 @@ namespace neon::cli {
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> k_commands = {
-      {"init", "Write a commented starter cluster spec", cmd_init, "--profile --file --name"},
-      {"validate", "Check a cluster spec and report every problem", cmd_validate, "--file --quiet"},
-      {"schema", "Print the JSON Schema of the cluster spec", cmd_schema},
-      {"render", "Print the whole cluster as one YAML stream", cmd_render, "--file"},
-      {"generate", "Write the kustomize tree and commit it", cmd_generate,
-       "--file --repo --path --no-commit --branch --push --remote --author --message --force"},
-      {"diff", "Show what a change to the spec does to the rendered cluster", cmd_diff,
-       "--repo --base --head --output"},
-      {"project", "Create or delete a project (tenant) in the spec", cmd_project, "create delete"},
-      {"branch", "Create or delete a branch (timeline) in the spec", cmd_branch, "create delete"},
+      {"init", "Write a commented starter cluster spec", cmd_init, init_options},
+      {"validate", "Check a cluster spec and report every problem", cmd_validate, validate_options},
+      {"schema", "Print the JSON Schema of the cluster spec", cmd_schema, schema_options},
+      {"render", "Print the whole cluster as one YAML stream", cmd_render, render_options},
+      {"generate", "Write the kustomize tree and commit it", cmd_generate, generate_options},
+      {"diff", "Show what a change to the spec does to the rendered cluster", cmd_diff, diff_options},
+      {"project", "Create or delete a project (tenant) in the spec", nullptr, nullptr, project_verbs},
+      {"branch", "Create or delete a branch (timeline) in the spec", nullptr, nullptr, branch_verbs},
       {"status", "Show pageservers, safekeepers and tenants from the storage controller", cmd_status,
-       "--output --watch --file --storage-controller --token-file --request-timeout"},
-      {"attach", "Attach a tenant, or move its shards to a pageserver", cmd_attach,
-       "--node --az --shard --secondaries --no-prewarm --wait --no-wait --timeout --dry-run --file"},
-      {"detach", "Detach a tenant from every pageserver", cmd_detach, "--yes --file --dry-run"},
-      {"drain", "Move every shard off a pageserver", cmd_drain, "--wait --cancel --timeout"},
-      {"fill", "Move shards back onto a pageserver", cmd_fill, "--wait --cancel --timeout"},
-      {"secrets", "Generate the keys and tokens auth needs", cmd_secrets, "init"},
-      {"hook", "Run the compute hook service", cmd_hook, "serve"},
-      {"bootstrap", "In-cluster setup steps (used by the generated manifests)", cmd_bootstrap,
-       "pageserver safekeeper compute"},
-      {"completion", "Print a shell completion script (bash or zsh)", cmd_completion, "bash zsh"},
-      {"version", "Print the version", cmd_version, "--output"},
-      {"__complete", "Shell completion protocol", cmd_complete, "", true},
+       status_options},
+      {"attach", "Attach a tenant, or move its shards to a pageserver", cmd_attach, attach_options},
+      {"detach", "Detach a tenant from every pageserver", cmd_detach, detach_options},
+      {"drain", "Move every shard off a pageserver", cmd_drain, drain_options},
+      {"fill", "Move shards back onto a pageserver", cmd_fill, fill_options},
+      {"secrets", "Generate the keys and tokens auth needs", nullptr, nullptr, secrets_verbs},
+      {"hook", "Run the compute hook service", nullptr, nullptr, hook_verbs},
+      {"bootstrap", "In-cluster setup steps (used by the generated manifests)", nullptr, nullptr, bootstrap_verbs},
+      {"completion", "Print a shell completion script (bash or zsh)", cmd_completion, completion_options},
+      {"version", "Print the version", cmd_version, version_options},
+      {"__complete", "Shell completion protocol", cmd_complete, nullptr, nullptr, true},
   };
   return k_commands;
 }
@@ -52,59 +48,6 @@ std::string program_name(const std::string& argv0) {
     return "kubectl " + rest;
   }
   return base.empty() ? "kubectl-neon" : base;
-}
-
-std::optional<std::string> extract_global_flags(std::vector<std::string>& args, GlobalFlags& flags) {
-  std::vector<std::string> rest;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    if (a == "--") {
-      rest.insert(rest.end(), args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-      break;
-    }
-    if (a == "--no-color") {
-      flags.no_color = true;
-      continue;
-    }
-    std::string* target = nullptr;
-    std::string value;
-    bool has_value = false;
-    for (auto [name, field] : {std::pair<const char*, std::string*>{"--kubeconfig", &flags.kubeconfig},
-                               {"--context", &flags.context},
-                               {"--namespace", &flags.namespace_}}) {
-      const std::string n(name);
-      if (a == n) {
-        target = field;
-      } else if (a.rfind(n + "=", 0) == 0) {
-        target = field;
-        value = a.substr(n.size() + 1);
-        has_value = true;
-      }
-    }
-    if (a == "-n") {
-      target = &flags.namespace_;
-    } else if (a.size() > 2 && a.rfind("-n", 0) == 0 && a[2] != '-') {
-      target = &flags.namespace_;
-      value = a.substr(a[2] == '=' ? 3 : 2);
-      has_value = true;
-    }
-    if (target == nullptr) {
-      rest.push_back(a);
-      continue;
-    }
-    if (!has_value) {
-      if (i + 1 >= args.size()) {
-        return fmt::format("flag {} needs a value", a);
-      }
-      value = args[++i];
-    }
-    if (value.empty()) {
-      return fmt::format("flag {} needs a value", a);
-    }
-    *target = value;
-  }
-  args = std::move(rest);
-  return std::nullopt;
 }
 
 namespace {
@@ -142,15 +85,6 @@ void print_help(Context& ctx) {
   fmt::print(ctx.out, "\n{}\nUse \"{} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog);
 }
 
-/// One flag of a command, as help and the unknown-flag check see it.
-struct Flag {
-  std::string short_name;
-  std::string long_name;
-  std::string placeholder;  ///< empty for a switch
-  std::string description;
-  std::string group;
-};
-
 std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOptionDetails& o) {
   if (o.has_implicit) {
     return "";
@@ -174,8 +108,11 @@ std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOpt
   return ph;
 }
 
-std::vector<Flag> flags_of(const cxxopts::Options& opts) {
+}  // namespace
+
+std::vector<Flag> flags_of(const OptionSet& opts) {
   std::vector<Flag> out;
+  const OptionSet* set = &opts;
   for (const auto& g : opts.groups()) {
     for (const auto& o : opts.group_help(g).options) {
       const std::string long_name = o.l.empty() ? "" : o.l.front();
@@ -187,7 +124,14 @@ std::vector<Flag> flags_of(const cxxopts::Options& opts) {
       if (o.has_default && !o.is_boolean && !o.default_value.empty() && !shows_default) {
         desc += fmt::format(" (default: {})", o.default_value);
       }
-      out.push_back({o.s, long_name, placeholder_for(long_name, o), desc, g});
+      std::string placeholder = placeholder_for(long_name, o);
+      // A file or folder flag says so, whatever its name: completion offers paths for it.
+      if (!placeholder.empty() && set != nullptr && set->kind(long_name) == ValueKind::file) {
+        placeholder = "FILE";
+      } else if (!placeholder.empty() && set != nullptr && set->kind(long_name) == ValueKind::dir) {
+        placeholder = "DIR";
+      }
+      out.push_back({o.s, long_name, placeholder, desc, g});
     }
   }
   // -h/--help is added first by make_options but reads best last among the command's own flags
@@ -196,6 +140,8 @@ std::vector<Flag> flags_of(const cxxopts::Options& opts) {
   std::stable_partition(out.begin(), own_end, [](const Flag& f) { return f.long_name != "help"; });
   return out;
 }
+
+namespace {
 
 /// Appends `text` wrapped to `width` columns, continuation lines indented by `indent`.
 void append_wrapped(std::string& out, const std::string& text, std::size_t indent, std::size_t width) {
@@ -222,7 +168,7 @@ void append_wrapped(std::string& out, const std::string& text, std::size_t inden
   }
 }
 
-std::string command_help(const cxxopts::Options& opts, const std::string& prog) {
+std::string command_help(const OptionSet& opts, const std::string& prog) {
   const std::string generated = opts.help({""});
   const auto usage = generated.find("\nUsage:\n");
   std::string out;
@@ -350,26 +296,42 @@ std::string plain_message(std::string message) {
 
 }  // namespace
 
-int group_help(Context& ctx, const std::string& group, const std::string& summary,
-               const std::vector<SubVerb>& verbs, bool requested) {
+int group_help(Context& ctx, const std::string& group, const VerbGroup& verbs, bool requested) {
   std::ostream& os = requested ? ctx.out : ctx.err;
   std::string names;
   std::size_t width = 0;
-  for (const auto& v : verbs) {
+  for (const auto& v : verbs.verbs) {
     names += (names.empty() ? "" : "|") + std::string(v.name);
     width = std::max(width, std::string(v.name).size());
   }
-  fmt::print(os, "{}\n\nUsage:\n  {} {} {} [flags]\n\nAvailable Commands:\n", summary, ctx.prog, group, names);
-  for (const auto& v : verbs) {
+  fmt::print(os, "{}\n\nUsage:\n  {} {} {} [flags]\n\nAvailable Commands:\n", verbs.summary, ctx.prog, group, names);
+  for (const auto& v : verbs.verbs) {
     fmt::print(os, "  {:<{}}  {}\n", v.name, width, v.summary);
   }
   fmt::print(os, "\n{}\nUse \"{} {} <command> --help\" for more about a command.\n", k_global_flags, ctx.prog, group);
   return requested ? k_exit_ok : k_exit_usage;
 }
 
-cxxopts::Options make_options(const Context& ctx, const std::string& name, const std::string& summary,
-                              const std::string& positional_help) {
-  cxxopts::Options opts(ctx.prog + " " + name, summary);
+int run_group(Context& ctx, const std::string& group, const VerbGroup& verbs, const std::vector<std::string>& args) {
+  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
+    return group_help(ctx, group, verbs, !args.empty());
+  }
+  std::vector<std::string> names;
+  for (const auto& v : verbs.verbs) {
+    if (args.front() == v.name) {
+      return v.run(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+    }
+    names.emplace_back(v.name);
+  }
+  const std::string hint = gen::suggestion_suffix(args.front(), names);
+  return usage_error(ctx, group,
+                     fmt::format("unknown subcommand \"{}\"{}", args.front(),
+                                 hint.empty() ? fmt::format(" (expected: {})", fmt::join(names, ", ")) : hint));
+}
+
+OptionSet make_options(const Context& ctx, const std::string& name, const std::string& summary,
+                       const std::string& positional_help) {
+  OptionSet opts(name, ctx.prog + " " + name, summary);
   opts.custom_help("[flags]");
   opts.positional_help(positional_help);
   opts.add_options()("h,help", "Show help for this command");
@@ -383,7 +345,7 @@ std::vector<std::string> positionals(const cxxopts::ParseResult& r) {
                                          : std::vector<std::string>{};
 }
 
-std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, const std::vector<std::string>& args,
+std::optional<cxxopts::ParseResult> parse(Context& ctx, OptionSet& opts, const std::vector<std::string>& args,
                                           int& exit) {
   const std::string name = opts.program().substr(ctx.prog.size() + 1);
   if (auto err = check_flags(flags_of(opts), args)) {
@@ -409,7 +371,7 @@ std::optional<cxxopts::ParseResult> parse(Context& ctx, cxxopts::Options& opts, 
   }
 }
 
-std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args, int& exit) {
   auto r = parse(ctx, opts, args, exit);
   if (r && !positionals(*r).empty()) {
@@ -420,7 +382,7 @@ std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, cxxopts::Opt
   return r;
 }
 
-std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, cxxopts::Options& opts,
+std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, OptionSet& opts,
                                                       const std::vector<std::string>& args,
                                                       const std::string& operand, int& exit) {
   auto r = parse(ctx, opts, args, exit);
@@ -438,6 +400,10 @@ int usage_error(Context& ctx, const std::string& command, const std::string& mes
 }
 
 int run(Context& ctx, std::vector<std::string> args) {
+  if (!args.empty() && args.front() == "__complete") {
+    // The words being completed, global flags included, exactly as the shell has them.
+    return cmd_complete(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+  }
   if (auto err = extract_global_flags(args, ctx.globals)) {
     return usage_error(ctx, "", *err);
   }
@@ -458,7 +424,8 @@ int run(Context& ctx, std::vector<std::string> args) {
   }
   for (const auto& c : commands()) {
     if (name == c.name) {
-      return c.run(ctx, std::vector<std::string>(args.begin() + 1, args.end()));
+      const std::vector<std::string> rest(args.begin() + 1, args.end());
+      return c.group != nullptr ? run_group(ctx, c.name, c.group(), rest) : c.run(ctx, rest);
     }
   }
   return usage_error(ctx, "",

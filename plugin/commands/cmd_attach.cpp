@@ -110,24 +110,30 @@ void print_placement(Context& ctx, const storcon::Tenant& t, const std::vector<s
 
 }  // namespace
 
-int cmd_attach(Context& ctx, const Args& args) {
+OptionSet attach_options(const Context& ctx) {
   auto opts = make_options(ctx, "attach",
                            "Attach a project's tenant: create it if missing, set placement {\"Attached\": K} with "
                            "--secondaries K (else keep the tenant's own), optionally move shards to a pageserver, and "
                            "wait until it is reconciled.",
                            "PROJECT|TENANT_ID");
-  opts.add_options()("node", "Move the shard(s) to this pageserver id", cxxopts::value<std::uint64_t>())(
-      "az", "Move the shard(s) to the least loaded Active pageserver in this zone", cxxopts::value<std::string>())(
-      "shard", "Only this shard number (with --node/--az)", cxxopts::value<int>())(
-      "secondaries", "Number of secondary locations (default: keep the tenant's current number; 0 for a new "
-                     "or detached tenant)",
-      cxxopts::value<int>())(
-      "no-prewarm", "Cut over at once instead of warming a secondary first")(
-      "wait", "Wait until reconciled (default)")("no-wait", "Return once the calls are accepted")(
-      "timeout", "How long to wait", cxxopts::value<std::string>()->default_value("5m"))(
-      "dry-run", "Print the changing calls (method, path, body) instead of making them; reads still happen")(
-      "f,file", "Cluster spec (default: ./neon.yaml; never the built-in dev spec)", cxxopts::value<std::string>()->default_value(""));
+  add_int(opts, "node", "Move the shard(s) to this pageserver id", "", "ID");
+  opts.add_options()("az", "Move the shard(s) to the least loaded Active pageserver in this zone",
+                     cxxopts::value<std::string>());
+  add_int(opts, "shard", "Only this shard number (with --node/--az)");
+  add_int(opts, "secondaries",
+          "Number of secondary locations (default: keep the tenant's current number; 0 for a new or detached "
+          "tenant)");
+  opts.add_options()("no-prewarm", "Cut over at once instead of warming a secondary first");
+  add_wait_flags(opts, "the tenant is reconciled and computes are notified");
+  opts.add_options()("timeout", "How long to wait", cxxopts::value<std::string>()->default_value("5m"))(
+      "dry-run", "Print the changing calls (method, path, body) instead of making them; reads still happen");
+  add_spec_flag(opts, SpecFlag::live);
   add_controller_options(opts);
+  return opts;
+}
+
+int cmd_attach(Context& ctx, const Args& args) {
+  auto opts = attach_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);
   if (!r) {
@@ -137,27 +143,23 @@ int cmd_attach(Context& ctx, const Args& args) {
   if (r->count("node") != 0 && r->count("az") != 0) {
     return usage_error(ctx, "attach", "--node and --az cannot be used together");
   }
-  if (r->count("wait") != 0 && r->count("no-wait") != 0) {
-    return usage_error(ctx, "attach", "--wait and --no-wait cannot be used together");
+  const auto wait_flag = wait_of(ctx, opts, *r, exit);
+  std::optional<long long> node_flag;
+  std::optional<long long> secondaries_flag;
+  std::optional<long long> shard_flag;
+  constexpr IntRange k_shard_number{0, 255};  // ShardNumber(u8), libs/utils/src/shard.rs:12
+  if (!wait_flag || !int_of(ctx, opts, *r, "node", {}, node_flag, exit) ||
+      !int_of(ctx, opts, *r, "secondaries", {}, secondaries_flag, exit) ||
+      !int_of(ctx, opts, *r, "shard", k_shard_number, shard_flag, exit)) {
+    return exit;
   }
-  std::optional<int> secondaries;
-  if (r->count("secondaries") != 0) {
-    secondaries = (*r)["secondaries"].as<int>();
-    if (*secondaries < 0) {
-      return usage_error(ctx, "attach", "--secondaries must be 0 or more");
-    }
-  }
+  const std::optional<int> secondaries =
+      secondaries_flag ? std::optional<int>(static_cast<int>(*secondaries_flag)) : std::nullopt;
   const auto timeout = parse_duration((*r)["timeout"].as<std::string>());
   if (!timeout) {
     return usage_error(ctx, "attach", "invalid --timeout");
   }
-  std::optional<int> shard;
-  if (r->count("shard") != 0) {
-    shard = (*r)["shard"].as<int>();
-    if (*shard < 0) {
-      return usage_error(ctx, "attach", "--shard must be 0 or more");
-    }
-  }
+  const std::optional<int> shard = shard_flag ? std::optional<int>(static_cast<int>(*shard_flag)) : std::nullopt;
   auto ref = resolve_tenant_arg(ctx, pos.front(), (*r)["file"].as<std::string>());
   if (!ref) {
     return k_exit_failure;
@@ -222,8 +224,8 @@ int cmd_attach(Context& ctx, const Args& args) {
   }
 
   std::optional<std::uint64_t> node;
-  if (r->count("node") != 0) {
-    node = (*r)["node"].as<std::uint64_t>();
+  if (node_flag) {
+    node = static_cast<std::uint64_t>(*node_flag);
   } else if (r->count("az") != 0) {
     auto picked = pick_node_in_zone(client, (*r)["az"].as<std::string>());
     if (!picked) {
@@ -259,7 +261,7 @@ int cmd_attach(Context& ctx, const Args& args) {
     return k_exit_ok;
   }
 
-  const bool wait = r->count("no-wait") == 0;
+  const bool wait = *wait_flag;
   const auto deadline = Clock::now() + *timeout;
   std::chrono::milliseconds delay{100};
   for (;;) {
@@ -301,14 +303,19 @@ int cmd_attach(Context& ctx, const Args& args) {
   }
 }
 
-int cmd_detach(Context& ctx, const Args& args) {
+OptionSet detach_options(const Context& ctx) {
   auto opts = make_options(ctx, "detach",
                            "Detach a project's tenant from every pageserver (placement \"Detached\"). Computes "
                            "using it stop working until it is attached again.",
                            "PROJECT|TENANT_ID");
-  opts.add_options()("y,yes", "Do not ask for confirmation")(
-      "f,file", "Cluster spec (default: ./neon.yaml; never the built-in dev spec)", cxxopts::value<std::string>()->default_value(""));
+  opts.add_options()("y,yes", "Do not ask for confirmation");
+  add_spec_flag(opts, SpecFlag::live);
   add_controller_options(opts);
+  return opts;
+}
+
+int cmd_detach(Context& ctx, const Args& args) {
+  auto opts = detach_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT or TENANT_ID", exit);
   if (!r) {

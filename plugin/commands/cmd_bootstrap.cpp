@@ -36,8 +36,9 @@ struct PodIdentity {
   std::string host;  ///< <POD_NAME>.<SET>.<NS>.svc.cluster.local
 };
 
-void add_pod_options(cxxopts::Options& opts) {
-  opts.add_options()("zone-number", "1-based number of the pod's zone", cxxopts::value<int>()->default_value("1"))(
+void add_pod_options(OptionSet& opts) {
+  add_int(opts, "zone-number", "1-based number of the pod's zone", "1");
+  opts.add_options()(
       "zone", "Availability zone id", cxxopts::value<std::string>()->default_value(""))(
       "set", "StatefulSet (and headless Service) name", cxxopts::value<std::string>())(
       "namespace", "Namespace of the pod", cxxopts::value<std::string>());
@@ -45,6 +46,12 @@ void add_pod_options(cxxopts::Options& opts) {
 
 Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult& r) {
   PodIdentity id;
+  const IntRange zones{1, gen::names::k_max_zones};
+  const auto zone_number = parse_integer(r["zone-number"].as<std::string>(), zones);
+  if (!zone_number) {
+    return Error{integer_problem("--zone-number", r["zone-number"].as<std::string>(), zones)};
+  }
+  id.zone_number = static_cast<int>(*zone_number);
   const auto pod = ctx.getenv("POD_NAME").value_or("");
   const auto dash = pod.rfind('-');
   if (pod.empty() || dash == std::string::npos || dash + 1 == pod.size()) {
@@ -55,10 +62,7 @@ Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult&
     return Error{fmt::format("POD_NAME \"{}\" does not end in -<ordinal>", pod)};
   }
   id.ordinal = std::stoi(digits);
-  id.zone_number = r["zone-number"].as<int>();
-  if (id.zone_number < 1 || id.zone_number > gen::names::k_max_zones) {
-    return Error{fmt::format("--zone-number must be 1..{}", gen::names::k_max_zones)};
-  }
+
   // --namespace is also kubectl's global flag, which the command table takes out of argv first.
   const std::string ns = r.count("namespace") != 0 ? r["namespace"].as<std::string>() : ctx.globals.namespace_;
   if (r.count("set") == 0 || ns.empty()) {
@@ -162,12 +166,19 @@ std::string with_control_plane_token(const std::string& config, const std::strin
   return head + fmt::format("{} = {}\n", k_token_key, toml_quote(token)) + rest;
 }
 
-int bootstrap_pageserver(Context& ctx, const Args& args) {
+OptionSet bootstrap_pageserver_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap pageserver",
                            "Write pageserver.toml, identity.toml and metadata.json into the pageserver's workdir.");
   opts.add_options()("workdir", "Pageserver working directory", cxxopts::value<std::string>())(
       "config", "pageserver.toml to copy", cxxopts::value<std::string>());
   add_pod_options(opts);
+  opts.dirs({"workdir"});
+  opts.files({"config"});
+  return opts;
+}
+
+int bootstrap_pageserver(Context& ctx, const Args& args) {
+  auto opts = bootstrap_pageserver_options(ctx);
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
   if (!r) {
@@ -223,7 +234,7 @@ std::optional<std::chrono::milliseconds> deadline_of(const cxxopts::ParseResult&
   return parse_duration(r["deadline"].as<std::string>());
 }
 
-int bootstrap_safekeeper(Context& ctx, const Args& args) {
+OptionSet bootstrap_safekeeper_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap safekeeper",
                            "Write the safekeeper's node id into <data-dir>/safekeeper.id and register the safekeeper "
                            "with the storage controller.");
@@ -232,6 +243,12 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
                      cxxopts::value<std::string>()->default_value("/data"))(
       "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
   add_controller_options(opts);
+  opts.dirs({"data-dir"});
+  return opts;
+}
+
+int bootstrap_safekeeper(Context& ctx, const Args& args) {
+  auto opts = bootstrap_safekeeper_options(ctx);
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
   if (!r) {
@@ -299,13 +316,19 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
   return code;
 }
 
-int bootstrap_compute(Context& ctx, const Args& args) {
+OptionSet bootstrap_compute_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap compute",
                            "Create the compute's tenant and every timeline from the root to its branch.");
   opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())(
       "compute-id", "The compute's id", cxxopts::value<std::string>())(
       "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
   add_controller_options(opts);
+  opts.files({"computes"});
+  return opts;
+}
+
+int bootstrap_compute(Context& ctx, const Args& args) {
+  auto opts = bootstrap_compute_options(ctx);
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
   if (!r) {
@@ -348,29 +371,16 @@ int bootstrap_compute(Context& ctx, const Args& args) {
 
 }  // namespace
 
-int cmd_bootstrap(Context& ctx, const Args& args) {
-  const std::string usage = "expected pageserver, safekeeper or compute";
-  if (args.empty()) {
-    return usage_error(ctx, "bootstrap", usage);
-  }
-  const Args rest(args.begin() + 1, args.end());
-  if (args.front() == "pageserver") {
-    return bootstrap_pageserver(ctx, rest);
-  }
-  if (args.front() == "safekeeper") {
-    return bootstrap_safekeeper(ctx, rest);
-  }
-  if (args.front() == "compute") {
-    return bootstrap_compute(ctx, rest);
-  }
-  if (args.front() == "-h" || args.front() == "--help") {
-    return group_help(ctx, "bootstrap", "In-cluster setup steps, run by the generated init containers.",
-                      {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json"},
-                       {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller"},
-                       {"compute", "Create the tenant and the timelines a compute needs"}},
-                      true);
-  }
-  return usage_error(ctx, "bootstrap", fmt::format("unknown step \"{}\": {}", args.front(), usage));
+const VerbGroup& bootstrap_verbs() {
+  static const VerbGroup k_group{
+      "In-cluster setup steps, run by the generated init containers.",
+      {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json", bootstrap_pageserver,
+        bootstrap_pageserver_options},
+       {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller", bootstrap_safekeeper,
+        bootstrap_safekeeper_options},
+       {"compute", "Create the tenant and the timelines a compute needs", bootstrap_compute,
+        bootstrap_compute_options}}};
+  return k_group;
 }
 
 }  // namespace neon::cli

@@ -34,12 +34,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int k_exit_error = 2;
 constexpr const char* k_worktree = "working tree";
 
 int error(Context& ctx, const std::string& message) {
   fmt::print(ctx.err, "error: {}\n", message);
-  return k_exit_error;
+  return k_exit_diff_error;
 }
 
 /// The cluster folder: --path, or the only `clusters/*/neon.yaml` in the working tree.
@@ -102,7 +101,7 @@ Result<Side> render_side(Context& ctx, const std::string& text, const std::strin
 
 }  // namespace
 
-int cmd_diff(Context& ctx, const Args& args) {
+OptionSet diff_options(const Context& ctx) {
   auto opts = make_options(ctx, "diff",
                            "Compare the rendered cluster of two sides (default: HEAD against the working tree;\n"
                            "with -f, HEAD against that spec file).\n"
@@ -110,19 +109,25 @@ int cmd_diff(Context& ctx, const Args& args) {
   opts.add_options()("repo", "Repository folder", cxxopts::value<std::string>()->default_value("."))(
       "path", "Cluster folder (default: the only clusters/<name>/)", cxxopts::value<std::string>()->default_value(""))(
       "base", "Base revision", cxxopts::value<std::string>()->default_value("HEAD"))(
-      "head", "Head revision (default: the working tree)", cxxopts::value<std::string>()->default_value(""))(
-      "f,file", "Spec file for the head side (- for stdin), in place of the repository's neon.yaml",
-      cxxopts::value<std::string>()->default_value(""))(
-      "o,output", "text, markdown or json", cxxopts::value<std::string>()->default_value("text"));
+      "head", "Head revision (default: the working tree)", cxxopts::value<std::string>()->default_value(""));
+  add_spec_flag(opts, SpecFlag::head);
+  add_output(opts, {"text", "markdown", "json"}, "text", "text, markdown or json");
+  opts.dirs({"repo", "path"});
+  return opts;
+}
+
+int cmd_diff(Context& ctx, const Args& args) {
+  auto opts = diff_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
   }
-  const std::string format = (*r)["output"].as<std::string>();
-  if (format != "text" && format != "markdown" && format != "json") {
-    return usage_error(ctx, "diff", fmt::format("unknown output format \"{}\" (text, markdown, json)", format));
+  const auto output = output_of(ctx, opts, *r, exit);
+  if (!output) {
+    return exit;
   }
+  const std::string format = *output;
   const std::string spec_file = (*r)["file"].as<std::string>();
   if (!spec_file.empty() && !(*r)["head"].as<std::string>().empty()) {
     return usage_error(ctx, "diff", "-f and --head both name the head side; give one");
@@ -132,7 +137,7 @@ int cmd_diff(Context& ctx, const Args& args) {
   if (!spec_file.empty()) {
     file_text = read_spec_text(ctx, spec_file);
     if (!file_text) {
-      return k_exit_error;
+      return k_exit_diff_error;
     }
   }
   git::Library lib;
@@ -192,7 +197,7 @@ int cmd_diff(Context& ctx, const Args& args) {
   } else {
     ctx.out << render_text(report, labels);
   }
-  return report.changes.empty() && report.blocking.empty() ? k_exit_ok : k_exit_failure;
+  return report.changes.empty() && report.blocking.empty() ? k_exit_ok : k_exit_diff_changes;
 }
 
 }  // namespace neon::cli

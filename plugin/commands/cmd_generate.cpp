@@ -160,12 +160,12 @@ void warn_other_branch(Context& ctx, const gen::ValidSpec& spec, const std::stri
 
 }  // namespace
 
-int cmd_generate(Context& ctx, const Args& args) {
+OptionSet generate_options(const Context& ctx) {
   auto opts = make_options(ctx, "generate",
                            "Write the cluster's kustomize tree and GitOps bootstrap objects into a Git repository and "
                            "commit the files kubectl-neon owns (never your own files).");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
-                     cxxopts::value<std::string>()->default_value(""))(
+  add_spec_flag(opts, SpecFlag::files);
+  opts.add_options()(
       "repo", "Repository folder (created with git init when missing)", cxxopts::value<std::string>()->default_value("."))(
       "path", "Cluster folder in the repository (default: spec.gitops.path or clusters/<name>)",
       cxxopts::value<std::string>()->default_value(""))("no-commit", "Write the files only")(
@@ -178,6 +178,13 @@ int cmd_generate(Context& ctx, const Args& args) {
       cxxopts::value<std::string>()->default_value(""))(
       "force", "Overwrite uncommitted edits to generated files and a cluster folder holding another cluster, and "
                "commit a change that needs work by hand (the commit message lists it)");
+  opts.dirs({"repo"});
+  opts.files({"git-token-file"});
+  return opts;
+}
+
+int cmd_generate(Context& ctx, const Args& args) {
+  auto opts = generate_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {

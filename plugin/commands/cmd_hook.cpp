@@ -64,7 +64,7 @@ void serve_until_signalled(hook::HookServer& server) {
   pthread_sigmask(SIG_SETMASK, &previous, nullptr);
 }
 
-int hook_serve(Context& ctx, const Args& args) {
+OptionSet hook_serve_options(const Context& ctx) {
   auto opts = make_options(ctx, "hook serve",
                            "Run the compute hook: the storage controller's --control-plane-url and compute_ctl's\n"
                            "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
@@ -76,6 +76,12 @@ int hook_serve(Context& ctx, const Args& args) {
       "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
       "storage-controller", "Storage controller URL",
       cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
+  opts.files({"computes"});
+  return opts;
+}
+
+int hook_serve(Context& ctx, const Args& args) {
+  auto opts = hook_serve_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
@@ -146,15 +152,10 @@ int hook_serve(Context& ctx, const Args& args) {
 
 }  // namespace
 
-int cmd_hook(Context& ctx, const Args& args) {
-  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
-    return group_help(ctx, "hook", "The compute hook: the control plane the storage controller and compute_ctl call.",
-                      {{"serve", "Run the compute hook service"}}, !args.empty());
-  }
-  if (args.front() != "serve") {
-    return usage_error(ctx, "hook", fmt::format("unknown subcommand \"{}\" (expected: serve)", args.front()));
-  }
-  return hook_serve(ctx, Args(args.begin() + 1, args.end()));
+const VerbGroup& hook_verbs() {
+  static const VerbGroup k_group{"The compute hook: the control plane the storage controller and compute_ctl call.",
+                                 {{"serve", "Run the compute hook service", hook_serve, hook_serve_options}}};
+  return k_group;
 }
 
 }  // namespace neon::cli

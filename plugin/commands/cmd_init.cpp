@@ -36,21 +36,27 @@ std::string with_fresh_ids(std::string text) {
 
 }  // namespace
 
-int cmd_init(Context& ctx, const Args& args) {
+OptionSet init_options(const Context& ctx) {
   auto opts = make_options(ctx, "init", "Write a commented starter cluster spec (refuses to overwrite a file).");
-  opts.add_options()("profile", "dev or prod", cxxopts::value<std::string>()->default_value("dev"))(
-      "f,file", "Where to write it (- for stdout)", cxxopts::value<std::string>()->default_value("neon.yaml"))(
-      "name", "Cluster name (default: the profile's name)", cxxopts::value<std::string>()->default_value(""));
+  add_choice(opts, "profile", {"dev", "prod"}, "dev", "dev or prod");
+  add_spec_flag(opts, SpecFlag::output);
+  opts.add_options()("name", "Cluster name (default: the profile's name)",
+                     cxxopts::value<std::string>()->default_value(""));
+  return opts;
+}
+
+int cmd_init(Context& ctx, const Args& args) {
+  auto opts = init_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
   }
-  const std::string profile = (*r)["profile"].as<std::string>();
-  if (profile != "dev" && profile != "prod") {
-    return usage_error(ctx, "init", fmt::format("--profile must be dev or prod, got \"{}\"{}", profile,
-                                                gen::suggestion_suffix(profile, {"dev", "prod"})));
+  const auto chosen = choice_of(ctx, opts, *r, "profile", exit);
+  if (!chosen) {
+    return exit;
   }
+  const std::string profile = *chosen;
   const std::string name = (*r)["name"].as<std::string>();
   if (!name.empty() && (!gen::is_dns1123_label(name) || name.size() > 40)) {
     return usage_error(ctx, "init",

@@ -1,6 +1,6 @@
 // kubectl neon drain / fill NODE: start (or cancel) the controller's background operation and
-// optionally wait for it, showing the node's attached shards and the time taken. A drain ends in
-// PauseForRestart; with --wait it succeeds only when no shard is attached to the node any more.
+// (unless --no-wait) wait for it, showing the node's attached shards and the time taken. A drain ends in
+// PauseForRestart; waiting, it succeeds only when no shard is attached to the node any more.
 #include <chrono>
 #include <optional>
 #include <thread>
@@ -98,38 +98,42 @@ void explain_fill_refusal(Context& ctx, storcon::Client& client, std::uint64_t n
              node, restart_advice(*n), ctx.prog, node);
 }
 
+OptionSet node_options(const Context& ctx, Operation op) {
+  const std::string name = op == Operation::drain ? "drain" : "fill";
+  auto opts = make_options(ctx, name,
+                           op == Operation::drain
+                               ? "Move every attached shard off a pageserver before a restart; it ends in "
+                                 "PauseForRestart. Waits (unless --no-wait) until no shard is attached to it."
+                               : "Move shards back onto a pageserver after a restart.",
+                           "NODE");
+  add_wait_flags(opts, op == Operation::drain ? "the drain finishes, showing shards left and the time taken"
+                                              : "the fill finishes, showing attached shards and the time taken");
+  opts.add_options()("timeout", "How long to wait", cxxopts::value<std::string>()->default_value("30m"))(
+      "cancel", fmt::format("Cancel a running {}", name));
+  add_controller_options(opts);
+  return opts;
+}
+
 int run_node_operation(Context& ctx, const Args& args, Operation op) {
   const std::string name = op == Operation::drain ? "drain" : "fill";
   const std::string running = op == Operation::drain ? "Draining" : "Filling";
   const std::string final_state = op == Operation::drain ? "PauseForRestart" : "Active";
-  auto opts = make_options(ctx, name,
-                           op == Operation::drain
-                               ? "Move every attached shard off a pageserver before a restart; it ends in "
-                                 "PauseForRestart. With --wait, finishes when no shard is attached to it."
-                               : "Move shards back onto a pageserver after a restart.",
-                           "NODE");
-  opts.add_options()("wait", op == Operation::drain
-                                 ? "Wait until the operation finishes, showing shards left and the time taken"
-                                 : "Wait until the operation finishes, showing attached shards and the time taken")(
-      "timeout", "How long to wait", cxxopts::value<std::string>()->default_value("30m"))(
-      "cancel", fmt::format("Cancel a running {}", name));
-  add_controller_options(opts);
+  auto opts = node_options(ctx, op);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "NODE id", exit);
   if (!r) {
     return exit;
   }
-  const auto pos = positionals(*r);
-  std::uint64_t node = 0;
-  try {
-    std::size_t used = 0;
-    node = std::stoull(pos.front(), &used);
-    if (used != pos.front().size()) {
-      throw std::invalid_argument("trailing characters");
-    }
-  } catch (const std::exception&) {
-    return usage_error(ctx, name, fmt::format("NODE must be a numeric pageserver id, not \"{}\"", pos.front()));
+  const auto wait = wait_of(ctx, opts, *r, exit);
+  if (!wait) {
+    return exit;
   }
+  const auto pos = positionals(*r);
+  const auto id = parse_integer(pos.front(), {});
+  if (!id) {
+    return usage_error(ctx, name, integer_problem("NODE (a pageserver id)", pos.front(), {}));
+  }
+  const auto node = static_cast<std::uint64_t>(*id);
   const auto timeout = parse_duration((*r)["timeout"].as<std::string>());
   if (!timeout) {
     return usage_error(ctx, name, "invalid --timeout");
@@ -155,7 +159,7 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
     fmt::print(ctx.out, "{} of pageserver {} cancelled\n", name, node);
     return k_exit_ok;
   }
-  if (r->count("wait") == 0) {
+  if (!*wait) {
     fmt::print(ctx.out, "{} of pageserver {} started; follow it with `{} status` or `{} {} {} --wait`\n", name, node,
                ctx.prog, ctx.prog, name, node);
     return k_exit_ok;
@@ -236,6 +240,9 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
 }
 
 }  // namespace
+
+OptionSet drain_options(const Context& ctx) { return node_options(ctx, Operation::drain); }
+OptionSet fill_options(const Context& ctx) { return node_options(ctx, Operation::fill); }
 
 int cmd_drain(Context& ctx, const Args& args) { return run_node_operation(ctx, args, Operation::drain); }
 int cmd_fill(Context& ctx, const Args& args) { return run_node_operation(ctx, args, Operation::fill); }

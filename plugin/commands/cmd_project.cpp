@@ -32,10 +32,12 @@ struct Common {
   bool commit = true;
 };
 
-void add_common_options(cxxopts::Options& opts) {
-  opts.add_options()("f,file", "Cluster spec to edit", cxxopts::value<std::string>()->default_value("neon.yaml"))(
-      "repo", "Repository folder to regenerate and commit in", cxxopts::value<std::string>()->default_value("."))(
+void add_common_options(OptionSet& opts) {
+  add_spec_flag(opts, SpecFlag::edit);
+  opts.add_options()("repo", "Repository folder to regenerate and commit in",
+                     cxxopts::value<std::string>()->default_value("."))(
       "no-commit", "Edit the spec and write the tree, but do not commit");
+  opts.dirs({"repo"});
 }
 
 Common common_of(const cxxopts::ParseResult& r) {
@@ -91,30 +93,19 @@ int apply_edit(Context& ctx, const Common& c, const std::function<Result<std::st
   return rc;
 }
 
-/// Parses a positive integer flag; nullopt (after a usage error) when it is not one.
-std::optional<int> positive_flag(Context& ctx, const cxxopts::ParseResult& r, const std::string& name,
-                                 const std::string& command, int& exit) {
-  const auto v = r[name].as<std::string>();
-  try {
-    std::size_t used = 0;
-    const long n = std::stol(v, &used);
-    if (used == v.size() && n > 0 && n <= 1 << 30) {
-      return static_cast<int>(n);
-    }
-  } catch (const std::exception&) {
-  }
-  exit = usage_error(ctx, command, fmt::format("--{} must be a positive integer, not \"{}\"", name, v));
-  return std::nullopt;
+OptionSet project_create_options(const Context& ctx) {
+  auto opts = make_options(ctx, "project create",
+                           "Add a project (tenant) with a main branch to the spec, then regenerate and commit.", "NAME");
+  add_int(opts, "pg-version", "Postgres major version", "17");
+  add_int(opts, "shards", "Shard count (1: unsharded)", "1");
+  add_int(opts, "stripe-size", "Stripe size in 8 KiB pages", "2048");
+  add_common_options(opts);
+  return opts;
 }
 
 int project_create(Context& ctx, const Args& args) {
   const std::string cmd = "project create";
-  auto opts = make_options(ctx, cmd, "Add a project (tenant) with a main branch to the spec, then regenerate and commit.",
-                           "NAME");
-  opts.add_options()("pg-version", "Postgres major version", cxxopts::value<std::string>()->default_value("17"))(
-      "shards", "Shard count (1: unsharded)", cxxopts::value<std::string>()->default_value("1"))(
-      "stripe-size", "Stripe size in 8 KiB pages", cxxopts::value<std::string>()->default_value("2048"));
-  add_common_options(opts);
+  auto opts = project_create_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "project NAME", exit);
   if (!r) {
@@ -128,26 +119,33 @@ int project_create(Context& ctx, const Args& args) {
                                              "starting and ending with a letter or digit, at most 24 characters)",
                                              p.name));
   }
-  const auto pg = positive_flag(ctx, *r, "pg-version", cmd, exit);
-  const auto shards = pg ? positive_flag(ctx, *r, "shards", cmd, exit) : std::nullopt;
-  const auto stripe = shards ? positive_flag(ctx, *r, "stripe-size", cmd, exit) : std::nullopt;
-  if (!stripe) {
+  constexpr IntRange k_positive{1, 1 << 30};
+  std::optional<long long> pg;
+  std::optional<long long> shards;
+  std::optional<long long> stripe;
+  if (!int_of(ctx, opts, *r, "pg-version", k_positive, pg, exit) ||
+      !int_of(ctx, opts, *r, "shards", k_positive, shards, exit) ||
+      !int_of(ctx, opts, *r, "stripe-size", k_positive, stripe, exit)) {
     return exit;
   }
-  p.pg_version = *pg;
-  p.shard_count = *shards;
-  p.stripe_size = *stripe;
+  p.pg_version = static_cast<int>(*pg);
+  p.shard_count = static_cast<int>(*shards);
+  p.stripe_size = static_cast<int>(*stripe);
   p.tenant_id = mint_id();
   p.main_timeline_id = mint_id();
   return apply_edit(ctx, common_of(*r), [&](const std::string& t) { return gen::add_project(t, p); },
                     "add project " + p.name);
 }
 
-int project_delete(Context& ctx, const Args& args) {
-  const std::string cmd = "project delete";
-  auto opts = make_options(ctx, cmd, "Remove a project and all its branches from the spec, then regenerate and commit.",
-                           "NAME");
+OptionSet project_delete_options(const Context& ctx) {
+  auto opts = make_options(ctx, "project delete",
+                           "Remove a project and all its branches from the spec, then regenerate and commit.", "NAME");
   add_common_options(opts);
+  return opts;
+}
+
+int project_delete(Context& ctx, const Args& args) {
+  auto opts = project_delete_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "project NAME", exit);
   if (!r) {
@@ -168,15 +166,21 @@ std::optional<std::pair<std::string, std::string>> split_branch(const std::strin
   return std::pair<std::string, std::string>{s.substr(0, slash), s.substr(slash + 1)};
 }
 
-int branch_create(Context& ctx, const Args& args) {
-  const std::string cmd = "branch create";
-  auto opts = make_options(ctx, cmd, "Add a branch (timeline) to a project in the spec, then regenerate and commit.",
+OptionSet branch_create_options(const Context& ctx) {
+  auto opts = make_options(ctx, "branch create",
+                           "Add a branch (timeline) to a project in the spec, then regenerate and commit.",
                            "PROJECT/NAME");
   opts.add_options()("from", "Parent branch (default: the project's root branch)",
                      cxxopts::value<std::string>()->default_value(""))(
       "lsn", "Branch point as an LSN (X/Y)", cxxopts::value<std::string>()->default_value(""))(
       "timestamp", "Branch point as an RFC 3339 time", cxxopts::value<std::string>()->default_value(""));
   add_common_options(opts);
+  return opts;
+}
+
+int branch_create(Context& ctx, const Args& args) {
+  const std::string cmd = "branch create";
+  auto opts = branch_create_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
   if (!r) {
@@ -212,10 +216,16 @@ int branch_create(Context& ctx, const Args& args) {
                     "add branch " + b.project + "/" + b.name);
 }
 
+OptionSet branch_delete_options(const Context& ctx) {
+  auto opts = make_options(ctx, "branch delete", "Remove a branch from the spec, then regenerate and commit.",
+                           "PROJECT/NAME");
+  add_common_options(opts);
+  return opts;
+}
+
 int branch_delete(Context& ctx, const Args& args) {
   const std::string cmd = "branch delete";
-  auto opts = make_options(ctx, cmd, "Remove a branch from the spec, then regenerate and commit.", "PROJECT/NAME");
-  add_common_options(opts);
+  auto opts = branch_delete_options(ctx);
   int exit = 0;
   auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
   if (!r) {
@@ -231,34 +241,22 @@ int branch_delete(Context& ctx, const Args& args) {
                     "remove branch " + pos.front());
 }
 
-using SubFn = int (*)(Context&, const Args&);
-
-int dispatch(Context& ctx, const Args& args, const std::string& noun, SubFn create, SubFn remove) {
-  if (args.empty() || args.front() == "-h" || args.front() == "--help") {
-    const bool project = noun == "project";
-    return group_help(ctx, noun,
-                      project ? "Create or delete a project (a Neon tenant) in the spec, then regenerate and commit."
-                              : "Create or delete a branch (a Neon timeline) in the spec, then regenerate and commit.",
-                      {{"create", project ? "Add a project with a main branch" : "Add a branch to a project"},
-                       {"delete", project ? "Remove a project and all its branches" : "Remove a branch"}},
-                      !args.empty());
-  }
-  const Args rest(args.begin() + 1, args.end());
-  if (args.front() == "create") {
-    return create(ctx, rest);
-  }
-  if (args.front() == "delete") {
-    return remove(ctx, rest);
-  }
-  return usage_error(ctx, noun,
-                     fmt::format("unknown subcommand \"{}\"{}", args.front(),
-                                 gen::suggestion_suffix(args.front(), {"create", "delete"})));
-}
-
 }  // namespace
 
-int cmd_project(Context& ctx, const Args& args) { return dispatch(ctx, args, "project", project_create, project_delete); }
+const VerbGroup& project_verbs() {
+  static const VerbGroup k_group{
+      "Create or delete a project (a Neon tenant) in the spec, then regenerate and commit.",
+      {{"create", "Add a project with a main branch", project_create, project_create_options},
+       {"delete", "Remove a project and all its branches", project_delete, project_delete_options}}};
+  return k_group;
+}
 
-int cmd_branch(Context& ctx, const Args& args) { return dispatch(ctx, args, "branch", branch_create, branch_delete); }
+const VerbGroup& branch_verbs() {
+  static const VerbGroup k_group{
+      "Create or delete a branch (a Neon timeline) in the spec, then regenerate and commit.",
+      {{"create", "Add a branch to a project", branch_create, branch_create_options},
+       {"delete", "Remove a branch", branch_delete, branch_delete_options}}};
+  return k_group;
+}
 
 }  // namespace neon::cli

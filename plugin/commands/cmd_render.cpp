@@ -12,12 +12,16 @@
 
 namespace neon::cli {
 
-int cmd_render(Context& ctx, const Args& args) {
+OptionSet render_options(const Context& ctx) {
   auto opts = make_options(ctx, "render",
                            "Print every object of the cluster as one YAML stream: the same objects\n"
                            "'kubectl kustomize' builds from the tree 'kubectl neon generate' writes.");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
-                     cxxopts::value<std::string>()->default_value(""));
+  add_spec_flag(opts, SpecFlag::files);
+  return opts;
+}
+
+int cmd_render(Context& ctx, const Args& args) {
+  auto opts = render_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {

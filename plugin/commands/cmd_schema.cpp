@@ -7,8 +7,12 @@
 
 namespace neon::cli {
 
+OptionSet schema_options(const Context& ctx) {
+  return make_options(ctx, "schema", "Print the JSON Schema of the cluster spec (for editors and CI).");
+}
+
 int cmd_schema(Context& ctx, const Args& args) {
-  auto opts = make_options(ctx, "schema", "Print the JSON Schema of the cluster spec (for editors and CI).");
+  auto opts = schema_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {

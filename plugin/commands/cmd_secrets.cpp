@@ -312,9 +312,6 @@ Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec 
 
 int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
   const std::string output = r["output"].as<std::string>();
-  if (!output.empty() && output != "yaml") {
-    return usage_error(ctx, "secrets", fmt::format("unsupported output \"{}\" (only yaml)", output));
-  }
   const bool dry_run = r.count("dry-run") > 0;
   const bool overwrite = r.count("overwrite") > 0;
   const std::string key_out = r["private-key-out"].as<std::string>();
@@ -420,20 +417,14 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
   return k_exit_ok;
 }
 
-} // namespace
-
-int cmd_secrets(Context &ctx, const Args &args) {
-  auto opts =
-      make_options(ctx, "secrets",
-                   "Generate the Secrets a cluster spec names.\n\n"
-                   "  init    the auth key pair and per-caller tokens, the compute hook's signing key\n"
-                   "          and dev MinIO credentials, created in the cluster (the namespace too, when\n"
-                   "          missing) or printed with -o yaml; with Flux, also Flux's Git Secret",
-                   "init");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml)",
-                     cxxopts::value<std::string>()->default_value(""))(
-      "o,output", "yaml: print the Secrets (stringData) instead of creating them",
-      cxxopts::value<std::string>()->default_value(""))("dry-run", "Print which Secrets would be created")(
+OptionSet secrets_init_options(const Context &ctx) {
+  auto opts = make_options(ctx, "secrets init",
+                           "Generate the Secrets a cluster spec names: the auth key pair and per-caller tokens, the "
+                           "compute hook's signing key and dev MinIO credentials, created in the cluster (the "
+                           "namespace too, when missing) or printed with -o yaml; with Flux, also Flux's Git Secret.");
+  add_spec_flag(opts, SpecFlag::live);
+  add_output(opts, {"yaml"}, "", "yaml: print the Secrets (stringData) instead of creating them");
+  opts.add_options()("dry-run", "Print which Secrets would be created")(
       "overwrite", "Replace Secrets that already exist")(
       "private-key-out", "Also write the token signing key to this new file (mode 0600)",
       cxxopts::value<std::string>()->default_value(""))(
@@ -445,20 +436,30 @@ int cmd_secrets(Context &ctx, const Args &args) {
       cxxopts::value<std::string>()->default_value(""))(
       "git-username", "Flux (HTTPS URL): user name sent with the token",
       cxxopts::value<std::string>()->default_value("git"));
+  opts.files({"private-key-out", "git-ssh-key", "git-known-hosts", "git-token-file"});
+  return opts;
+}
+
+int secrets_init_command(Context &ctx, const Args &args) {
+  auto opts = secrets_init_options(ctx);
   int exit = 0;
-  auto r = parse(ctx, opts, args, exit);
+  auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
   }
-  const auto pos = positionals(*r);
-  if (pos.empty()) {
-    return usage_error(ctx, "secrets", "missing subcommand (init)");
-  }
-  if (pos.front() != "init" || pos.size() > 1) {
-    return usage_error(ctx, "secrets",
-                       fmt::format("unexpected argument \"{}\"", pos.front() != "init" ? pos[0] : pos[1]));
+  if (!output_of(ctx, opts, *r, exit)) {
+    return exit;
   }
   return secrets_init(ctx, *r);
+}
+
+} // namespace
+
+const VerbGroup &secrets_verbs() {
+  static const VerbGroup k_group{"Generate the Secrets a cluster spec names.",
+                                 {{"init", "Create the auth keys, tokens and credentials (or print them with -o yaml)",
+                                   secrets_init_command, secrets_init_options}}};
+  return k_group;
 }
 
 } // namespace neon::cli

@@ -156,26 +156,32 @@ storcon::Expected<Snapshot> fetch(storcon::Client& client) {
 
 }  // namespace
 
-int cmd_status(Context& ctx, const Args& args) {
+OptionSet status_options(const Context& ctx) {
   auto opts = make_options(ctx, "status",
                            "Show pageservers, safekeepers and tenants as the storage controller sees them.\n"
                            "Exit status: 0 healthy, 1 degraded (or the token was refused), 2 usage error, 3 the "
                            "controller could not be reached or read.");
-  opts.add_options()("o,output", "table, wide, json or yaml", cxxopts::value<std::string>()->default_value("table"))(
+  add_output(opts, {"table", "wide", "json", "yaml"}, "table", "table, wide, json or yaml");
+  opts.add_options()(
       "w,watch", "Redraw every --interval until interrupted: time and summary first, tenants cut to the screen")(
-      "interval", "Refresh interval with --watch", cxxopts::value<std::string>()->default_value("2s"))(
-      "f,file", "Cluster spec (default: ./neon.yaml when present), to name tenants and check what the GitOps sync "
-                "needs", cxxopts::value<std::string>()->default_value(""));
+      "interval", "Refresh interval with --watch", cxxopts::value<std::string>()->default_value("2s"));
+  add_spec_flag(opts, SpecFlag::optional, ", to name tenants and check what the GitOps sync needs");
   add_controller_options(opts);
+  return opts;
+}
+
+int cmd_status(Context& ctx, const Args& args) {
+  auto opts = status_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {
     return exit;
   }
-  const std::string output = (*r)["output"].as<std::string>();
-  if (output != "table" && output != "wide" && output != "json" && output != "yaml") {
-    return usage_error(ctx, "status", fmt::format("unknown output format \"{}\" (table, wide, json, yaml)", output));
+  const auto format = output_of(ctx, opts, *r, exit);
+  if (!format) {
+    return exit;
   }
+  const std::string output = *format;
   const auto interval = parse_duration((*r)["interval"].as<std::string>());
   if (!interval || interval->count() <= 0) {
     return usage_error(ctx, "status", "invalid --interval");

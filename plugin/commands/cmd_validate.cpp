@@ -11,12 +11,16 @@
 
 namespace neon::cli {
 
-int cmd_validate(Context& ctx, const Args& args) {
+OptionSet validate_options(const Context& ctx) {
   auto opts = make_options(ctx, "validate", "Check a cluster spec and report every problem at once.\n"
                                             "Exit status: 0 valid, 1 invalid, 2 usage error.");
-  opts.add_options()("f,file", "Cluster spec (- for stdin; default: ./neon.yaml, else the built-in dev spec)",
-                     cxxopts::value<std::string>()->default_value(""))(
-      "q,quiet", "Print nothing when the spec is valid");
+  add_spec_flag(opts, SpecFlag::files);
+  opts.add_options()("q,quiet", "Print nothing when the spec is valid");
+  return opts;
+}
+
+int cmd_validate(Context& ctx, const Args& args) {
+  auto opts = validate_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
   if (!r) {

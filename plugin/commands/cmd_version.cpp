@@ -32,12 +32,21 @@ constexpr const char* platform() {
 
 }  // namespace
 
-int cmd_version(Context& ctx, const Args& args) {
+OptionSet version_options(const Context& ctx) {
   auto opts = make_options(ctx, "version", "Print the version of kubectl-neon and of its libraries.");
-  opts.add_options()("o,output", "json or yaml", cxxopts::value<std::string>()->default_value(""));
+  add_output(opts, {"json", "yaml"}, "", "json or yaml");
+  return opts;
+}
+
+int cmd_version(Context& ctx, const Args& args) {
+  auto opts = version_options(ctx);
   int exit = 0;
   auto r = parse(ctx, opts, args, exit);
   if (!r) {
+    return exit;
+  }
+  const auto format = output_of(ctx, opts, *r, exit);
+  if (!format) {
     return exit;
   }
   int major = 0;
@@ -46,7 +55,7 @@ int cmd_version(Context& ctx, const Args& args) {
   git_libgit2_version(&major, &minor, &rev);
   const std::string git = fmt::format("{}.{}.{}", major, minor, rev);
   const std::string curl = curl_version_info(CURLVERSION_NOW)->version;
-  const std::string out = (*r)["output"].as<std::string>();
+  const std::string& out = *format;
   // kubectl's clientVersion fields where they apply (gitCommit, buildDate, compiler, platform).
   const nlohmann::ordered_json j = {{"version", NEON_VERSION},   {"gitCommit", NEON_GIT_COMMIT},
                                     {"buildDate", NEON_BUILD_DATE}, {"compiler", fmt::format("gcc {}", __VERSION__)},
@@ -56,12 +65,10 @@ int cmd_version(Context& ctx, const Args& args) {
     fmt::print(ctx.out, "kubectl-neon {}\n", NEON_VERSION);
   } else if (out == "json") {
     fmt::print(ctx.out, "{}\n", j.dump(2));
-  } else if (out == "yaml") {
+  } else {
     for (const auto& [k, v] : j.items()) {
       fmt::print(ctx.out, "{}: {}\n", k, nlohmann::json(v.get<std::string>()).dump());
     }
-  } else {
-    return usage_error(ctx, "version", fmt::format("-o must be json or yaml, got \"{}\"", out));
   }
   return k_exit_ok;
 }

@@ -1,10 +1,13 @@
 #pragma once
-// One function per subcommand, each in its own cmd_<name>.cpp.
+// One function per subcommand, each in its own cmd_<name>.cpp, next to the function building its
+// options (`<name>_options`), which the command and shell completion both call. Command groups
+// give their sub-verb table (`<group>_verbs`).
 
 #include <string>
 #include <vector>
 
 #include "plugin/adapters/context.hpp"
+#include "plugin/commands/cli.hpp"
 
 namespace neon::cli {
 
@@ -16,18 +19,33 @@ int cmd_schema(Context& ctx, const Args& args);
 int cmd_render(Context& ctx, const Args& args);
 int cmd_generate(Context& ctx, const Args& args);
 int cmd_diff(Context& ctx, const Args& args);
-int cmd_project(Context& ctx, const Args& args);
-int cmd_branch(Context& ctx, const Args& args);
 int cmd_status(Context& ctx, const Args& args);
 int cmd_attach(Context& ctx, const Args& args);
 int cmd_detach(Context& ctx, const Args& args);
 int cmd_drain(Context& ctx, const Args& args);
 int cmd_fill(Context& ctx, const Args& args);
-int cmd_secrets(Context& ctx, const Args& args);
-int cmd_hook(Context& ctx, const Args& args);
-int cmd_bootstrap(Context& ctx, const Args& args);
 int cmd_completion(Context& ctx, const Args& args);
 int cmd_complete(Context& ctx, const Args& args);
 int cmd_version(Context& ctx, const Args& args);
+
+OptionSet init_options(const Context& ctx);
+OptionSet validate_options(const Context& ctx);
+OptionSet schema_options(const Context& ctx);
+OptionSet render_options(const Context& ctx);
+OptionSet generate_options(const Context& ctx);
+OptionSet diff_options(const Context& ctx);
+OptionSet status_options(const Context& ctx);
+OptionSet attach_options(const Context& ctx);
+OptionSet detach_options(const Context& ctx);
+OptionSet drain_options(const Context& ctx);
+OptionSet fill_options(const Context& ctx);
+OptionSet completion_options(const Context& ctx);
+OptionSet version_options(const Context& ctx);
+
+const VerbGroup& project_verbs();
+const VerbGroup& branch_verbs();
+const VerbGroup& secrets_verbs();
+const VerbGroup& hook_verbs();
+const VerbGroup& bootstrap_verbs();
 
 }  // namespace neon::cli

@@ -16,7 +16,7 @@
 
 namespace neon::cli {
 
-void add_controller_options(cxxopts::Options& opts) {
+void add_controller_options(OptionSet& opts) {
   opts.add_options("Storage controller")(
       "storage-controller", "Storage controller URL (default: $NEON_STORAGE_CONTROLLER_URL, else the "
                             "kubeconfig's API server service proxy)",
@@ -24,6 +24,7 @@ void add_controller_options(cxxopts::Options& opts) {
       "token-file", "File holding the storage controller's admin token (default: $NEON_STORAGE_CONTROLLER_TOKEN)",
       cxxopts::value<std::string>()->default_value(""))(
       "request-timeout", "Timeout of one HTTP request, e.g. 30s", cxxopts::value<std::string>()->default_value("30s"));
+  opts.files({"token-file"});
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {

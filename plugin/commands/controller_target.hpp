@@ -15,17 +15,16 @@
 #include "generators/spec.hpp"
 #include "plugin/adapters/context.hpp"
 #include "plugin/adapters/http.hpp"
+#include "plugin/commands/cli_options.hpp"
 #include "plugin/clients/storcon.hpp"
 
 namespace neon::cli {
 
 inline constexpr const char* k_env_controller_url = "NEON_STORAGE_CONTROLLER_URL";
 inline constexpr const char* k_env_controller_token = "NEON_STORAGE_CONTROLLER_TOKEN";
-/// Exit code of a controller command when the controller could not be reached.
-inline constexpr int k_exit_unreachable = 3;
 
 /// Adds --storage-controller, --token-file and --request-timeout.
-void add_controller_options(cxxopts::Options& opts);
+void add_controller_options(OptionSet& opts);
 
 /// "30s", "5m", "1h", "500ms", "1m30s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);

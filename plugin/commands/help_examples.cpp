@@ -48,9 +48,11 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} attach app --node 12\n"
        "  {prog} attach app --az eu-west-1b --dry-run\n"},
       {"detach", "  {prog} detach app --yes\n"},
-      {"drain", "  # Move every shard off pageserver 11 and wait\n  {prog} drain 11 --wait\n"},
-      {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11 --wait\n"},
-      {"secrets",
+      {"drain",
+       "  # Move every shard off pageserver 11 and wait until it is done\n  {prog} drain 11\n\n"
+       "  # Start it and return at once; follow it with status\n  {prog} drain 11 --no-wait\n"},
+      {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11\n"},
+      {"secrets init",
        "  # Create the Secrets the spec names in its namespace\n"
        "  {prog} secrets init -f neon.yaml\n\n"
        "  # Print them instead, to encrypt with SOPS or seal\n"

@@ -316,12 +316,15 @@ TEST_SUITE("storcon commands") {
     CHECK(contains(early.err, "Restart it"));
     CHECK(contains(early.err, "then run `kubectl neon fill 11`"));
     fake.reattach_node(11);
-    auto fill = run_cli(with_url(fake, {"fill", "11", "--wait"}));
+    auto fill = run_cli(with_url(fake, {"fill", "11"}));  // waiting is the default (issue 12)
     INFO(fill.err);
     REQUIRE(fill.exit == 0);
+    CHECK(contains(fill.out, "pageserver 11: fill finished in "));
     CHECK(fake.node(11)["scheduling"] == "Active");
     fake.set_drain_polls(1000);
-    REQUIRE(run_cli(with_url(fake, {"drain", "11"})).exit == 0);
+    const auto started = run_cli(with_url(fake, {"drain", "11", "--no-wait"}));
+    REQUIRE(started.exit == 0);
+    CHECK(contains(started.out, "drain of pageserver 11 started"));
     CHECK(fake.node(11)["scheduling"] == "Draining");
     REQUIRE(run_cli(with_url(fake, {"drain", "11", "--cancel"})).exit == 0);
     CHECK(fake.node(11)["scheduling"] == "Active");
