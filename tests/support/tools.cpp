@@ -96,16 +96,18 @@ bool tools_required() {
   return in_ci || env_is("NEON_REQUIRE_TOOLS", {"1"});
 }
 
-bool require_tool(const std::string& program) {
+bool require_tool(const std::string& program, const char* file, int line) {
   if (have_program(program)) {
     return true;
   }
   if (tools_required()) {
-    FAIL(program << " is not on PATH, and this test needs it (missing tools fail when CI or "
-                    "NEON_REQUIRE_TOOLS=1 is set; .ci/install-deps installs them)");
+    ADD_FAIL_AT(file, line,
+                program << " is not on PATH, and this test needs it (missing tools fail when CI or "
+                           "NEON_REQUIRE_TOOLS=1 is set; .ci/install-deps installs them)");
     return false;
   }
-  MESSAGE("SKIPPED: " << program << " is not on PATH (in CI, or with NEON_REQUIRE_TOOLS=1, this fails)");
+  ADD_MESSAGE_AT(file, line,
+                 "SKIPPED: " << program << " is not on PATH (in CI, or with NEON_REQUIRE_TOOLS=1, this fails)");
   std::lock_guard<std::mutex> lock(book().mutex);
   auto& skips = book().skips;
   if (skips.empty() || skips.back().test_case != book().current) {

@@ -19,10 +19,10 @@ namespace neon::test {
 /// NEON_REQUIRE_TOOLS is "1".
 bool tools_required();
 
-/// True when `program` is on PATH. When it is not: fails the current test if tools_required(),
-/// else records a skip for the current test and returns false (the test must then return:
-/// NEON_REQUIRE_TOOL does both).
-bool require_tool(const std::string& program);
+/// True when `program` is on PATH. When it is not: fails the current test at file:line if
+/// tools_required(), else records a skip for the current test and returns false (the test must
+/// then return: NEON_REQUIRE_TOOL does both).
+bool require_tool(const std::string& program, const char* file, int line);
 
 struct ToolSkip {
   std::string test_case;
@@ -45,9 +45,9 @@ SpawnCheck spawn_check();
 }  // namespace neon::test
 
 /// Ends the current test as skipped (or failed, in CI) when `program` is not on PATH.
-#define NEON_REQUIRE_TOOL(program)               \
-  do {                                           \
-    if (!::neon::test::require_tool(program)) {  \
-      return;                                    \
-    }                                            \
+#define NEON_REQUIRE_TOOL(program)                                   \
+  do {                                                               \
+    if (!::neon::test::require_tool(program, __FILE__, __LINE__)) {  \
+      return;                                                        \
+    }                                                                \
   } while (false)
