@@ -196,7 +196,8 @@ TEST_CASE("diff: markdown stays under the budget and says it was truncated") {
   CHECK(full.find("**Truncated:**") == std::string::npos);
 }
 
-TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, is blocking in every format" * doctest::test_suite("integration")) {
+TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, is blocking in every format" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   const std::string tenant = "294ca7a45747bee9a5a893416ee7ad81";
   const std::string timeline = "0eb4f5ec83a41a90e2cd41c5d9912de6";
@@ -235,7 +236,8 @@ TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, 
   CHECK(text.out.find("BLOCKING") == std::string::npos);
 }
 
-TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's rollout change are risky" * doctest::test_suite("integration")) {
+TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's rollout change are risky" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   struct Case {
     std::string name;
@@ -261,7 +263,8 @@ TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's r
   }
 }
 
-TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB of address space" * doctest::test_suite("integration")) {
+TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB of address space" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   // The line diff used to build a table over every pair of lines: the computes ConfigMap alone
   // needed about 27 GiB, and the command died with std::bad_alloc.
@@ -299,7 +302,8 @@ TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB o
   CHECK(r.out.find("BLOCKING") == std::string::npos);
 }
 
-TEST_CASE("diff -f SPEC compares a spec file outside the repository with the committed tree" * doctest::test_suite("integration")) {
+TEST_CASE("diff -f SPEC compares a spec file outside the repository with the committed tree" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("diff-file");
   make_repo(dir.path() / "repo", dev_spec(), dev_spec());

@@ -500,7 +500,8 @@ TEST_SUITE("acceptance") {
     CHECK(found);
   }
 
-  TEST_CASE("acceptance: kustomize builds, schemas, render agreement and wiring for every spec" * doctest::test_suite("integration")) {
+  TEST_CASE("acceptance: kustomize builds, schemas, render agreement and wiring for every spec" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("kubectl");
     NEON_REQUIRE_TOOL("node");
     const fs::path checker = neon::test::source_dir() / "tests/schema-check";

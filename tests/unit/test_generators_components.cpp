@@ -129,7 +129,8 @@ TEST_SUITE("generate") {
     CHECK(entry["patch"] == "- op: replace\n  path: /spec/template/spec/containers/0/args/0\n  value: z");
   }
 
-  TEST_CASE("shipped dev components: kustomize builds them alone, schema-valid, as the dev spec's objects" * doctest::test_suite("integration")) {
+  TEST_CASE("shipped dev components: kustomize builds them alone, schema-valid, as the dev spec's objects" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("kubectl");
     NEON_REQUIRE_TOOL("node");
     neon::test::ScratchDir dir("dev-components");
@@ -177,7 +178,8 @@ TEST_SUITE("generate") {
   }
 
   TEST_CASE(
-      "shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize" * doctest::test_suite("integration")) {
+      "shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize" *
+          doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("kubectl");
     std::string text = dev_text();
     text = replaced(text, "  namespace: neon\n", "  namespace: neon-other\n");

@@ -129,7 +129,8 @@ TEST_SUITE("generate") {
           std::string::npos);
   }
 
-  TEST_CASE("layout: kubectl kustomize builds the tree into what render_stream prints" * doctest::test_suite("integration")) {
+  TEST_CASE("layout: kubectl kustomize builds the tree into what render_stream prints" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("kubectl");
     for (const std::string name : {"dev", "prod"}) {
       CAPTURE(name);

@@ -183,7 +183,8 @@ TEST_CASE("git: new branch starts at HEAD and leaves the old branch alone" * doc
   CHECK_FALSE(repo.switch_to_new_branch("bad..name"));
 }
 
-TEST_CASE("git: push to a bare repository over file:// and detect non-fast-forward" * doctest::test_suite("integration")) {
+TEST_CASE("git: push to a bare repository over file:// and detect non-fast-forward" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-push-file");
   Library lib;
@@ -322,7 +323,8 @@ TEST_CASE("repo lock: racing writers over a left-over lock file, never two holde
   CHECK(taken.load() >= 50);
 }
 
-TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it" * doctest::test_suite("integration")) {
+TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-symlink");
   const auto repo = dir / "repo";

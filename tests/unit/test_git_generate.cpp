@@ -56,7 +56,8 @@ int commit_count(const fs::path& repo) { return std::stoi(trimmed(git(repo, {"re
 
 TEST_SUITE("gitops") {
 
-TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the cluster" * doctest::test_suite("integration")) {
+TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the cluster" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-argocd");
   const auto repo = dir / "repo";
@@ -122,7 +123,8 @@ TEST_CASE("generate: commits the owned files once, keeps user files out" * docte
   CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
 }
 
-TEST_CASE("generate: refuses uncommitted edits to generated files unless --force" * doctest::test_suite("integration")) {
+TEST_CASE("generate: refuses uncommitted edits to generated files unless --force" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-dirty");
   const auto repo = dir / "repo";
@@ -174,7 +176,8 @@ TEST_CASE("generate: --branch commits on a new branch started at HEAD" * doctest
   CHECK(trimmed(git(repo, {"symbolic-ref", "--short", "HEAD"}).out) == "neon/dev-scale");
 }
 
-TEST_CASE("generate: killed at each step, the repository stays consistent and a re-run converges" * doctest::test_suite("integration")) {
+TEST_CASE("generate: killed at each step, the repository stays consistent and a re-run converges" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-fault");
   write_text(dir / "scaled.yaml", scaled_spec());
@@ -204,7 +207,8 @@ TEST_CASE("generate: killed at each step, the repository stays consistent and a 
   }
 }
 
-TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved remote" * doctest::test_suite("integration")) {
+TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved remote" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-push");
   REQUIRE(git(dir.path(), {"init", "--bare", "-q", "-b", "main", "remote.git"}).exit == 0);
@@ -243,7 +247,8 @@ TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved rem
   CHECK(bad.err.find("nowhere") != std::string::npos);
 }
 
-TEST_CASE("generate: --push checks the remote before writing or committing anything" * doctest::test_suite("integration")) {
+TEST_CASE("generate: --push checks the remote before writing or committing anything" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-push-check");
   const auto repo = dir / "repo";
@@ -267,7 +272,8 @@ TEST_CASE("generate: --push checks the remote before writing or committing anyth
   CHECK(git(repo, {"status", "--porcelain"}).out.empty());
 }
 
-TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the next run" * doctest::test_suite("integration")) {
+TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the next run" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-nocommit-own");
   const auto repo = dir / "repo";
@@ -295,7 +301,8 @@ TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the
   CHECK(refused.err.find("clusters/dev/kustomization.yaml") != std::string::npos);
 }
 
-TEST_CASE("generate: reverting a committed hand edit says which file and where the change belongs" * doctest::test_suite("integration")) {
+TEST_CASE("generate: reverting a committed hand edit says which file and where the change belongs" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-hand-edit");
   const auto repo = dir / "repo";
@@ -315,7 +322,8 @@ TEST_CASE("generate: reverting a committed hand edit says which file and where t
   CHECK(quiet.err.find("warning") == std::string::npos);
 }
 
-TEST_CASE("generate: a second cluster gets its own folder and Application; another cluster's folder is refused" * doctest::test_suite("integration")) {
+TEST_CASE("generate: a second cluster gets its own folder and Application; another cluster's folder is refused" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-two-clusters");
   const auto repo = dir / "repo";
@@ -355,7 +363,8 @@ TEST_CASE("generate: a second cluster gets its own folder and Application; anoth
 }
 
 
-TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking findings) unless --force" * doctest::test_suite("integration")) {
+TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking findings) unless --force" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-blocking");
   const auto repo = dir / "repo";
@@ -415,7 +424,8 @@ TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking f
   CHECK(git(repo, {"log", "-1", "--format=%B"}).out.find("by hand") == std::string::npos);
 }
 
-TEST_CASE("generate: a new repository starts on spec.gitops.revision; another branch is warned about" * doctest::test_suite("integration")) {
+TEST_CASE("generate: a new repository starts on spec.gitops.revision; another branch is warned about" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-revision");
   const auto repo = dir / "repo";

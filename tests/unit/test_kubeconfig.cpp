@@ -164,7 +164,8 @@ TEST_SUITE("kubeconfig") {
     CHECK(api->headers[0].second == "Bearer file-token");
   }
 
-  TEST_CASE("token, client certificate and exec plugin all reach the fake API server" * doctest::test_suite("integration")) {
+  TEST_CASE("token, client certificate and exec plugin all reach the fake API server" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     ScratchDir dir("kc-reach");
     TestPki pki(dir.path());

@@ -299,7 +299,8 @@ TEST_SUITE("schema-agreement") {
 }
 
 TEST_SUITE("schema-check") {
-  TEST_CASE("check-manifests reports ok, error, unchecked and skips kustomize files" * doctest::test_suite("integration")) {
+  TEST_CASE("check-manifests reports ok, error, unchecked and skips kustomize files" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("node");
     REQUIRE_MESSAGE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"),
                     "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");
@@ -354,7 +355,8 @@ TEST_SUITE("schema-check") {
 
   // `kubectl kustomize DIR | node check-manifests.mjs -` on Debian 12's Node.js 18 failed with
   // EAGAIN: readFileSync(0) gives up on a non-blocking pipe that is momentarily empty.
-  TEST_CASE("check-manifests reads standard input from a non-blocking pipe that fills late" * doctest::test_suite("integration")) {
+  TEST_CASE("check-manifests reads standard input from a non-blocking pipe that fills late" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("node");
     REQUIRE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"));
     neon::test::ScratchDir tmp("late-pipe");

@@ -135,7 +135,8 @@ fs::path temp_dir(const std::string &name) {
 } // namespace
 
 TEST_SUITE("secrets") {
-  TEST_CASE("init creates every Secret the spec names, in the spec's namespace, with valid tokens" * doctest::test_suite("integration")) {
+  TEST_CASE("init creates every Secret the spec names, in the spec's namespace, with valid tokens" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-create");
     auto r = c.run({});
@@ -199,7 +200,8 @@ TEST_SUITE("secrets") {
     }
   }
 
-  TEST_CASE("init creates the compute hook's signing key in the dev profile too (auth off)" * doctest::test_suite("integration")) {
+  TEST_CASE("init creates the compute hook's signing key in the dev profile too (auth off)" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-dev");
     write_text(c.dir / "spec.yaml", read_text(k_dev_example));
@@ -320,7 +322,8 @@ TEST_SUITE("secrets") {
     CHECK(run_cli({"secrets", "init", "-o", "json"}).exit == 2);
   }
 
-  TEST_CASE("init on a fresh cluster creates the namespace first, labelled as the generated Namespace" * doctest::test_suite("integration")) {
+  TEST_CASE("init on a fresh cluster creates the namespace first, labelled as the generated Namespace" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-fresh", tracked_namespaces({"default", "kube-system"}));
     auto r = c.run({});
@@ -349,7 +352,8 @@ TEST_SUITE("secrets") {
     CHECK(again.out.find("Namespace") == std::string::npos);
   }
 
-  TEST_CASE("flux over SSH: --git-ssh-key and --git-known-hosts make Flux's Git Secret in flux-system" * doctest::test_suite("integration")) {
+  TEST_CASE("flux over SSH: --git-ssh-key and --git-known-hosts make Flux's Git Secret in flux-system" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-ssh", tracked_namespaces({"flux-system"}), flux_spec("git@github.com:acme/gitops.git"));
     write_text(c.dir / "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n");
@@ -375,7 +379,8 @@ TEST_SUITE("secrets") {
     CHECK(bare.err.find("ssh-keyscan github.com") != std::string::npos);
   }
 
-  TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file" * doctest::test_suite("integration")) {
+  TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-howto", tracked_namespaces({"flux-system"}), flux_spec("ssh://git@git.example.com:2222/acme/gitops"));
     auto r = c.run({});
@@ -402,7 +407,8 @@ TEST_SUITE("secrets") {
     CHECK(wrong.err.find("HTTPS URL") != std::string::npos);
   }
 
-  TEST_CASE("flux: Flux not installed (no flux-system namespace) is a clear failure" * doctest::test_suite("integration")) {
+  TEST_CASE("flux: Flux not installed (no flux-system namespace) is a clear failure" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-missing", tracked_namespaces({}), flux_spec("git@github.com:acme/gitops.git"));
     auto r = c.run({});

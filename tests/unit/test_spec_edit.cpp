@@ -267,7 +267,8 @@ TEST_CASE("CLI: fresh IDs, invalid names are usage errors, an invalid result cha
   CHECK(read_text(spec) == kept);
 }
 
-TEST_CASE("CLI: project create makes exactly one commit holding the spec and the new computes" * doctest::test_suite("integration")) {
+TEST_CASE("CLI: project create makes exactly one commit holding the spec and the new computes" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("spec-edit-git");
   const auto repo = dir / "repo";
@@ -296,7 +297,8 @@ TEST_CASE("CLI: project create makes exactly one commit holding the spec and the
   CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
 }
 
-TEST_CASE("CLI: a failed project or branch command leaves the spec byte-identical" * doctest::test_suite("integration")) {
+TEST_CASE("CLI: a failed project or branch command leaves the spec byte-identical" *
+          doctest::test_suite("integration")) {
   NEON_REQUIRE_TOOL("git");
   ScratchDir dir("spec-edit-fail");
   // Not a Git repository (a folder with files in it).

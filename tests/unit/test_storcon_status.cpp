@@ -35,7 +35,8 @@ std::map<std::string, std::string> component(const std::string& name) {
 }  // namespace
 
 TEST_SUITE("storcon status") {
-  TEST_CASE("status: component pod readiness from the API server, unready pods degrade health" * doctest::test_suite("integration")) {
+  TEST_CASE("status: component pod readiness from the API server, unready pods degrade health" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-pods");
     neon::test::TestPki pki(dir.path());
@@ -75,7 +76,8 @@ TEST_SUITE("storcon status") {
     CHECK(table.err.find("warning: pageserver: 1/2 pods ready") != std::string::npos);
   }
 
-  TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy" * doctest::test_suite("integration")) {
+  TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-proxy");
     neon::test::TestPki pki(dir.path());
@@ -170,7 +172,8 @@ TEST_SUITE("storcon status") {
     CHECK(neon::cli::status::watch_screen(header, snap, health, components, {}, false, std::nullopt) == all);
   }
 
-  TEST_CASE("status: reads ./neon.yaml without -f and reports Flux's Git Secret and the ServiceMonitor CRD" * doctest::test_suite("integration")) {
+  TEST_CASE("status: reads ./neon.yaml without -f and reports Flux's Git Secret and the ServiceMonitor CRD" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-prereqs");
     neon::test::TestPki pki(dir.path());
