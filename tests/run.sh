@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build with warnings as errors under AddressSanitizer
-# and UBSan, install the schema checker's npm packages, run ctest, then fuzz the spec pipeline for
-# a minute (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it).
+# and UBSan, install the schema checker's npm packages, fuzz the spec pipeline for a minute
+# (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it), then run ctest: the unit, integration and e2e
+# tiers (ctest -L unit|integration|e2e), with every external tool required.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -17,6 +18,8 @@ if [ "${NEON_FUZZ_SECONDS:-60}" != 0 ]; then
   tests/fuzz/run.sh
 fi
 cd "$build"
+# Tests that need kubectl, node, git, python3 or openssl fail when the tool is missing, not skip.
+export NEON_REQUIRE_TOOLS=1
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions="$root/tests/lsan.supp":print_suppressions=0 \
   ctest --output-on-failure --timeout 3000

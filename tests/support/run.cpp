@@ -17,6 +17,7 @@
 
 #include "plugin/commands/cli.hpp"
 #include "plugin/adapters/process.hpp"
+#include "tests/support/tools.hpp"
 
 extern char** environ;
 
@@ -41,9 +42,25 @@ CliResult run_cli(const std::vector<std::string>& args, const std::string& stdin
   return {code, out.str(), err.str()};
 }
 
+namespace {
+
+SpawnCheck& spawn_check_slot() {
+  static SpawnCheck check = nullptr;
+  return check;
+}
+
+}  // namespace
+
+void set_spawn_check(SpawnCheck check) { spawn_check_slot() = check; }
+
+SpawnCheck spawn_check() { return spawn_check_slot(); }
+
 ProcResult run_process(const std::vector<std::string>& argv, const fs::path& cwd,
                        const std::map<std::string, std::string>& env, const std::string& stdin_text) {
   ProcResult res;
+  if (spawn_check() != nullptr && !argv.empty()) {
+    spawn_check()(argv[0]);
+  }
   int in_pipe[2];
   int out_pipe[2];
   int err_pipe[2];

@@ -10,6 +10,7 @@
 #include "tests/support/big_spec.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::cli::diff_objects;
@@ -108,16 +109,25 @@ bool blocking_in(const std::string& format, const std::string& out, const std::s
 
 TEST_SUITE("gitops") {
 
-TEST_CASE("diff: add branch") { check_case("add-branch", dev_spec(), with_dev_branch()); }
-TEST_CASE("diff: remove branch") { check_case("remove-branch", with_dev_branch(), dev_spec()); }
-TEST_CASE("diff: scale safekeepers") {
+TEST_CASE("diff: add branch" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
+  check_case("add-branch", dev_spec(), with_dev_branch());
+}
+TEST_CASE("diff: remove branch" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
+  check_case("remove-branch", with_dev_branch(), dev_spec());
+}
+TEST_CASE("diff: scale safekeepers" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   check_case("scale-safekeepers", dev_spec(), replace(dev_spec(), "  safekeepers:\n    count: 3\n", "  safekeepers:\n    count: 1\n"));
 }
-TEST_CASE("diff: image bump") {
+TEST_CASE("diff: image bump" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   check_case("image-bump", dev_spec(), replace(dev_spec(), "storage: docker.io/neondatabase/neon:8463", "storage: docker.io/neondatabase/neon:8470"));
 }
 
-TEST_CASE("diff: no change exits 0; errors exit 2") {
+TEST_CASE("diff: no change exits 0; errors exit 2" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("diff-none");
   make_repo(dir.path(), dev_spec(), dev_spec());
   auto same = run_cli({"diff", "--repo", dir.path().string()});
@@ -186,7 +196,9 @@ TEST_CASE("diff: markdown stays under the budget and says it was truncated") {
   CHECK(full.find("**Truncated:**") == std::string::npos);
 }
 
-TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, is blocking in every format") {
+TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, is blocking in every format" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   const std::string tenant = "294ca7a45747bee9a5a893416ee7ad81";
   const std::string timeline = "0eb4f5ec83a41a90e2cd41c5d9912de6";
   struct Case {
@@ -224,7 +236,9 @@ TEST_CASE("diff: a changed tenantId or timelineId, or a project or branch gone, 
   CHECK(text.out.find("BLOCKING") == std::string::npos);
 }
 
-TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's rollout change are risky") {
+TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's rollout change are risky" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   struct Case {
     std::string name;
     std::string head;
@@ -249,7 +263,9 @@ TEST_CASE("diff: restarts of pageservers and safekeepers, and the controller's r
   }
 }
 
-TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB of address space") {
+TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB of address space" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   // The line diff used to build a table over every pair of lines: the computes ConfigMap alone
   // needed about 27 GiB, and the command died with std::bad_alloc.
   ScratchDir dir("diff-large");
@@ -263,7 +279,7 @@ TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB o
 #if defined(__SANITIZE_ADDRESS__)
   // AddressSanitizer reserves terabytes of address space for its shadow memory, so an address-space
   // limit cannot apply: measure the peak resident memory instead (ASan at least doubles it).
-  REQUIRE(neon::test::have_program("time"));
+  NEON_REQUIRE_TOOL("time");
   const auto rss_file = dir.path() / "maxrss";
   const auto r = run_process({"/usr/bin/time", "-f", "%M", "-o", rss_file.string(), NEON_BINARY, "diff", "--repo",
                               dir.path().string()},
@@ -277,7 +293,7 @@ TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB o
   const long max_rss_kib = std::stol(rss_text.substr(rss_text.rfind('\n') + 1));
   CHECK_MESSAGE(max_rss_kib < 1024L * 1024L, max_rss_kib << " KiB");
 #else
-  REQUIRE(neon::test::have_program("prlimit"));
+  NEON_REQUIRE_TOOL("prlimit");
   const auto r = run_process({"prlimit", "--as=1073741824", "--", NEON_BINARY, "diff", "--repo", dir.path().string()},
                              dir.path());
   CHECK_MESSAGE(r.exit == 1, r.err);
@@ -286,7 +302,9 @@ TEST_CASE("diff: 200 projects x 5 branches with one changed line fits in 1 GiB o
   CHECK(r.out.find("BLOCKING") == std::string::npos);
 }
 
-TEST_CASE("diff -f SPEC compares a spec file outside the repository with the committed tree") {
+TEST_CASE("diff -f SPEC compares a spec file outside the repository with the committed tree" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("diff-file");
   make_repo(dir.path() / "repo", dev_spec(), dev_spec());
   const std::string scaled = replace(dev_spec(), "  safekeepers:\n    count: 3\n", "  safekeepers:\n    count: 1\n");

@@ -27,6 +27,7 @@
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::gen::FileTree;
@@ -499,9 +500,10 @@ TEST_SUITE("acceptance") {
     CHECK(found);
   }
 
-  TEST_CASE("acceptance: kustomize builds, schemas, render agreement and wiring for every spec") {
-    REQUIRE(neon::test::have_program("kubectl"));
-    REQUIRE(neon::test::have_program("node"));
+  TEST_CASE("acceptance: kustomize builds, schemas, render agreement and wiring for every spec" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
+    NEON_REQUIRE_TOOL("node");
     const fs::path checker = neon::test::source_dir() / "tests/schema-check";
     REQUIRE_MESSAGE(fs::exists(checker / "node_modules/kubernetes-models"),
                     "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");

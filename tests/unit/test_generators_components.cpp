@@ -19,6 +19,7 @@
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::gen::Json;
@@ -128,9 +129,10 @@ TEST_SUITE("generate") {
     CHECK(entry["patch"] == "- op: replace\n  path: /spec/template/spec/containers/0/args/0\n  value: z");
   }
 
-  TEST_CASE("shipped dev components: kustomize builds them alone, schema-valid, as the dev spec's objects") {
-    REQUIRE(neon::test::have_program("kubectl"));
-    REQUIRE(neon::test::have_program("node"));
+  TEST_CASE("shipped dev components: kustomize builds them alone, schema-valid, as the dev spec's objects" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
+    NEON_REQUIRE_TOOL("node");
     neon::test::ScratchDir dir("dev-components");
     const std::vector<std::string> comps = {"dev-minio", "dev-postgres"};
     for (const auto& c : comps) {
@@ -176,7 +178,9 @@ TEST_SUITE("generate") {
   }
 
   TEST_CASE(
-      "shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize") {
+      "shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize" *
+          doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
     std::string text = dev_text();
     text = replaced(text, "  namespace: neon\n", "  namespace: neon-other\n");
     text = replaced(text, "    bucket: neon\n", "    bucket: other-bucket\n");
@@ -198,7 +202,6 @@ TEST_SUITE("generate") {
     CHECK(tree.count("clusters/dev/dev-minio/kustomization.yaml") == 0);
 
     const auto rendered = parse_stream(neon::gen::render_stream(spec));
-    REQUIRE(neon::test::have_program("kubectl"));
     neon::test::ScratchDir dir("dev-components-other");
     for (const auto& [path, data] : tree) {
       neon::test::write_text(dir / path, data);

@@ -17,6 +17,7 @@
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::gen::FileTree;
@@ -50,10 +51,6 @@ void write_all(const FileTree& tree, const fs::path& dir) {
 }
 
 void check_kustomize_matches_render(const ValidSpec& spec, const std::string& name) {
-  if (!neon::test::have_program("kubectl")) {
-    MESSAGE("kubectl not on PATH; skipping the kustomize build");
-    return;
-  }
   neon::test::ScratchDir dir("layout-" + name);
   write_all(neon::gen::generate_tree(spec), dir.path());
   const auto built = neon::test::run_process({"kubectl", "kustomize", neon::gen::cluster_path(spec)}, dir.path());
@@ -132,7 +129,9 @@ TEST_SUITE("generate") {
           std::string::npos);
   }
 
-  TEST_CASE("layout: kubectl kustomize builds the tree into what render_stream prints") {
+  TEST_CASE("layout: kubectl kustomize builds the tree into what render_stream prints" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
     for (const std::string name : {"dev", "prod"}) {
       CAPTURE(name);
       check_kustomize_matches_render(starter(name), name);

@@ -16,6 +16,7 @@
 #include "plugin/gitops/tree_writer.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 extern char** environ;
 
@@ -90,7 +91,8 @@ Repository committed_repo(const fs::path& dir) {
 
 TEST_SUITE("gitops") {
 
-TEST_CASE("git: init on main, stage exactly the given paths, commit") {
+TEST_CASE("git: init on main, stage exactly the given paths, commit" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-commit");
   Library lib;
   const auto root = dir / "repo";
@@ -149,7 +151,8 @@ TEST_CASE("git: open_or_init refuses a non-empty folder that is not a repository
   CHECK(repo.error().message.find("not a Git repository") != std::string::npos);
 }
 
-TEST_CASE("git: config and signatures") {
+TEST_CASE("git: config and signatures" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-config");
   Library lib;
   auto repo = committed_repo(dir / "repo");
@@ -164,7 +167,8 @@ TEST_CASE("git: config and signatures") {
   CHECK_FALSE(parse_signature("<only@email>"));
 }
 
-TEST_CASE("git: new branch starts at HEAD and leaves the old branch alone") {
+TEST_CASE("git: new branch starts at HEAD and leaves the old branch alone" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-branch");
   Library lib;
   auto repo = committed_repo(dir / "repo");
@@ -179,7 +183,9 @@ TEST_CASE("git: new branch starts at HEAD and leaves the old branch alone") {
   CHECK_FALSE(repo.switch_to_new_branch("bad..name"));
 }
 
-TEST_CASE("git: push to a bare repository over file:// and detect non-fast-forward") {
+TEST_CASE("git: push to a bare repository over file:// and detect non-fast-forward" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-push-file");
   Library lib;
   REQUIRE(git(dir.path(), {"init", "--bare", "-q", "-b", "main", "remote.git"}).exit == 0);
@@ -217,11 +223,9 @@ TEST_CASE("git: push to a bare repository over file:// and detect non-fast-forwa
   CHECK(git(dir / "remote.git", {"fsck", "--strict"}).exit == 0);
 }
 
-TEST_CASE("git: push over smart HTTP with basic auth") {
-  if (!neon::test::have_program("python3")) {
-    MESSAGE("python3 not found: skipped");
-    return;
-  }
+TEST_CASE("git: push over smart HTTP with basic auth" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
+  NEON_REQUIRE_TOOL("python3");
   ScratchDir dir("git-push-http");
   Library lib;
   REQUIRE(git(dir.path(), {"init", "--bare", "-q", "-b", "main", "srv/remote.git"}).exit == 0);
@@ -319,7 +323,9 @@ TEST_CASE("repo lock: racing writers over a left-over lock file, never two holde
   CHECK(taken.load() >= 50);
 }
 
-TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it") {
+TEST_CASE("generate: a symbolic link inside the cluster folder is refused, nothing written through it" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("git-symlink");
   const auto repo = dir / "repo";
   REQUIRE(git(dir.path(), {"init", "-q", "-b", "main", "repo"}).exit == 0);

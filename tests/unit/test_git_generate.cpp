@@ -9,6 +9,7 @@
 #include "plugin/gitops/repo_lock.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::test::ProcResult;
@@ -55,7 +56,9 @@ int commit_count(const fs::path& repo) { return std::stoi(trimmed(git(repo, {"re
 
 TEST_SUITE("gitops") {
 
-TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the cluster") {
+TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the cluster" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-argocd");
   const auto repo = dir / "repo";
   const auto spec = neon::test::source_dir() / "schemas/examples/prod-3-zones.yaml";
@@ -72,7 +75,8 @@ TEST_CASE("generate: an Argo CD target commits the bootstrap folder beside the c
   CHECK(again.out.find("up to date") != std::string::npos);
 }
 
-TEST_CASE("generate: commits the owned files once, keeps user files out") {
+TEST_CASE("generate: commits the owned files once, keeps user files out" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-commit");
   const auto repo = dir / "repo";
   auto first = generate(repo, {});
@@ -119,7 +123,9 @@ TEST_CASE("generate: commits the owned files once, keeps user files out") {
   CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
 }
 
-TEST_CASE("generate: refuses uncommitted edits to generated files unless --force") {
+TEST_CASE("generate: refuses uncommitted edits to generated files unless --force" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-dirty");
   const auto repo = dir / "repo";
   REQUIRE(generate(repo, {}).exit == 0);
@@ -135,7 +141,8 @@ TEST_CASE("generate: refuses uncommitted edits to generated files unless --force
   CHECK(git(repo, {"status", "--porcelain"}).out.empty());
 }
 
-TEST_CASE("generate: --no-commit writes only; a held lock stops a second writer") {
+TEST_CASE("generate: --no-commit writes only; a held lock stops a second writer" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-nocommit");
   const auto repo = dir / "repo";
   auto r = generate(repo, {"--no-commit"});
@@ -155,7 +162,8 @@ TEST_CASE("generate: --no-commit writes only; a held lock stops a second writer"
   CHECK(commit_count(repo) == 1);
 }
 
-TEST_CASE("generate: --branch commits on a new branch started at HEAD") {
+TEST_CASE("generate: --branch commits on a new branch started at HEAD" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-branch");
   const auto repo = dir / "repo";
   REQUIRE(generate(repo, {}).exit == 0);
@@ -168,7 +176,9 @@ TEST_CASE("generate: --branch commits on a new branch started at HEAD") {
   CHECK(trimmed(git(repo, {"symbolic-ref", "--short", "HEAD"}).out) == "neon/dev-scale");
 }
 
-TEST_CASE("generate: killed at each step, the repository stays consistent and a re-run converges") {
+TEST_CASE("generate: killed at each step, the repository stays consistent and a re-run converges" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-fault");
   write_text(dir / "scaled.yaml", scaled_spec());
   const std::string scaled = (dir / "scaled.yaml").string();
@@ -197,7 +207,9 @@ TEST_CASE("generate: killed at each step, the repository stays consistent and a 
   }
 }
 
-TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved remote") {
+TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved remote" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-push");
   REQUIRE(git(dir.path(), {"init", "--bare", "-q", "-b", "main", "remote.git"}).exit == 0);
   const std::string url = "file://" + (dir / "remote.git").string();
@@ -235,7 +247,9 @@ TEST_CASE("generate: --push to a bare remote, regenerating on top of a moved rem
   CHECK(bad.err.find("nowhere") != std::string::npos);
 }
 
-TEST_CASE("generate: --push checks the remote before writing or committing anything") {
+TEST_CASE("generate: --push checks the remote before writing or committing anything" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-push-check");
   const auto repo = dir / "repo";
   REQUIRE(git(dir.path(), {"init", "-q", "-b", "main", "repo"}).exit == 0);
@@ -258,7 +272,9 @@ TEST_CASE("generate: --push checks the remote before writing or committing anyth
   CHECK(git(repo, {"status", "--porcelain"}).out.empty());
 }
 
-TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the next run") {
+TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the next run" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-nocommit-own");
   const auto repo = dir / "repo";
   REQUIRE(generate(repo, {}).exit == 0);
@@ -285,7 +301,9 @@ TEST_CASE("generate: what a --no-commit run wrote is not an edit that blocks the
   CHECK(refused.err.find("clusters/dev/kustomization.yaml") != std::string::npos);
 }
 
-TEST_CASE("generate: reverting a committed hand edit says which file and where the change belongs") {
+TEST_CASE("generate: reverting a committed hand edit says which file and where the change belongs" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-hand-edit");
   const auto repo = dir / "repo";
   REQUIRE(generate(repo, {}).exit == 0);
@@ -304,7 +322,9 @@ TEST_CASE("generate: reverting a committed hand edit says which file and where t
   CHECK(quiet.err.find("warning") == std::string::npos);
 }
 
-TEST_CASE("generate: a second cluster gets its own folder and Application; another cluster's folder is refused") {
+TEST_CASE("generate: a second cluster gets its own folder and Application; another cluster's folder is refused" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-two-clusters");
   const auto repo = dir / "repo";
   auto neon = [&](std::vector<std::string> args) {
@@ -343,7 +363,9 @@ TEST_CASE("generate: a second cluster gets its own folder and Application; anoth
 }
 
 
-TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking findings) unless --force") {
+TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking findings) unless --force" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-blocking");
   const auto repo = dir / "repo";
   const auto spec = dir / "neon.yaml";
@@ -402,7 +424,9 @@ TEST_CASE("generate: refuses a change that needs work by hand (diff's blocking f
   CHECK(git(repo, {"log", "-1", "--format=%B"}).out.find("by hand") == std::string::npos);
 }
 
-TEST_CASE("generate: a new repository starts on spec.gitops.revision; another branch is warned about") {
+TEST_CASE("generate: a new repository starts on spec.gitops.revision; another branch is warned about" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("gen-revision");
   const auto repo = dir / "repo";
   const auto spec = dir / "neon.yaml";

@@ -176,16 +176,20 @@ TEST_SUITE("hook") {
 
   TEST_CASE("concurrent notifications for one tenant end with the newest placement") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}});
+    for (std::uint64_t node = 3; node <= 8; ++node) {
+      cluster.storcon.add_node(node, "az-a");
+    }
     FakeComputeCtl& compute = *cluster.computes[0];
     compute.hold();
-    // The first is applied and held; the next ones arrive one after another while it is, each
-    // after the previous is queued, so their order is known. Nodes alternate: 1, 2, 1, ... 2.
+    // The first (node 1) is applied and held; the next ones arrive one after another while it is,
+    // each after the previous is queued, so their order is known. Each names another node (2 ... 8),
+    // so the placement applied last says which of the seven waiting ones won: the newest, node 8.
     std::vector<std::future<int>> calls;
     calls.push_back(std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); }));
     REQUIRE(compute.wait_held(1, std::chrono::seconds(20)));
     const std::string received = R"(neon_hook_notifications_received_total{kind="attach"})";
     for (int i = 1; i < 8; ++i) {
-      const std::uint64_t node = 1 + static_cast<std::uint64_t>(i % 2);
+      const std::uint64_t node = 1 + static_cast<std::uint64_t>(i);
       calls.push_back(
           std::async(std::launch::async, [&cluster, node] { return cluster.put("/notify-attach", attach_body(k_tenant, node)); }));
       for (int t = 0; t < 2000 && metric(cluster, "neon_hook_notifications_waiting") < i; ++t) {
@@ -198,10 +202,11 @@ TEST_SUITE("hook") {
     for (auto& c : calls) {
       CHECK(c.get() == 200);
     }
-    // The held one, then only the newest of the seven that waited: node 2.
+    // The held one (node 1), then only the newest of the seven that waited (node 8).
     const auto specs = compute.specs();
     REQUIRE(specs.size() == 2);
-    CHECK(last_pageservers(compute)["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(2));
+    CHECK(specs[0]["pageserver_connection_info"]["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(1));
+    CHECK(last_pageservers(compute)["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(8));
     CHECK(metric(cluster, R"(neon_hook_notifications_superseded_total{kind="attach"})") == 6);
   }
 

@@ -4,6 +4,7 @@
 #include "plugin/adapters/http.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 using namespace neon::cli;
 
@@ -155,11 +156,8 @@ TEST_SUITE("jwt") {
     CHECK_FALSE(jwt::jwks("nope", ""));
   }
 
-  TEST_CASE("the openssl CLI verifies our signature and we verify its key") {
-    if (!neon::test::have_program("openssl")) {
-      MESSAGE("openssl not on PATH; skipped");
-      return;
-    }
+  TEST_CASE("the openssl CLI verifies our signature and we verify its key" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("jwt-openssl");
     auto gen = neon::test::run_process(
         {"openssl", "genpkey", "-algorithm", "ed25519", "-out", (dir / "k.pem").string()});

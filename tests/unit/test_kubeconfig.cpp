@@ -12,6 +12,7 @@
 #include "plugin/clients/kubeconfig.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 using namespace neon::cli;
 using neon::test::FakeKubeApi;
@@ -163,7 +164,9 @@ TEST_SUITE("kubeconfig") {
     CHECK(api->headers[0].second == "Bearer file-token");
   }
 
-  TEST_CASE("token, client certificate and exec plugin all reach the fake API server") {
+  TEST_CASE("token, client certificate and exec plugin all reach the fake API server" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     ScratchDir dir("kc-reach");
     TestPki pki(dir.path());
     REQUIRE_MESSAGE(pki.ok, pki.error);
@@ -283,7 +286,8 @@ TEST_SUITE("kubeconfig") {
     }
   }
 
-  TEST_CASE("service proxy forwards to the upstream without the API credentials") {
+  TEST_CASE("service proxy forwards to the upstream without the API credentials" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     ScratchDir dir("kc-proxy");
     TestPki pki(dir.path());
     REQUIRE(pki.ok);

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 
@@ -45,8 +46,8 @@ private:
 }  // namespace
 
 TEST_SUITE("plugin-kubectl") {
-  TEST_CASE("kubectl finds, runs and completes the plugin") {
-    REQUIRE_MESSAGE(neon::test::have_program("kubectl"), "kubectl is required for the plugin tests");
+  TEST_CASE("kubectl finds, runs and completes the plugin" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
     PluginPath p;
 
     auto r = p.kubectl({"plugin", "list"});

@@ -10,24 +10,28 @@
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
+#include "tests/support/tools.hpp"
 
 using neon::test::run_cli;
 
 TEST_SUITE("generate") {
-  TEST_CASE("render: the default spec renders what kubectl kustomize builds from the tree generate writes") {
+  TEST_CASE("render: the default spec renders what kubectl kustomize builds from the tree generate writes" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("kubectl");
+    const auto r = run_cli({"render"});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    neon::test::ScratchDir dir("render-kustomize");
+    const auto generated = run_cli({"generate", "--repo", (dir / "repo").string(), "--no-commit"});
+    REQUIRE_MESSAGE(generated.exit == 0, generated.err);
+    const auto built = neon::test::run_process({"kubectl", "kustomize", "clusters/dev"}, dir / "repo");
+    REQUIRE_MESSAGE(built.exit == 0, built.err);
+    neon::test::check_same_objects(neon::test::parse_objects(built.out), neon::test::parse_objects(r.out));
+  }
+
+  TEST_CASE("render: without -f or ./neon.yaml, the built-in dev spec: the Namespace first, everything in it") {
     const auto r = run_cli({"render"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     CHECK(r.err == "note: no -f and no ./neon.yaml: using the built-in dev example spec\n");
-    if (neon::test::have_program("kubectl")) {
-      neon::test::ScratchDir dir("render-kustomize");
-      const auto generated = run_cli({"generate", "--repo", (dir / "repo").string(), "--no-commit"});
-      REQUIRE_MESSAGE(generated.exit == 0, generated.err);
-      const auto built = neon::test::run_process({"kubectl", "kustomize", "clusters/dev"}, dir / "repo");
-      REQUIRE_MESSAGE(built.exit == 0, built.err);
-      neon::test::check_same_objects(neon::test::parse_objects(built.out), neon::test::parse_objects(r.out));
-    } else {
-      MESSAGE("kubectl not on PATH; skipping the comparison with kubectl kustomize");
-    }
     auto docs = neon::gen::parse_yaml_stream(r.out);
     REQUIRE(docs);
     REQUIRE_FALSE(docs->empty());

@@ -26,6 +26,7 @@
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 extern char** environ;
 
@@ -243,9 +244,9 @@ TEST_SUITE("schema-agreement") {
     }
   }
 
-  TEST_CASE("ajv and the parser agree on every spec of the corpus") {
+  TEST_CASE("ajv and the parser agree on every spec of the corpus" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("node");
     const fs::path checker = source_dir() / "tests/schema-check/check-spec.mjs";
-    REQUIRE_MESSAGE(neon::test::have_program("node"), "node is required (.ci/install-deps installs it)");
     REQUIRE_MESSAGE(fs::exists(source_dir() / "tests/schema-check/node_modules/ajv"),
                     "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");
 
@@ -298,8 +299,9 @@ TEST_SUITE("schema-agreement") {
 }
 
 TEST_SUITE("schema-check") {
-  TEST_CASE("check-manifests reports ok, error, unchecked and skips kustomize files") {
-    REQUIRE(neon::test::have_program("node"));
+  TEST_CASE("check-manifests reports ok, error, unchecked and skips kustomize files" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("node");
     REQUIRE_MESSAGE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"),
                     "run 'npm ci --prefix tests/schema-check' first (tests/run.sh does)");
     const fs::path dir = source_dir() / "tests/schema-check";
@@ -353,8 +355,9 @@ TEST_SUITE("schema-check") {
 
   // `kubectl kustomize DIR | node check-manifests.mjs -` on Debian 12's Node.js 18 failed with
   // EAGAIN: readFileSync(0) gives up on a non-blocking pipe that is momentarily empty.
-  TEST_CASE("check-manifests reads standard input from a non-blocking pipe that fills late") {
-    REQUIRE(neon::test::have_program("node"));
+  TEST_CASE("check-manifests reads standard input from a non-blocking pipe that fills late" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("node");
     REQUIRE(fs::exists(source_dir() / "tests/schema-check/node_modules/kubernetes-models"));
     neon::test::ScratchDir tmp("late-pipe");
     std::string out;

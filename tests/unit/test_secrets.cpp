@@ -13,6 +13,7 @@
 #include "plugin/clients/kube_client.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 using namespace neon::cli;
 using neon::test::FakeKubeApi;
@@ -134,7 +135,9 @@ fs::path temp_dir(const std::string &name) {
 } // namespace
 
 TEST_SUITE("secrets") {
-  TEST_CASE("init creates every Secret the spec names, in the spec's namespace, with valid tokens") {
+  TEST_CASE("init creates every Secret the spec names, in the spec's namespace, with valid tokens" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-create");
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
@@ -197,7 +200,9 @@ TEST_SUITE("secrets") {
     }
   }
 
-  TEST_CASE("init creates the compute hook's signing key in the dev profile too (auth off)") {
+  TEST_CASE("init creates the compute hook's signing key in the dev profile too (auth off)" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-dev");
     write_text(c.dir / "spec.yaml", read_text(k_dev_example));
     auto r = c.run({});
@@ -208,7 +213,8 @@ TEST_SUITE("secrets") {
     CHECK(jwt::public_from_private(signing.at("private.pem")));
   }
 
-  TEST_CASE("a lone public key Secret is not paired with new tokens") {
+  TEST_CASE("a lone public key Secret is not paired with new tokens" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-partial");
     kube::ApiServer api;
     api.server = c.fake.url();
@@ -233,7 +239,8 @@ TEST_SUITE("secrets") {
     CHECK_FALSE(c.fake.secret("neon-dev", "neon-auth-tokens"));
   }
 
-  TEST_CASE("-n overrides the spec's namespace; --dry-run touches nothing") {
+  TEST_CASE("-n overrides the spec's namespace; --dry-run touches nothing" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-ns");
     auto dry = c.run({"--dry-run"});
     REQUIRE(dry.exit == 0);
@@ -315,7 +322,9 @@ TEST_SUITE("secrets") {
     CHECK(run_cli({"secrets", "init", "-o", "json"}).exit == 2);
   }
 
-  TEST_CASE("init on a fresh cluster creates the namespace first, labelled as the generated Namespace") {
+  TEST_CASE("init on a fresh cluster creates the namespace first, labelled as the generated Namespace" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-fresh", tracked_namespaces({"default", "kube-system"}));
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
@@ -343,7 +352,9 @@ TEST_SUITE("secrets") {
     CHECK(again.out.find("Namespace") == std::string::npos);
   }
 
-  TEST_CASE("flux over SSH: --git-ssh-key and --git-known-hosts make Flux's Git Secret in flux-system") {
+  TEST_CASE("flux over SSH: --git-ssh-key and --git-known-hosts make Flux's Git Secret in flux-system" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-ssh", tracked_namespaces({"flux-system"}), flux_spec("git@github.com:acme/gitops.git"));
     write_text(c.dir / "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n");
     write_text(c.dir / "id_ed25519.pub", "ssh-ed25519 AAAA test\n");
@@ -368,7 +379,9 @@ TEST_SUITE("secrets") {
     CHECK(bare.err.find("ssh-keyscan github.com") != std::string::npos);
   }
 
-  TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file") {
+  TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-howto", tracked_namespaces({"flux-system"}), flux_spec("ssh://git@git.example.com:2222/acme/gitops"));
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
@@ -394,7 +407,9 @@ TEST_SUITE("secrets") {
     CHECK(wrong.err.find("HTTPS URL") != std::string::npos);
   }
 
-  TEST_CASE("flux: Flux not installed (no flux-system namespace) is a clear failure") {
+  TEST_CASE("flux: Flux not installed (no flux-system namespace) is a clear failure" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-flux-missing", tracked_namespaces({}), flux_spec("git@github.com:acme/gitops.git"));
     auto r = c.run({});
     CHECK(r.exit == 1);

@@ -8,6 +8,7 @@
 #include "generators/spec_edit.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 namespace fs = std::filesystem;
 using neon::test::ProcResult;
@@ -266,11 +267,9 @@ TEST_CASE("CLI: fresh IDs, invalid names are usage errors, an invalid result cha
   CHECK(read_text(spec) == kept);
 }
 
-TEST_CASE("CLI: project create makes exactly one commit holding the spec and the new computes") {
-  if (!neon::test::have_program("git")) {
-    MESSAGE("git not installed");
-    return;
-  }
+TEST_CASE("CLI: project create makes exactly one commit holding the spec and the new computes" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("spec-edit-git");
   const auto repo = dir / "repo";
   auto gen = neon_cli(dir.path(), {"generate", "--repo", repo.string()});
@@ -298,11 +297,9 @@ TEST_CASE("CLI: project create makes exactly one commit holding the spec and the
   CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
 }
 
-TEST_CASE("CLI: a failed project or branch command leaves the spec byte-identical") {
-  if (!neon::test::have_program("git")) {
-    MESSAGE("git not installed");
-    return;
-  }
+TEST_CASE("CLI: a failed project or branch command leaves the spec byte-identical" *
+          doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("spec-edit-fail");
   // Not a Git repository (a folder with files in it).
   write_text(dir / "plain/README.md", "not a repository\n");
@@ -359,7 +356,8 @@ TEST_CASE("CLI: branch create without --from branches from the project's root br
   CHECK(validates(read_text(spec)));
 }
 
-TEST_CASE("CLI: after generate --no-commit, project create commits") {
+TEST_CASE("CLI: after generate --no-commit, project create commits" * doctest::test_suite("integration")) {
+  NEON_REQUIRE_TOOL("git");
   ScratchDir dir("spec-edit-nocommit");
   const auto repo = dir / "repo";
   REQUIRE(neon_cli(dir.path(), {"generate", "--repo", repo.string()}).exit == 0);

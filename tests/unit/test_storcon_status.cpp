@@ -12,6 +12,7 @@
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
 
 namespace {
 
@@ -34,7 +35,9 @@ std::map<std::string, std::string> component(const std::string& name) {
 }  // namespace
 
 TEST_SUITE("storcon status") {
-  TEST_CASE("status: component pod readiness from the API server, unready pods degrade health") {
+  TEST_CASE("status: component pod readiness from the API server, unready pods degrade health" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-pods");
     neon::test::TestPki pki(dir.path());
     REQUIRE_MESSAGE(pki.ok, pki.error);
@@ -73,7 +76,9 @@ TEST_SUITE("storcon status") {
     CHECK(table.err.find("warning: pageserver: 1/2 pods ready") != std::string::npos);
   }
 
-  TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy") {
+  TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-proxy");
     neon::test::TestPki pki(dir.path());
     REQUIRE_MESSAGE(pki.ok, pki.error);
@@ -167,7 +172,9 @@ TEST_SUITE("storcon status") {
     CHECK(neon::cli::status::watch_screen(header, snap, health, components, {}, false, std::nullopt) == all);
   }
 
-  TEST_CASE("status: reads ./neon.yaml without -f and reports Flux's Git Secret and the ServiceMonitor CRD") {
+  TEST_CASE("status: reads ./neon.yaml without -f and reports Flux's Git Secret and the ServiceMonitor CRD" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("status-prereqs");
     neon::test::TestPki pki(dir.path());
     REQUIRE_MESSAGE(pki.ok, pki.error);
