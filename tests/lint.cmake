@@ -28,7 +28,9 @@ if(CHECK STREQUAL "format")
     message(FATAL_ERROR "${out}\nnot formatted as .clang-format says: run clang-format -i on the files above")
   endif()
 else()
-  execute_process(COMMAND ${TOOL} -p ${BUILD} -quiet "${SOURCE}/(plugin|generators)/.*\\.cpp$"
+  # libgit2's *_INIT macros leave fields to zero, which clang's -Wextra reports.
+  execute_process(COMMAND ${TOOL} -p ${BUILD} -quiet -extra-arg=-Wno-missing-field-initializers
+                          "${SOURCE}/(plugin|generators)/.*\\.cpp$"
                   WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "${out}\n${err}\nclang-tidy found problems (.clang-tidy)")
