@@ -20,7 +20,7 @@ const std::vector<KeyTable>& spec_key_tables() {
        {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers", "storageBroker",
         "projects", "gitops", "monitoring", "networkPolicies"},
        {"images", "objectStorage", "projects"}},
-      {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute", "hook"}},
+      {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
       {"spec.objectStorage.credentials", {"secretRef", "workloadIdentity"}, {}},
       {"spec.objectStorage.credentials.secretRef", {"name"}, {"name"}},

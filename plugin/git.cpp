@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <git2.h>
 
+#include "plugin/ca_bundle.hpp"
+
 namespace neon::cli::git {
 
 namespace {
@@ -94,7 +96,23 @@ int record_update(const char* refname, const char* status, void* payload) {
   return 0;
 }
 
+/// The system's CAs (found like Go does, ca_bundle.hpp) for HTTPS remotes: the paths compiled
+/// into a static build's OpenSSL are the build machine's. Only paths that exist are given.
+void use_system_cas() {
+  const auto cas = tls::system_ca_locations();
+  std::error_code ec;
+  const bool file = !cas.file.empty() && std::filesystem::is_regular_file(cas.file, ec);
+  const bool dir =
+      !cas.dir.empty() && (cas.dir.find(':') != std::string::npos || std::filesystem::is_directory(cas.dir, ec));
+  if (file || dir) {
+    // A failure leaves libgit2's defaults; the push then reports the certificate error itself.
+    (void)git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file ? cas.file.c_str() : nullptr,
+                           dir ? cas.dir.c_str() : nullptr);
+  }
+}
+
 git_remote_callbacks make_callbacks(RemotePayload& payload) {
+  use_system_cas();
   git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
   cb.credentials = acquire_credentials;
   cb.push_update_reference = record_update;

@@ -183,9 +183,14 @@ TEST_SUITE("cli") {
     }
     CHECK(j["platform"] == "linux/amd64");
     CHECK(j["compiler"].get<std::string>().rfind("gcc ", 0) == 0);
+    // The release archive's os/arch, and whether it is the static release build (this one is not;
+    // tests/release/chroot.sh checks a static one says true).
+    CHECK(j["target"] == "linux/amd64");
+    CHECK(j["static"] == false);
     const auto y = run_cli({"version", "-o", "yaml"});
     REQUIRE(y.exit == 0);
     CHECK(y.out.find("gitCommit: \"" + j["gitCommit"].get<std::string>() + "\"\n") != std::string::npos);
+    CHECK(y.out.find("target: \"linux/amd64\"\nstatic: false\n") != std::string::npos);
   }
 
   TEST_CASE("schema prints the embedded JSON Schema") {
