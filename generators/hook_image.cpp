@@ -1,6 +1,6 @@
 // The default spec.images.hook: the image of this binary's own version (NEON_VERSION, set by CMake
 // for this file only), which .ci/release builds and publishes beside the binary.
-#include "generators/spec.hpp"
+#include "generators/hook_image.hpp"
 
 #ifndef NEON_VERSION
 #define NEON_VERSION "v0.0.0-dev"

@@ -33,16 +33,10 @@ struct VolumeSpec {
   std::string storage_class;  ///< empty: the cluster default
 };
 
-/// Where the kubectl-neon image is published; .ci/release builds it for each version.
-inline constexpr const char* k_hook_image_repository = "ghcr.io/kubectl-neon/kubectl-neon";
-/// The image of this binary's own version (hook_image.cpp): spec.images.hook when the spec leaves
-/// it out, and what `init` writes.
-std::string default_hook_image();
-
 struct Images {
   std::string storage;                  ///< neon image: pageserver, safekeeper, broker, controller
   std::map<int, std::string> compute;   ///< Postgres major version -> compute-node image
-  std::string hook = default_hook_image();  ///< the kubectl-neon image (compute hook, bootstrap steps)
+  std::string hook;                     ///< the kubectl-neon image (compute hook, bootstrap steps)
   std::string minio;                    ///< dev object storage
   std::string minio_client;             ///< dev bucket-creating Job
   std::string postgres;                 ///< dev storage controller database

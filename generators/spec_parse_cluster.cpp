@@ -1,6 +1,7 @@
 // Readers for the cluster-level sections of `spec`: images, object storage, storage controller,
 // pageservers, safekeepers, storage broker, gitops and the on/off switches.
 #include "generators/spec_parse_internal.hpp"
+#include "generators/hook_image.hpp"
 
 #include <algorithm>
 #include <cstdlib>
@@ -36,6 +37,7 @@ void read_volume(Reader& r, const YAML::Node& parent, const std::string& path, c
 }  // namespace
 
 void read_images(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
+  out.images.hook = default_hook_image();  // unless the spec names one
   const YAML::Node n = r.section(spec, "spec", "images", "spec.images");
   if (!n.IsDefined()) {
     return;

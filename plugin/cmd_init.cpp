@@ -7,7 +7,7 @@
 
 #include "generators/diagnostics.hpp"
 #include "generators/embedded.hpp"
-#include "generators/spec.hpp"
+#include "generators/hook_image.hpp"
 #include "generators/validate.hpp"
 #include "plugin/cli.hpp"
 #include "plugin/commands.hpp"

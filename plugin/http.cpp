@@ -105,6 +105,7 @@ curl_blob make_blob(const std::string& text) {
 }  // namespace
 
 struct CurlTransport::Impl {
+  Global global;  // first in, last out: libcurl outlives the handle
   Easy easy;
   TlsOptions tls;
   tls::CaLocations system_cas;

@@ -4,13 +4,13 @@
 #include <iostream>
 
 #include "plugin/cli.hpp"
-#include "plugin/http.hpp"
 #include "plugin/process.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
-  const neon::cli::http::Global http_global;
+  // No library is initialised here: libcurl (and with it OpenSSL) starts with the first
+  // http::CurlTransport, libgit2 with git::Library, so `version` or `render` pay for neither.
   neon::cli::Context ctx{std::cout, std::cerr, std::cin};
   ctx.out_is_tty = isatty(STDOUT_FILENO) != 0;
   ctx.err_is_tty = isatty(STDERR_FILENO) != 0;
