@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The whole test suite: install dependencies, build with warnings as errors under AddressSanitizer
 # and UBSan, install the schema checker's npm packages, run ctest, then fuzz the spec pipeline for
-# a minute (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it).
+# a minute (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it). ctest includes the release tests
+# (label "release", tests/release/): .ci/release builds the static binaries, archives and image
+# into the build tree (curl and libgit2 built once per version in .cache/static-deps) and checks
+# them; `ctest -LE release` leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -8,7 +8,7 @@ version=$(dist_version "$dist")
 tar -xzf "$dist/kubectl-neon_${version}_linux_arm64.tar.gz" -C "$work" kubectl-neon
 check "file says ARM aarch64, statically linked" \
   grep -q "ARM aarch64.*statically linked" <(file -b "$work/kubectl-neon")
-q() { env -i HOME="$work" GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@localhost qemu-aarch64-static "$work/kubectl-neon" "$@"; }
+q() { env -i HOME="$work" GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@localhost "$QEMU" "$work/kubectl-neon" "$@"; }
 check "version" test "$(q version)" = "kubectl-neon $version"
 check "version -o json says linux/arm64, static" python3 -c '
 import json, sys

@@ -23,7 +23,7 @@ cp "$work/tls/other-ca.pem" "$root/other-ca.pem"
 printf '127.0.0.1 localhost\n127.0.0.1 storcon.neon.test\n' >"$root/etc/hosts"
 check "the root holds no library" test -z "$(find "$root" -name '*.so*')"
 run() { env -i HOME=/tmp "$@"; }
-neon() { run chroot "$root" /kubectl-neon "$@"; }
+neon() { run "$CHROOT" "$root" /kubectl-neon "$@"; }
 
 out=$(neon version -o json)
 check "version -o json says static, linux/amd64, $version" python3 -c '
@@ -31,6 +31,12 @@ import json, sys
 j = json.loads(sys.argv[1])
 sys.exit(0 if j["static"] is True and j["target"] == "linux/amd64" and j["version"] == sys.argv[2] else 1)' \
   "$out" "$version"
+
+# Start-up is lazy: `version` initialises neither libcurl nor OpenSSL (which would look for its
+# openssl.cnf) nor libgit2; it opens no file at all.
+env -i "$STRACE" -f -qq -e trace=execve,open,openat -o "$work/version.strace" "$CHROOT" "$root" /kubectl-neon version >/dev/null
+check "version opens no file (no library starts)" \
+  test -z "$(awk '/execve\("\/kubectl-neon"/ { on = 1; next } on && /open/' "$work/version.strace")"
 
 neon init -f - >"$root/tmp/neon.yaml"
 check "init -f - writes the hook image of $version" \
@@ -41,7 +47,7 @@ check "render prints the objects with the hook image" \
   grep -q "image: ghcr.io/kubectl-neon/kubectl-neon:$version" "$work/render.yaml"
 
 check "generate --repo creates a repository and commits" \
-  run GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@localhost chroot "$root" /kubectl-neon generate \
+  run GIT_AUTHOR_NAME=Tester GIT_AUTHOR_EMAIL=tester@localhost "$CHROOT" "$root" /kubectl-neon generate \
   -f /tmp/neon.yaml --repo /tmp/repo
 check "git fsck (from the host) is clean" git -C "$root/tmp/repo" fsck --full --strict
 check "the commit is there" test "$(git -C "$root/tmp/repo" rev-list --count HEAD)" = 1
@@ -50,7 +56,7 @@ check "the tree is committed" test -z "$(git -C "$root/tmp/repo" status --porcel
 start_storcon "$fakes"
 url="https://storcon.neon.test:$tls_port"
 status_code() {  # status_code ENV... : the exit code of `status` in the chroot; its output in $work/status.*
-  run "$@" chroot "$root" /kubectl-neon status --storage-controller "$url" -o json >"$work/status.out" \
+  run "$@" "$CHROOT" "$root" /kubectl-neon status --storage-controller "$url" -o json >"$work/status.out" \
     2>"$work/status.err" && echo 0 || echo $?
 }
 check "status over HTTPS with SSL_CERT_FILE (a name from /etc/hosts)" test "$(status_code SSL_CERT_FILE=/ca.pem)" = 0

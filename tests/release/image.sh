@@ -46,7 +46,7 @@ check "the root holds the binary, a CA bundle, passwd, group and the license, no
 check "no shell" test ! -e "$rootfs/bin/sh"
 check "nonroot is 65532 in passwd and group" grep -q '^nonroot:x:65532:65532:' "$rootfs/etc/passwd"
 check "the static binary says static" grep -q "statically linked" <(file -b "$rootfs/usr/local/bin/kubectl-neon")
-out=$(env -i chroot --userspec=65532:65532 "$rootfs" /usr/local/bin/kubectl-neon version)
+out=$(env -i "$CHROOT" --userspec=65532:65532 "$rootfs" /usr/local/bin/kubectl-neon version)
 check "kubectl-neon version in the image root (as 65532)" test "$out" = "kubectl-neon $version"
 start_hook "$rootfs" /usr/local/bin/kubectl-neon 65532:65532
 check "hook serve in the image root answers /healthz" test "$(healthz "$hook_port")" = ok

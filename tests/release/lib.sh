@@ -1,6 +1,10 @@
 # Shared by the release tests (sourced). Each test gets a scratch folder ($work) removed on exit,
 # with every background process it started ended by its own id.
 set -euo pipefail
+# Absolute paths: the programs under test run with an empty environment (env -i).
+CHROOT=$(command -v chroot)
+STRACE=$(command -v strace || true)
+QEMU=$(command -v qemu-aarch64-static || true)
 work=$(mktemp -d "${TMPDIR:-/tmp}/neon-release-test.XXXXXX")
 pids=()
 cleanup() {
@@ -84,7 +88,7 @@ start_hook() {  # start_hook ROOT EXE [USER:GROUP]
   printf '{"computes":[]}\n' >"$root/hook/computes.json"
   chown -R "$user" "$root/hook"
   hook_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  env -i NEON_HOOK_SIGNING_KEY_FILE=/hook/signing.pem chroot --userspec="$user" "$root" "$exe" hook serve \
+  env -i NEON_HOOK_SIGNING_KEY_FILE=/hook/signing.pem "$CHROOT" --userspec="$user" "$root" "$exe" hook serve \
     --computes /hook/computes.json --listen "127.0.0.1:$hook_port" 2>"$work/hook.err" &
   pids+=($!)
 }
