@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # tests/release/release.sh VERSION OUT: runs .ci/release VERSION twice (dist in OUT/dist and
-# OUT/dist-again, build trees in OUT/build) and checks the two SHA256SUMS are identical, and what
-# the archives hold. The other release tests read OUT/dist.
+# OUT/dist-again; the build trees are .ci/release's own, build-release/, so a developer's release
+# build is reused) and checks the two SHA256SUMS are identical, and what the archives hold. The
+# other release tests read OUT/dist.
 source "$(dirname "$0")/lib.sh"
 version=$1
 out=$2
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 mkdir -p "$out"
 start=$(date +%s)
-NEON_DIST_DIR="$out/dist" NEON_RELEASE_BUILD_DIR="$out/build" "$repo/.ci/release" "$version"
+NEON_DIST_DIR="$out/dist" "$repo/.ci/release" "$version"
 echo "first .ci/release: $(($(date +%s) - start))s"
 start=$(date +%s)
-NEON_DIST_DIR="$out/dist-again" NEON_RELEASE_BUILD_DIR="$out/build" "$repo/.ci/release" "$version"
+NEON_DIST_DIR="$out/dist-again" "$repo/.ci/release" "$version"
 echo "second .ci/release: $(($(date +%s) - start))s"
 check "two runs give identical SHA256SUMS" cmp "$out/dist/SHA256SUMS" "$out/dist-again/SHA256SUMS"
 check "SHA256SUMS matches the files" bash -c "cd '$out/dist' && sha256sum --quiet -c SHA256SUMS"
