@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/release/chroot.sh DIST FAKES: the static linux/amd64 kubectl-neon of .ci/release, alone in
-# an empty root (the binary, a CA file, /etc/hosts and /tmp; no library, no NSS module, no shell),
+# an empty root (the binary, a CA file, /etc/hosts, /etc/nsswitch.conf and /tmp; no library, no NSS
+# module, no shell),
 # runs version, init -f -, validate, render, generate --repo (a new repository and a commit, `git
 # fsck` clean from the host), status against a loopback HTTPS server whose CA it is given, and
 # hook serve answering /healthz. FAKES is neon_serve_fakes (the fake storage controller).
@@ -21,6 +22,7 @@ cp "$work/tls/other-ca.pem" "$root/other-ca.pem"
 # glibc >= 2.34's static getaddrinfo reads this file itself (no libnss_files.so exists here):
 # storcon.neon.test is known to this file only.
 printf '127.0.0.1 localhost\n127.0.0.1 storcon.neon.test\n' >"$root/etc/hosts"
+printf 'hosts: files dns\n' >"$root/etc/nsswitch.conf"  # as in every distribution (glibc's default asks DNS first)
 check "the root holds no library" test -z "$(find "$root" -name '*.so*')"
 run() { env -i HOME=/tmp "$@"; }
 neon() { run "$CHROOT" "$root" /kubectl-neon "$@"; }

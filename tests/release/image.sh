@@ -41,8 +41,8 @@ p = json.load(open(sys.argv[1]))["process"]
 sys.exit(0 if p["user"]["uid"] == 65532 and p["user"]["gid"] == 65532 and p["args"] == ["/usr/local/bin/kubectl-neon"] else 1)' \
   "$work/bundle/config.json"
 files=$(cd "$rootfs" && find . -type f | sort | tr '\n' ' ')
-check "the root holds the binary, a CA bundle, passwd, group and the license, nothing else" \
-  test "$files" = "./etc/group ./etc/passwd ./etc/ssl/certs/ca-certificates.crt ./usr/local/bin/kubectl-neon ./usr/share/doc/kubectl-neon/LICENSE "
+check "the root holds the binary, a CA bundle, passwd, group, nsswitch.conf and the license, nothing else" \
+  test "$files" = "./etc/group ./etc/nsswitch.conf ./etc/passwd ./etc/ssl/certs/ca-certificates.crt ./usr/local/bin/kubectl-neon ./usr/share/doc/kubectl-neon/LICENSE "
 check "no shell" test ! -e "$rootfs/bin/sh"
 check "nonroot is 65532 in passwd and group" grep -q '^nonroot:x:65532:65532:' "$rootfs/etc/passwd"
 check "the static binary says static" grep -q "statically linked" <(file -b "$rootfs/usr/local/bin/kubectl-neon")
