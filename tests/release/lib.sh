@@ -69,9 +69,10 @@ start_storcon() {
 healthz() {
   python3 - "$1" <<'PY'
 import sys, time, urllib.request
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never a proxy
 for _ in range(100):
     try:
-        print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2).read().decode(), end="")
+        print(opener.open(f"http://127.0.0.1:{sys.argv[1]}/healthz", timeout=2).read().decode(), end="")
         sys.exit(0)
     except OSError:
         time.sleep(0.1)
