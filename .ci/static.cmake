@@ -46,11 +46,14 @@ set_target_properties(PkgConfig::LIBGIT2 PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES ${NEON_STATIC_LIBGIT2}/include
   INTERFACE_LINK_LIBRARIES "${NEON_STATIC_LIBGIT2}/lib/libgit2.a;${NEON_A_ssh2};${NEON_A_http_parser};OpenSSL::SSL;OpenSSL::Crypto;${NEON_A_z};Threads::Threads")
 
+# The program serves plain HTTP with cpp-httplib (the hook) and talks HTTPS only through libcurl,
+# so httplib goes without CPPHTTPLIB_OPENSSL_SUPPORT: with it, a static object in its header
+# initialises OpenSSL (reading openssl.cnf) when the program starts, whatever the command.
 add_library(PkgConfig::HTTPLIB INTERFACE IMPORTED)
 set_target_properties(PkgConfig::HTTPLIB PROPERTIES
   INTERFACE_INCLUDE_DIRECTORIES ${NEON_STATIC_HTTPLIB}
-  INTERFACE_COMPILE_DEFINITIONS "CPPHTTPLIB_OPENSSL_SUPPORT;CPPHTTPLIB_ZLIB_SUPPORT"
-  INTERFACE_LINK_LIBRARIES "OpenSSL::SSL;OpenSSL::Crypto;${NEON_A_z};Threads::Threads")
+  INTERFACE_COMPILE_DEFINITIONS CPPHTTPLIB_ZLIB_SUPPORT
+  INTERFACE_LINK_LIBRARIES "${NEON_A_z};Threads::Threads")
 
 # `kubectl neon version -o json` reports "static": true.
 add_compile_definitions(NEON_STATIC_BUILD=1)
