@@ -20,8 +20,8 @@ check "SHA256SUMS names both archives, the image and neon.yaml" test "$(cut -d' 
   "kubectl-neon_${version}_linux_amd64.tar.gz kubectl-neon_${version}_linux_arm64.tar.gz kubectl-neon_${version}_image.tar neon.yaml "
 for arch in amd64 arm64; do
   listing=$(tar -tvzf "$out/dist/kubectl-neon_${version}_linux_${arch}.tar.gz" | awk '{print $1, $2, $6}' | tr '\n' ';')
-  check "$arch archive: LICENSE, kubectl-neon, kubectl_complete-neon, owned by 0/0, executables +x" test "$listing" = \
-    "-rw-r--r-- 0/0 LICENSE;-rwxr-xr-x 0/0 kubectl-neon;-rwxr-xr-x 0/0 kubectl_complete-neon;"
+  check "$arch archive: kubectl-neon, kubectl_complete-neon, LICENSE, owned by 0/0, executables +x" test "$listing" = \
+    "-rwxr-xr-x 0/0 kubectl-neon;-rwxr-xr-x 0/0 kubectl_complete-neon;-rw-r--r-- 0/0 LICENSE;"
 done
 check "neon.yaml has no placeholder left" bash -c "! grep -q KUBECTL_NEON_ '$out/dist/neon.yaml'"
 finish
