@@ -23,7 +23,8 @@ Json compute_resources(double size) {
   const long millicpu = std::lround(size * 1000.0);
   const long mebibytes = std::lround(size * 4096.0);
   const std::string memory = fmt::format("{}Mi", mebibytes);
-  return resources_json({}, Resources{{{"cpu", fmt::format("{}m", millicpu)}, {"memory", memory}}, {{"memory", memory}}});
+  return resources_json({},
+                        Resources{{{"cpu", fmt::format("{}m", millicpu)}, {"memory", memory}}, {{"memory", memory}}});
 }
 
 /// Which compute a Deployment runs: the branch's primary, or read replica `replica` (0-based).
@@ -50,11 +51,12 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   const std::string id = c.id();
   const std::string computes_file = fmt::format("{}/{}", k_computes_dir, names::k_computes_key);
 
-  Json init = hook_container(spec, "bootstrap",
-                             Json::array({"bootstrap", "compute", "--storage-controller", controller_url(spec),
-                                          "--computes", computes_file, "--compute-id", id}),
-                             admin_token_env(spec),
-                             Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}}));
+  Json init =
+      hook_container(spec, "bootstrap",
+                     Json::array({"bootstrap", "compute", "--storage-controller", controller_url(spec), "--computes",
+                                  computes_file, "--compute-id", id}),
+                     admin_token_env(spec),
+                     Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}}));
 
   auto image = spec.images.compute.find(c.project.pg_version);
   Json container{
@@ -73,23 +75,26 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   container["volumeMounts"] = Json::array({Json{{"name", "pgdata"}, {"mountPath", k_pgdata_volume_dir}},
                                            Json{{"name", "dshm"}, {"mountPath", "/dev/shm"}}});
   // compute_ctl's /status needs a JWT: Postgres readiness by TCP, liveness on /metrics.
-  container["readinessProbe"] = Json{{"tcpSocket", Json{{"port", "postgres"}}}, {"periodSeconds", 5}, {"failureThreshold", 3}};
+  container["readinessProbe"] =
+      Json{{"tcpSocket", Json{{"port", "postgres"}}}, {"periodSeconds", 5}, {"failureThreshold", 3}};
   container["livenessProbe"] = http_probe("/metrics", "http", 20, 6);
   container["resources"] = compute_resources(c.branch.compute.size);
   container["securityContext"] = container_security_context();
 
   const Json selector = selector_labels(name, k_component);
-  Json pod_spec{{"automountServiceAccountToken", false},
-                {"securityContext", pod_security_context(names::k_compute_uid)},
-                {"initContainers", Json::array({init})},
-                {"containers", Json::array({container})},
-                {"volumes", Json::array({Json{{"name", "pgdata"}, {"emptyDir", Json::object()}},
-                                         // Postgres' dynamic shared memory; it counts against the memory limit.
-                                         Json{{"name", "dshm"},
-                                              {"emptyDir", Json{{"medium", "Memory"},
-                                                                {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
-                                         Json{{"name", "computes"},
-                                              {"configMap", Json{{"name", names::k_computes_config}}}}})}};
+  Json pod_spec{
+      {"automountServiceAccountToken", false},
+      {"securityContext", pod_security_context(names::k_compute_uid)},
+      {"initContainers", Json::array({init})},
+      {"containers", Json::array({container})},
+      {"volumes",
+       Json::array(
+           {Json{{"name", "pgdata"}, {"emptyDir", Json::object()}},
+            // Postgres' dynamic shared memory; it counts against the memory limit.
+            Json{{"name", "dshm"},
+                 {"emptyDir", Json{{"medium", "Memory"},
+                                   {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
+            Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}})}};
   Json pod_labels = common_labels(name, k_component);
   if (c.replica) {
     pod_labels[k_replicas_label] = names::compute_name(c.project.name, c.branch.name, true);

@@ -87,11 +87,12 @@ ResourceSet generate_compute_hook(const ValidSpec& valid) {
                                    {"metadata", object_meta(names::k_computes_config, k_component, Wave::hook)},
                                    {"data", Json{{names::k_computes_key, computes_json}}}}});
   out.push_back({k_component, deployment(spec, computes_json)});
-  out.push_back({k_component, Json{{"apiVersion", "v1"},
-                                   {"kind", "Service"},
-                                   {"metadata", object_meta(names::k_hook, k_component, Wave::hook)},
-                                   {"spec", Json{{"selector", selector_labels(names::k_hook, k_component)},
-                                                 {"ports", Json::array({service_port("http", names::k_hook_port)})}}}}});
+  out.push_back(
+      {k_component, Json{{"apiVersion", "v1"},
+                         {"kind", "Service"},
+                         {"metadata", object_meta(names::k_hook, k_component, Wave::hook)},
+                         {"spec", Json{{"selector", selector_labels(names::k_hook, k_component)},
+                                       {"ports", Json::array({service_port("http", names::k_hook_port)})}}}}});
   return out;
 }
 

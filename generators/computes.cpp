@@ -99,11 +99,11 @@ ComputesFile computes_file(const ValidSpec& valid) {
       project.branches.push_back(std::move(branch));
       auto compute = [&](const std::string& id, const std::string& service, bool replica) {
         const ReplicaSource source{safekeeper_hosts, p, b};
-        out.computes.push_back(ComputeEntry{
-            id, p.name, b.name, p.tenant_id, b.timeline_id, p.pg_version,
-            replica ? ComputeMode::replica : ComputeMode::primary,
-            fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port),
-            names::k_compute_pg_port, compute_settings(spec, replica ? &source : nullptr)});
+        out.computes.push_back(
+            ComputeEntry{id, p.name, b.name, p.tenant_id, b.timeline_id, p.pg_version,
+                         replica ? ComputeMode::replica : ComputeMode::primary,
+                         fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port),
+                         names::k_compute_pg_port, compute_settings(spec, replica ? &source : nullptr)});
       };
       compute(names::compute_id(p.name, b.name), names::compute_name(p.name, b.name), false);
       for (int i = 0; i < b.compute.read_replicas; ++i) {
@@ -273,19 +273,21 @@ Result<ComputesProject> read_project(const PJson& p, const std::string& at) {
   }
   auto branches = array_field(p, "branches", at, false);
   NEON_TRY(branches);
-  auto branches_read = each_object(**branches, at, "branches", [&](const PJson& b, const std::string& bat) -> Result<void> {
-    auto branch = read_branch(b, bat);
-    NEON_TRY(branch);
-    out.branches.push_back(std::move(*branch));
-    return {};
-  });
+  auto branches_read =
+      each_object(**branches, at, "branches", [&](const PJson& b, const std::string& bat) -> Result<void> {
+        auto branch = read_branch(b, bat);
+        NEON_TRY(branch);
+        out.branches.push_back(std::move(*branch));
+        return {};
+      });
   NEON_TRY(branches_read);
   return out;
 }
 
 Result<ComputeEntry> read_compute(const PJson& c, const std::string& at) {
   ComputeEntry e;
-  for (auto [key, field] : {std::pair<const char*, std::string*>{"compute_id", &e.compute_id}, {"address", &e.address}}) {
+  for (auto [key, field] :
+       {std::pair<const char*, std::string*>{"compute_id", &e.compute_id}, {"address", &e.address}}) {
     auto v = string_field(c, key, at);
     NEON_TRY(v);
     *field = *v;
@@ -347,24 +349,26 @@ Result<ComputesFile> parse_computes(const std::string& text, const std::string& 
   }
   auto projects = array_field(*doc, "projects", where, false);
   NEON_TRY(projects);
-  auto projects_read = each_object(**projects, where, "projects", [&](const PJson& p, const std::string& at) -> Result<void> {
-    auto project = read_project(p, at);
-    NEON_TRY(project);
-    out.projects.push_back(std::move(*project));
-    return {};
-  });
+  auto projects_read =
+      each_object(**projects, where, "projects", [&](const PJson& p, const std::string& at) -> Result<void> {
+        auto project = read_project(p, at);
+        NEON_TRY(project);
+        out.projects.push_back(std::move(*project));
+        return {};
+      });
   NEON_TRY(projects_read);
   auto computes = array_field(*doc, "computes", where, true);
   NEON_TRY(computes);
-  auto computes_read = each_object(**computes, where, "computes", [&](const PJson& c, const std::string& at) -> Result<void> {
-    auto e = read_compute(c, at);
-    NEON_TRY(e);
-    if (out.compute(e->compute_id) != nullptr) {
-      return make_error(at + "compute_id: duplicate \"" + e->compute_id + "\"", ErrorKind::invalid);
-    }
-    out.computes.push_back(std::move(*e));
-    return {};
-  });
+  auto computes_read =
+      each_object(**computes, where, "computes", [&](const PJson& c, const std::string& at) -> Result<void> {
+        auto e = read_compute(c, at);
+        NEON_TRY(e);
+        if (out.compute(e->compute_id) != nullptr) {
+          return make_error(at + "compute_id: duplicate \"" + e->compute_id + "\"", ErrorKind::invalid);
+        }
+        out.computes.push_back(std::move(*e));
+        return {};
+      });
   NEON_TRY(computes_read);
   return out;
 }

@@ -35,9 +35,9 @@ void dev_minio_transformers(const ClusterSpec& s, Transformers& out) {
   Json job = credentials_ops(s);
   job.push_back(replace("/args/2", fmt::format("minio/{}", s.object_storage.bucket)));
   // Entry 2 is MC_HOST_minio, the alias mc reads: credentials from entries 0 and 1, then the Service.
-  job.push_back(replace(
-      "/env/2/value", fmt::format("http://$({}):$({})@{}:{}", names::k_s3_access_key, names::k_s3_secret_key,
-                                  names::service_host(s, names::k_minio), names::k_minio_port)));
+  job.push_back(
+      replace("/env/2/value", fmt::format("http://$({}):$({})@{}:{}", names::k_s3_access_key, names::k_s3_secret_key,
+                                          names::service_host(s, names::k_minio), names::k_minio_port)));
   out.patches.push_back(Patch{"Job", k_bucket_job, std::move(job)});
 }
 

@@ -21,9 +21,8 @@ std::string format_diagnostic(const Diagnostic& d) {
 
 void sort_diagnostics(std::vector<Diagnostic>& diags) {
   auto key = [](const Diagnostic& d) { return std::tie(d.mark.line, d.mark.col, d.path, d.message); };
-  std::stable_sort(diags.begin(), diags.end(), [&](const Diagnostic& a, const Diagnostic& b) {
-    return key(a) < key(b);
-  });
+  std::stable_sort(diags.begin(), diags.end(),
+                   [&](const Diagnostic& a, const Diagnostic& b) { return key(a) < key(b); });
   diags.erase(std::unique(diags.begin(), diags.end(),
                           [&](const Diagnostic& a, const Diagnostic& b) { return key(a) == key(b); }),
               diags.end());

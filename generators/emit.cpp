@@ -208,8 +208,8 @@ bool needs_quotes(std::string_view s) {
   std::string lower(s);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (is_one_of(lower, {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ".inf", "-.inf",
-                        "+.inf", ".nan", "<<", "="})) {
+  if (is_one_of(lower, {"y", "yes", "n", "no", "true", "false", "on", "off", "null", "~", ".inf", "-.inf", "+.inf",
+                        ".nan", "<<", "="})) {
     return true;
   }
   return looks_numeric(s);
@@ -236,13 +236,28 @@ std::string to_yaml_stream(const std::vector<Json>& documents) {
 }
 
 int kind_rank(const std::string& kind) {
-  static constexpr std::array<std::string_view, 22> k_first = {
-      "Namespace",          "ResourceQuota",      "StorageClass",       "CustomResourceDefinition",
-      "ServiceAccount",     "PodSecurityPolicy",  "Role",               "ClusterRole",
-      "RoleBinding",        "ClusterRoleBinding", "ConfigMap",          "Secret",
-      "Endpoints",          "Service",            "LimitRange",         "PriorityClass",
-      "PersistentVolume",   "PersistentVolumeClaim", "Deployment",      "StatefulSet",
-      "CronJob",            "PodDisruptionBudget"};
+  static constexpr std::array<std::string_view, 22> k_first = {"Namespace",
+                                                               "ResourceQuota",
+                                                               "StorageClass",
+                                                               "CustomResourceDefinition",
+                                                               "ServiceAccount",
+                                                               "PodSecurityPolicy",
+                                                               "Role",
+                                                               "ClusterRole",
+                                                               "RoleBinding",
+                                                               "ClusterRoleBinding",
+                                                               "ConfigMap",
+                                                               "Secret",
+                                                               "Endpoints",
+                                                               "Service",
+                                                               "LimitRange",
+                                                               "PriorityClass",
+                                                               "PersistentVolume",
+                                                               "PersistentVolumeClaim",
+                                                               "Deployment",
+                                                               "StatefulSet",
+                                                               "CronJob",
+                                                               "PodDisruptionBudget"};
   static constexpr std::array<std::string_view, 2> k_last = {"MutatingWebhookConfiguration",
                                                              "ValidatingWebhookConfiguration"};
   const auto* first = std::find(k_first.begin(), k_first.end(), kind);

@@ -15,36 +15,38 @@ namespace {
 // Fields the API server fills in on StatefulSet volumeClaimTemplates; Argo CD would report the
 // StatefulSet OutOfSync forever without these (argo-cd#11143, #4126).
 Json statefulset_ignore_differences() {
-  return Json::array({Json{{"group", "apps"},
-                           {"kind", "StatefulSet"},
-                           {"jqPathExpressions", Json::array({".spec.volumeClaimTemplates[]?.metadata.creationTimestamp",
-                                                              ".spec.volumeClaimTemplates[]?.status"})}}});
+  return Json::array(
+      {Json{{"group", "apps"},
+            {"kind", "StatefulSet"},
+            {"jqPathExpressions", Json::array({".spec.volumeClaimTemplates[]?.metadata.creationTimestamp",
+                                               ".spec.volumeClaimTemplates[]?.status"})}}});
 }
 
 // A failed sync (a wave that did not become healthy in time, a webhook not ready yet) is retried
 // with backoff instead of waiting for the next change in Git: 30 s, 1 m, 2 m, 4 m, then every 5 m.
 Json sync_policy() {
-  return Json{{"automated", Json{{"prune", true}, {"selfHeal", true}}},
-              {"syncOptions", Json::array({"ServerSideApply=true", "CreateNamespace=true", "PruneLast=true"})},
-              {"retry", Json{{"limit", 10},
-                             {"backoff", Json{{"duration", "30s"}, {"factor", 2}, {"maxDuration", "5m"}}}}}};
+  return Json{
+      {"automated", Json{{"prune", true}, {"selfHeal", true}}},
+      {"syncOptions", Json::array({"ServerSideApply=true", "CreateNamespace=true", "PruneLast=true"})},
+      {"retry", Json{{"limit", 10}, {"backoff", Json{{"duration", "30s"}, {"factor", 2}, {"maxDuration", "5m"}}}}}};
 }
 
 Json meta(const std::string& name, const std::string& ns) {
-  return Json{{"name", name},
-              {"namespace", ns},
-              {"labels", Json{{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}}}};
+  return Json{
+      {"name", name},
+      {"namespace", ns},
+      {"labels", Json{{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}}}};
 }
 
 std::string in_cluster() { return "https://kubernetes.default.svc"; }
 
 Json app_spec(const ValidSpec& spec, const std::string& project, const std::string& path, const std::string& ns,
               Json sync) {
-  return Json{{"project", project},
-              {"source", Json{{"repoURL", spec->gitops.repo_url}, {"targetRevision", spec->gitops.revision},
-                              {"path", path}}},
-              {"destination", Json{{"server", in_cluster()}, {"namespace", ns}}},
-              {"syncPolicy", std::move(sync)}};
+  return Json{
+      {"project", project},
+      {"source", Json{{"repoURL", spec->gitops.repo_url}, {"targetRevision", spec->gitops.revision}, {"path", path}}},
+      {"destination", Json{{"server", in_cluster()}, {"namespace", ns}}},
+      {"syncPolicy", std::move(sync)}};
 }
 
 /// The cluster's Application: its folder, into its namespace, in its own AppProject.
@@ -60,28 +62,29 @@ Json application(const ValidSpec& spec) {
 /// The cluster's AppProject: this repository only, into the cluster's namespace only, and of the
 /// cluster-scoped kinds only the Namespace (the one the tree has).
 Json app_project(const ValidSpec& spec) {
-  return Json{{"apiVersion", "argoproj.io/v1alpha1"},
-              {"kind", "AppProject"},
-              {"metadata", meta(argocd_project(spec), spec->gitops.argocd_namespace)},
-              {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
-                            {"destinations", Json::array({Json{{"server", in_cluster()},
-                                                               {"namespace", spec->namespace_}}})},
-                            {"clusterResourceWhitelist", Json::array({Json{{"group", ""}, {"kind", "Namespace"}}})}}}};
+  return Json{
+      {"apiVersion", "argoproj.io/v1alpha1"},
+      {"kind", "AppProject"},
+      {"metadata", meta(argocd_project(spec), spec->gitops.argocd_namespace)},
+      {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
+                    {"destinations", Json::array({Json{{"server", in_cluster()}, {"namespace", spec->namespace_}}})},
+                    {"clusterResourceWhitelist", Json::array({Json{{"group", ""}, {"kind", "Namespace"}}})}}}};
 }
 
 /// The bootstrap folder's own project: the Argo CD namespace only, and only Applications and
 /// AppProjects there, so the folder can manage nothing but these pointers.
 Json bootstrap_project(const ValidSpec& spec) {
-  return Json{{"apiVersion", "argoproj.io/v1alpha1"},
-              {"kind", "AppProject"},
-              {"metadata", meta(argocd_project(spec) + "-bootstrap", spec->gitops.argocd_namespace)},
-              {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
-                            {"destinations", Json::array({Json{{"server", in_cluster()},
-                                                               {"namespace", spec->gitops.argocd_namespace}}})},
-                            {"clusterResourceWhitelist", Json::array()},
-                            {"namespaceResourceWhitelist",
-                             Json::array({Json{{"group", "argoproj.io"}, {"kind", "Application"}},
-                                          Json{{"group", "argoproj.io"}, {"kind", "AppProject"}}})}}}};
+  return Json{
+      {"apiVersion", "argoproj.io/v1alpha1"},
+      {"kind", "AppProject"},
+      {"metadata", meta(argocd_project(spec) + "-bootstrap", spec->gitops.argocd_namespace)},
+      {"spec",
+       Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
+            {"destinations",
+             Json::array({Json{{"server", in_cluster()}, {"namespace", spec->gitops.argocd_namespace}}})},
+            {"clusterResourceWhitelist", Json::array()},
+            {"namespaceResourceWhitelist", Json::array({Json{{"group", "argoproj.io"}, {"kind", "Application"}},
+                                                        Json{{"group", "argoproj.io"}, {"kind", "AppProject"}}})}}}};
 }
 
 /// App of apps: applied once by hand, it then keeps bootstrap/<name>/ (itself included) as Git
@@ -183,8 +186,9 @@ std::vector<Diagnostic> prerequisite_warnings(const ValidSpec& spec) {
     d.file = spec->file;
     d.mark = spec->mark_of("spec.monitoring.enabled");
     d.path = "spec.monitoring.enabled";
-    d.message = "the ServiceMonitors need the Prometheus Operator's CRDs (servicemonitors.monitoring.coreos.com) in "
-                "the cluster; without them only the monitoring stage fails to sync";
+    d.message =
+        "the ServiceMonitors need the Prometheus Operator's CRDs (servicemonitors.monitoring.coreos.com) in "
+        "the cluster; without them only the monitoring stage fails to sync";
     d.warning = true;
     out.push_back(std::move(d));
   }
@@ -238,9 +242,8 @@ FileTree bootstrap_tree(const ValidSpec& spec) {
       break;
     }
   }
-  tree[dir + "kustomization.yaml"] = file(Json{{"apiVersion", "kustomize.config.k8s.io/v1beta1"},
-                                               {"kind", "Kustomization"},
-                                               {"resources", resources}});
+  tree[dir + "kustomization.yaml"] = file(
+      Json{{"apiVersion", "kustomize.config.k8s.io/v1beta1"}, {"kind", "Kustomization"}, {"resources", resources}});
   return tree;
 }
 

@@ -114,8 +114,7 @@ Json patch_entry(const Patch& patch) {
 void apply_transformers(std::vector<Json>& objects, const Transformers& transformers) {
   for (const auto& p : transformers.patches) {
     for (auto& o : objects) {
-      if (o.value("kind", "") == p.kind && o.contains("metadata") &&
-          o["metadata"].value("name", "") == p.name) {
+      if (o.value("kind", "") == p.kind && o.contains("metadata") && o["metadata"].value("name", "") == p.name) {
         o = o.patch(p.ops);
       }
     }

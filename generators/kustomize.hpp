@@ -16,8 +16,8 @@ namespace neon::gen {
 /// An image reference split as kustomize does: `[host[:port]/]path[:tag][@digest]`.
 struct ImageRef {
   std::string name;
-  std::string tag;    ///< without the `:`
-  std::string digest; ///< without the `@`, e.g. `sha256:...`
+  std::string tag;     ///< without the `:`
+  std::string digest;  ///< without the `@`, e.g. `sha256:...`
 };
 ImageRef split_image(const std::string& image);
 

@@ -81,7 +81,9 @@ std::string local_component_text(const Stage& stage) {
          " stage: add patches and resources here.\n"
          "# kubectl neon generate created this file once and never overwrites it; everything outside\n"
          "# local/ is regenerated, so edit this kustomize Component instead of the generated files.\n"
-         "apiVersion: " + k_component_api + "\n"
+         "apiVersion: " +
+         k_component_api +
+         "\n"
          "kind: Component\n"
          "resources: []\n"
          "patches: []\n";
@@ -204,8 +206,8 @@ Components collect(const ValidSpec& spec) {
   Components out;
   for (const auto& g : generators()) {
     for (auto& r : g.fn(spec)) {
-      auto it = std::find_if(out.folders.begin(), out.folders.end(),
-                             [&](const auto& f) { return f.first == r.component; });
+      auto it =
+          std::find_if(out.folders.begin(), out.folders.end(), [&](const auto& f) { return f.first == r.component; });
       if (it == out.folders.end()) {
         out.folders.emplace_back(r.component, std::map<std::string, Json>{});
         it = std::prev(out.folders.end());
@@ -286,8 +288,7 @@ FileTree generate_tree(const ValidSpec& spec) {
   for (const auto& f : on) {
     const std::string prefix = std::string(k_overlay_root) + f.name + "/";
     for (const auto& file : embedded_under(prefix)) {
-      tree[root + "components/" + f.name + "/" + std::string(file.path.substr(prefix.size()))] =
-          std::string(file.data);
+      tree[root + "components/" + f.name + "/" + std::string(file.path.substr(prefix.size()))] = std::string(file.data);
     }
   }
 

@@ -20,11 +20,11 @@
 //
 // Generators (generators/registry.hpp) give the component folders; the stage of a folder or a
 // feature comes from the stage table. Every stage folder exists whatever the spec turns on, so the
-// Flux chain never changes with the spec. Shipped Components (overlays/components/<feature>/) are copied verbatim and may only
-// list `resources:` (plain objects, no `${...}`, no patches of their own). What depends on the spec
-// (images, names, the namespace) goes into the tier's kustomization as `images:` and JSON6902
-// `patches:` (generators/dev_extras.hpp); render_stream reads the shipped files and applies the same
-// transformers (generators/kustomize.hpp) to build the same stream kustomize does.
+// Flux chain never changes with the spec. Shipped Components (overlays/components/<feature>/) are copied verbatim and
+// may only list `resources:` (plain objects, no `${...}`, no patches of their own). What depends on the spec (images,
+// names, the namespace) goes into the tier's kustomization as `images:` and JSON6902 `patches:`
+// (generators/dev_extras.hpp); render_stream reads the shipped files and applies the same transformers
+// (generators/kustomize.hpp) to build the same stream kustomize does.
 
 #include <map>
 #include <string>

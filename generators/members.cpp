@@ -52,11 +52,20 @@ std::string toml_string(const std::string& s) {
   std::string out = "\"";
   for (const char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      default: out += c;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      default:
+        out += c;
     }
   }
   return out + "\"";
@@ -110,19 +119,18 @@ Json hook_container(const ClusterSpec& spec, const std::string& name, Json args,
 void place_pods(Json& pod_spec, const std::string& zone, const Json& selector) {
   Json affinity = Json::object();
   if (!zone.empty()) {
-    affinity["nodeAffinity"] = Json{
-        {"requiredDuringSchedulingIgnoredDuringExecution",
-         Json{{"nodeSelectorTerms",
-               Json::array({Json{{"matchExpressions",
-                                  Json::array({Json{{"key", "topology.kubernetes.io/zone"},
-                                                    {"operator", "In"},
-                                                    {"values", Json::array({zone})}}})}}})}}}};
+    affinity["nodeAffinity"] =
+        Json{{"requiredDuringSchedulingIgnoredDuringExecution",
+              Json{{"nodeSelectorTerms",
+                    Json::array({Json{{"matchExpressions", Json::array({Json{{"key", "topology.kubernetes.io/zone"},
+                                                                             {"operator", "In"},
+                                                                             {"values", Json::array({zone})}}})}}})}}}};
   }
-  affinity["podAntiAffinity"] = Json{
-      {"preferredDuringSchedulingIgnoredDuringExecution",
-       Json::array({Json{{"weight", 100},
-                         {"podAffinityTerm", Json{{"labelSelector", Json{{"matchLabels", selector}}},
-                                                  {"topologyKey", "kubernetes.io/hostname"}}}}})}};
+  affinity["podAntiAffinity"] =
+      Json{{"preferredDuringSchedulingIgnoredDuringExecution",
+            Json::array({Json{{"weight", 100},
+                              {"podAffinityTerm", Json{{"labelSelector", Json{{"matchLabels", selector}}},
+                                                       {"topologyKey", "kubernetes.io/hostname"}}}}})}};
   pod_spec["affinity"] = affinity;
   Json spread = Json::array();
   for (const auto* key : {"kubernetes.io/hostname", "topology.kubernetes.io/zone"}) {
@@ -150,15 +158,16 @@ Json volume_claim_template(const std::string& name, const VolumeSpec& volume) {
     spec["storageClassName"] = volume.storage_class;
   }
   spec["resources"] = Json{{"requests", Json{{"storage", volume.size}}}};
-  return Json{{"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", Json{{"name", name}}},
-              {"spec", spec}};
+  return Json{
+      {"apiVersion", "v1"}, {"kind", "PersistentVolumeClaim"}, {"metadata", Json{{"name", name}}}, {"spec", spec}};
 }
 
 Json pod_disruption_budget(const std::string& name, const std::string& component, Wave wave) {
-  return Json{{"apiVersion", "policy/v1"},
-              {"kind", "PodDisruptionBudget"},
-              {"metadata", object_meta(name, component, wave)},
-              {"spec", Json{{"maxUnavailable", 1}, {"selector", Json{{"matchLabels", selector_labels(name, component)}}}}}};
+  return Json{
+      {"apiVersion", "policy/v1"},
+      {"kind", "PodDisruptionBudget"},
+      {"metadata", object_meta(name, component, wave)},
+      {"spec", Json{{"maxUnavailable", 1}, {"selector", Json{{"matchLabels", selector_labels(name, component)}}}}}};
 }
 
 Json headless_service(const std::string& name, const std::string& component, Json ports, Wave wave) {

@@ -42,9 +42,7 @@ std::string pod_host(const ClusterSpec& spec, const std::string& set, int ordina
   return fmt::format("{}-{}.{}.{}.svc.cluster.local", set, ordinal, set, spec.namespace_);
 }
 
-std::uint64_t node_id(int zone_number, int ordinal) {
-  return std::stoull(fmt::format("{}{}", zone_number, ordinal));
-}
+std::uint64_t node_id(int zone_number, int ordinal) { return std::stoull(fmt::format("{}{}", zone_number, ordinal)); }
 
 std::vector<std::string> zones_or_default(const std::vector<std::string>& zones) {
   return zones.empty() ? std::vector<std::string>{""} : zones;

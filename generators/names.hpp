@@ -81,12 +81,13 @@ int members_in_zone(int count, std::size_t zones, std::size_t z);
 // Secret keys. The Secret names come from the spec (so users can point at existing ones).
 inline constexpr const char* k_s3_access_key = "AWS_ACCESS_KEY_ID";
 inline constexpr const char* k_s3_secret_key = "AWS_SECRET_ACCESS_KEY";
-inline constexpr const char* k_public_key = "public.pem";          ///< in auth.keySecret
-inline constexpr const char* k_token_pageserver = "pageserver";    ///< scope pageserverapi
-inline constexpr const char* k_token_safekeeper = "safekeeper";    ///< scope safekeeperdata
-inline constexpr const char* k_token_generations = "generations";  ///< scope generations_api
+inline constexpr const char* k_public_key = "public.pem";              ///< in auth.keySecret
+inline constexpr const char* k_token_pageserver = "pageserver";        ///< scope pageserverapi
+inline constexpr const char* k_token_safekeeper = "safekeeper";        ///< scope safekeeperdata
+inline constexpr const char* k_token_generations = "generations";      ///< scope generations_api
 inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook
-inline constexpr const char* k_token_admin = "admin";              ///< scope admin (bootstrap, hook)
-inline constexpr const char* k_signing_key = "private.pem";  ///< in auth.computeSigningSecret and auth.storageSigningSecret
+inline constexpr const char* k_token_admin = "admin";                  ///< scope admin (bootstrap, hook)
+inline constexpr const char* k_signing_key =
+    "private.pem";  ///< in auth.computeSigningSecret and auth.storageSigningSecret
 
 }  // namespace neon::gen::names

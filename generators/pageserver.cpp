@@ -1,5 +1,5 @@
-#include "generators/members.hpp"
 #include "generators/pageserver.hpp"
+#include "generators/members.hpp"
 
 #include <cstdint>
 
@@ -17,12 +17,14 @@ constexpr const char* k_workdir = "/data/.neon";
 
 std::string pageserver_toml(const ClusterSpec& spec, const std::string& zone) {
   const auto& auth = spec.storage_controller.auth;
-  std::string t = "# identity.toml and metadata.json are written next to this file by\n"
-                  "# `kubectl-neon bootstrap pageserver` in the pod's init container.\n";
+  std::string t =
+      "# identity.toml and metadata.json are written next to this file by\n"
+      "# `kubectl-neon bootstrap pageserver` in the pod's init container.\n";
   t += fmt::format("listen_pg_addr = {}\n", toml_string(names::listen_any(spec, names::k_pageserver_pg_port)));
   t += fmt::format("listen_http_addr = {}\n", toml_string(names::listen_any(spec, names::k_pageserver_http_port)));
-  t += fmt::format("broker_endpoint = {}\n",
-                   toml_string(fmt::format("http://{}:{}", names::service_host(spec, names::k_broker), names::k_broker_port)));
+  t += fmt::format(
+      "broker_endpoint = {}\n",
+      toml_string(fmt::format("http://{}:{}", names::service_host(spec, names::k_broker), names::k_broker_port)));
   t += fmt::format("control_plane_api = {}\n", toml_string(controller_url(spec) + "/upcall/v1/"));
   t += "pg_distrib_dir = \"/usr/local/\"\n";
   t += fmt::format("availability_zone = {}\n", toml_string(zone.empty() ? "default" : zone));
@@ -48,14 +50,14 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   if (auth.enabled) {
     init_env.push_back(env_secret("NEON_CONTROL_PLANE_API_TOKEN", auth.token_secret, names::k_token_generations));
   }
-  Json init = hook_container(spec, "bootstrap",
-                             Json::array({"bootstrap", "pageserver", "--workdir", k_workdir, "--config",
-                                          fmt::format("{}/pageserver.toml", k_config_dir), "--zone-number",
-                                          std::to_string(zone_number), "--zone", zone.empty() ? "default" : zone,
-                                          "--set", set, "--namespace", spec.namespace_}),
-                             init_env,
-                             Json::array({Json{{"name", "data"}, {"mountPath", "/data"}},
-                                          Json{{"name", "config"}, {"mountPath", k_config_dir}, {"readOnly", true}}}));
+  Json init = hook_container(
+      spec, "bootstrap",
+      Json::array({"bootstrap", "pageserver", "--workdir", k_workdir, "--config",
+                   fmt::format("{}/pageserver.toml", k_config_dir), "--zone-number", std::to_string(zone_number),
+                   "--zone", zone.empty() ? "default" : zone, "--set", set, "--namespace", spec.namespace_}),
+      init_env,
+      Json::array({Json{{"name", "data"}, {"mountPath", "/data"}},
+                   Json{{"name", "config"}, {"mountPath", k_config_dir}, {"readOnly", true}}}));
 
   Json env = s3_env(spec);
   if (auth.enabled) {
@@ -103,9 +105,10 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
                     {"replicas", replicas},
                     {"podManagementPolicy", "Parallel"},
                     {"selector", Json{{"matchLabels", selector}}},
-                    {"template", Json{{"metadata", Json{{"labels", common_labels(set, k_component)},
-                                                      {"annotations", Json{{k_config_digest_annotation, content_digest(toml)}}}}},
-                                      {"spec", pod_spec}}},
+                    {"template",
+                     Json{{"metadata", Json{{"labels", common_labels(set, k_component)},
+                                            {"annotations", Json{{k_config_digest_annotation, content_digest(toml)}}}}},
+                          {"spec", pod_spec}}},
                     {"volumeClaimTemplates", Json::array({volume_claim_template("data", spec.pageservers.storage)})}}}};
 }
 

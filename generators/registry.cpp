@@ -33,8 +33,7 @@ const std::vector<Generator>& generators() {
        &generate_storage_controller},
       {"compute-hook", "compute hook Deployment, Service and computes.json ConfigMap", Tier::control,
        &generate_compute_hook},
-      {"compute", "per-branch compute Deployments and Services, read replicas", Tier::compute,
-       &generate_computes},
+      {"compute", "per-branch compute Deployments and Services, read replicas", Tier::compute, &generate_computes},
   };
   return k_generators;
 }

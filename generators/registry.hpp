@@ -16,7 +16,7 @@ enum class Tier { storage, control, compute };
 const char* tier_name(Tier tier);
 
 struct Generator {
-  const char* name;     ///< also the component folder of what it returns (unless empty)
+  const char* name;  ///< also the component folder of what it returns (unless empty)
   const char* summary;
   Tier tier;
   ResourceSet (*fn)(const ValidSpec&);

@@ -13,15 +13,15 @@ namespace neon {
 /// Filled in where the failure is first seen: the HTTP transport, a client decoding an answer, the
 /// file and git adapters. Nothing decides by an error's message text.
 enum class ErrorKind {
-  failed,         ///< anything not listed below
-  invalid,        ///< the input is wrong (a flag, a spec, a file's contents)
-  not_found,      ///< the thing asked for does not exist (HTTP 404, a missing file)
-  exists,         ///< the thing to create exists already
-  conflict,       ///< HTTP 409, or a concurrent change
-  unauthorized,   ///< HTTP 401 or 403: a missing, wrong or too narrow token
-  unreachable,    ///< no answer: connection refused, DNS, TLS handshake
-  timeout,        ///< no answer in time
-  busy,           ///< someone else holds the lock or the resource (HTTP 423, 503)
+  failed,        ///< anything not listed below
+  invalid,       ///< the input is wrong (a flag, a spec, a file's contents)
+  not_found,     ///< the thing asked for does not exist (HTTP 404, a missing file)
+  exists,        ///< the thing to create exists already
+  conflict,      ///< HTTP 409, or a concurrent change
+  unauthorized,  ///< HTTP 401 or 403: a missing, wrong or too narrow token
+  unreachable,   ///< no answer: connection refused, DNS, TLS handshake
+  timeout,       ///< no answer in time
+  busy,          ///< someone else holds the lock or the resource (HTTP 423, 503)
 };
 
 struct Error {
@@ -55,8 +55,8 @@ inline ErrorKind kind_of_status(long status) {
 template <typename T>
 class [[nodiscard]] Result {
 public:
-  Result(T value) : m_v(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Result(Error error) : m_v(std::move(error)) {}      // NOLINT(google-explicit-constructor)
+  Result(T value) : m_v(std::move(value)) {}      // NOLINT(google-explicit-constructor)
+  Result(Error error) : m_v(std::move(error)) {}  // NOLINT(google-explicit-constructor)
   bool has_value() const { return m_v.index() == 0; }
   explicit operator bool() const { return has_value(); }
   T& value() & { return std::get<0>(m_v); }
@@ -116,10 +116,10 @@ inline Error http_error(long status, std::string message) {
 }  // namespace neon
 
 /// Returns early with the error of `expr` when it holds one.
-#define NEON_TRY(expr)                                                                                        \
-  do {                                                                                                       \
-    auto&& neon_try_result_ = (expr);                                                                        \
-    if (!neon_try_result_) {                                                                                 \
-      return neon_try_result_.error();                                                                       \
-    }                                                                                                        \
+#define NEON_TRY(expr)                 \
+  do {                                 \
+    auto&& neon_try_result_ = (expr);  \
+    if (!neon_try_result_) {           \
+      return neon_try_result_.error(); \
+    }                                  \
   } while (false)

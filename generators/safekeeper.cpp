@@ -1,5 +1,5 @@
-#include "generators/members.hpp"
 #include "generators/safekeeper.hpp"
+#include "generators/members.hpp"
 
 #include <fmt/format.h>
 
@@ -16,13 +16,12 @@ Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std:
   // No --id: the safekeeper reads its id from safekeeper.id in -D when the flag is absent
   // (safekeeper/src/bin/safekeeper.rs:788-830), and the register init container writes that file
   // from the pod name's ordinal, on any Kubernetes version.
-  Json args = Json::array({"-D", "/data", "--listen-pg=" + names::listen_any(spec, names::k_safekeeper_pg_port),
-                           "--listen-http=" + names::listen_any(spec, names::k_safekeeper_http_port),
-                           fmt::format("--advertise-pg=$(POD_NAME).{}:{}", names::service_host(spec, set),
-                                       names::k_safekeeper_pg_port),
-                           fmt::format("--broker-endpoint=http://{}:{}", names::service_host(spec, names::k_broker),
-                                       names::k_broker_port),
-                           fmt::format("--availability-zone={}", zone.empty() ? "default" : zone)});
+  Json args = Json::array(
+      {"-D", "/data", "--listen-pg=" + names::listen_any(spec, names::k_safekeeper_pg_port),
+       "--listen-http=" + names::listen_any(spec, names::k_safekeeper_http_port),
+       fmt::format("--advertise-pg=$(POD_NAME).{}:{}", names::service_host(spec, set), names::k_safekeeper_pg_port),
+       fmt::format("--broker-endpoint=http://{}:{}", names::service_host(spec, names::k_broker), names::k_broker_port),
+       fmt::format("--availability-zone={}", zone.empty() ? "default" : zone)});
   if (spec.safekeepers.wal_offload) {
     args.push_back("--remote-storage=" + remote_storage_toml(spec, k_component));
   } else {
@@ -50,12 +49,12 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   }
   // The storage controller (an earlier sync wave) only learns about safekeepers by registration.
   // The same step writes the node id into the data volume (safekeeper.id).
-  Json init = hook_container(spec, "register",
-                             Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec),
-                                          "--zone-number", std::to_string(zone_number), "--zone",
-                                          zone.empty() ? "default" : zone, "--set", set, "--namespace",
-                                          spec.namespace_, "--data-dir", "/data"}),
-                             init_env, Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}}));
+  Json init = hook_container(
+      spec, "register",
+      Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec), "--zone-number",
+                   std::to_string(zone_number), "--zone", zone.empty() ? "default" : zone, "--set", set, "--namespace",
+                   spec.namespace_, "--data-dir", "/data"}),
+      init_env, Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}}));
 
   Json env = Json::array({env_field("POD_NAME", "metadata.name")});
   if (spec.safekeepers.wal_offload) {
@@ -68,8 +67,8 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   mount_public_key(spec, mounts, volumes);
   if (spec.storage_controller.auth.enabled) {
     mounts.push_back(Json{{"name", "peer-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
-    volumes.push_back(secret_file_volume("peer-token", spec.storage_controller.auth.token_secret,
-                                         names::k_token_safekeeper));
+    volumes.push_back(
+        secret_file_volume("peer-token", spec.storage_controller.auth.token_secret, names::k_token_safekeeper));
   }
   Json container{{"name", k_component},
                  {"image", spec.images.storage},
@@ -105,12 +104,13 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
       {"apiVersion", "apps/v1"},
       {"kind", "StatefulSet"},
       {"metadata", data_object_meta(set, k_component, Wave::members)},
-      {"spec", Json{{"serviceName", set},
-                    {"replicas", replicas},
-                    {"podManagementPolicy", "Parallel"},
-                    {"selector", Json{{"matchLabels", selector}}},
-                    {"template", Json{{"metadata", Json{{"labels", common_labels(set, k_component)}}}, {"spec", pod_spec}}},
-                    {"volumeClaimTemplates", Json::array({volume_claim_template("data", spec.safekeepers.storage)})}}}};
+      {"spec",
+       Json{{"serviceName", set},
+            {"replicas", replicas},
+            {"podManagementPolicy", "Parallel"},
+            {"selector", Json{{"matchLabels", selector}}},
+            {"template", Json{{"metadata", Json{{"labels", common_labels(set, k_component)}}}, {"spec", pod_spec}}},
+            {"volumeClaimTemplates", Json::array({volume_claim_template("data", spec.safekeepers.storage)})}}}};
 }
 
 }  // namespace

@@ -34,20 +34,20 @@ struct VolumeSpec {
 };
 
 struct Images {
-  std::string storage;                  ///< neon image: pageserver, safekeeper, broker, controller
-  std::map<int, std::string> compute;   ///< Postgres major version -> compute-node image
-  std::string hook;                     ///< the kubectl-neon image (compute hook, bootstrap steps)
-  std::string minio;                    ///< dev object storage
-  std::string minio_client;             ///< dev bucket-creating Job
-  std::string postgres;                 ///< dev storage controller database
+  std::string storage;                 ///< neon image: pageserver, safekeeper, broker, controller
+  std::map<int, std::string> compute;  ///< Postgres major version -> compute-node image
+  std::string hook;                    ///< the kubectl-neon image (compute hook, bootstrap steps)
+  std::string minio;                   ///< dev object storage
+  std::string minio_client;            ///< dev bucket-creating Job
+  std::string postgres;                ///< dev storage controller database
 };
 
 struct ObjectStorage {
-  bool minio = false;        ///< run a dev MinIO in the cluster
-  std::string endpoint;      ///< custom S3 endpoint; empty means AWS
+  bool minio = false;    ///< run a dev MinIO in the cluster
+  std::string endpoint;  ///< custom S3 endpoint; empty means AWS
   std::string bucket;
   std::string region;
-  std::string prefix;        ///< prefix inside the bucket; pageserver/ and safekeeper/ go below it
+  std::string prefix;  ///< prefix inside the bucket; pageserver/ and safekeeper/ go below it
   CredentialsMode credentials = CredentialsMode::secret;
   std::string credentials_secret;  ///< Secret with AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
   std::map<std::string, std::string> service_account_annotations;  ///< workload identity
@@ -55,8 +55,8 @@ struct ObjectStorage {
 
 struct Auth {
   bool enabled = false;
-  std::string key_secret;              ///< public.pem (and never the private key)
-  std::string token_secret;            ///< JWTs per caller, see generators/secrets.hpp
+  std::string key_secret;    ///< public.pem (and never the private key)
+  std::string token_secret;  ///< JWTs per caller, see generators/secrets.hpp
   /// The compute hook's Ed25519 key for compute_ctl, in every profile: compute_ctl fixes the keys
   /// it accepts at start (compute_tools/src/http/server.rs:122-126), so the key must outlive the hook.
   std::string compute_signing_secret = "neon-compute-hook-key";
@@ -67,10 +67,10 @@ struct Auth {
 
 struct StorageController {
   DatabaseMode database = DatabaseMode::in_cluster;
-  std::string database_secret;       ///< Secret holding the database URL
+  std::string database_secret;  ///< Secret holding the database URL
   std::string database_secret_key = "uri";
   Auth auth;
-  bool ha = false;                   ///< candidates and a surge pod during rollouts (one instance otherwise)
+  bool ha = false;  ///< candidates and a surge pod during rollouts (one instance otherwise)
   Resources resources;
 };
 
@@ -95,16 +95,16 @@ struct StorageBroker {
 };
 
 struct ComputeSpec {
-  double size = 0.25;       ///< compute units: 1 CU = 1 vCPU and 4 GiB of memory
+  double size = 0.25;  ///< compute units: 1 CU = 1 vCPU and 4 GiB of memory
   int read_replicas = 0;
 };
 
 struct Branch {
   std::string name;
   std::string timeline_id;
-  std::string parent;       ///< empty: the project's root timeline
-  std::string lsn;          ///< optional branch point "X/Y"
-  std::string timestamp;    ///< optional branch point, RFC 3339
+  std::string parent;     ///< empty: the project's root timeline
+  std::string lsn;        ///< optional branch point "X/Y"
+  std::string timestamp;  ///< optional branch point, RFC 3339
   ComputeSpec compute;
 };
 
@@ -117,8 +117,8 @@ struct Project {
   std::string name;
   int pg_version = 17;
   std::string tenant_id;
-  int shard_count = 1;      ///< 1 means unsharded
-  int stripe_size = 2048;   ///< in 8 KiB pages
+  int shard_count = 1;                           ///< 1 means unsharded
+  int stripe_size = 2048;                        ///< in 8 KiB pages
   std::vector<TenantConfigValue> tenant_config;  ///< sorted by key
   std::vector<Branch> branches;
 };
@@ -127,7 +127,7 @@ struct Gitops {
   GitopsTarget target = GitopsTarget::none;
   std::string repo_url;
   std::string revision = "main";
-  std::string path;         ///< folder of this cluster in the repository; default clusters/<name>
+  std::string path;                            ///< folder of this cluster in the repository; default clusters/<name>
   std::string argocd_namespace = "argocd";     ///< where Argo CD runs (its Application and AppProject)
   std::string flux_namespace = "flux-system";  ///< where Flux runs (its GitRepository and Kustomizations)
   std::string secret_ref;   ///< Secret with Flux's Git credentials; empty: neon-<name>-git for ssh URLs
@@ -135,7 +135,7 @@ struct Gitops {
 };
 
 struct ClusterSpec {
-  std::string file;         ///< where it came from, for diagnostics
+  std::string file;  ///< where it came from, for diagnostics
   std::string api_version;
   std::string kind;
   std::string name;

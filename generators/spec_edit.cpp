@@ -105,10 +105,10 @@ std::string scalar_of(const YAML::Node& map, const std::string& key) {
 struct Seq {
   int key_line = 0;
   int key_col = 0;
-  bool empty = false;      ///< `[]` or no value
-  int bracket_col = -1;    ///< column of `[` when the value is a flow `[]`
+  bool empty = false;    ///< `[]` or no value
+  int bracket_col = -1;  ///< column of `[` when the value is a flow `[]`
   int dash_col = 0;
-  int item_offset = 2;     ///< from the dash to the item's first key
+  int item_offset = 2;             ///< from the dash to the item's first key
   std::vector<std::size_t> first;  ///< line of each item's dash
   std::vector<std::size_t> last;   ///< last line of each item, inclusive
 };
@@ -172,9 +172,10 @@ Result<Seq> locate(const Lines& t, const YAML::Node& parent, const std::string& 
   }
   if (v.size() == 0 || v.Style() == YAML::EmitterStyle::Flow) {
     if (v.size() != 0 || v.Mark().line != s.key_line) {
-      return make_error(fmt::format("{}.{} is a flow list ([...]); write it as a block list (- item) to edit it "
-                                    "with this command",
-                                    what, key));
+      return make_error(
+          fmt::format("{}.{} is a flow list ([...]); write it as a block list (- item) to edit it "
+                      "with this command",
+                      what, key));
     }
     s.empty = true;
     s.bracket_col = v.Mark().column;

@@ -17,10 +17,10 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"", {"apiVersion", "kind", "metadata", "spec"}, {"apiVersion", "kind", "metadata", "spec"}},
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
-       {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers", "storageBroker",
-        "projects", "gitops", "monitoring", "networkPolicies"},
+       {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers",
+        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies"},
        {"images", "objectStorage", "projects"}},
-      {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute", "hook"}},
+      {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
       {"spec.objectStorage.credentials", {"secretRef", "workloadIdentity"}, {}},
       {"spec.objectStorage.credentials.secretRef", {"name"}, {"name"}},
@@ -28,7 +28,9 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.storageController", {"database", "auth", "ha", "resources"}, {}},
       {"spec.storageController.database", {"inCluster", "secretRef"}, {}},
       {"spec.storageController.database.secretRef", {"name", "key"}, {"name"}},
-      {"spec.storageController.auth", {"enabled", "keySecret", "tokenSecret", "computeSigningSecret", "storageSigningSecret"}, {"enabled"}},
+      {"spec.storageController.auth",
+       {"enabled", "keySecret", "tokenSecret", "computeSigningSecret", "storageSigningSecret"},
+       {"enabled"}},
       {"spec.storageController.resources", {"requests", "limits"}, {}},
       {"spec.pageservers", {"count", "zones", "storage", "resources"}, {}},
       {"spec.pageservers.storage", {"size", "storageClass"}, {"size"}},
@@ -38,13 +40,16 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.safekeepers.resources", {"requests", "limits"}, {}},
       {"spec.storageBroker", {"replicas", "resources"}, {}},
       {"spec.storageBroker.resources", {"requests", "limits"}, {}},
-      {"spec.projects[]", {"name", "pgVersion", "tenantId", "shards", "tenantConfig", "branches"},
+      {"spec.projects[]",
+       {"name", "pgVersion", "tenantId", "shards", "tenantConfig", "branches"},
        {"name", "tenantId", "branches"}},
       {"spec.projects[].shards", {"count", "stripeSize"}, {}},
-      {"spec.projects[].branches[]", {"name", "timelineId", "parent", "lsn", "timestamp", "compute"},
+      {"spec.projects[].branches[]",
+       {"name", "timelineId", "parent", "lsn", "timestamp", "compute"},
        {"name", "timelineId"}},
       {"spec.projects[].branches[].compute", {"size", "readReplicas"}, {}},
-      {"spec.gitops", {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops"},
+      {"spec.gitops",
+       {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops"},
        {"target"}},
       {"spec.gitops.secretRef", {"name"}, {"name"}},
       {"spec.gitops.sops", {"secretRef"}, {"secretRef"}},
@@ -109,8 +114,8 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
   const bool header_ok = spec.api_version == k_spec_api_version && spec.kind == k_spec_kind;
   if (!spec.api_version.empty() && spec.api_version != k_spec_api_version) {
     r.error(spec.mark_of("apiVersion"), "apiVersion",
-            fmt::format("unsupported apiVersion \"{}\"; this version of kubectl-neon reads \"{}\"",
-                        spec.api_version, k_spec_api_version));
+            fmt::format("unsupported apiVersion \"{}\"; this version of kubectl-neon reads \"{}\"", spec.api_version,
+                        k_spec_api_version));
   }
   if (!spec.kind.empty() && spec.kind != k_spec_kind) {
     r.error(spec.mark_of("kind"), "kind", fmt::format("kind must be \"{}\", got \"{}\"", k_spec_kind, spec.kind));
@@ -135,7 +140,8 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
         spec.profile = Profile::prod;
       } else {
         r.error(spec.mark_of("spec.profile"), "spec.profile",
-                fmt::format("must be dev or prod, got \"{}\"{}", *prof, suggestion_suffix(*prof, {"dev", "prod"})), DiagKind::invalid);
+                fmt::format("must be dev or prod, got \"{}\"{}", *prof, suggestion_suffix(*prof, {"dev", "prod"})),
+                DiagKind::invalid);
       }
     }
     if (auto fam = r.string(s, "spec", "ipFamily")) {
@@ -143,7 +149,8 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
         spec.ip_family = *fam == "IPv4" ? IpFamily::ipv4 : IpFamily::ipv6;
       } else {
         r.error(spec.mark_of("spec.ipFamily"), "spec.ipFamily",
-                fmt::format("must be IPv4 or IPv6, got \"{}\"{}", *fam, suggestion_suffix(*fam, {"IPv4", "IPv6"})), DiagKind::invalid);
+                fmt::format("must be IPv4 or IPv6, got \"{}\"{}", *fam, suggestion_suffix(*fam, {"IPv4", "IPv6"})),
+                DiagKind::invalid);
       }
     }
     read_images(r, s, spec);

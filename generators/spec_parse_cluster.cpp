@@ -1,5 +1,6 @@
 // Readers for the cluster-level sections of `spec`: images, object storage, storage controller,
 // pageservers, safekeepers, storage broker, gitops and the on/off switches.
+#include "generators/hook_image.hpp"
 #include "generators/spec_parse_internal.hpp"
 
 #include <algorithm>
@@ -36,6 +37,7 @@ void read_volume(Reader& r, const YAML::Node& parent, const std::string& path, c
 }  // namespace
 
 void read_images(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
+  out.images.hook = default_hook_image();  // unless the spec names one
   const YAML::Node n = r.section(spec, "spec", "images", "spec.images");
   if (!n.IsDefined()) {
     return;
@@ -189,7 +191,8 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
     } else {
       r.error(out.mark_of(p + ".target"), p + ".target",
               fmt::format("must be one of argocd, flux, none, got \"{}\"{}", *t,
-                          suggestion_suffix(*t, {"argocd", "flux", "none"})), DiagKind::invalid);
+                          suggestion_suffix(*t, {"argocd", "flux", "none"})),
+              DiagKind::invalid);
     }
   }
   set_if(r.string(n, p, "repoURL"), out.gitops.repo_url);
@@ -202,8 +205,8 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
     set_if(r.string(ref, p + ".secretRef", "name"), out.gitops.secret_ref);
   }
   const YAML::Node sops = r.section(n, p, "sops", p + ".sops");
-  const YAML::Node sops_ref = sops.IsDefined() ? r.section(sops, p + ".sops", "secretRef", p + ".sops.secretRef")
-                                               : YAML::Node();
+  const YAML::Node sops_ref =
+      sops.IsDefined() ? r.section(sops, p + ".sops", "secretRef", p + ".sops.secretRef") : YAML::Node();
   if (sops_ref.IsDefined()) {
     set_if(r.string(sops_ref, p + ".sops.secretRef", "name"), out.gitops.sops_secret);
   }

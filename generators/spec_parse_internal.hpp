@@ -53,12 +53,10 @@ public:
   std::optional<bool> boolean(const YAML::Node& map, const std::string& path, const std::string& key);
   /// A scalar child turned into T by `convert` (nullopt: "must be <expected>, got ...").
   template <typename T, typename Convert>
-  std::optional<T> scalar(const YAML::Node& map, const std::string& path, const std::string& key,
-                          const char* expected, Convert convert);
-  std::vector<std::string> string_list(const YAML::Node& map, const std::string& path,
-                                       const std::string& key);
-  std::map<std::string, std::string> string_map(const YAML::Node& map, const std::string& path,
-                                                const std::string& key);
+  std::optional<T> scalar(const YAML::Node& map, const std::string& path, const std::string& key, const char* expected,
+                          Convert convert);
+  std::vector<std::string> string_list(const YAML::Node& map, const std::string& path, const std::string& key);
+  std::map<std::string, std::string> string_map(const YAML::Node& map, const std::string& path, const std::string& key);
 
   /// A child that must be a map checked against `table_path`; undefined when absent or wrong.
   YAML::Node section(const YAML::Node& map, const std::string& path, const std::string& key,
@@ -93,8 +91,7 @@ bool read_switch(Reader& r, const YAML::Node& spec, const std::string& key);
 
 /// spec.projects[].tenantConfig at `path`: each value checked against its key's type and kept as
 /// JSON, sorted by key (spec_parse_tenant_config.cpp).
-void read_tenant_config(Reader& r, const YAML::Node& tc, const std::string& path,
-                        std::vector<TenantConfigValue>& out);
+void read_tenant_config(Reader& r, const YAML::Node& tc, const std::string& path, std::vector<TenantConfigValue>& out);
 
 /// One item of spec.projects at path `p`, with its branches (spec_parse_projects.cpp).
 void read_project(Reader& r, const YAML::Node& n, const std::string& p, Project& pr);

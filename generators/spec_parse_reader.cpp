@@ -37,16 +37,16 @@ Mark mark_of(const YAML::Node& n) {
 
 std::string describe(const YAML::Node& n) {
   switch (n.Type()) {
-  case YAML::NodeType::Map:
-    return "a map";
-  case YAML::NodeType::Sequence:
-    return "a list";
-  case YAML::NodeType::Null:
-    return "null";
-  case YAML::NodeType::Scalar:
-    return n.Tag() == "!" ? fmt::format("string \"{}\"", n.Scalar()) : fmt::format("\"{}\"", n.Scalar());
-  default:
-    return "nothing";
+    case YAML::NodeType::Map:
+      return "a map";
+    case YAML::NodeType::Sequence:
+      return "a list";
+    case YAML::NodeType::Null:
+      return "null";
+    case YAML::NodeType::Scalar:
+      return n.Tag() == "!" ? fmt::format("string \"{}\"", n.Scalar()) : fmt::format("\"{}\"", n.Scalar());
+    default:
+      return "nothing";
   }
 }
 
@@ -156,8 +156,7 @@ std::optional<bool> Reader::boolean(const YAML::Node& map, const std::string& pa
   });
 }
 
-std::vector<std::string> Reader::string_list(const YAML::Node& map, const std::string& path,
-                                             const std::string& key) {
+std::vector<std::string> Reader::string_list(const YAML::Node& map, const std::string& path, const std::string& key) {
   std::vector<std::string> out;
   const YAML::Node v = child(map, path, key);
   if (!v.IsDefined()) {

@@ -20,12 +20,12 @@ namespace {
 using Json = nlohmann::json;
 
 enum class Kind {
-  bytes,           ///< u64, a size in bytes
-  bytes_nonzero,   ///< NonZeroU64, a size in bytes
-  count,           ///< usize or u64, a plain number
+  bytes,          ///< u64, a size in bytes
+  bytes_nonzero,  ///< NonZeroU64, a size in bytes
+  count,          ///< usize or u64, a plain number
   u8,
   boolean,
-  duration,        ///< humantime_serde
+  duration,  ///< humantime_serde
   compaction_algorithm,
   eviction_policy,
   throttle,
@@ -150,7 +150,7 @@ public:
     const bool unbounded = max == std::numeric_limits<std::uint64_t>::max();
     const std::string expected = unbounded && min == 0 ? fmt::format("{} (a whole number)", what)
                                  : unbounded           ? fmt::format("{} (a whole number from {})", what, min)
-                                                       : fmt::format("{} (a whole number from {} to {})", what, min, max);
+                                             : fmt::format("{} (a whole number from {} to {})", what, min, max);
     const std::string* s = plain(v, path, expected);
     std::uint64_t x = 0;
     if (s != nullptr && read_unsigned(*s, min, max, x)) {
@@ -180,7 +180,8 @@ public:
     }
     const std::string why = humantime_duration_error(v.Scalar());
     if (!why.empty()) {
-      fail(v, path, fmt::format("must be {}, got {}: {}", k_duration_hint, detail::describe(v), why), DiagKind::invalid);
+      fail(v, path, fmt::format("must be {}, got {}: {}", k_duration_hint, detail::describe(v), why),
+           DiagKind::invalid);
       return std::nullopt;
     }
     return Json(v.Scalar());
@@ -237,104 +238,108 @@ bool put(Json& out, const char* field, std::optional<Json> value) {
 
 std::optional<Json> read_value(ValueReader& vr, Kind kind, const YAML::Node& v, const std::string& p) {
   switch (kind) {
-  case Kind::bytes:
-    return vr.number(v, p, 0, k_u64_max, "a size in bytes");
-  case Kind::bytes_nonzero:
-    return vr.number(v, p, 1, k_u64_max, "a size in bytes");
-  case Kind::count:
-    return vr.number(v, p, 0, k_u64_max, "a count");
-  case Kind::u8:
-    return vr.number(v, p, 0, 255, "a count");
-  case Kind::boolean:
-    return vr.boolean(v, p);
-  case Kind::duration:
-    return vr.duration(v, p);
-  case Kind::compaction_algorithm: {
-    // CompactionAlgorithmSettings { kind } with kebab-case names (models.rs:1155-1171, :1224-1227).
-    if (!vr.object(v, p, {"kind"}, {"kind"})) {
-      return std::nullopt;
-    }
-    const std::string* k = vr.plain(v["kind"], p + ".kind", "legacy or tiered");
-    if (k == nullptr) {
-      return std::nullopt;
-    }
-    if (*k != "legacy" && *k != "tiered") {
-      vr.fail(v["kind"], p + ".kind",
-              fmt::format("must be legacy or tiered, got \"{}\"{}", *k, suggestion_suffix(*k, {"legacy", "tiered"})), DiagKind::invalid);
-      return std::nullopt;
-    }
-    return Json{{"kind", *k}};
-  }
-  case Kind::eviction_policy: {
-    // Tagged by "kind"; the threshold variants carry period and threshold (models.rs:1137-1143, :1236-1242).
-    if (!v.IsMap() || !v["kind"].IsDefined()) {
-      vr.object(v, p, {"kind", "period", "threshold"}, {"kind"});
-      return std::nullopt;
-    }
-    const std::vector<std::string> kinds = {"NoEviction", "LayerAccessThreshold", "OnlyImitiate"};
-    const std::string* k = vr.plain(v["kind"], p + ".kind", "NoEviction, LayerAccessThreshold or OnlyImitiate");
-    if (k == nullptr) {
-      return std::nullopt;
-    }
-    if (std::find(kinds.begin(), kinds.end(), *k) == kinds.end()) {
-      vr.fail(v["kind"], p + ".kind",
-              fmt::format("must be NoEviction, LayerAccessThreshold or OnlyImitiate, got \"{}\"{}", *k,
-                          suggestion_suffix(*k, kinds)), DiagKind::invalid);
-      return std::nullopt;
-    }
-    if (*k == "NoEviction") {
-      return vr.object(v, p, {"kind"}, {"kind"}) ? std::optional<Json>(Json{{"kind", *k}}) : std::nullopt;
-    }
-    if (!vr.object(v, p, {"kind", "period", "threshold"}, {"kind", "period", "threshold"})) {
-      return std::nullopt;
-    }
-    Json out{{"kind", *k}};
-    const bool period = put(out, "period", vr.duration(v["period"], p + ".period"));
-    const bool threshold = put(out, "threshold", vr.duration(v["threshold"], p + ".threshold"));
-    return period && threshold ? std::optional<Json>(out) : std::nullopt;
-  }
-  case Kind::throttle: {
-    // ThrottleConfig: every field required (models.rs:1244-1254).
-    const std::vector<std::string> fields = {"task_kinds", "initial", "refill_interval", "refill_amount", "max"};
-    if (!vr.object(v, p, fields, fields)) {
-      return std::nullopt;
-    }
-    Json out = Json::object();
-    bool ok = true;
-    const YAML::Node kinds = v["task_kinds"];
-    if (!kinds.IsSequence()) {
-      vr.fail(kinds, p + ".task_kinds", fmt::format("must be a list of strings, got {}", detail::describe(kinds)), DiagKind::invalid);
-      ok = false;
-    } else {
-      Json list = Json::array();
-      for (std::size_t i = 0; i < kinds.size(); ++i) {
-        if (!kinds[i].IsScalar()) {
-          vr.fail(kinds[i], fmt::format("{}.task_kinds[{}]", p, i),
-                  fmt::format("must be a string, got {}", detail::describe(kinds[i])), DiagKind::invalid);
-          ok = false;
-        } else {
-          list.push_back(kinds[i].Scalar());
-        }
+    case Kind::bytes:
+      return vr.number(v, p, 0, k_u64_max, "a size in bytes");
+    case Kind::bytes_nonzero:
+      return vr.number(v, p, 1, k_u64_max, "a size in bytes");
+    case Kind::count:
+      return vr.number(v, p, 0, k_u64_max, "a count");
+    case Kind::u8:
+      return vr.number(v, p, 0, 255, "a count");
+    case Kind::boolean:
+      return vr.boolean(v, p);
+    case Kind::duration:
+      return vr.duration(v, p);
+    case Kind::compaction_algorithm: {
+      // CompactionAlgorithmSettings { kind } with kebab-case names (models.rs:1155-1171, :1224-1227).
+      if (!vr.object(v, p, {"kind"}, {"kind"})) {
+        return std::nullopt;
       }
-      out["task_kinds"] = list;
+      const std::string* k = vr.plain(v["kind"], p + ".kind", "legacy or tiered");
+      if (k == nullptr) {
+        return std::nullopt;
+      }
+      if (*k != "legacy" && *k != "tiered") {
+        vr.fail(v["kind"], p + ".kind",
+                fmt::format("must be legacy or tiered, got \"{}\"{}", *k, suggestion_suffix(*k, {"legacy", "tiered"})),
+                DiagKind::invalid);
+        return std::nullopt;
+      }
+      return Json{{"kind", *k}};
     }
-    ok = put(out, "initial", vr.number(v["initial"], p + ".initial", 0, k_u32_max, "a count")) && ok;
-    ok = put(out, "refill_interval", vr.duration(v["refill_interval"], p + ".refill_interval")) && ok;
-    ok = put(out, "refill_amount", vr.number(v["refill_amount"], p + ".refill_amount", 1, k_u32_max, "a count")) && ok;
-    ok = put(out, "max", vr.number(v["max"], p + ".max", 0, k_u32_max, "a count")) && ok;
-    return ok ? std::optional<Json>(out) : std::nullopt;
-  }
-  case Kind::ratio: {
-    // Ratio { numerator, denominator } (libs/pageserver_api/src/config.rs:364-368).
-    const std::vector<std::string> fields = {"numerator", "denominator"};
-    if (!vr.object(v, p, fields, fields)) {
-      return std::nullopt;
+    case Kind::eviction_policy: {
+      // Tagged by "kind"; the threshold variants carry period and threshold (models.rs:1137-1143, :1236-1242).
+      if (!v.IsMap() || !v["kind"].IsDefined()) {
+        vr.object(v, p, {"kind", "period", "threshold"}, {"kind"});
+        return std::nullopt;
+      }
+      const std::vector<std::string> kinds = {"NoEviction", "LayerAccessThreshold", "OnlyImitiate"};
+      const std::string* k = vr.plain(v["kind"], p + ".kind", "NoEviction, LayerAccessThreshold or OnlyImitiate");
+      if (k == nullptr) {
+        return std::nullopt;
+      }
+      if (std::find(kinds.begin(), kinds.end(), *k) == kinds.end()) {
+        vr.fail(v["kind"], p + ".kind",
+                fmt::format("must be NoEviction, LayerAccessThreshold or OnlyImitiate, got \"{}\"{}", *k,
+                            suggestion_suffix(*k, kinds)),
+                DiagKind::invalid);
+        return std::nullopt;
+      }
+      if (*k == "NoEviction") {
+        return vr.object(v, p, {"kind"}, {"kind"}) ? std::optional<Json>(Json{{"kind", *k}}) : std::nullopt;
+      }
+      if (!vr.object(v, p, {"kind", "period", "threshold"}, {"kind", "period", "threshold"})) {
+        return std::nullopt;
+      }
+      Json out{{"kind", *k}};
+      const bool period = put(out, "period", vr.duration(v["period"], p + ".period"));
+      const bool threshold = put(out, "threshold", vr.duration(v["threshold"], p + ".threshold"));
+      return period && threshold ? std::optional<Json>(out) : std::nullopt;
     }
-    Json out = Json::object();
-    const bool n = put(out, "numerator", vr.number(v["numerator"], p + ".numerator", 0, k_u64_max, "a count"));
-    const bool d = put(out, "denominator", vr.number(v["denominator"], p + ".denominator", 0, k_u64_max, "a count"));
-    return n && d ? std::optional<Json>(out) : std::nullopt;
-  }
+    case Kind::throttle: {
+      // ThrottleConfig: every field required (models.rs:1244-1254).
+      const std::vector<std::string> fields = {"task_kinds", "initial", "refill_interval", "refill_amount", "max"};
+      if (!vr.object(v, p, fields, fields)) {
+        return std::nullopt;
+      }
+      Json out = Json::object();
+      bool ok = true;
+      const YAML::Node kinds = v["task_kinds"];
+      if (!kinds.IsSequence()) {
+        vr.fail(kinds, p + ".task_kinds", fmt::format("must be a list of strings, got {}", detail::describe(kinds)),
+                DiagKind::invalid);
+        ok = false;
+      } else {
+        Json list = Json::array();
+        for (std::size_t i = 0; i < kinds.size(); ++i) {
+          if (!kinds[i].IsScalar()) {
+            vr.fail(kinds[i], fmt::format("{}.task_kinds[{}]", p, i),
+                    fmt::format("must be a string, got {}", detail::describe(kinds[i])), DiagKind::invalid);
+            ok = false;
+          } else {
+            list.push_back(kinds[i].Scalar());
+          }
+        }
+        out["task_kinds"] = list;
+      }
+      ok = put(out, "initial", vr.number(v["initial"], p + ".initial", 0, k_u32_max, "a count")) && ok;
+      ok = put(out, "refill_interval", vr.duration(v["refill_interval"], p + ".refill_interval")) && ok;
+      ok =
+          put(out, "refill_amount", vr.number(v["refill_amount"], p + ".refill_amount", 1, k_u32_max, "a count")) && ok;
+      ok = put(out, "max", vr.number(v["max"], p + ".max", 0, k_u32_max, "a count")) && ok;
+      return ok ? std::optional<Json>(out) : std::nullopt;
+    }
+    case Kind::ratio: {
+      // Ratio { numerator, denominator } (libs/pageserver_api/src/config.rs:364-368).
+      const std::vector<std::string> fields = {"numerator", "denominator"};
+      if (!vr.object(v, p, fields, fields)) {
+        return std::nullopt;
+      }
+      Json out = Json::object();
+      const bool n = put(out, "numerator", vr.number(v["numerator"], p + ".numerator", 0, k_u64_max, "a count"));
+      const bool d = put(out, "denominator", vr.number(v["denominator"], p + ".denominator", 0, k_u64_max, "a count"));
+      return n && d ? std::optional<Json>(out) : std::nullopt;
+    }
   }
   return std::nullopt;
 }
@@ -397,7 +402,8 @@ std::string humantime_duration_error(std::string_view s) {
     // The number, then the unit's first letter.
     for (; i < s.size() && !is_alpha(s[i]); ++i) {
       if (is_digit(s[i])) {
-        if (__builtin_mul_overflow(n, 10U, &n) || __builtin_add_overflow(n, static_cast<std::uint64_t>(s[i] - '0'), &n)) {
+        if (__builtin_mul_overflow(n, 10U, &n) ||
+            __builtin_add_overflow(n, static_cast<std::uint64_t>(s[i] - '0'), &n)) {
           return "the number is too large";
         }
       } else if (!is_space(s[i])) {
@@ -467,9 +473,11 @@ void read_tenant_config(Reader& r, const YAML::Node& tc, const std::string& tp, 
       r.error(mark_of(key), tp + "." + k, "duplicate key");
       continue;
     }
-    const auto* found = std::find_if(std::begin(k_keys), std::end(k_keys), [&](const KeyType& t) { return k == t.key; });
+    const auto* found =
+        std::find_if(std::begin(k_keys), std::end(k_keys), [&](const KeyType& t) { return k == t.key; });
     if (found == std::end(k_keys)) {
-      r.error(mark_of(key), tp, fmt::format("unknown tenant config \"{}\"{}", k, suggestion_suffix(k, tenant_config_keys())));
+      r.error(mark_of(key), tp,
+              fmt::format("unknown tenant config \"{}\"{}", k, suggestion_suffix(k, tenant_config_keys())));
       continue;
     }
     if (auto v = read_value(vr, found->kind, it->second, tp + "." + k)) {

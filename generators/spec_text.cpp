@@ -58,7 +58,9 @@ bool check_utf8(std::string_view text, const std::string& file, std::vector<Diag
   for (std::size_t i = 0; i < text.size();) {
     const std::size_t len = utf8_sequence_length(text, i);
     if (len == 0) {
-      diags.push_back({file, {line, col}, "",
+      diags.push_back({file,
+                       {line, col},
+                       "",
                        fmt::format("invalid UTF-8 (byte 0x{:02X}); the spec must be UTF-8 text",
                                    static_cast<unsigned char>(text[i]))});
       return false;
@@ -136,7 +138,7 @@ class DocumentProbe : public YAML::EventHandler {
 public:
   explicit DocumentProbe(std::string_view text) : m_text(text) {}
 
-  std::optional<std::size_t> start;       ///< byte offset of the document's first token
+  std::optional<std::size_t> start;         ///< byte offset of the document's first token
   std::optional<std::size_t> unterminated;  ///< byte offset of an unterminated quote
   std::optional<std::size_t> alias_bomb;    ///< byte offset of the alias that went over budget
   std::optional<std::size_t> alias_cycle;   ///< byte offset of an alias inside its own anchor
@@ -149,8 +151,7 @@ public:
   void OnAlias(const YAML::Mark& mark, YAML::anchor_t anchor) override {
     // yaml-cpp links such an alias back to the collection that holds it: a cycle that no walk of
     // the tree would finish.
-    if (std::any_of(m_open.begin(), m_open.end(), [&](const Open& o) { return o.anchor == anchor; }) &&
-        !alias_cycle) {
+    if (std::any_of(m_open.begin(), m_open.end(), [&](const Open& o) { return o.anchor == anchor; }) && !alias_cycle) {
       alias_cycle = static_cast<std::size_t>(mark.pos);
     }
     const auto it = m_sizes.find(anchor);
@@ -169,7 +170,8 @@ public:
       bad_value = value.substr(0, 64);
     }
     std::size_t quote = 0;
-    if (!unterminated && quoted_string_end(m_text, static_cast<std::size_t>(mark.pos), quote) == std::string_view::npos) {
+    if (!unterminated &&
+        quoted_string_end(m_text, static_cast<std::size_t>(mark.pos), quote) == std::string_view::npos) {
       unterminated = quote;
     }
   }
@@ -289,9 +291,9 @@ bool load_yaml_stream(std::string_view text, const std::string& file, std::vecto
     }
     if (probe.start && previous_start && *probe.start == *previous_start) {
       const std::size_t at = std::min(*probe.start, text.size());
-      diags.push_back({file, position_of(text, at), "",
-                       fmt::format("invalid YAML: unexpected {}",
-                                   at < text.size() ? describe_char(text[at]) : "end of file")});
+      diags.push_back(
+          {file, position_of(text, at), "",
+           fmt::format("invalid YAML: unexpected {}", at < text.size() ? describe_char(text[at]) : "end of file")});
       return false;
     }
     previous_start = probe.start;

@@ -36,13 +36,25 @@ long start_seconds(const Json& pod_spec) {
 
 const std::vector<Stage>& stages() {
   static const std::vector<Stage> k_stages = {
-      {"base", 0, {"namespace", "dev-postgres", "dev-minio", "network-policy"}, "1m",
+      {"base",
+       0,
+       {"namespace", "dev-postgres", "dev-minio", "network-policy"},
+       "1m",
        "the namespace (and the Secrets created in it beforehand) and the dev database and object store"},
-      {"control", 1, {"storage-controller", "storage-broker", "compute-hook"}, "1m",
+      {"control",
+       1,
+       {"storage-controller", "storage-broker", "compute-hook"},
+       "1m",
        "the storage controller needs its database at start; the broker and hook need nothing"},
-      {"storage", 2, {"pageserver", "safekeeper"}, "2m",
+      {"storage",
+       2,
+       {"pageserver", "safekeeper"},
+       "2m",
        "pageservers re-attach and safekeepers register with the storage controller at start"},
-      {"compute", 3, {"compute"}, "1m",
+      {"compute",
+       3,
+       {"compute"},
+       "1m",
        "computes fetch their spec from the hook and attach through the controller at start"},
       // Last and alone: a cluster without the Prometheus Operator's CRDs fails only this stage.
       {"monitoring", 4, {"monitoring"}, "5m", "ServiceMonitors need the Prometheus Operator's CRDs"},
@@ -103,8 +115,8 @@ long rollout_seconds(const Json& object) {
   const Json pod = spec.contains("template") ? spec["template"].value("spec", Json::object()) : Json::object();
   const long grace = number_at(pod, "/terminationGracePeriodSeconds", k_default_grace_seconds);
   const long per_pod = grace + start_seconds(pod);
-  const bool all_at_once = kind == "Deployment" && spec.contains("strategy") &&
-                           spec["strategy"].value("type", "") == "Recreate";
+  const bool all_at_once =
+      kind == "Deployment" && spec.contains("strategy") && spec["strategy"].value("type", "") == "Recreate";
   return all_at_once ? per_pod : replicas * per_pod;
 }
 

@@ -20,11 +20,11 @@
 namespace neon::gen {
 
 struct Stage {
-  const char* name;            ///< tier folder; the Flux Kustomization is neon-<cluster>-<name>
-  int wave;                    ///< Argo CD sync wave of every object in the stage
+  const char* name;                  ///< tier folder; the Flux Kustomization is neon-<cluster>-<name>
+  int wave;                          ///< Argo CD sync wave of every object in the stage
   std::vector<const char*> members;  ///< component folders (generators) and shipped features
-  const char* retry_interval;  ///< Flux retryInterval after a failed reconciliation
-  const char* why;             ///< what it waits for
+  const char* retry_interval;        ///< Flux retryInterval after a failed reconciliation
+  const char* why;                   ///< what it waits for
 };
 
 /// Every stage in install order; a spec uses those with at least one member turned on.

@@ -18,11 +18,12 @@ Json spread_constraints(const Json& selector) {
 }
 
 Json preferred_anti_affinity(const Json& selector) {
-  return Json{{"podAntiAffinity",
-               Json{{"preferredDuringSchedulingIgnoredDuringExecution",
-                     Json::array({Json{{"weight", 100},
-                                       {"podAffinityTerm", Json{{"topologyKey", "kubernetes.io/hostname"},
-                                                                {"labelSelector", Json{{"matchLabels", selector}}}}}}})}}}};
+  return Json{
+      {"podAntiAffinity",
+       Json{{"preferredDuringSchedulingIgnoredDuringExecution",
+             Json::array({Json{{"weight", 100},
+                               {"podAffinityTerm", Json{{"topologyKey", "kubernetes.io/hostname"},
+                                                        {"labelSelector", Json{{"matchLabels", selector}}}}}}})}}}};
 }
 
 Json env_from_secret(const std::string& var, const std::string& secret, const std::string& key) {
@@ -44,17 +45,18 @@ Json broker_container(const ClusterSpec& s) {
   const Resources defaults{{{"cpu", "100m"}, {"memory", "128Mi"}}, {{"memory", "512Mi"}}};
   Json security = container_security_context();
   security["readOnlyRootFilesystem"] = true;
-  return Json{{"name", "storage-broker"},
-              {"image", s.images.storage},
-              // The neon image's CMD starts a pageserver; the broker must be named explicitly.
-              {"command", Json::array({"storage_broker"})},
-              {"args", Json::array({"--listen-addr=" + names::listen_any(s, names::k_broker_port)})},
-              {"ports", Json::array({Json{{"name", "grpc"}, {"containerPort", names::k_broker_port}, {"protocol", "TCP"}}})},
-              // gRPC and HTTP/1 share the port; GET /status answers 200.
-              {"readinessProbe", http_probe("/status", "grpc", 5, 3)},
-              {"livenessProbe", http_probe("/status", "grpc", 10, 6)},
-              {"resources", resources_json(s.storage_broker.resources, defaults)},
-              {"securityContext", security}};
+  return Json{
+      {"name", "storage-broker"},
+      {"image", s.images.storage},
+      // The neon image's CMD starts a pageserver; the broker must be named explicitly.
+      {"command", Json::array({"storage_broker"})},
+      {"args", Json::array({"--listen-addr=" + names::listen_any(s, names::k_broker_port)})},
+      {"ports", Json::array({Json{{"name", "grpc"}, {"containerPort", names::k_broker_port}, {"protocol", "TCP"}}})},
+      // gRPC and HTTP/1 share the port; GET /status answers 200.
+      {"readinessProbe", http_probe("/status", "grpc", 5, 3)},
+      {"livenessProbe", http_probe("/status", "grpc", 10, 6)},
+      {"resources", resources_json(s.storage_broker.resources, defaults)},
+      {"securityContext", security}};
 }
 
 }  // namespace
@@ -69,19 +71,20 @@ ResourceSet generate_storage_broker(const ValidSpec& spec) {
                 {"affinity", preferred_anti_affinity(selector)},
                 {"topologySpreadConstraints", spread_constraints(selector)},
                 {"containers", Json::array({broker_container(s)})}};
-  Json deployment{{"apiVersion", "apps/v1"},
-                  {"kind", "Deployment"},
-                  {"metadata", object_meta(name, k_component, Wave::storage)},
-                  // Exactly one broker: it keeps its pub/sub registry in one process and has no
-                  // replication (docs/storage_broker.md:13-16, storage_broker/src/bin/storage_broker.rs:356-361),
-                  // so two pods behind one Service would split publishers from subscribers.
-                  // Recreate keeps a rollout from running two for a moment; the Deployment restarts it.
-                  {"spec", Json{{"replicas", 1},
-                                {"revisionHistoryLimit", 3},
-                                {"strategy", Json{{"type", "Recreate"}}},
-                                {"selector", Json{{"matchLabels", selector}}},
-                                {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}},
-                                                  {"spec", pod_spec}}}}}};
+  Json deployment{
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", object_meta(name, k_component, Wave::storage)},
+      // Exactly one broker: it keeps its pub/sub registry in one process and has no
+      // replication (docs/storage_broker.md:13-16, storage_broker/src/bin/storage_broker.rs:356-361),
+      // so two pods behind one Service would split publishers from subscribers.
+      // Recreate keeps a rollout from running two for a moment; the Deployment restarts it.
+      {"spec",
+       Json{{"replicas", 1},
+            {"revisionHistoryLimit", 3},
+            {"strategy", Json{{"type", "Recreate"}}},
+            {"selector", Json{{"matchLabels", selector}}},
+            {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}}, {"spec", pod_spec}}}}}};
 
   Json service{{"apiVersion", "v1"},
                {"kind", "Service"},

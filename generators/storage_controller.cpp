@@ -53,7 +53,8 @@ Json controller_container(const ValidSpec& spec) {
               {"command", Json::array({"storage_controller"})},
               {"args", storage_controller_args(spec)},
               {"env", controller_env(s)},
-              {"ports", Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}})},
+              {"ports",
+               Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}})},
               {"startupProbe", startup},
               {"readinessProbe", http_probe("/ready", "http", 5, 3)},
               {"livenessProbe", http_probe("/status", "http", 10, 6)},
@@ -80,8 +81,8 @@ std::vector<std::string> storage_controller_args(const ValidSpec& spec) {
     // Each candidate advertises its own pod, so the leader hand-over reaches the right instance: an
     // address equal to the recorded leader's counts as a restart and asks nobody to step down
     // (storage_controller/src/leadership.rs:47-64).
-    args.push_back(fmt::format("--address-for-peers=http://{}:{}", names::url_host(s, "$(POD_IP)"),
-                               names::k_controller_port));
+    args.push_back(
+        fmt::format("--address-for-peers=http://{}:{}", names::url_host(s, "$(POD_IP)"), names::k_controller_port));
     args.emplace_back("--start-as-candidate");
   } else {
     args.push_back(fmt::format("--address-for-peers=http://{}:{}", names::service_host(s, names::k_controller),
@@ -113,18 +114,19 @@ ResourceSet generate_storage_controller(const ValidSpec& spec) {
   // to step down, takes over, and then the old one goes; a stepped-down instance keeps forwarding
   // to the leader meanwhile (http.rs:1985-2050). Two permanent replicas would flip leadership
   // forever. Without ha two controllers must never share the database: stop the old one first.
-  const Json strategy = ha ? Json{{"type", "RollingUpdate"},
-                                  {"rollingUpdate", Json{{"maxSurge", 1}, {"maxUnavailable", 0}}}}
-                           : Json{{"type", "Recreate"}};
-  Json deployment{{"apiVersion", "apps/v1"},
-                  {"kind", "Deployment"},
-                  {"metadata", object_meta(name, k_component, Wave::controller)},
-                  {"spec", Json{{"replicas", 1},
-                                {"revisionHistoryLimit", 3},
-                                {"strategy", strategy},
-                                {"selector", Json{{"matchLabels", selector}}},
-                                {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}},
-                                                  {"spec", pod_spec}}}}}};
+  const Json strategy =
+      ha ? Json{{"type", "RollingUpdate"}, {"rollingUpdate", Json{{"maxSurge", 1}, {"maxUnavailable", 0}}}}
+         : Json{{"type", "Recreate"}};
+  Json deployment{
+      {"apiVersion", "apps/v1"},
+      {"kind", "Deployment"},
+      {"metadata", object_meta(name, k_component, Wave::controller)},
+      {"spec",
+       Json{{"replicas", 1},
+            {"revisionHistoryLimit", 3},
+            {"strategy", strategy},
+            {"selector", Json{{"matchLabels", selector}}},
+            {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}}, {"spec", pod_spec}}}}}};
 
   Json service{{"apiVersion", "v1"},
                {"kind", "Service"},

@@ -67,8 +67,7 @@ public:
   }
 
   bool already_reported(const std::string& path) const {
-    return std::any_of(m_reported.begin(), m_reported.end(),
-                       [&](const std::string& r) { return is_under(path, r); });
+    return std::any_of(m_reported.begin(), m_reported.end(), [&](const std::string& r) { return is_under(path, r); });
   }
 
   void dns_label(const std::string& path, const std::string& v, std::size_t max_len = 63) {
@@ -129,8 +128,8 @@ public:
       error(path + ".zones", fmt::format("at most 9 zones are supported, got {}", zs.size()));
     }
     if (!zs.empty() && count < static_cast<int>(zs.size())) {
-      error(path + ".count", fmt::format("{} members cannot cover {} zones: every zone needs at least one", count,
-                                         zs.size()));
+      error(path + ".count",
+            fmt::format("{} members cannot cover {} zones: every zone needs at least one", count, zs.size()));
     }
   }
 
@@ -230,9 +229,9 @@ void Checker::members() {
   }
   zones("spec.pageservers", ps.zones, ps.count);
   if (!is_quantity(ps.storage.size)) {
-    error("spec.pageservers.storage.size",
-          ps.storage.size.empty() ? "a volume size is required (e.g. 100Gi)"
-                                  : fmt::format("\"{}\" is not a Kubernetes quantity", ps.storage.size));
+    error("spec.pageservers.storage.size", ps.storage.size.empty()
+                                               ? "a volume size is required (e.g. 100Gi)"
+                                               : fmt::format("\"{}\" is not a Kubernetes quantity", ps.storage.size));
   }
   if (!ps.storage.storage_class.empty() && !is_dns1123_subdomain(ps.storage.storage_class)) {
     error("spec.pageservers.storage.storageClass", "not a valid StorageClass name");
@@ -255,9 +254,9 @@ void Checker::members() {
   }
   zones("spec.safekeepers", sk.zones, sk.count);
   if (!is_quantity(sk.storage.size)) {
-    error("spec.safekeepers.storage.size",
-          sk.storage.size.empty() ? "a volume size is required (e.g. 50Gi)"
-                                  : fmt::format("\"{}\" is not a Kubernetes quantity", sk.storage.size));
+    error("spec.safekeepers.storage.size", sk.storage.size.empty()
+                                               ? "a volume size is required (e.g. 50Gi)"
+                                               : fmt::format("\"{}\" is not a Kubernetes quantity", sk.storage.size));
   }
   if (!sk.storage.storage_class.empty() && !is_dns1123_subdomain(sk.storage.storage_class)) {
     error("spec.safekeepers.storage.storageClass", "not a valid StorageClass name");
@@ -337,8 +336,7 @@ void Checker::projects() {
       }
       if (!b.timeline_id.empty()) {
         if (!is_hex_id(b.timeline_id)) {
-          error(bp + ".timelineId",
-                fmt::format("\"{}\" is not a timeline ID: 32 lowercase hex digits", b.timeline_id));
+          error(bp + ".timelineId", fmt::format("\"{}\" is not a timeline ID: 32 lowercase hex digits", b.timeline_id));
         } else if (!timeline_ids.emplace(b.timeline_id, bp).second) {
           error(bp + ".timelineId", fmt::format("timeline ID is already used by {}", timeline_ids[b.timeline_id]));
         } else if (tenant_ids.count(b.timeline_id) != 0) {
@@ -349,7 +347,8 @@ void Checker::projects() {
         error(bp + ".lsn", fmt::format("\"{}\" is not an LSN (hex \"X/Y\", e.g. 0/169AD58)", b.lsn));
       }
       if (!b.timestamp.empty() && !is_rfc3339(b.timestamp)) {
-        error(bp + ".timestamp", fmt::format("\"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", b.timestamp));
+        error(bp + ".timestamp",
+              fmt::format("\"{}\" is not an RFC 3339 time (e.g. 2026-01-02T15:04:05Z)", b.timestamp));
       }
       if (!b.lsn.empty() && !b.timestamp.empty()) {
         error(bp + ".timestamp", "set lsn or timestamp, not both");
@@ -410,8 +409,8 @@ void Checker::gitops() {
   if (!g.repo_url.empty()) {
     static const std::regex k_url(R"(^((https?|ssh|file|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)$)");
     if (!std::regex_match(g.repo_url, k_url)) {
-      error(p + ".repoURL", fmt::format("\"{}\" is not a Git URL (https://, ssh://, file:// or user@host:path)",
-                                        g.repo_url));
+      error(p + ".repoURL",
+            fmt::format("\"{}\" is not a Git URL (https://, ssh://, file:// or user@host:path)", g.repo_url));
     }
   }
   if (g.revision.empty()) {
@@ -419,7 +418,8 @@ void Checker::gitops() {
   }
   if (g.path.empty() && m_spec.name.empty()) {
     // The default folder is clusters/<metadata.name>: the missing name is reported, not this.
-  } else if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos || g.path.back() == '/') {
+  } else if (g.path.empty() || g.path.front() == '/' || g.path.find("..") != std::string::npos ||
+             g.path.back() == '/') {
     error(p + ".path", fmt::format("\"{}\" must be a relative folder with no '..' and no trailing '/'", g.path));
   }
   dns_label(p + ".argocdNamespace", g.argocd_namespace);

@@ -26,10 +26,10 @@ LoadResult load_spec(std::string_view text, const std::string& file);
 /// Shape checks shared with the CLI (flags) and the bootstrap steps.
 bool is_dns1123_label(std::string_view s);
 bool is_dns1123_subdomain(std::string_view s);
-bool is_hex_id(std::string_view s);      ///< 32 lowercase hex digits
-bool is_lsn(std::string_view s);         ///< "X/Y" hex, e.g. "0/169AD58"
+bool is_hex_id(std::string_view s);  ///< 32 lowercase hex digits
+bool is_lsn(std::string_view s);     ///< "X/Y" hex, e.g. "0/169AD58"
 bool is_rfc3339(std::string_view s);
-bool is_quantity(std::string_view s);    ///< a Kubernetes resource quantity
+bool is_quantity(std::string_view s);  ///< a Kubernetes resource quantity
 bool is_pinned_image(std::string_view s);
 
 }  // namespace neon::gen

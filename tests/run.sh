@@ -2,7 +2,10 @@
 # The whole test suite: install dependencies, build with warnings as errors under AddressSanitizer
 # and UBSan, install the schema checker's npm packages, fuzz the spec pipeline for a minute
 # (tests/fuzz/run.sh; NEON_FUZZ_SECONDS=0 skips it), then run ctest: the unit, integration and e2e
-# tiers (ctest -L unit|integration|e2e), with every external tool required.
+# tiers (ctest -L unit|integration|e2e), with every external tool required, the lint checks
+# (-L lint), and the release tests (-L release, tests/release/): .ci/release builds the static
+# binaries, archives and image into the build tree (curl and libgit2 built once per version in
+# .cache/static-deps) and checks them; `ctest -LE release` leaves them out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)

@@ -17,8 +17,8 @@ Result<std::string> decode_padded(const std::string& in) {
     return make_error("invalid base64 length");
   }
   std::vector<unsigned char> out(in.size() / 4 * 3 + 1);
-  const int n = EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()),
-                                static_cast<int>(in.size()));
+  const int n =
+      EVP_DecodeBlock(out.data(), reinterpret_cast<const unsigned char*>(in.data()), static_cast<int>(in.size()));
   if (n < 0) {
     return make_error("invalid base64");
   }

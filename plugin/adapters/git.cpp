@@ -227,8 +227,8 @@ Result<std::string> Repository::commit(const std::string& message, const Signatu
   }
   const git_commit* parents[1] = {parent.get()};
   git_oid commit_oid;
-  rc = git_commit_create(&commit_oid, m_repo.get(), "HEAD", sig, sig, "UTF-8", message.c_str(), tree,
-                         parent ? 1 : 0, parents);
+  rc = git_commit_create(&commit_oid, m_repo.get(), "HEAD", sig, sig, "UTF-8", message.c_str(), tree, parent ? 1 : 0,
+                         parents);
   if (rc != 0) {
     return last_error("cannot commit", rc);
   }
@@ -248,9 +248,10 @@ Result<void> Repository::switch_to_new_branch(const std::string& name) {
       const git_oid* target = git_reference_target(ref);
       if (target == nullptr || oid_hex(*target) != *head) {
         if (head_branch() != name) {
-          return make_error(fmt::format("branch {} already exists and does not point at HEAD; delete it or "
-                                        "choose another --branch",
-                                        name));
+          return make_error(
+              fmt::format("branch {} already exists and does not point at HEAD; delete it or "
+                          "choose another --branch",
+                          name));
         }
       }
     } else {

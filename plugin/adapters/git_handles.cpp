@@ -6,8 +6,8 @@ namespace neon::cli::git::detail {
 
 Error last_error(const std::string& what, int code) {
   const ::git_error* e = git_error_last();
-  return make_error(fmt::format("{}: {} ({})", what, e != nullptr && e->message != nullptr ? e->message : "unknown error",
-                                code));
+  return make_error(
+      fmt::format("{}: {} ({})", what, e != nullptr && e->message != nullptr ? e->message : "unknown error", code));
 }
 
 std::string oid_hex(const git_oid& oid) {

@@ -1,7 +1,11 @@
 // Remotes: checking, pushing and fetching over HTTPS (token) or SSH (agent), through libgit2.
+#include <filesystem>
+#include <system_error>
+
 #include <fmt/format.h>
 #include <git2.h>
 
+#include "plugin/adapters/ca_bundle.hpp"
 #include "plugin/adapters/git.hpp"
 #include "plugin/adapters/git_handles.hpp"
 
@@ -47,7 +51,23 @@ int record_update(const char* refname, const char* status, void* payload) {
   return 0;
 }
 
+/// The system's CAs (found like Go does, ca_bundle.hpp) for HTTPS remotes: the paths compiled
+/// into a static build's OpenSSL are the build machine's. Only paths that exist are given.
+void use_system_cas() {
+  const auto cas = tls::system_ca_locations();
+  std::error_code ec;
+  const bool file = !cas.file.empty() && std::filesystem::is_regular_file(cas.file, ec);
+  const bool dir =
+      !cas.dir.empty() && (cas.dir.find(':') != std::string::npos || std::filesystem::is_directory(cas.dir, ec));
+  if (file || dir) {
+    // A failure leaves libgit2's defaults; the push then reports the certificate error itself.
+    (void)git_libgit2_opts(GIT_OPT_SET_SSL_CERT_LOCATIONS, file ? cas.file.c_str() : nullptr,
+                           dir ? cas.dir.c_str() : nullptr);
+  }
+}
+
 git_remote_callbacks make_callbacks(RemotePayload& payload) {
+  use_system_cas();
   git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
   cb.credentials = acquire_credentials;
   cb.push_update_reference = record_update;
@@ -100,8 +120,8 @@ PushResult Repository::push(const std::string& remote_name, const std::string& b
   StrArray refspecs({fmt::format("refs/heads/{0}:refs/heads/{0}", branch)});
   rc = git_remote_push(remote, &refspecs.array, &opts);
   if (payload.gave_up) {
-    return {PushStatus::auth, fmt::format("authentication to {} failed after {} attempts", remote_name,
-                                          creds.max_attempts)};
+    return {PushStatus::auth,
+            fmt::format("authentication to {} failed after {} attempts", remote_name, creds.max_attempts)};
   }
   if (rc == GIT_ENONFASTFORWARD) {
     return {PushStatus::non_fast_forward, last_error("push rejected", rc).message};

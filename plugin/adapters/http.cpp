@@ -1,6 +1,7 @@
 // libcurl behind http::Transport. One easy handle per CurlTransport, reset between requests so
 // connections are reused; every curl object lives in an RAII holder.
 #include "plugin/adapters/http.hpp"
+#include "plugin/adapters/ca_bundle.hpp"
 #include "plugin/adapters/text.hpp"
 
 #include <curl/curl.h>
@@ -104,14 +105,17 @@ curl_blob make_blob(const std::string& text) {
 }  // namespace
 
 struct CurlTransport::Impl {
+  Global global;  // first in, last out: libcurl outlives the handle
   Easy easy;
   TlsOptions tls;
+  tls::CaLocations system_cas;
   std::string no_proxy;
 };
 
 CurlTransport::CurlTransport(TlsOptions tls) : m_impl(std::make_unique<Impl>()) {
   m_impl->easy.reset(curl_easy_init());
   m_impl->tls = std::move(tls);
+  m_impl->system_cas = tls::system_ca_locations();
   m_impl->no_proxy = no_proxy_list();
 }
 
@@ -148,8 +152,19 @@ Outcome CurlTransport::send(const Request& request) {
   const TlsOptions& tls = m_impl->tls;
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, tls.insecure_skip_verify ? 0L : 1L);
   curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, tls.insecure_skip_verify ? 0L : 2L);
-  if (!tls.ca_file.empty()) {
-    curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.ca_file.empty() || !tls.ca_pem.empty()) {
+    // The user's CA (--certificate-authority, the kubeconfig's) is the only one trusted.
+    curl_easy_setopt(h, CURLOPT_CAINFO, tls.ca_file.empty() ? nullptr : tls.ca_file.c_str());
+    curl_easy_setopt(h, CURLOPT_CAPATH, nullptr);
+  } else {
+    // The system's CAs, found like Go does (ca_bundle.hpp): a static build has no usable default.
+    const auto& sys = m_impl->system_cas;
+    if (!sys.file.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAINFO, sys.file.c_str());
+    }
+    if (!sys.dir.empty()) {
+      curl_easy_setopt(h, CURLOPT_CAPATH, sys.dir.c_str());
+    }
   }
   if (!tls.ca_pem.empty()) {
     auto blob = make_blob(tls.ca_pem);

@@ -85,7 +85,10 @@ std::string url_encode(std::string_view s);
 /// `url` with any userinfo and query string values removed, for messages.
 std::string redact_url(const std::string& url);
 
-/// curl_global_init/cleanup, once, in main() before any thread starts.
+/// curl_global_init/cleanup (reference counted by libcurl, thread-safe since 7.84 when libcurl
+/// reports CURL_VERSION_THREADSAFE). Every CurlTransport holds one, so libcurl and OpenSSL start
+/// only when a command first talks HTTP; a long-lived server holds one for its lifetime so its
+/// transports do not start and stop libcurl again.
 class Global {
 public:
   Global();

@@ -33,8 +33,8 @@ std::string self_executable_path(const std::string& argv0) {
   return ec ? argv0 : p.string();
 }
 
-Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                              const std::string &what) {
+Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                              const std::string& what) {
   std::array<int, 2> out_pipe{-1, -1};
   std::array<int, 2> err_pipe{-1, -1};
   if (pipe2(out_pipe.data(), O_CLOEXEC) != 0) {
@@ -50,14 +50,14 @@ Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::v
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  std::vector<char *> cargv;
-  for (const auto &a : argv) {
-    cargv.push_back(const_cast<char *>(a.c_str()));
+  std::vector<char*> cargv;
+  for (const auto& a : argv) {
+    cargv.push_back(const_cast<char*>(a.c_str()));
   }
   cargv.push_back(nullptr);
-  std::vector<char *> cenv;
-  for (const auto &e : env) {
-    cenv.push_back(const_cast<char *>(e.c_str()));
+  std::vector<char*> cenv;
+  for (const auto& e : env) {
+    cenv.push_back(const_cast<char*>(e.c_str()));
   }
   cenv.push_back(nullptr);
   // posix_spawnp searches the PATH of the calling process; the plugin's PATH is the same one
@@ -70,12 +70,11 @@ Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::v
   if (rc != 0) {
     close(out_pipe[0]);
     close(err_pipe[0]);
-    return make_error(
-        fmt::format("cannot run {} \"{}\": {}", what, argv[0], std::generic_category().message(rc)));
+    return make_error(fmt::format("cannot run {} \"{}\": {}", what, argv[0], std::generic_category().message(rc)));
   }
   ChildOutput res;
   std::array<pollfd, 2> fds{pollfd{out_pipe[0], POLLIN, 0}, pollfd{err_pipe[0], POLLIN, 0}};
-  std::array<std::string *, 2> sinks{&res.out, &res.err};
+  std::array<std::string*, 2> sinks{&res.out, &res.err};
   int open_fds = 2;
   std::array<char, 4096> buf{};
   while (open_fds > 0) {
@@ -99,7 +98,7 @@ Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::v
       }
     }
   }
-  for (auto &f : fds) {
+  for (auto& f : fds) {
     if (f.fd >= 0) {
       close(f.fd);
     }

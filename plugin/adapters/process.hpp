@@ -24,7 +24,7 @@ struct ChildOutput {
 /// Runs argv[0] (PATH lookup, no shell) with exactly `env`, stdin from /dev/null, and collects
 /// stdout and stderr. `what` names the program in the error when it cannot be started
 /// ("cannot run <what> \"argv0\": reason").
-Result<ChildOutput> run_child(const std::vector<std::string> &argv, const std::vector<std::string> &env,
-                              const std::string &what);
+Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                              const std::string& what);
 
 }  // namespace neon::cli

@@ -25,7 +25,7 @@ std::pair<std::string, std::string> ssh_host_port(const std::string& url) {
   }
   const auto colon = rest.find(':');
   return colon == std::string::npos ? std::make_pair(rest, std::string())
-                                     : std::make_pair(rest.substr(0, colon), rest.substr(colon + 1));
+                                    : std::make_pair(rest.substr(0, colon), rest.substr(colon + 1));
 }
 
 Result<std::string> read_credential(const std::string& path, const char* flag) {

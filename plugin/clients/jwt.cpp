@@ -17,16 +17,16 @@ namespace neon::cli::jwt {
 namespace {
 
 struct PkeyFree {
-  void operator()(EVP_PKEY *p) const { EVP_PKEY_free(p); }
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
 };
 struct PkeyCtxFree {
-  void operator()(EVP_PKEY_CTX *p) const { EVP_PKEY_CTX_free(p); }
+  void operator()(EVP_PKEY_CTX* p) const { EVP_PKEY_CTX_free(p); }
 };
 struct MdCtxFree {
-  void operator()(EVP_MD_CTX *p) const { EVP_MD_CTX_free(p); }
+  void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
 };
 struct BioFree {
-  void operator()(BIO *p) const { BIO_free_all(p); }
+  void operator()(BIO* p) const { BIO_free_all(p); }
 };
 using Pkey = std::unique_ptr<EVP_PKEY, PkeyFree>;
 using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
@@ -37,7 +37,7 @@ constexpr std::size_t k_ed25519_key_len = 32;
 constexpr std::size_t k_ed25519_sig_len = 64;
 
 /// The most recent OpenSSL error, and clears the queue so the next call starts clean.
-std::string ssl_error(const std::string &what) {
+std::string ssl_error(const std::string& what) {
   const unsigned long code = ERR_get_error();
   ERR_clear_error();
   if (code == 0) {
@@ -48,17 +48,15 @@ std::string ssl_error(const std::string &what) {
   return fmt::format("{}: {}", what, buf.data());
 }
 
-Bio mem_bio(const std::string &text) {
-  return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-}
+Bio mem_bio(const std::string& text) { return Bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size()))); }
 
-std::string bio_string(BIO *bio) {
-  char *data = nullptr;
+std::string bio_string(BIO* bio) {
+  char* data = nullptr;
   const long len = BIO_get_mem_data(bio, &data);
   return len > 0 && data != nullptr ? std::string(data, static_cast<std::size_t>(len)) : std::string();
 }
 
-Result<Pkey> load_private(const std::string &pem) {
+Result<Pkey> load_private(const std::string& pem) {
   Bio bio = mem_bio(pem);
   Pkey key(bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
@@ -70,7 +68,7 @@ Result<Pkey> load_private(const std::string &pem) {
   return key;
 }
 
-Result<Pkey> load_public(const std::string &pem) {
+Result<Pkey> load_public(const std::string& pem) {
   Bio bio = mem_bio(pem);
   Pkey key(bio ? PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr) : nullptr);
   if (!key) {
@@ -82,7 +80,7 @@ Result<Pkey> load_public(const std::string &pem) {
   return key;
 }
 
-Result<std::string> public_pem_of(EVP_PKEY *key) {
+Result<std::string> public_pem_of(EVP_PKEY* key) {
   Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_PUBKEY(bio.get(), key) != 1) {
     return make_error(ssl_error("cannot write the public key PEM"));
@@ -104,7 +102,7 @@ std::vector<std::string_view> split_dots(std::string_view token) {
   }
 }
 
-Result<nlohmann::json> decode_json_part(std::string_view part, const char *what) {
+Result<nlohmann::json> decode_json_part(std::string_view part, const char* what) {
   auto raw = base64url_decode(std::string(part));
   if (!raw) {
     return make_error(fmt::format("token {}: {}", what, raw.error().message));
@@ -116,11 +114,11 @@ Result<nlohmann::json> decode_json_part(std::string_view part, const char *what)
   return doc;
 }
 
-} // namespace
+}  // namespace
 
 Result<KeyPair> generate_ed25519() {
   PkeyCtx ctx(EVP_PKEY_CTX_new_id(EVP_PKEY_ED25519, nullptr));
-  EVP_PKEY *raw = nullptr;
+  EVP_PKEY* raw = nullptr;
   if (!ctx || EVP_PKEY_keygen_init(ctx.get()) != 1 || EVP_PKEY_keygen(ctx.get(), &raw) != 1) {
     return make_error(ssl_error("cannot generate an Ed25519 key"));
   }
@@ -139,7 +137,7 @@ Result<KeyPair> generate_ed25519() {
   return pair;
 }
 
-Result<std::string> public_from_private(const std::string &private_pem) {
+Result<std::string> public_from_private(const std::string& private_pem) {
   auto key = load_private(private_pem);
   if (!key) {
     return key.error();
@@ -147,8 +145,7 @@ Result<std::string> public_from_private(const std::string &private_pem) {
   return public_pem_of(key->get());
 }
 
-Result<std::string> sign(const nlohmann::json &claims, const std::string &private_pem,
-                         const std::string &kid) {
+Result<std::string> sign(const nlohmann::json& claims, const std::string& private_pem, const std::string& kid) {
   if (!claims.is_object()) {
     return make_error("JWT claims must be a JSON object");
   }
@@ -166,17 +163,15 @@ Result<std::string> sign(const nlohmann::json &claims, const std::string &privat
   std::size_t sig_len = sig.size();
   // Ed25519 is a one-shot signature: no digest, the whole message goes to DigestSign.
   if (!md || EVP_DigestSignInit(md.get(), nullptr, nullptr, nullptr, key->get()) != 1 ||
-      EVP_DigestSign(md.get(), reinterpret_cast<unsigned char *>(sig.data()), &sig_len,
-                     reinterpret_cast<const unsigned char *>(signing_input.data()),
-                     signing_input.size()) != 1) {
+      EVP_DigestSign(md.get(), reinterpret_cast<unsigned char*>(sig.data()), &sig_len,
+                     reinterpret_cast<const unsigned char*>(signing_input.data()), signing_input.size()) != 1) {
     return make_error(ssl_error("cannot sign the token"));
   }
   sig.resize(sig_len);
   return signing_input + "." + base64url_encode(sig);
 }
 
-Result<nlohmann::json> verify(const std::string &token, const std::string &public_pem,
-                              std::int64_t now_unix) {
+Result<nlohmann::json> verify(const std::string& token, const std::string& public_pem, std::int64_t now_unix) {
   const auto parts = split_dots(token);
   if (parts.size() != 3) {
     return make_error("token is not a compact JWS (three dot-separated parts)");
@@ -201,8 +196,8 @@ Result<nlohmann::json> verify(const std::string &token, const std::string &publi
   if (!md || EVP_DigestVerifyInit(md.get(), nullptr, nullptr, nullptr, key->get()) != 1) {
     return make_error(ssl_error("cannot set up signature verification"));
   }
-  const int ok = EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char *>(sig->data()), sig->size(),
-                                  reinterpret_cast<const unsigned char *>(token.data()), input_len);
+  const int ok = EVP_DigestVerify(md.get(), reinterpret_cast<const unsigned char*>(sig->data()), sig->size(),
+                                  reinterpret_cast<const unsigned char*>(token.data()), input_len);
   ERR_clear_error();
   if (ok != 1) {
     return make_error("token signature does not verify");
@@ -212,7 +207,7 @@ Result<nlohmann::json> verify(const std::string &token, const std::string &publi
     return claims.error();
   }
   if (claims->contains("exp")) {
-    const auto &exp = (*claims)["exp"];
+    const auto& exp = (*claims)["exp"];
     if (!exp.is_number()) {
       return make_error("token \"exp\" is not a number");
     }
@@ -223,14 +218,14 @@ Result<nlohmann::json> verify(const std::string &token, const std::string &publi
   return claims;
 }
 
-Result<nlohmann::json> jwks(const std::string &public_pem, const std::string &kid) {
+Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& kid) {
   auto key = load_public(public_pem);
   if (!key) {
     return key.error();
   }
   std::string raw(k_ed25519_key_len, '\0');
   std::size_t len = raw.size();
-  if (EVP_PKEY_get_raw_public_key(key->get(), reinterpret_cast<unsigned char *>(raw.data()), &len) != 1) {
+  if (EVP_PKEY_get_raw_public_key(key->get(), reinterpret_cast<unsigned char*>(raw.data()), &len) != 1) {
     return make_error(ssl_error("cannot read the raw public key"));
   }
   raw.resize(len);
@@ -242,4 +237,4 @@ Result<nlohmann::json> jwks(const std::string &public_pem, const std::string &ki
   return nlohmann::json{{"keys", nlohmann::json::array({jwk})}};
 }
 
-} // namespace neon::cli::jwt
+}  // namespace neon::cli::jwt

@@ -27,7 +27,8 @@ Result<std::string> sign(const nlohmann::json& claims, const std::string& privat
 /// against `now_unix`.
 Result<nlohmann::json> verify(const std::string& token, const std::string& public_pem, std::int64_t now_unix);
 
-/// The public key as a JWKS document {"keys":[{"kty":"OKP","crv":"Ed25519","x":...,"alg":"EdDSA","use":"sig","kid":...}]}.
+/// The public key as a JWKS document
+/// {"keys":[{"kty":"OKP","crv":"Ed25519","x":...,"alg":"EdDSA","use":"sig","kid":...}]}.
 Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& kid);
 
 /// The public key PEM for a private key PEM.

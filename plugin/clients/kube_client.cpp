@@ -10,28 +10,25 @@
 namespace neon::cli::kube {
 namespace {
 
-std::string secrets_path(const std::string &ns) {
-  return fmt::format("/api/v1/namespaces/{}/secrets", ns);
-}
+std::string secrets_path(const std::string& ns) { return fmt::format("/api/v1/namespaces/{}/secrets", ns); }
 
-Result<Secret> secret_from_json(const nlohmann::json &doc) {
+Result<Secret> secret_from_json(const nlohmann::json& doc) {
   if (!doc.is_object() || doc.value("kind", "") != "Secret") {
     return make_error("the API server did not return a Secret");
   }
   Secret s;
-  const auto &meta = doc.value("metadata", nlohmann::json::object());
+  const auto& meta = doc.value("metadata", nlohmann::json::object());
   s.name = meta.value("name", "");
   s.namespace_ = meta.value("namespace", "");
   s.resource_version = meta.value("resourceVersion", "");
   const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
-  for (const auto &[k, v] : labels_obj.items()) {
+  for (const auto& [k, v] : labels_obj.items()) {
     s.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
   }
   s.type = doc.value("type", "Opaque");
   const nlohmann::json data_obj = doc.value("data", nlohmann::json::object());
-  for (const auto &[k, v] : data_obj.items()) {
-    auto raw =
-        v.is_string() ? base64_decode(v.get<std::string>()) : Result<std::string>(make_error("not a string"));
+  for (const auto& [k, v] : data_obj.items()) {
+    auto raw = v.is_string() ? base64_decode(v.get<std::string>()) : Result<std::string>(make_error("not a string"));
     if (!raw) {
       return make_error(fmt::format("Secret {} key {} is not base64", s.name, k));
     }
@@ -40,9 +37,9 @@ Result<Secret> secret_from_json(const nlohmann::json &doc) {
   return s;
 }
 
-} // namespace
+}  // namespace
 
-nlohmann::json secret_to_json(const Secret &secret) {
+nlohmann::json secret_to_json(const Secret& secret) {
   nlohmann::json meta = {{"name", secret.name}, {"namespace", secret.namespace_}};
   if (!secret.labels.empty()) {
     meta["labels"] = secret.labels;
@@ -51,14 +48,13 @@ nlohmann::json secret_to_json(const Secret &secret) {
     meta["resourceVersion"] = secret.resource_version;
   }
   nlohmann::json data = nlohmann::json::object();
-  for (const auto &[k, v] : secret.data) {
+  for (const auto& [k, v] : secret.data) {
     data[k] = base64_encode(v);
   }
-  return {
-      {"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta}, {"type", secret.type}, {"data", data}};
+  return {{"apiVersion", "v1"}, {"kind", "Secret"}, {"metadata", meta}, {"type", secret.type}, {"data", data}};
 }
 
-Error api_error(const std::string &method, const std::string &path, const http::Response &response) {
+Error api_error(const std::string& method, const std::string& path, const http::Response& response) {
   std::string message;
   const auto doc = nlohmann::json::parse(response.body, nullptr, false);
   if (!doc.is_discarded() && doc.is_object() && doc.contains("message") && doc["message"].is_string()) {
@@ -70,8 +66,7 @@ Error api_error(const std::string &method, const std::string &path, const http::
                                                  message.empty() ? "" : ": ", message));
 }
 
-Result<http::Response> Client::call(const std::string &method, const std::string &path,
-                                    const std::string &body) {
+Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body) {
   http::Request req;
   req.method = method;
   req.url = m_api.server + path;
@@ -91,7 +86,7 @@ Result<http::Response> Client::call(const std::string &method, const std::string
   return std::move(*outcome.response);
 }
 
-Result<std::optional<Secret>> Client::get_secret(const std::string &ns, const std::string &name) {
+Result<std::optional<Secret>> Client::get_secret(const std::string& ns, const std::string& name) {
   const std::string path = secrets_path(ns) + "/" + name;
   auto resp = call("GET", path);
   if (!resp) {
@@ -110,7 +105,7 @@ Result<std::optional<Secret>> Client::get_secret(const std::string &ns, const st
   return std::optional<Secret>(std::move(*secret));
 }
 
-Result<Created> Client::create_secret(const Secret &secret) {
+Result<Created> Client::create_secret(const Secret& secret) {
   const std::string path = secrets_path(secret.namespace_);
   Secret body = secret;
   body.resource_version.clear();
@@ -127,7 +122,7 @@ Result<Created> Client::create_secret(const Secret &secret) {
   return Created::created;
 }
 
-Result<void> Client::replace_secret(const Secret &secret) {
+Result<void> Client::replace_secret(const Secret& secret) {
   const std::string path = secrets_path(secret.namespace_) + "/" + secret.name;
   auto resp = call("PUT", path, secret_to_json(secret).dump());
   if (!resp) {
@@ -139,7 +134,7 @@ Result<void> Client::replace_secret(const Secret &secret) {
   return {};
 }
 
-Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::string &label_selector) {
+Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::string& label_selector) {
   std::string path = fmt::format("/api/v1/namespaces/{}/pods", ns);
   if (!label_selector.empty()) {
     path += "?labelSelector=" + http::url_encode(label_selector);
@@ -156,17 +151,17 @@ Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::str
     return make_error(fmt::format("GET {}: the API server did not return a PodList", path));
   }
   std::vector<Pod> pods;
-  for (const auto &item : doc["items"]) {
+  for (const auto& item : doc["items"]) {
     Pod p;
     const auto meta = item.value("metadata", nlohmann::json::object());
     p.name = meta.value("name", "");
     const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
-    for (const auto &[k, v] : labels_obj.items()) {
+    for (const auto& [k, v] : labels_obj.items()) {
       p.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
     }
     const auto status = item.value("status", nlohmann::json::object());
     p.phase = status.value("phase", "");
-    for (const auto &cond : status.value("conditions", nlohmann::json::array())) {
+    for (const auto& cond : status.value("conditions", nlohmann::json::array())) {
       if (cond.value("type", "") == "Ready") {
         p.ready = cond.value("status", "") == "True";
       }
@@ -176,4 +171,4 @@ Result<std::vector<Pod>> Client::list_pods(const std::string &ns, const std::str
   return pods;
 }
 
-} // namespace neon::cli::kube
+}  // namespace neon::cli::kube

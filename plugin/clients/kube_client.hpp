@@ -20,16 +20,16 @@ namespace neon::cli::kube {
 struct Secret {
   std::string name;
   std::string namespace_;
-  std::map<std::string, std::string> data; ///< decoded values
+  std::map<std::string, std::string> data;  ///< decoded values
   std::map<std::string, std::string> labels;
   std::string type = "Opaque";
-  std::string resource_version; ///< set on read; sent on replace for optimistic concurrency
+  std::string resource_version;  ///< set on read; sent on replace for optimistic concurrency
 };
 
 struct Pod {
   std::string name;
-  std::string phase;  ///< Pending, Running, Succeeded, Failed, Unknown
-  bool ready = false; ///< condition Ready is True
+  std::string phase;   ///< Pending, Running, Succeeded, Failed, Unknown
+  bool ready = false;  ///< condition Ready is True
   std::map<std::string, std::string> labels;
 };
 
@@ -40,33 +40,32 @@ using neon::cli::base64_decode;
 using neon::cli::base64_encode;
 
 /// The Secret as a v1 manifest with `data` (base64), for the API.
-nlohmann::json secret_to_json(const Secret &secret);
+nlohmann::json secret_to_json(const Secret& secret);
 
 class Client {
 public:
   /// `transport` must outlive the client and be configured with `api.tls`.
-  Client(ApiServer api, http::Transport &transport) : m_api(std::move(api)), m_transport(transport) {}
+  Client(ApiServer api, http::Transport& transport) : m_api(std::move(api)), m_transport(transport) {}
 
-  const ApiServer &api() const { return m_api; }
+  const ApiServer& api() const { return m_api; }
 
   /// nullopt when the Secret does not exist.
-  Result<std::optional<Secret>> get_secret(const std::string &ns, const std::string &name);
+  Result<std::optional<Secret>> get_secret(const std::string& ns, const std::string& name);
   /// POST; 409 Conflict is Created::already_exists, not an error.
-  Result<Created> create_secret(const Secret &secret);
+  Result<Created> create_secret(const Secret& secret);
   /// PUT; replaces data and labels.
-  Result<void> replace_secret(const Secret &secret);
-  Result<std::vector<Pod>> list_pods(const std::string &ns, const std::string &label_selector);
+  Result<void> replace_secret(const Secret& secret);
+  Result<std::vector<Pod>> list_pods(const std::string& ns, const std::string& label_selector);
 
   /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
-  Result<http::Response> call(const std::string &method, const std::string &path,
-                              const std::string &body = "");
+  Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");
 
 private:
   ApiServer m_api;
-  http::Transport &m_transport;
+  http::Transport& m_transport;
 };
 
 /// `METHOD PATH: STATUS: message` from a Kubernetes Status body (or the raw body).
-Error api_error(const std::string &method, const std::string &path, const http::Response &response);
+Error api_error(const std::string& method, const std::string& path, const http::Response& response);
 
-} // namespace neon::cli::kube
+}  // namespace neon::cli::kube

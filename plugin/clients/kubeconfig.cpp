@@ -9,13 +9,13 @@
 #include <system_error>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
+#include <nlohmann/json.hpp>
 
 #include "plugin/adapters/files.hpp"
-#include "plugin/clients/kube_client.hpp"
 #include "plugin/adapters/process.hpp"
 #include "plugin/adapters/text.hpp"
+#include "plugin/clients/kube_client.hpp"
 
 namespace neon::cli::kube {
 namespace {
@@ -24,43 +24,43 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t k_max_kubeconfig_bytes = 16U << 20U;
 constexpr std::size_t k_max_credential_file_bytes = 1U << 20U;
-constexpr const char *k_in_cluster_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
+constexpr const char* k_in_cluster_dir = "/var/run/secrets/kubernetes.io/serviceaccount";
 
-std::string str(const YAML::Node &node, const char *key) {
+std::string str(const YAML::Node& node, const char* key) {
   const YAML::Node v = node[key];
   return v && v.IsScalar() ? v.as<std::string>() : std::string();
 }
 
-bool flag(const YAML::Node &node, const char *key) {
+bool flag(const YAML::Node& node, const char* key) {
   const YAML::Node v = node[key];
   return v && v.IsScalar() && v.as<std::string>() == "true";
 }
 
 /// A relative path in a kubeconfig is relative to the file that contains it.
-std::string resolve(const std::string &path, const fs::path &dir) {
+std::string resolve(const std::string& path, const fs::path& dir) {
   if (path.empty() || fs::path(path).is_absolute()) {
     return path;
   }
   return (dir / path).lexically_normal().string();
 }
 
-std::string join_keys(const std::map<std::string, ContextEntry> &m) {
+std::string join_keys(const std::map<std::string, ContextEntry>& m) {
   std::string out;
-  for (const auto &[k, v] : m) {
+  for (const auto& [k, v] : m) {
     out += out.empty() ? k : ", " + k;
   }
   return out.empty() ? "none" : out;
 }
 
-std::string join(const std::vector<std::string> &items, const char *sep) {
+std::string join(const std::vector<std::string>& items, const char* sep) {
   std::string out;
-  for (const auto &s : items) {
+  for (const auto& s : items) {
     out += out.empty() ? s : sep + s;
   }
   return out;
 }
 
-ExecConfig parse_exec(const YAML::Node &node, const fs::path &dir) {
+ExecConfig parse_exec(const YAML::Node& node, const fs::path& dir) {
   ExecConfig e;
   e.api_version = str(node, "apiVersion");
   e.command = str(node, "command");
@@ -70,12 +70,12 @@ ExecConfig parse_exec(const YAML::Node &node, const fs::path &dir) {
     e.command = resolve(e.command, dir);
   }
   if (const YAML::Node args = node["args"]; args && args.IsSequence()) {
-    for (const auto &a : args) {
+    for (const auto& a : args) {
       e.args.push_back(a.as<std::string>());
     }
   }
   if (const YAML::Node env = node["env"]; env && env.IsSequence()) {
-    for (const auto &kv : env) {
+    for (const auto& kv : env) {
       e.env.emplace_back(str(kv, "name"), str(kv, "value"));
     }
   }
@@ -83,7 +83,7 @@ ExecConfig parse_exec(const YAML::Node &node, const fs::path &dir) {
   return e;
 }
 
-Result<std::string> read_credential_file(const std::string &path, const char *what) {
+Result<std::string> read_credential_file(const std::string& path, const char* what) {
   auto text = read_file(path, k_max_credential_file_bytes);
   if (!text) {
     return make_error(fmt::format("cannot read {} {}: {}", what, path, text.error().message));
@@ -91,7 +91,7 @@ Result<std::string> read_credential_file(const std::string &path, const char *wh
   return std::move(*text);
 }
 
-Result<std::string> decode_data(const std::string &data, const char *what) {
+Result<std::string> decode_data(const std::string& data, const char* what) {
   auto pem = base64_decode(data);
   if (!pem) {
     return make_error(fmt::format("{} is not valid base64", what));
@@ -101,7 +101,7 @@ Result<std::string> decode_data(const std::string &data, const char *what) {
 
 /// The in-cluster service account, as client-go's InClusterConfig, for when no kubeconfig exists
 /// (bootstrap Jobs run the plugin inside the cluster).
-Result<ApiServer> in_cluster(const Context &ctx, const std::string &spec_namespace) {
+Result<ApiServer> in_cluster(const Context& ctx, const std::string& spec_namespace) {
   const auto host = ctx.getenv("KUBERNETES_SERVICE_HOST");
   const auto port = ctx.getenv("KUBERNETES_SERVICE_PORT");
   const fs::path dir = k_in_cluster_dir;
@@ -123,9 +123,9 @@ Result<ApiServer> in_cluster(const Context &ctx, const std::string &spec_namespa
   return api;
 }
 
-} // namespace
+}  // namespace
 
-std::vector<std::string> kubeconfig_paths(const Context &ctx) {
+std::vector<std::string> kubeconfig_paths(const Context& ctx) {
   if (!ctx.globals.kubeconfig.empty()) {
     return {ctx.globals.kubeconfig};
   }
@@ -149,11 +149,11 @@ std::vector<std::string> kubeconfig_paths(const Context &ctx) {
   return out;
 }
 
-Result<Kubeconfig> parse_kubeconfig(const std::string &yaml_text, const std::string &path) {
+Result<Kubeconfig> parse_kubeconfig(const std::string& yaml_text, const std::string& path) {
   YAML::Node root;
   try {
     root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     return make_error(fmt::format("kubeconfig {}: invalid YAML: {}", path, e.what()));
   }
   Kubeconfig cfg;
@@ -167,7 +167,7 @@ Result<Kubeconfig> parse_kubeconfig(const std::string &yaml_text, const std::str
   const fs::path dir = fs::path(path).parent_path();
   try {
     cfg.current_context = str(root, "current-context");
-    for (const auto &item : root["clusters"]) {
+    for (const auto& item : root["clusters"]) {
       const YAML::Node c = item["cluster"];
       ClusterEntry e;
       e.server = str(c, "server");
@@ -176,7 +176,7 @@ Result<Kubeconfig> parse_kubeconfig(const std::string &yaml_text, const std::str
       e.insecure_skip_tls_verify = flag(c, "insecure-skip-tls-verify");
       cfg.clusters.emplace(str(item, "name"), std::move(e));
     }
-    for (const auto &item : root["users"]) {
+    for (const auto& item : root["users"]) {
       const YAML::Node u = item["user"];
       UserEntry e;
       e.token = str(u, "token");
@@ -190,29 +190,28 @@ Result<Kubeconfig> parse_kubeconfig(const std::string &yaml_text, const std::str
       }
       cfg.users.emplace(str(item, "name"), std::move(e));
     }
-    for (const auto &item : root["contexts"]) {
+    for (const auto& item : root["contexts"]) {
       const YAML::Node c = item["context"];
-      cfg.contexts.emplace(str(item, "name"),
-                           ContextEntry{str(c, "cluster"), str(c, "user"), str(c, "namespace")});
+      cfg.contexts.emplace(str(item, "name"), ContextEntry{str(c, "cluster"), str(c, "user"), str(c, "namespace")});
     }
-  } catch (const YAML::Exception &e) {
+  } catch (const YAML::Exception& e) {
     return make_error(fmt::format("kubeconfig {}: unexpected structure: {}", path, e.what()));
   }
-  for (const auto &[name, v] : cfg.clusters) {
+  for (const auto& [name, v] : cfg.clusters) {
     cfg.origin["cluster/" + name] = path;
   }
-  for (const auto &[name, v] : cfg.users) {
+  for (const auto& [name, v] : cfg.users) {
     cfg.origin["user/" + name] = path;
   }
-  for (const auto &[name, v] : cfg.contexts) {
+  for (const auto& [name, v] : cfg.contexts) {
     cfg.origin["context/" + name] = path;
   }
   return cfg;
 }
 
-Result<Kubeconfig> load_kubeconfig(const std::vector<std::string> &paths, MissingFiles missing) {
+Result<Kubeconfig> load_kubeconfig(const std::vector<std::string>& paths, MissingFiles missing) {
   Kubeconfig merged;
-  for (const auto &path : paths) {
+  for (const auto& path : paths) {
     std::error_code ec;
     if (!fs::exists(path, ec)) {
       if (missing == MissingFiles::error) {
@@ -241,7 +240,7 @@ Result<Kubeconfig> load_kubeconfig(const std::vector<std::string> &paths, Missin
   return merged;
 }
 
-Result<ApiServer> resolve_api_server(const Context &ctx, const std::string &spec_namespace) {
+Result<ApiServer> resolve_api_server(const Context& ctx, const std::string& spec_namespace) {
   const auto paths = kubeconfig_paths(ctx);
   const MissingFiles missing = ctx.globals.kubeconfig.empty() ? MissingFiles::skip : MissingFiles::error;
   auto config = load_kubeconfig(paths, missing);
@@ -259,8 +258,7 @@ Result<ApiServer> resolve_api_server(const Context &ctx, const std::string &spec
   return resolve_api_server(ctx, *config, spec_namespace);
 }
 
-Result<ApiServer> resolve_api_server(const Context &ctx, const Kubeconfig &config,
-                                     const std::string &spec_namespace) {
+Result<ApiServer> resolve_api_server(const Context& ctx, const Kubeconfig& config, const std::string& spec_namespace) {
   const std::string files = join(config.files, ":");
   const std::string name = !ctx.globals.context.empty() ? ctx.globals.context : config.current_context;
   if (name.empty()) {
@@ -272,16 +270,14 @@ Result<ApiServer> resolve_api_server(const Context &ctx, const Kubeconfig &confi
     return make_error(fmt::format("context \"{}\" not found in kubeconfig {} (contexts: {})", name, files,
                                   join_keys(config.contexts)));
   }
-  const ContextEntry &context = cit->second;
-  const std::string where =
-      config.origin.count("context/" + name) ? config.origin.at("context/" + name) : files;
+  const ContextEntry& context = cit->second;
+  const std::string where = config.origin.count("context/" + name) ? config.origin.at("context/" + name) : files;
   const auto clit = config.clusters.find(context.cluster);
   if (clit == config.clusters.end()) {
-    return make_error(
-        fmt::format("context \"{}\" in kubeconfig {} names cluster \"{}\", which is not defined", name, where,
-                    context.cluster));
+    return make_error(fmt::format("context \"{}\" in kubeconfig {} names cluster \"{}\", which is not defined", name,
+                                  where, context.cluster));
   }
-  const ClusterEntry &cluster = clit->second;
+  const ClusterEntry& cluster = clit->second;
   if (cluster.server.empty()) {
     return make_error(fmt::format("cluster \"{}\" in kubeconfig {} has no server", context.cluster, where));
   }
@@ -312,10 +308,10 @@ Result<ApiServer> resolve_api_server(const Context &ctx, const Kubeconfig &confi
   }
   const auto uit = config.users.find(context.user);
   if (uit == config.users.end()) {
-    return make_error(fmt::format("context \"{}\" in kubeconfig {} names user \"{}\", which is not defined",
-                                  name, where, context.user));
+    return make_error(fmt::format("context \"{}\" in kubeconfig {} names user \"{}\", which is not defined", name,
+                                  where, context.user));
   }
-  const UserEntry &user = uit->second;
+  const UserEntry& user = uit->second;
   const std::string user_where = fmt::format("user \"{}\" in kubeconfig {}", context.user, where);
   if (!user.client_certificate_data.empty() || !user.client_certificate.empty()) {
     auto cert = !user.client_certificate_data.empty()
@@ -325,9 +321,8 @@ Result<ApiServer> resolve_api_server(const Context &ctx, const Kubeconfig &confi
       return std::move(cert).with_context(user_where).error();
     }
     auto key = !user.client_key_data.empty() ? decode_data(user.client_key_data, "client-key-data")
-               : !user.client_key.empty()
-                   ? read_credential_file(user.client_key, "client-key")
-                   : Result<std::string>(make_error("client certificate without a key"));
+               : !user.client_key.empty()    ? read_credential_file(user.client_key, "client-key")
+                                             : Result<std::string>(make_error("client certificate without a key"));
     if (!key) {
       return std::move(key).with_context(user_where).error();
     }
@@ -353,20 +348,16 @@ Result<ApiServer> resolve_api_server(const Context &ctx, const Kubeconfig &confi
   return api;
 }
 
-Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const ClusterEntry &cluster,
-                             ApiServer &api) {
+Result<void> run_exec_plugin(const Context& ctx, const ExecConfig& exec, const ClusterEntry& cluster, ApiServer& api) {
   if (exec.command.empty()) {
     return make_error("exec plugin has no command");
   }
   const std::string api_version =
       exec.api_version.empty() ? std::string("client.authentication.k8s.io/v1") : exec.api_version;
-  if (api_version != "client.authentication.k8s.io/v1" &&
-      api_version != "client.authentication.k8s.io/v1beta1") {
-    return make_error(
-        fmt::format("exec plugin apiVersion \"{}\" is not supported (v1 or v1beta1)", api_version));
+  if (api_version != "client.authentication.k8s.io/v1" && api_version != "client.authentication.k8s.io/v1beta1") {
+    return make_error(fmt::format("exec plugin apiVersion \"{}\" is not supported (v1 or v1beta1)", api_version));
   }
-  nlohmann::json info = {
-      {"apiVersion", api_version}, {"kind", "ExecCredential"}, {"spec", {{"interactive", false}}}};
+  nlohmann::json info = {{"apiVersion", api_version}, {"kind", "ExecCredential"}, {"spec", {{"interactive", false}}}};
   if (exec.provide_cluster_info) {
     nlohmann::json c = {{"server", cluster.server}};
     if (!cluster.certificate_authority_data.empty()) {
@@ -378,13 +369,13 @@ Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const C
     info["spec"]["cluster"] = c;
   }
   std::map<std::string, std::string> env = ctx.env;
-  for (const auto &[k, v] : exec.env) {
+  for (const auto& [k, v] : exec.env) {
     env[k] = v;
   }
   env["KUBERNETES_EXEC_INFO"] = info.dump();
   std::vector<std::string> env_list;
   env_list.reserve(env.size());
-  for (const auto &[k, v] : env) {
+  for (const auto& [k, v] : env) {
     env_list.push_back(k + "=" + v);
   }
   std::vector<std::string> argv{exec.command};
@@ -394,17 +385,16 @@ Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const C
     return child.error();
   }
   if (child->status != 0) {
-    return make_error(fmt::format("exec plugin \"{}\" exited with status {}: {}", exec.command, child->status,
-                                  trim(child->err)));
+    return make_error(
+        fmt::format("exec plugin \"{}\" exited with status {}: {}", exec.command, child->status, trim(child->err)));
   }
   const auto doc = nlohmann::json::parse(child->out, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || doc.value("kind", "") != "ExecCredential") {
-    return make_error(
-        fmt::format("exec plugin \"{}\" did not print an ExecCredential JSON object", exec.command));
+    return make_error(fmt::format("exec plugin \"{}\" did not print an ExecCredential JSON object", exec.command));
   }
   if (doc.value("apiVersion", "") != api_version) {
-    return make_error(fmt::format("exec plugin \"{}\" answered apiVersion \"{}\", expected \"{}\"",
-                                  exec.command, doc.value("apiVersion", ""), api_version));
+    return make_error(fmt::format("exec plugin \"{}\" answered apiVersion \"{}\", expected \"{}\"", exec.command,
+                                  doc.value("apiVersion", ""), api_version));
   }
   const auto status = doc.find("status");
   if (status == doc.end() || !status->is_object()) {
@@ -414,8 +404,7 @@ Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const C
   const std::string cert = status->value("clientCertificateData", "");
   const std::string key = status->value("clientKeyData", "");
   if (!cert.empty() != !key.empty()) {
-    return make_error(
-        fmt::format("exec plugin \"{}\" returned a client certificate without its key", exec.command));
+    return make_error(fmt::format("exec plugin \"{}\" returned a client certificate without its key", exec.command));
   }
   if (token.empty() && cert.empty()) {
     return make_error(
@@ -431,4 +420,4 @@ Result<void> run_exec_plugin(const Context &ctx, const ExecConfig &exec, const C
   return {};
 }
 
-} // namespace neon::cli::kube
+}  // namespace neon::cli::kube

@@ -42,8 +42,8 @@ Expected<T> convert(const std::string& what, const Json& j, T (*fn)(const Json&)
 Node to_node(const Json& j) {
   Node n;
   n.id = j.at("id").get<std::uint64_t>();
-  n.availability = j.at("availability").is_string() ? j.at("availability").get<std::string>()
-                                                     : j.at("availability").dump();
+  n.availability =
+      j.at("availability").is_string() ? j.at("availability").get<std::string>() : j.at("availability").dump();
   n.scheduling = j.at("scheduling").get<std::string>();
   n.zone = j.value("availability_zone_id", "");
   n.http_addr = j.value("listen_http_addr", "");
@@ -129,7 +129,7 @@ Client::Client(http::Transport& transport, ClientOptions options)
 bool failed_to_schedule(const CallError& e) { return e.unschedulable; }
 
 Expected<Reply> Client::call(const std::string& method, const std::string& path, const std::optional<Json>& body,
-                           Retry retry, const std::vector<long>& accept) {
+                             Retry retry, const std::vector<long>& accept) {
   auto raw = call_text(method, path, body, retry, accept);
   if (!raw) {
     return raw.error();
@@ -147,8 +147,8 @@ Expected<Reply> Client::call(const std::string& method, const std::string& path,
 }
 
 Expected<http::Response> Client::call_text(const std::string& method, const std::string& path,
-                                         const std::optional<Json>& body, Retry retry,
-                                         const std::vector<long>& accept) {
+                                           const std::optional<Json>& body, Retry retry,
+                                           const std::vector<long>& accept) {
   if (m_options.dry_run != nullptr && method != "GET") {
     fmt::print(*m_options.dry_run, "{} {}{}\n", method, path, body ? " " + body->dump() : "");
     http::Response printed;
@@ -270,7 +270,7 @@ Expected<Json> Client::node_shards(std::uint64_t id) {
 }
 
 Expected<void> Client::configure_node(std::uint64_t id, const std::optional<std::string>& availability,
-                                    const std::optional<std::string>& scheduling) {
+                                      const std::optional<std::string>& scheduling) {
   Json body{{"node_id", id}};
   if (availability) {
     body["availability"] = *availability;
@@ -304,8 +304,9 @@ Expected<Json> Client::create_tenant(const TenantCreate& create) {
   if (!r) {
     CallError e = r.error();
     if (failed_to_schedule(e)) {
-      e.message += " (no pageserver can take the shards yet: the controller stored them and schedules them when "
-                   "the same request is sent again once a pageserver is registered and Active)";
+      e.message +=
+          " (no pageserver can take the shards yet: the controller stored them and schedules them when "
+          "the same request is sent again once a pageserver is registered and Active)";
     }
     return e;
   }
@@ -313,7 +314,7 @@ Expected<Json> Client::create_tenant(const TenantCreate& create) {
 }
 
 Expected<void> Client::set_policy(const std::string& tenant_id, const Json& placement,
-                                const std::optional<std::string>& scheduling) {
+                                  const std::optional<std::string>& scheduling) {
   Json body = Json::object();
   body["placement"] = placement;
   if (scheduling) {
@@ -343,9 +344,10 @@ Expected<Json> Client::create_timeline(const TimelineCreate& create) {
       // neon-api.md, Corrections: different parameters and an unknown ancestor both give 409.
       e.message += create.ancestor_timeline_id.empty()
                        ? fmt::format(" (timeline {} already exists with different parameters)", create.timeline_id)
-                       : fmt::format(" (timeline {} already exists with different parameters, or its ancestor {} "
-                                     "does not exist)",
-                                     create.timeline_id, create.ancestor_timeline_id);
+                       : fmt::format(
+                             " (timeline {} already exists with different parameters, or its ancestor {} "
+                             "does not exist)",
+                             create.timeline_id, create.ancestor_timeline_id);
     }
     return e;
   }
@@ -396,9 +398,8 @@ Expected<std::optional<Safekeeper>> Client::get_safekeeper(std::uint64_t id) {
 }
 
 Expected<void> Client::upsert_safekeeper(const SafekeeperUpsert& sk) {
-  Json body{{"id", sk.id},           {"region_id", sk.region_id}, {"version", sk.version},
-            {"host", sk.host},       {"port", sk.port},           {"http_port", sk.http_port},
-            {"https_port", nullptr}, {"availability_zone_id", sk.zone}};
+  Json body{{"id", sk.id},     {"region_id", sk.region_id}, {"version", sk.version}, {"host", sk.host},
+            {"port", sk.port}, {"http_port", sk.http_port}, {"https_port", nullptr}, {"availability_zone_id", sk.zone}};
   return discard(call("POST", fmt::format("/control/v1/safekeeper/{}", sk.id), body, Retry::idempotent));
 }
 

@@ -100,8 +100,8 @@ enum class Prewarm { yes, no };
 /// Error::kind and Error::http_status come from the transport (no answer: unreachable or timeout)
 /// or from the answer's status (kind_of_status).
 struct CallError : Error {
-  bool unreadable = false;     ///< an answer arrived but could not be read
-  bool changing = false;       ///< the request changes state (not a GET)
+  bool unreadable = false;  ///< an answer arrived but could not be read
+  bool changing = false;    ///< the request changes state (not a GET)
   /// The controller could not place the shards (HTTP 409 "Failed to schedule shard(s)",
   /// storage_controller/src/service.rs:2773-2775): decoded once, where the answer is read.
   bool unschedulable = false;
@@ -120,8 +120,8 @@ struct CallError : Error {
 template <typename T>
 class [[nodiscard]] Expected {
 public:
-  Expected(T value) : m_v(std::move(value)) {}          // NOLINT(google-explicit-constructor)
-  Expected(CallError error) : m_v(std::move(error)) {}  // NOLINT(google-explicit-constructor)
+  Expected(T value) : m_v(std::move(value)) {}                 // NOLINT(google-explicit-constructor)
+  Expected(CallError error) : m_v(std::move(error)) {}         // NOLINT(google-explicit-constructor)
   Expected(Error error) : m_v(CallError(std::move(error))) {}  // NOLINT(google-explicit-constructor)
   bool has_value() const { return m_v.index() == 0; }
   explicit operator bool() const { return has_value(); }
@@ -185,8 +185,8 @@ Json tenant_create_body(const TenantCreate& create);
 Json timeline_create_body(const TimelineCreate& create);
 
 struct ClientOptions {
-  std::string base_url;  ///< e.g. http://127.0.0.1:1234 (no trailing slash needed)
-  std::string token;     ///< bearer token; empty: none
+  std::string base_url;                                      ///< e.g. http://127.0.0.1:1234 (no trailing slash needed)
+  std::string token;                                         ///< bearer token; empty: none
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (API server proxy credentials)
   std::chrono::milliseconds timeout = http::k_request_timeout;
   int max_attempts = 5;
@@ -216,7 +216,7 @@ public:
   Expected<void> cancel_fill(std::uint64_t id);
   Expected<Json> node_shards(std::uint64_t id);
   Expected<void> configure_node(std::uint64_t id, const std::optional<std::string>& availability,
-                              const std::optional<std::string>& scheduling);
+                                const std::optional<std::string>& scheduling);
 
   /// Every tenant, paging with limit/start_after until an empty or short page.
   Expected<std::vector<Tenant>> list_tenants(int page_size = 1000);
@@ -224,7 +224,7 @@ public:
   Expected<std::optional<Tenant>> describe_tenant(const std::string& tenant_id);
   Expected<Json> create_tenant(const TenantCreate& create);
   Expected<void> set_policy(const std::string& tenant_id, const Json& placement,
-                          const std::optional<std::string>& scheduling = std::nullopt);
+                            const std::optional<std::string>& scheduling = std::nullopt);
   Expected<void> migrate_shard(const std::string& tenant_shard_id, std::uint64_t node_id, Prewarm prewarm);
 
   /// Creates a timeline; an existing one with the same parameters is success, a 409 with
@@ -233,7 +233,7 @@ public:
   /// The LSN for an RFC 3339 timestamp and what the pageserver found there (pageserver
   /// passthrough through the controller, shard 0).
   Expected<LsnByTimestamp> lsn_by_timestamp(const std::string& tenant_id, const std::string& timeline_id,
-                                       const std::string& timestamp);
+                                            const std::string& timestamp);
 
   /// GET /v1/tenant/<id>/timeline/<timeline> (shard 0 passthrough); nullopt on 404, which the
   /// controller passes on as-is for an unknown timeline (storage_controller/src/http.rs:835-848).
@@ -249,10 +249,11 @@ public:
   /// listed in `accept`.
   enum class Retry { idempotent, once };
   Expected<Reply> call(const std::string& method, const std::string& path, const std::optional<Json>& body, Retry retry,
-                     const std::vector<long>& accept = {});
+                       const std::vector<long>& accept = {});
   /// The same, handing back the body as text (a dry run prints changing calls here, too).
   Expected<http::Response> call_text(const std::string& method, const std::string& path,
-                                   const std::optional<Json>& body, Retry retry, const std::vector<long>& accept = {});
+                                     const std::optional<Json>& body, Retry retry,
+                                     const std::vector<long>& accept = {});
 
 private:
   http::Transport& m_transport;

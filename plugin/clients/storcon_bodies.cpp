@@ -8,20 +8,47 @@ namespace neon::cli::storcon {
 std::string status_text(long status) {
   const char* reason = "";
   switch (status) {
-    case 400: reason = "Bad Request"; break;
-    case 401: reason = "Unauthorized"; break;
-    case 403: reason = "Forbidden"; break;
-    case 404: reason = "Not Found"; break;
-    case 406: reason = "Not Acceptable"; break;
-    case 408: reason = "Request Timeout"; break;
-    case 409: reason = "Conflict"; break;
-    case 412: reason = "Precondition Failed"; break;
-    case 429: reason = "Too Many Requests"; break;
-    case 500: reason = "Internal Server Error"; break;
-    case 502: reason = "Bad Gateway"; break;
-    case 503: reason = "Service Unavailable"; break;
-    case 504: reason = "Gateway Timeout"; break;
-    default: break;
+    case 400:
+      reason = "Bad Request";
+      break;
+    case 401:
+      reason = "Unauthorized";
+      break;
+    case 403:
+      reason = "Forbidden";
+      break;
+    case 404:
+      reason = "Not Found";
+      break;
+    case 406:
+      reason = "Not Acceptable";
+      break;
+    case 408:
+      reason = "Request Timeout";
+      break;
+    case 409:
+      reason = "Conflict";
+      break;
+    case 412:
+      reason = "Precondition Failed";
+      break;
+    case 429:
+      reason = "Too Many Requests";
+      break;
+    case 500:
+      reason = "Internal Server Error";
+      break;
+    case 502:
+      reason = "Bad Gateway";
+      break;
+    case 503:
+      reason = "Service Unavailable";
+      break;
+    case 504:
+      reason = "Gateway Timeout";
+      break;
+    default:
+      break;
   }
   return *reason != '\0' ? fmt::format("{} {}", status, reason) : std::to_string(status);
 }

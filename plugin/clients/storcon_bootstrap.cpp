@@ -89,8 +89,8 @@ storcon::Expected<void> ensure_tenant(storcon::Client& client, const storcon::Te
         create.tenant_id, have, have == 1 ? "" : "s", want, have));
   }
   const bool wants_attached = t.policy.is_object() && t.policy.contains("Attached");
-  const bool unscheduled = std::any_of(t.shards.begin(), t.shards.end(),
-                                       [](const storcon::Shard& s) { return !s.node_attached; });
+  const bool unscheduled =
+      std::any_of(t.shards.begin(), t.shards.end(), [](const storcon::Shard& s) { return !s.node_attached; });
   if (wants_attached && unscheduled) {
     return without_value(client.create_tenant(create));
   }
@@ -130,9 +130,10 @@ storcon::Expected<std::string> branch_lsn(storcon::Client& client, std::ostream&
         "import), so the time says nothing about an LSN; give ancestorLsn instead",
         b.name, ancestor_name, b.ancestor_timestamp));
   }
-  return step_error(fmt::format("branch {}: get_lsn_by_timestamp answered kind \"{}\", expected present, future, "
-                                "past or nodata",
-                                b.name, kind));
+  return step_error(
+      fmt::format("branch {}: get_lsn_by_timestamp answered kind \"{}\", expected present, future, "
+                  "past or nodata",
+                  b.name, kind));
 }
 
 }  // namespace

@@ -201,8 +201,8 @@ private:
       return true;
     }
     Json* parent = m_capture.back();
-    Json* child = parent->is_array() ? &parent->emplace_back(std::move(value))
-                                     : &((*parent)[m_capture_key] = std::move(value));
+    Json* child =
+        parent->is_array() ? &parent->emplace_back(std::move(value)) : &((*parent)[m_capture_key] = std::move(value));
     m_capture.push_back(child);
     return true;
   }
@@ -252,10 +252,14 @@ private:
       return fmt::format("expected an array of tenants, found {}", what);
     }
     switch (m_frames.back()) {
-      case Frame::list: return fmt::format("expected a tenant object, found {}", what);
-      case Frame::shards: return fmt::format("expected a shard object, found {}", what);
-      case Frame::secondary: return fmt::format("\"node_secondary\" must hold node ids, found {}", what);
-      default: return fmt::format("\"{}\" has the wrong type: {}", m_key, what);
+      case Frame::list:
+        return fmt::format("expected a tenant object, found {}", what);
+      case Frame::shards:
+        return fmt::format("expected a shard object, found {}", what);
+      case Frame::secondary:
+        return fmt::format("\"node_secondary\" must hold node ids, found {}", what);
+      default:
+        return fmt::format("\"{}\" has the wrong type: {}", m_key, what);
     }
   }
 
@@ -321,8 +325,8 @@ private:
   bool m_seen_id = false;
   bool m_seen_shards = false;
   bool m_seen_shard_id = false;
-  int m_skip = 0;                 ///< depth inside a skipped value
-  std::vector<Json*> m_capture;   ///< open containers of a captured policy/config
+  int m_skip = 0;                ///< depth inside a skipped value
+  std::vector<Json*> m_capture;  ///< open containers of a captured policy/config
   std::string m_capture_key;
   std::string m_error;
   bool m_syntax = false;
@@ -400,8 +404,7 @@ Expected<std::vector<Tenant>> Client::list_tenants(int page_size) {
       return reply.error();
     }
     const std::string guess = last_tenant_id(reply->body, page_size);
-    auto parsing = std::async(std::launch::async,
-                              [body = std::move(reply->body)] { return parse_tenant_list(body); });
+    auto parsing = std::async(std::launch::async, [body = std::move(reply->body)] { return parse_tenant_list(body); });
     std::optional<Expected<http::Response>> early;
     if (!guess.empty()) {
       early = call_text("GET", path_after(guess), std::nullopt, Retry::idempotent);
@@ -422,8 +425,7 @@ Expected<std::vector<Tenant>> Client::list_tenants(int page_size) {
       break;
     }
     path = path_after(start_after);
-    reply = early && guess == start_after ? std::move(*early)
-                                          : call_text("GET", path, std::nullopt, Retry::idempotent);
+    reply = early && guess == start_after ? std::move(*early) : call_text("GET", path, std::nullopt, Retry::idempotent);
   }
   return all;
 }

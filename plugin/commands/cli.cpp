@@ -23,8 +23,7 @@ const std::vector<Command>& commands() {
       {"diff", "Show what a change to the spec does to the rendered cluster", cmd_diff, diff_options},
       {"project", "Create or delete a project (tenant) in the spec", nullptr, nullptr, project_verbs},
       {"branch", "Create or delete a branch (timeline) in the spec", nullptr, nullptr, branch_verbs},
-      {"status", "Show pageservers, safekeepers and tenants from the storage controller", cmd_status,
-       status_options},
+      {"status", "Show pageservers, safekeepers and tenants from the storage controller", cmd_status, status_options},
       {"attach", "Attach a tenant, or move its shards to a pageserver", cmd_attach, attach_options},
       {"detach", "Detach a tenant from every pageserver", cmd_detach, detach_options},
       {"drain", "Move every shard off a pageserver", cmd_drain, drain_options},
@@ -93,9 +92,9 @@ std::string placeholder_for(const std::string& long_name, const cxxopts::HelpOpt
     return o.arg_help;
   }
   static const std::vector<std::pair<std::string, std::string>> k_known = {
-      {"storage-controller", "URL"}, {"timeout", "DURATION"}, {"deadline", "DURATION"},
-      {"interval", "DURATION"},      {"request-timeout", "DURATION"}, {"output", "FORMAT"},
-      {"listen", "ADDRESS"},         {"repo", "DIR"},           {"private-key-out", "FILE"}, {"secondaries", "N"},
+      {"storage-controller", "URL"},   {"timeout", "DURATION"}, {"deadline", "DURATION"}, {"interval", "DURATION"},
+      {"request-timeout", "DURATION"}, {"output", "FORMAT"},    {"listen", "ADDRESS"},    {"repo", "DIR"},
+      {"private-key-out", "FILE"},     {"secondaries", "N"},
   };
   for (const auto& [name, ph] : k_known) {
     if (name == long_name) {
@@ -383,8 +382,8 @@ std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, OptionSet& o
 }
 
 std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, OptionSet& opts,
-                                                      const std::vector<std::string>& args,
-                                                      const std::string& operand, int& exit) {
+                                                      const std::vector<std::string>& args, const std::string& operand,
+                                                      int& exit) {
   auto r = parse(ctx, opts, args, exit);
   if (r && positionals(*r).size() != 1) {
     exit = usage_error(ctx, opts.program().substr(ctx.prog.size() + 1), "expected exactly one " + operand);

@@ -34,9 +34,9 @@ using GroupFn = const VerbGroup& (*)();
 struct Command {
   const char* name;
   const char* summary;
-  RunFn run;                  ///< a plain command; nullptr for a group
-  OptionsFn options;          ///< a plain command's options (completion); nullptr for a group
-  GroupFn group = nullptr;    ///< a command group's sub-verbs
+  RunFn run;                ///< a plain command; nullptr for a group
+  OptionsFn options;        ///< a plain command's options (completion); nullptr for a group
+  GroupFn group = nullptr;  ///< a command group's sub-verbs
   bool hidden = false;
 };
 
@@ -55,7 +55,7 @@ std::optional<std::string> extract_global_flags(std::vector<std::string>& args, 
 
 /// Options for subcommand `name`, with -h/--help already added.
 OptionSet make_options(const Context& ctx, const std::string& name, const std::string& summary,
-                              const std::string& positional_help = "");
+                       const std::string& positional_help = "");
 
 /// Parses `args` with `opts`. On --help prints help and sets `exit` to 0; on a bad flag prints a
 /// usage error and sets `exit` to 2. Returns nullopt in both cases.
@@ -68,8 +68,8 @@ std::optional<cxxopts::ParseResult> parse_no_operands(Context& ctx, OptionSet& o
 
 /// parse(), then exactly one positional argument: `expected exactly one <operand>` otherwise.
 std::optional<cxxopts::ParseResult> parse_one_operand(Context& ctx, OptionSet& opts,
-                                                      const std::vector<std::string>& args,
-                                                      const std::string& operand, int& exit);
+                                                      const std::vector<std::string>& args, const std::string& operand,
+                                                      int& exit);
 
 /// Prints `error: <message>` and a pointer to --help; returns 2.
 int usage_error(Context& ctx, const std::string& command, const std::string& message);

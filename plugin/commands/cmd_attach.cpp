@@ -214,8 +214,8 @@ int cmd_attach(Context& ctx, const Args& args) {
     // schedule" on create, service.rs:2768-2777): a policy update schedules the tenant.
     const bool unplaced =
         std::any_of(shards.begin(), shards.end(), [](const storcon::Shard& s) { return !s.node_attached; });
-    placement_change = changed ? fmt::format("changed from {}", storcon::policy_text((*existing)->policy))
-                               : std::string("unchanged");
+    placement_change =
+        changed ? fmt::format("changed from {}", storcon::policy_text((*existing)->policy)) : std::string("unchanged");
     if (changed || unplaced) {
       if (auto p = client.set_policy(ref->tenant_id, placement); !p) {
         return failed(p.error());
@@ -330,8 +330,8 @@ int cmd_detach(Context& ctx, const Args& args) {
   if (!target) {
     return exit;
   }
-  const std::string what = ref->name.empty() ? "tenant " + ref->tenant_id
-                                             : fmt::format("project {} (tenant {})", ref->name, ref->tenant_id);
+  const std::string what =
+      ref->name.empty() ? "tenant " + ref->tenant_id : fmt::format("project {} (tenant {})", ref->name, ref->tenant_id);
   if (r->count("yes") == 0) {
     if (!ctx.in_is_tty) {
       return usage_error(ctx, "detach", "refusing to detach without --yes when stdin is not a terminal");

@@ -12,18 +12,18 @@
 #include <fmt/ostream.h>
 
 #include "generators/names.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/clients/storcon_bootstrap.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
-#include "plugin/adapters/files.hpp"
-#include "plugin/clients/storcon_bootstrap.hpp"
 
 namespace neon::cli {
 
 namespace {
 
-using storcon::Json;
 using bootstrap::permanent;
+using storcon::Json;
 using Clock = std::chrono::steady_clock;
 
 constexpr std::size_t k_max_config_bytes = 4 * 1024 * 1024;
@@ -38,8 +38,7 @@ struct PodIdentity {
 
 void add_pod_options(OptionSet& opts) {
   add_int(opts, "zone-number", "1-based number of the pod's zone", "1");
-  opts.add_options()(
-      "zone", "Availability zone id", cxxopts::value<std::string>()->default_value(""))(
+  opts.add_options()("zone", "Availability zone id", cxxopts::value<std::string>()->default_value(""))(
       "set", "StatefulSet (and headless Service) name", cxxopts::value<std::string>())(
       "namespace", "Namespace of the pod", cxxopts::value<std::string>());
 }
@@ -319,8 +318,8 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
 OptionSet bootstrap_compute_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap compute",
                            "Create the compute's tenant and every timeline from the root to its branch.");
-  opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())(
-      "compute-id", "The compute's id", cxxopts::value<std::string>())(
+  opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())("compute-id", "The compute's id",
+                                                                                 cxxopts::value<std::string>())(
       "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
   add_controller_options(opts);
   opts.files({"computes"});
@@ -362,9 +361,8 @@ int bootstrap_compute(Context& ctx, const Args& args) {
     return bootstrap::create_compute_storage(controller.client, ctx.err, *plan->project, plan->path);
   });
   if (code == k_exit_ok) {
-    fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n",
-               plan->project->tenant_id, plan->path.size(),
-               (*r)["compute-id"].as<std::string>());
+    fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n", plan->project->tenant_id,
+               plan->path.size(), (*r)["compute-id"].as<std::string>());
   }
   return code;
 }
@@ -372,14 +370,13 @@ int bootstrap_compute(Context& ctx, const Args& args) {
 }  // namespace
 
 const VerbGroup& bootstrap_verbs() {
-  static const VerbGroup k_group{
-      "In-cluster setup steps, run by the generated init containers.",
-      {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json", bootstrap_pageserver,
-        bootstrap_pageserver_options},
-       {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller", bootstrap_safekeeper,
-        bootstrap_safekeeper_options},
-       {"compute", "Create the tenant and the timelines a compute needs", bootstrap_compute,
-        bootstrap_compute_options}}};
+  static const VerbGroup k_group{"In-cluster setup steps, run by the generated init containers.",
+                                 {{"pageserver", "Write pageserver.toml, identity.toml and metadata.json",
+                                   bootstrap_pageserver, bootstrap_pageserver_options},
+                                  {"safekeeper", "Write safekeeper.id and register the safekeeper with the controller",
+                                   bootstrap_safekeeper, bootstrap_safekeeper_options},
+                                  {"compute", "Create the tenant and the timelines a compute needs", bootstrap_compute,
+                                   bootstrap_compute_options}}};
   return k_group;
 }
 

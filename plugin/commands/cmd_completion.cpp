@@ -1,7 +1,7 @@
-// Shell completion from the command table and each command's own options: `__complete` speaks the protocol kubectl (1.26+) uses
-// with kubectl_complete-neon, and `completion bash|zsh` prints a script for the standalone binary.
-#include <ostream>
+// Shell completion from the command table and each command's own options: `__complete` speaks the protocol kubectl
+// (1.26+) uses with kubectl_complete-neon, and `completion bash|zsh` prints a script for the standalone binary.
 #include <optional>
+#include <ostream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>

@@ -3,8 +3,8 @@
 // Each side is the cluster's neon.yaml (from a commit, or from the working tree) rendered with
 // render_stream by this binary: deterministic, offline, no kubectl and no checkout needed, and the
 // difference shown is exactly the one the spec change causes. With -f SPEC the head side is that
-// file (a spec edited outside the repository), compared with the committed cluster it names. Kustomize patches a user adds under
-// local/ are not part of either side.
+// file (a spec edited outside the repository), compared with the committed cluster it names. Kustomize patches a user
+// adds under local/ are not part of either side.
 //
 // Blocking findings: an immutable field changed (the apply fails), or the spec changed an ID that
 // ties a project or branch to its data, or dropped one (data orphaned). Warnings: changes that put
@@ -21,11 +21,11 @@
 #include "generators/layout.hpp"
 #include "generators/spec_parse.hpp"
 #include "generators/validate.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/adapters/git.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/gitops/diff_report.hpp"
-#include "plugin/adapters/files.hpp"
-#include "plugin/adapters/git.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {

@@ -11,11 +11,11 @@
 #include "generators/gitops.hpp"
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/adapters/git.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
-#include "plugin/adapters/files.hpp"
 #include "plugin/gitops/generate_run.hpp"
-#include "plugin/adapters/git.hpp"
 #include "plugin/gitops/repo_lock.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
@@ -125,9 +125,10 @@ void print_next_steps(Context& ctx, const gen::ValidSpec& spec, const std::strin
                ctx.prog, spec_file);
   }
   if (flux && !g.sops_secret.empty()) {
-    fmt::print(ctx.out,
-               "  {}. give Flux the SOPS key: kubectl -n {} create secret generic {} --from-file=age.agekey=AGE_KEY_FILE\n",
-               ++n, g.flux_namespace, g.sops_secret);
+    fmt::print(
+        ctx.out,
+        "  {}. give Flux the SOPS key: kubectl -n {} create secret generic {} --from-file=age.agekey=AGE_KEY_FILE\n",
+        ++n, g.flux_namespace, g.sops_secret);
   }
   switch (g.target) {
     case gen::GitopsTarget::argocd:
@@ -165,8 +166,8 @@ OptionSet generate_options(const Context& ctx) {
                            "Write the cluster's kustomize tree and GitOps bootstrap objects into a Git repository and "
                            "commit the files kubectl-neon owns (never your own files).");
   add_spec_flag(opts, SpecFlag::files);
-  opts.add_options()(
-      "repo", "Repository folder (created with git init when missing)", cxxopts::value<std::string>()->default_value("."))(
+  opts.add_options()("repo", "Repository folder (created with git init when missing)",
+                     cxxopts::value<std::string>()->default_value("."))(
       "path", "Cluster folder in the repository (default: spec.gitops.path or clusters/<name>)",
       cxxopts::value<std::string>()->default_value(""))("no-commit", "Write the files only")(
       "m,message", "Extra paragraph for the commit message", cxxopts::value<std::string>()->default_value(""))(
@@ -176,8 +177,9 @@ OptionSet generate_options(const Context& ctx) {
                                                 cxxopts::value<std::string>()->default_value("origin"))(
       "git-token-file", "File holding the HTTPS token (default: $NEON_GIT_TOKEN)",
       cxxopts::value<std::string>()->default_value(""))(
-      "force", "Overwrite uncommitted edits to generated files and a cluster folder holding another cluster, and "
-               "commit a change that needs work by hand (the commit message lists it)");
+      "force",
+      "Overwrite uncommitted edits to generated files and a cluster folder holding another cluster, and "
+      "commit a change that needs work by hand (the commit message lists it)");
   opts.dirs({"repo"});
   opts.files({"git-token-file"});
   return opts;
@@ -230,8 +232,7 @@ int cmd_generate(Context& ctx, const Args& args) {
   bool created = false;
   // With --push the repository and its remote must be there before anything is written.
   auto repo = o.push ? git::Repository::open((*r)["repo"].as<std::string>())
-                     : git::Repository::open_or_init((*r)["repo"].as<std::string>(), created,
-                                                     spec->gitops.revision);
+                     : git::Repository::open_or_init((*r)["repo"].as<std::string>(), created, spec->gitops.revision);
   if (!repo) {
     return fail(ctx, repo.error().message);
   }

@@ -1,19 +1,19 @@
 // kubectl neon hook serve: the compute hook service (plugin/hook/hook_server.hpp).
+#include <pthread.h>
 #include <csignal>
 #include <ostream>
-#include <pthread.h>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "plugin/adapters/files.hpp"
+#include "plugin/adapters/http.hpp"
+#include "plugin/adapters/text.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
-#include "plugin/adapters/files.hpp"
 #include "plugin/hook/hook_server.hpp"
-#include "plugin/adapters/http.hpp"
-#include "plugin/clients/jwt.hpp"
-#include "plugin/adapters/text.hpp"
 
 namespace neon::cli {
 

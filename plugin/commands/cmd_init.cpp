@@ -7,11 +7,12 @@
 
 #include "generators/diagnostics.hpp"
 #include "generators/embedded.hpp"
+#include "generators/hook_image.hpp"
 #include "generators/validate.hpp"
-#include "plugin/commands/cli.hpp"
-#include "plugin/commands/commands.hpp"
 #include "plugin/adapters/files.hpp"
 #include "plugin/adapters/ids.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
 
 namespace neon::cli {
 
@@ -63,6 +64,12 @@ int cmd_init(Context& ctx, const Args& args) {
                        fmt::format("--name \"{}\" must be a lowercase RFC 1123 label of at most 40 characters", name));
   }
   std::string text = with_fresh_ids(std::string(*gen::embedded("schemas/starters/" + profile + ".yaml")));
+  // The hook image of this binary's own version, whatever tag the starter carries.
+  const std::string hook_key = "\n    hook: ";
+  if (const auto at = text.find(hook_key); at != std::string::npos) {
+    const auto from = at + hook_key.size();
+    text.replace(from, text.find('\n', from) - from, gen::default_hook_image());
+  }
   if (!name.empty()) {
     // The name, and the cluster folder named after it: a second cluster in the same repository
     // must not land in the first one's folder.

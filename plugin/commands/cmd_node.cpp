@@ -179,9 +179,9 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
     }
     const auto& [n, p] = *read;
     const std::string elapsed = elapsed_text(Clock::now() - start);
-    const std::string line = fmt::format("pageserver {}: {}, {} attached shard{}{}, {} elapsed", node, p.scheduling,
-                                         p.attached, p.attached == 1 ? "" : "s",
-                                         op == Operation::drain ? " left" : "", elapsed);
+    const std::string line =
+        fmt::format("pageserver {}: {}, {} attached shard{}{}, {} elapsed", node, p.scheduling, p.attached,
+                    p.attached == 1 ? "" : "s", op == Operation::drain ? " left" : "", elapsed);
     const bool ran = p.scheduling != running;
     // A drain is over when the controller has finished (PauseForRestart) and nothing attached to
     // the node is still moving; it succeeded when no shard is attached any more.
@@ -198,8 +198,8 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
         // service.rs:9648-9686: the drain skips shards without a usable secondary (placement
         // Attached(0), scheduling Pause/Stop, a lagging secondary) and still ends in
         // PauseForRestart (:9745-9752).
-        return fail(ctx, fmt::format(
-                             "the drain of pageserver {} ended after {} with {} shard{} still attached ({}): they have "
+        return fail(
+            ctx, fmt::format("the drain of pageserver {} ended after {} with {} shard{} still attached ({}): they have "
                              "no secondary the controller could move them to (placement Attached(0), scheduling Pause "
                              "or Stop, or a lagging secondary). Restarting the pageserver now interrupts them; give "
                              "them a secondary (`{} attach TENANT --secondaries 1`) and drain again, or accept the "

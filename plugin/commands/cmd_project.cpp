@@ -11,11 +11,11 @@
 
 #include "generators/spec_edit.hpp"
 #include "generators/validate.hpp"
+#include "plugin/adapters/files.hpp"
+#include "plugin/adapters/ids.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
-#include "plugin/adapters/files.hpp"
 #include "plugin/gitops/generate_run.hpp"
-#include "plugin/adapters/ids.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
@@ -94,8 +94,9 @@ int apply_edit(Context& ctx, const Common& c, const std::function<Result<std::st
 }
 
 OptionSet project_create_options(const Context& ctx) {
-  auto opts = make_options(ctx, "project create",
-                           "Add a project (tenant) with a main branch to the spec, then regenerate and commit.", "NAME");
+  auto opts =
+      make_options(ctx, "project create",
+                   "Add a project (tenant) with a main branch to the spec, then regenerate and commit.", "NAME");
   add_int(opts, "pg-version", "Postgres major version", "17");
   add_int(opts, "shards", "Shard count (1: unsharded)", "1");
   add_int(opts, "stripe-size", "Stripe size in 8 KiB pages", "2048");
@@ -115,9 +116,10 @@ int project_create(Context& ctx, const Args& args) {
   gen::NewProject p;
   p.name = pos.front();
   if (!gen::is_dns1123_label(p.name) || p.name.size() > 24) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not a valid project name (lowercase letters, digits and '-', "
-                                             "starting and ending with a letter or digit, at most 24 characters)",
-                                             p.name));
+    return usage_error(ctx, cmd,
+                       fmt::format("\"{}\" is not a valid project name (lowercase letters, digits and '-', "
+                                   "starting and ending with a letter or digit, at most 24 characters)",
+                                   p.name));
   }
   constexpr IntRange k_positive{1, 1 << 30};
   std::optional<long long> pg;
@@ -133,8 +135,8 @@ int project_create(Context& ctx, const Args& args) {
   p.stripe_size = static_cast<int>(*stripe);
   p.tenant_id = mint_id();
   p.main_timeline_id = mint_id();
-  return apply_edit(ctx, common_of(*r), [&](const std::string& t) { return gen::add_project(t, p); },
-                    "add project " + p.name);
+  return apply_edit(
+      ctx, common_of(*r), [&](const std::string& t) { return gen::add_project(t, p); }, "add project " + p.name);
 }
 
 OptionSet project_delete_options(const Context& ctx) {
@@ -153,23 +155,24 @@ int project_delete(Context& ctx, const Args& args) {
   }
   const auto pos = positionals(*r);
   const std::string name = pos.front();
-  return apply_edit(ctx, common_of(*r), [&](const std::string& t) { return gen::remove_project(t, name); },
-                    "remove project " + name);
+  return apply_edit(
+      ctx, common_of(*r), [&](const std::string& t) { return gen::remove_project(t, name); }, "remove project " + name);
 }
 
 /// "PROJECT/NAME" -> {project, name}; nullopt when malformed.
 std::optional<std::pair<std::string, std::string>> split_branch(const std::string& s) {
   const auto slash = s.find('/');
-  if (slash == std::string::npos || slash == 0 || slash + 1 == s.size() || s.find('/', slash + 1) != std::string::npos) {
+  if (slash == std::string::npos || slash == 0 || slash + 1 == s.size() ||
+      s.find('/', slash + 1) != std::string::npos) {
     return std::nullopt;
   }
   return std::pair<std::string, std::string>{s.substr(0, slash), s.substr(slash + 1)};
 }
 
 OptionSet branch_create_options(const Context& ctx) {
-  auto opts = make_options(ctx, "branch create",
-                           "Add a branch (timeline) to a project in the spec, then regenerate and commit.",
-                           "PROJECT/NAME");
+  auto opts =
+      make_options(ctx, "branch create",
+                   "Add a branch (timeline) to a project in the spec, then regenerate and commit.", "PROJECT/NAME");
   opts.add_options()("from", "Parent branch (default: the project's root branch)",
                      cxxopts::value<std::string>()->default_value(""))(
       "lsn", "Branch point as an LSN (X/Y)", cxxopts::value<std::string>()->default_value(""))(
@@ -198,9 +201,10 @@ int branch_create(Context& ctx, const Args& args) {
   b.lsn = (*r)["lsn"].as<std::string>();
   b.timestamp = (*r)["timestamp"].as<std::string>();
   if (!gen::is_dns1123_label(b.name)) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not a valid branch name (lowercase letters, digits and '-', "
-                                             "starting and ending with a letter or digit)",
-                                             b.name));
+    return usage_error(ctx, cmd,
+                       fmt::format("\"{}\" is not a valid branch name (lowercase letters, digits and '-', "
+                                   "starting and ending with a letter or digit)",
+                                   b.name));
   }
   if (!b.lsn.empty() && !b.timestamp.empty()) {
     return usage_error(ctx, cmd, "--lsn and --timestamp are mutually exclusive");
@@ -212,13 +216,14 @@ int branch_create(Context& ctx, const Args& args) {
     return usage_error(ctx, cmd, fmt::format("--timestamp must be RFC 3339, not \"{}\"", b.timestamp));
   }
   b.timeline_id = mint_id();
-  return apply_edit(ctx, common_of(*r), [&](const std::string& t) { return gen::add_branch(t, b); },
-                    "add branch " + b.project + "/" + b.name);
+  return apply_edit(
+      ctx, common_of(*r), [&](const std::string& t) { return gen::add_branch(t, b); },
+      "add branch " + b.project + "/" + b.name);
 }
 
 OptionSet branch_delete_options(const Context& ctx) {
-  auto opts = make_options(ctx, "branch delete", "Remove a branch from the spec, then regenerate and commit.",
-                           "PROJECT/NAME");
+  auto opts =
+      make_options(ctx, "branch delete", "Remove a branch from the spec, then regenerate and commit.", "PROJECT/NAME");
   add_common_options(opts);
   return opts;
 }
@@ -236,9 +241,9 @@ int branch_delete(Context& ctx, const Args& args) {
   if (!parts) {
     return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", pos.front()));
   }
-  return apply_edit(ctx, common_of(*r),
-                    [&](const std::string& t) { return gen::remove_branch(t, parts->first, parts->second); },
-                    "remove branch " + pos.front());
+  return apply_edit(
+      ctx, common_of(*r), [&](const std::string& t) { return gen::remove_branch(t, parts->first, parts->second); },
+      "remove branch " + pos.front());
 }
 
 }  // namespace
@@ -252,10 +257,9 @@ const VerbGroup& project_verbs() {
 }
 
 const VerbGroup& branch_verbs() {
-  static const VerbGroup k_group{
-      "Create or delete a branch (a Neon timeline) in the spec, then regenerate and commit.",
-      {{"create", "Add a branch to a project", branch_create, branch_create_options},
-       {"delete", "Remove a branch", branch_delete, branch_delete_options}}};
+  static const VerbGroup k_group{"Create or delete a branch (a Neon timeline) in the spec, then regenerate and commit.",
+                                 {{"create", "Add a branch to a project", branch_create, branch_create_options},
+                                  {"delete", "Remove a branch", branch_delete, branch_delete_options}}};
   return k_group;
 }
 

@@ -26,15 +26,15 @@
 #include <openssl/rand.h>
 #include <yaml-cpp/yaml.h>
 
-#include "generators/names.hpp"
 #include "generators/gitops.hpp"
-#include "plugin/commands/cli.hpp"
-#include "plugin/clients/cluster_prereqs.hpp"
-#include "plugin/commands/commands.hpp"
+#include "generators/names.hpp"
 #include "plugin/adapters/files.hpp"
+#include "plugin/clients/cluster_prereqs.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/kubeconfig.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
@@ -62,8 +62,7 @@ std::map<std::string, std::string> labels() {
   return {{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}};
 }
 
-kube::Secret make_secret(const std::string &ns, const std::string &name,
-                         std::map<std::string, std::string> data) {
+kube::Secret make_secret(const std::string& ns, const std::string& name, std::map<std::string, std::string> data) {
   kube::Secret s;
   s.name = name;
   s.namespace_ = ns;
@@ -73,10 +72,9 @@ kube::Secret make_secret(const std::string &ns, const std::string &name,
 }
 
 Result<std::string> random_token(std::size_t length) {
-  static constexpr std::string_view k_chars =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  static constexpr std::string_view k_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string raw(length, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char *>(raw.data()), static_cast<int>(raw.size())) != 1) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
     return make_error("the random number generator failed");
   }
   std::string out;
@@ -87,18 +85,18 @@ Result<std::string> random_token(std::size_t length) {
   return out;
 }
 
-Result<Group> auth_group(const gen::ClusterSpec &spec, const std::string &ns, std::string &private_pem) {
-  const auto &auth = spec.storage_controller.auth;
+Result<Group> auth_group(const gen::ClusterSpec& spec, const std::string& ns, std::string& private_pem) {
+  const auto& auth = spec.storage_controller.auth;
   auto kp = jwt::generate_ed25519();
   if (!kp) {
     return kp.error();
   }
-  const std::pair<const char *, const char *> tokens[] = {{names::k_token_pageserver, "pageserverapi"},
-                                                          {names::k_token_safekeeper, "safekeeperdata"},
-                                                          {names::k_token_generations, "generations_api"},
-                                                          {names::k_token_admin, "admin"}};
+  const std::pair<const char*, const char*> tokens[] = {{names::k_token_pageserver, "pageserverapi"},
+                                                        {names::k_token_safekeeper, "safekeeperdata"},
+                                                        {names::k_token_generations, "generations_api"},
+                                                        {names::k_token_admin, "admin"}};
   std::map<std::string, std::string> data;
-  for (const auto &[key, scope] : tokens) {
+  for (const auto& [key, scope] : tokens) {
     auto token = jwt::sign({{"scope", scope}}, kp->private_pem);
     if (!token) {
       return token.error();
@@ -122,9 +120,9 @@ Result<Group> auth_group(const gen::ClusterSpec &spec, const std::string &ns, st
   return group;
 }
 
-Result<Plan> make_plan(const gen::ClusterSpec &spec, const std::string &ns) {
+Result<Plan> make_plan(const gen::ClusterSpec& spec, const std::string& ns) {
   Plan plan;
-  const auto &auth = spec.storage_controller.auth;
+  const auto& auth = spec.storage_controller.auth;
   if (auth.enabled && !auth.key_secret.empty() && !auth.token_secret.empty()) {
     auto g = auth_group(spec, ns, plan.signing_private_pem);
     if (!g) {
@@ -137,37 +135,35 @@ Result<Plan> make_plan(const gen::ClusterSpec &spec, const std::string &ns) {
     if (!kp) {
       return kp.error();
     }
-    plan.groups.push_back(
-        {"compute hook signing key",
-         {make_secret(ns, auth.compute_signing_secret, {{names::k_signing_key, kp->private_pem}})}});
+    plan.groups.push_back({"compute hook signing key",
+                           {make_secret(ns, auth.compute_signing_secret, {{names::k_signing_key, kp->private_pem}})}});
   }
-  const auto &os = spec.object_storage;
+  const auto& os = spec.object_storage;
   if (os.minio && os.credentials == gen::CredentialsMode::secret && !os.credentials_secret.empty()) {
     auto user = random_token(20);
     auto password = random_token(40);
     if (!user || !password) {
       return make_error("the random number generator failed");
     }
-    plan.groups.push_back(
-        {"MinIO credentials",
-         {make_secret(ns, os.credentials_secret,
-                      {{names::k_s3_access_key, *user}, {names::k_s3_secret_key, *password}})}});
+    plan.groups.push_back({"MinIO credentials",
+                           {make_secret(ns, os.credentials_secret,
+                                        {{names::k_s3_access_key, *user}, {names::k_s3_secret_key, *password}})}});
   }
   return plan;
 }
 
-std::string to_yaml(const kube::Secret &s) {
+std::string to_yaml(const kube::Secret& s) {
   YAML::Emitter y;
-  y << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << "v1" << YAML::Key << "kind"
-    << YAML::Value << "Secret" << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key
-    << "name" << YAML::Value << s.name << YAML::Key << "namespace" << YAML::Value << s.namespace_ << YAML::Key
-    << "labels" << YAML::Value << YAML::BeginMap;
-  for (const auto &[k, v] : s.labels) {
+  y << YAML::BeginMap << YAML::Key << "apiVersion" << YAML::Value << "v1" << YAML::Key << "kind" << YAML::Value
+    << "Secret" << YAML::Key << "metadata" << YAML::Value << YAML::BeginMap << YAML::Key << "name" << YAML::Value
+    << s.name << YAML::Key << "namespace" << YAML::Value << s.namespace_ << YAML::Key << "labels" << YAML::Value
+    << YAML::BeginMap;
+  for (const auto& [k, v] : s.labels) {
     y << YAML::Key << k << YAML::Value << v;
   }
-  y << YAML::EndMap << YAML::EndMap << YAML::Key << "type" << YAML::Value << s.type << YAML::Key
-    << "stringData" << YAML::Value << YAML::BeginMap;
-  for (const auto &[k, v] : s.data) {
+  y << YAML::EndMap << YAML::EndMap << YAML::Key << "type" << YAML::Value << s.type << YAML::Key << "stringData"
+    << YAML::Value << YAML::BeginMap;
+  for (const auto& [k, v] : s.data) {
     y << YAML::Key << k << YAML::Value;
     if (v.find('\n') != std::string::npos) {
       y << YAML::Literal << v;
@@ -179,7 +175,7 @@ std::string to_yaml(const kube::Secret &s) {
   return std::string(y.c_str()) + "\n";
 }
 
-bool inside_git_worktree(const fs::path &path) {
+bool inside_git_worktree(const fs::path& path) {
   std::error_code ec;
   fs::path dir = fs::absolute(path, ec).parent_path();
   while (!ec && !dir.empty()) {
@@ -194,37 +190,36 @@ bool inside_git_worktree(const fs::path &path) {
   return false;
 }
 
-Result<void> check_key_out(const std::string &path) {
+Result<void> check_key_out(const std::string& path) {
   std::error_code ec;
   if (fs::exists(path, ec)) {
     return make_error(fmt::format("--private-key-out {} already exists; choose a new path", path));
   }
   if (inside_git_worktree(path)) {
-    return make_error(
-        fmt::format("--private-key-out {} is inside a Git working tree; keep the key outside it", path));
+    return make_error(fmt::format("--private-key-out {} is inside a Git working tree; keep the key outside it", path));
   }
   return {};
 }
 
 /// Creates the file with mode 0600 from the start (never readable by others, even briefly), and
 /// never over an existing file.
-Result<void> write_private(const std::string &path, const std::string &pem) {
+Result<void> write_private(const std::string& path, const std::string& pem) {
   return write_file_atomic(path, pem, Overwrite::no, Access::owner_only);
 }
 
-std::string key_list(const kube::Secret &s) {
+std::string key_list(const kube::Secret& s) {
   std::string out;
-  for (const auto &[k, v] : s.data) {
+  for (const auto& [k, v] : s.data) {
     out += out.empty() ? k : ", " + k;
   }
   return out;
 }
 
 /// Applies one group. Returns an error message, or nothing.
-Result<void> apply_group(Context &ctx, kube::Client &client, const Group &group, bool overwrite) {
+Result<void> apply_group(Context& ctx, kube::Client& client, const Group& group, bool overwrite) {
   std::vector<std::optional<kube::Secret>> existing;
   std::vector<std::string> present;
-  for (const auto &s : group.secrets) {
+  for (const auto& s : group.secrets) {
     auto got = client.get_secret(s.namespace_, s.name);
     if (!got) {
       return got.error();
@@ -235,9 +230,8 @@ Result<void> apply_group(Context &ctx, kube::Client &client, const Group &group,
     existing.push_back(std::move(*got));
   }
   if (!overwrite && present.size() == group.secrets.size()) {
-    for (const auto &s : group.secrets) {
-      fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_,
-                 s.name);
+    for (const auto& s : group.secrets) {
+      fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_, s.name);
     }
     return {};
   }
@@ -263,25 +257,23 @@ Result<void> apply_group(Context &ctx, kube::Client &client, const Group &group,
       return created.error();
     }
     fmt::print(ctx.out, "Secret {}/{} {} (keys: {})\n", s.namespace_, s.name,
-               *created == kube::Created::created ? "created" : "appeared meanwhile, left alone",
-               key_list(s));
+               *created == kube::Created::created ? "created" : "appeared meanwhile, left alone", key_list(s));
   }
   return {};
 }
 
 /// On a fresh cluster: the namespace first (as the tree has it, so the GitOps engine adopts it),
 /// then the cluster's Secrets, then Flux's Git Secret (or how to make it) in Flux's namespace.
-Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec &spec, const std::string &ns,
-                       const Plan &plan, bool overwrite) {
+Result<void> apply_all(Context& ctx, kube::Client& client, const gen::ValidSpec& spec, const std::string& ns,
+                       const Plan& plan, bool overwrite) {
   if (!plan.groups.empty()) {
     auto state = prereq::ensure_namespace(client, spec, ns);
     NEON_TRY(state);
     if (*state == prereq::NamespaceState::created) {
-      fmt::print(ctx.out, "Namespace {} created (labelled as the generated one, which the GitOps engine adopts)\n",
-                 ns);
+      fmt::print(ctx.out, "Namespace {} created (labelled as the generated one, which the GitOps engine adopts)\n", ns);
     }
   }
-  for (const auto &g : plan.groups) {
+  for (const auto& g : plan.groups) {
     NEON_TRY(apply_group(ctx, client, g, overwrite));
   }
   const std::string git_secret = gen::flux_git_secret(spec);
@@ -292,9 +284,10 @@ Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec 
   auto flux_there = prereq::exists(client, "/api/v1/namespaces/" + flux_ns);
   NEON_TRY(flux_there);
   if (*flux_there == std::optional<bool>(false)) {
-    return make_error(fmt::format("namespace {} does not exist: install Flux first (or set spec.gitops.fluxNamespace "
-                                  "to where it runs), then rerun secrets init",
-                                  flux_ns));
+    return make_error(
+        fmt::format("namespace {} does not exist: install Flux first (or set spec.gitops.fluxNamespace "
+                    "to where it runs), then rerun secrets init",
+                    flux_ns));
   }
   if (plan.flux_git) {
     return apply_group(ctx, client, *plan.flux_git, overwrite);
@@ -310,7 +303,7 @@ Result<void> apply_all(Context &ctx, kube::Client &client, const gen::ValidSpec 
   return {};
 }
 
-int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
+int secrets_init(Context& ctx, const cxxopts::ParseResult& r) {
   const std::string output = r["output"].as<std::string>();
   const bool dry_run = r.count("dry-run") > 0;
   const bool overwrite = r.count("overwrite") > 0;
@@ -329,9 +322,9 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
   if (!plan) {
     return fail(ctx, plan.error().message);
   }
-  const prereq::GitCredentialFiles git_files{r["git-ssh-key"].as<std::string>(),
-                                             r["git-known-hosts"].as<std::string>(),
-                                             r["git-token-file"].as<std::string>(), r["git-username"].as<std::string>()};
+  const prereq::GitCredentialFiles git_files{r["git-ssh-key"].as<std::string>(), r["git-known-hosts"].as<std::string>(),
+                                             r["git-token-file"].as<std::string>(),
+                                             r["git-username"].as<std::string>()};
   const std::string git_secret = gen::flux_git_secret(*spec);
   if (git_files.given()) {
     auto made = prereq::flux_git_secret(*spec, git_files);
@@ -354,8 +347,8 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
     if (plan->flux_git) {
       all.push_back(*plan->flux_git);
     }
-    for (const auto &g : all) {
-      for (const auto &s : g.secrets) {
+    for (const auto& g : all) {
+      for (const auto& s : g.secrets) {
         fmt::print(ctx.out, "would create Secret {}/{} (keys: {})\n", s.namespace_, s.name, key_list(s));
       }
     }
@@ -383,8 +376,8 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
     if (plan->flux_git) {
       all.push_back(*plan->flux_git);
     }
-    for (const auto &g : all) {
-      for (const auto &s : g.secrets) {
+    for (const auto& g : all) {
+      for (const auto& s : g.secrets) {
         fmt::print(ctx.out, "---\n{}", to_yaml(s));
       }
     }
@@ -400,32 +393,33 @@ int secrets_init(Context &ctx, const cxxopts::ParseResult &r) {
     }
   }
   if (!plan->signing_private_pem.empty()) {
-    const std::string &stored = spec->spec().storage_controller.auth.storage_signing_secret;
+    const std::string& stored = spec->spec().storage_controller.auth.storage_signing_secret;
     if (!stored.empty()) {
-      fmt::print(ctx.err, "the private key that signed the tokens is in Secret {}/{} (key {}), for the compute "
-                          "hook only\n",
+      fmt::print(ctx.err,
+                 "the private key that signed the tokens is in Secret {}/{} (key {}), for the compute "
+                 "hook only\n",
                  ns, stored, names::k_signing_key);
     }
     if (!key_out.empty()) {
-      fmt::print(ctx.err, "the private key that signed the tokens is in {} (mode 0600); keep it out of Git\n",
-                 key_out);
+      fmt::print(ctx.err, "the private key that signed the tokens is in {} (mode 0600); keep it out of Git\n", key_out);
     } else if (stored.empty()) {
-      fmt::print(ctx.err, "the private key that signed the tokens was not saved anywhere; new tokens need "
-                          "`secrets init --overwrite` (or pass --private-key-out PATH)\n");
+      fmt::print(ctx.err,
+                 "the private key that signed the tokens was not saved anywhere; new tokens need "
+                 "`secrets init --overwrite` (or pass --private-key-out PATH)\n");
     }
   }
   return k_exit_ok;
 }
 
-OptionSet secrets_init_options(const Context &ctx) {
+OptionSet secrets_init_options(const Context& ctx) {
   auto opts = make_options(ctx, "secrets init",
                            "Generate the Secrets a cluster spec names: the auth key pair and per-caller tokens, the "
                            "compute hook's signing key and dev MinIO credentials, created in the cluster (the "
                            "namespace too, when missing) or printed with -o yaml; with Flux, also Flux's Git Secret.");
   add_spec_flag(opts, SpecFlag::live);
   add_output(opts, {"yaml"}, "", "yaml: print the Secrets (stringData) instead of creating them");
-  opts.add_options()("dry-run", "Print which Secrets would be created")(
-      "overwrite", "Replace Secrets that already exist")(
+  opts.add_options()("dry-run", "Print which Secrets would be created")("overwrite",
+                                                                        "Replace Secrets that already exist")(
       "private-key-out", "Also write the token signing key to this new file (mode 0600)",
       cxxopts::value<std::string>()->default_value(""))(
       "git-ssh-key", "Flux (SSH URL): private key file for Flux's Git Secret (KEY_FILE.pub is added when present)",
@@ -433,14 +427,14 @@ OptionSet secrets_init_options(const Context &ctx) {
       "git-known-hosts", "Flux (SSH URL): known_hosts file with the Git server's host keys",
       cxxopts::value<std::string>()->default_value(""))(
       "git-token-file", "Flux (HTTPS URL): file holding the token for Flux's Git Secret",
-      cxxopts::value<std::string>()->default_value(""))(
-      "git-username", "Flux (HTTPS URL): user name sent with the token",
-      cxxopts::value<std::string>()->default_value("git"));
+      cxxopts::value<std::string>()->default_value(""))("git-username",
+                                                        "Flux (HTTPS URL): user name sent with the token",
+                                                        cxxopts::value<std::string>()->default_value("git"));
   opts.files({"private-key-out", "git-ssh-key", "git-known-hosts", "git-token-file"});
   return opts;
 }
 
-int secrets_init_command(Context &ctx, const Args &args) {
+int secrets_init_command(Context& ctx, const Args& args) {
   auto opts = secrets_init_options(ctx);
   int exit = 0;
   auto r = parse_no_operands(ctx, opts, args, exit);
@@ -453,13 +447,13 @@ int secrets_init_command(Context &ctx, const Args &args) {
   return secrets_init(ctx, *r);
 }
 
-} // namespace
+}  // namespace
 
-const VerbGroup &secrets_verbs() {
+const VerbGroup& secrets_verbs() {
   static const VerbGroup k_group{"Generate the Secrets a cluster spec names.",
                                  {{"init", "Create the auth keys, tokens and credentials (or print them with -o yaml)",
                                    secrets_init_command, secrets_init_options}}};
   return k_group;
 }
 
-} // namespace neon::cli
+}  // namespace neon::cli

@@ -18,14 +18,14 @@
 
 #include "generators/emit.hpp"
 #include "generators/gitops.hpp"
-#include "plugin/commands/cli.hpp"
 #include "plugin/clients/cluster_prereqs.hpp"
-#include "plugin/commands/commands.hpp"
-#include "plugin/commands/controller_target.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/kubeconfig.hpp"
-#include "plugin/gitops/spec_input.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/commands/commands.hpp"
+#include "plugin/commands/controller_target.hpp"
 #include "plugin/commands/storcon_status.hpp"
+#include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
 
@@ -63,9 +63,10 @@ void check_prerequisites(kube::Client& client, const gen::ValidSpec* spec, Compo
     const std::string flux_ns = (*spec)->gitops.flux_namespace;
     auto got = client.get_secret(flux_ns, git_secret);
     if (got && !*got) {
-      c.missing.push_back(fmt::format("Flux's Git Secret {}/{} is missing: Flux cannot fetch the repository; create "
-                                      "it with secrets init --git-ssh-key (SSH) or --git-token-file (HTTPS)",
-                                      flux_ns, git_secret));
+      c.missing.push_back(
+          fmt::format("Flux's Git Secret {}/{} is missing: Flux cannot fetch the repository; create "
+                      "it with secrets init --git-ssh-key (SSH) or --git-token-file (HTTPS)",
+                      flux_ns, git_secret));
     } else if (got) {
       c.checked.push_back(fmt::format("Flux's Git Secret {}/{} exists", flux_ns, git_secret));
     }
@@ -74,20 +75,21 @@ void check_prerequisites(kube::Client& client, const gen::ValidSpec* spec, Compo
   if (!monitoring) {
     return;
   }
-  auto crd = prereq::exists(client, std::string("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/") +
-                                        prereq::k_servicemonitor_crd);
+  auto crd = prereq::exists(
+      client, std::string("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/") + prereq::k_servicemonitor_crd);
   if (!crd || !*crd) {
     return;
   }
   if (**crd) {
     c.checked.push_back(fmt::format("CRD {} exists (monitoring can sync)", prereq::k_servicemonitor_crd));
   } else if (spec != nullptr) {
-    c.missing.push_back(fmt::format("CRD {} is missing: the monitoring stage cannot sync; install the Prometheus "
-                                    "Operator's CRDs or turn spec.monitoring off",
-                                    prereq::k_servicemonitor_crd));
+    c.missing.push_back(
+        fmt::format("CRD {} is missing: the monitoring stage cannot sync; install the Prometheus "
+                    "Operator's CRDs or turn spec.monitoring off",
+                    prereq::k_servicemonitor_crd));
   } else {
-    c.checked.push_back(fmt::format("CRD {} is not installed (needed only with spec.monitoring on)",
-                                    prereq::k_servicemonitor_crd));
+    c.checked.push_back(
+        fmt::format("CRD {} is not installed (needed only with spec.monitoring on)", prereq::k_servicemonitor_crd));
   }
 }
 
@@ -162,8 +164,8 @@ OptionSet status_options(const Context& ctx) {
                            "Exit status: 0 healthy, 1 degraded (or the token was refused), 2 usage error, 3 the "
                            "controller could not be reached or read.");
   add_output(opts, {"table", "wide", "json", "yaml"}, "table", "table, wide, json or yaml");
-  opts.add_options()(
-      "w,watch", "Redraw every --interval until interrupted: time and summary first, tenants cut to the screen")(
+  opts.add_options()("w,watch",
+                     "Redraw every --interval until interrupted: time and summary first, tenants cut to the screen")(
       "interval", "Refresh interval with --watch", cxxopts::value<std::string>()->default_value("2s"));
   add_spec_flag(opts, SpecFlag::optional, ", to name tenants and check what the GitOps sync needs");
   add_controller_options(opts);

@@ -12,8 +12,9 @@
 namespace neon::cli {
 
 OptionSet validate_options(const Context& ctx) {
-  auto opts = make_options(ctx, "validate", "Check a cluster spec and report every problem at once.\n"
-                                            "Exit status: 0 valid, 1 invalid, 2 usage error.");
+  auto opts = make_options(ctx, "validate",
+                           "Check a cluster spec and report every problem at once.\n"
+                           "Exit status: 0 valid, 1 invalid, 2 usage error.");
   add_spec_flag(opts, SpecFlag::files);
   opts.add_options()("q,quiet", "Print nothing when the spec is valid");
   return opts;

@@ -1,6 +1,6 @@
 // kubectl neon version [-o json|yaml]
-#include <git2.h>
 #include <curl/curl.h>
+#include <git2.h>
 
 #include <ostream>
 
@@ -30,6 +30,12 @@ constexpr const char* platform() {
 #endif
 }
 
+#ifdef NEON_STATIC_BUILD
+constexpr bool k_static = true;  // NEON_STATIC=ON (.ci/static.cmake)
+#else
+constexpr bool k_static = false;
+#endif
+
 }  // namespace
 
 OptionSet version_options(const Context& ctx) {
@@ -56,10 +62,16 @@ int cmd_version(Context& ctx, const Args& args) {
   const std::string git = fmt::format("{}.{}.{}", major, minor, rev);
   const std::string curl = curl_version_info(CURLVERSION_NOW)->version;
   const std::string& out = *format;
-  // kubectl's clientVersion fields where they apply (gitCommit, buildDate, compiler, platform).
-  const nlohmann::ordered_json j = {{"version", NEON_VERSION},   {"gitCommit", NEON_GIT_COMMIT},
-                                    {"buildDate", NEON_BUILD_DATE}, {"compiler", fmt::format("gcc {}", __VERSION__)},
-                                    {"platform", platform()},      {"libgit2", git},
+  // kubectl's clientVersion fields where they apply (gitCommit, buildDate, compiler, platform);
+  // target is the release archive's os/arch, static whether the binary needs no shared library.
+  const nlohmann::ordered_json j = {{"version", NEON_VERSION},
+                                    {"gitCommit", NEON_GIT_COMMIT},
+                                    {"buildDate", NEON_BUILD_DATE},
+                                    {"compiler", fmt::format("gcc {}", __VERSION__)},
+                                    {"platform", platform()},
+                                    {"target", platform()},
+                                    {"static", k_static},
+                                    {"libgit2", git},
                                     {"libcurl", curl}};
   if (out.empty()) {
     fmt::print(ctx.out, "kubectl-neon {}\n", NEON_VERSION);
@@ -67,7 +79,7 @@ int cmd_version(Context& ctx, const Args& args) {
     fmt::print(ctx.out, "{}\n", j.dump(2));
   } else {
     for (const auto& [k, v] : j.items()) {
-      fmt::print(ctx.out, "{}: {}\n", k, nlohmann::json(v.get<std::string>()).dump());
+      fmt::print(ctx.out, "{}: {}\n", k, v.dump());
     }
   }
   return k_exit_ok;

@@ -8,22 +8,22 @@
 #include <fmt/ostream.h>
 
 #include "generators/names.hpp"
-#include "plugin/commands/cli.hpp"
 #include "plugin/adapters/files.hpp"
-#include "plugin/clients/kubeconfig.hpp"
-#include "plugin/gitops/spec_input.hpp"
 #include "plugin/adapters/text.hpp"
+#include "plugin/clients/kubeconfig.hpp"
+#include "plugin/commands/cli.hpp"
+#include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
 
 void add_controller_options(OptionSet& opts) {
-  opts.add_options("Storage controller")(
-      "storage-controller", "Storage controller URL (default: $NEON_STORAGE_CONTROLLER_URL, else the "
-                            "kubeconfig's API server service proxy)",
-      cxxopts::value<std::string>()->default_value(""))(
+  opts.add_options("Storage controller")("storage-controller",
+                                         "Storage controller URL (default: $NEON_STORAGE_CONTROLLER_URL, else the "
+                                         "kubeconfig's API server service proxy)",
+                                         cxxopts::value<std::string>()->default_value(""))(
       "token-file", "File holding the storage controller's admin token (default: $NEON_STORAGE_CONTROLLER_TOKEN)",
-      cxxopts::value<std::string>()->default_value(""))(
-      "request-timeout", "Timeout of one HTTP request, e.g. 30s", cxxopts::value<std::string>()->default_value("30s"));
+      cxxopts::value<std::string>()->default_value(""))("request-timeout", "Timeout of one HTTP request, e.g. 30s",
+                                                        cxxopts::value<std::string>()->default_value("30s"));
   opts.files({"token-file"});
 }
 
@@ -91,9 +91,9 @@ std::optional<std::string> check_controller_flags(const Context& ctx, const cxxo
   }
   const std::string url = controller_url(ctx, flags);
   if (!url.empty() && url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0) {
-    return fmt::format("storage controller URL \"{}\" ({}) must start with http:// or https://", http::redact_url(url),
-                       flags["storage-controller"].as<std::string>().empty() ? k_env_controller_url
-                                                                             : "--storage-controller");
+    return fmt::format(
+        "storage controller URL \"{}\" ({}) must start with http:// or https://", http::redact_url(url),
+        flags["storage-controller"].as<std::string>().empty() ? k_env_controller_url : "--storage-controller");
   }
   const std::string token_file = flags["token-file"].as<std::string>();
   if (!token_file.empty()) {
@@ -109,7 +109,7 @@ std::optional<std::string> check_controller_flags(const Context& ctx, const cxxo
 }
 
 Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::ParseResult& flags,
-                                           const std::string& spec_namespace, Kubeconfig kube) {
+                                            const std::string& spec_namespace, Kubeconfig kube) {
   if (auto bad = check_controller_flags(ctx, flags)) {
     return Error{*bad};
   }
@@ -206,7 +206,8 @@ int controller_failure(Context& ctx, const Controller& controller, const storcon
 }
 
 bool is_tenant_id(const std::string& s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  return s.size() == 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
 }
 
 std::optional<TenantRef> resolve_tenant_arg(Context& ctx, const std::string& arg, const std::string& spec_file) {
@@ -238,7 +239,8 @@ std::optional<TenantRef> resolve_tenant_arg(Context& ctx, const std::string& arg
     names += (names.empty() ? "" : ", ") + p.name;
   }
   fmt::print(ctx.err, "error: no project \"{}\" in {} (projects: {})\n", arg,
-             spec_file_for(spec_file).empty() ? k_default_spec_name : spec_file_for(spec_file), names.empty() ? "none" : names);
+             spec_file_for(spec_file).empty() ? k_default_spec_name : spec_file_for(spec_file),
+             names.empty() ? "none" : names);
   return std::nullopt;
 }
 

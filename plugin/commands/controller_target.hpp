@@ -15,8 +15,8 @@
 #include "generators/spec.hpp"
 #include "plugin/adapters/context.hpp"
 #include "plugin/adapters/http.hpp"
-#include "plugin/commands/cli_options.hpp"
 #include "plugin/clients/storcon.hpp"
+#include "plugin/commands/cli_options.hpp"
 
 namespace neon::cli {
 
@@ -45,7 +45,7 @@ struct ControllerTarget {
 /// Kubeconfig::never (in-cluster bootstrap steps) only the flag and the environment count.
 /// Call check_controller_flags first: what fails here after it is finding the controller.
 Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::ParseResult& flags,
-                                           const std::string& spec_namespace, Kubeconfig kube);
+                                            const std::string& spec_namespace, Kubeconfig kube);
 
 /// check_controller_flags, then resolve_controller. On failure prints the error and sets `exit`:
 /// 2 for a bad flag value (or, with Kubeconfig::never, no URL at all), 3 when no controller can
@@ -81,7 +81,7 @@ bool is_tenant_id(const std::string& s);
 /// A tenant named on the command line: a project of the spec or a raw tenant id.
 struct TenantRef {
   std::string tenant_id;
-  std::string name;                    ///< the project name, or empty
+  std::string name;  ///< the project name, or empty
   std::optional<gen::Project> project;
 };
 

@@ -33,7 +33,8 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} diff --repo . --base main --head HEAD\n"},
       {"project create", "  {prog} project create billing --pg-version 17\n"},
       {"project delete", "  {prog} project delete billing\n"},
-      {"branch create", "  # A branch of the project's root branch at its newest LSN\n  {prog} branch create app/preview\n"},
+      {"branch create",
+       "  # A branch of the project's root branch at its newest LSN\n  {prog} branch create app/preview\n"},
       {"branch delete", "  {prog} branch delete app/preview\n"},
       {"status",
        "  # Pageservers, safekeepers and tenants, through the API server's service proxy\n"

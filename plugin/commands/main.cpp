@@ -3,14 +3,14 @@
 
 #include <iostream>
 
-#include "plugin/commands/cli.hpp"
-#include "plugin/adapters/http.hpp"
 #include "plugin/adapters/process.hpp"
+#include "plugin/commands/cli.hpp"
 
 extern char** environ;
 
 int main(int argc, char** argv) {
-  const neon::cli::http::Global http_global;
+  // No library is initialised here: libcurl (and with it OpenSSL) starts with the first
+  // http::CurlTransport, libgit2 with git::Library, so `version` or `render` pay for neither.
   neon::cli::Context ctx{std::cout, std::cerr, std::cin};
   ctx.out_is_tty = isatty(STDOUT_FILENO) != 0;
   ctx.err_is_tty = isatty(STDERR_FILENO) != 0;

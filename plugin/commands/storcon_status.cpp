@@ -101,7 +101,8 @@ Health assess(const Snapshot& s, const Components& components, const Names& name
     h.problems.push_back(fmt::format("{} shard{} with reconcile errors", errors, errors == 1 ? "" : "s"));
   }
   if (pending > 0) {
-    h.problems.push_back(fmt::format("{} shard{} with a pending compute notification", pending, pending == 1 ? "" : "s"));
+    h.problems.push_back(
+        fmt::format("{} shard{} with a pending compute notification", pending, pending == 1 ? "" : "s"));
   }
   if (unattached > 0) {
     h.problems.push_back(fmt::format("{} shard{} not attached", unattached, unattached == 1 ? "" : "s"));
@@ -140,8 +141,7 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
 
 /// The status document, streamed: tens of thousands of tenants are never held twice. Keys are
 /// sorted at every level, as a JSON document's dump would sort them.
-void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c,
-                const Names& names) {
+void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c, const Names& names) {
   JsonWriter w(out);
   w.begin_object();
   w.key("components").begin_object().key("available").boolean(c.note.empty()).key("items").begin_array();
@@ -247,8 +247,8 @@ void print_tables(std::ostream& out, const Snapshot& s, const Components& c, con
                   std::optional<std::size_t> max_tenant_rows) {
   std::vector<std::vector<std::string>> rows;
   // Shard counts per pageserver; node ids per tenant: each column says which it holds.
-  rows.push_back({"PAGESERVER", "ZONE", "AVAILABILITY", "SCHEDULING", "ADDRESS", "ATTACHED-SHARDS",
-                  "SECONDARY-SHARDS"});
+  rows.push_back(
+      {"PAGESERVER", "ZONE", "AVAILABILITY", "SCHEDULING", "ADDRESS", "ATTACHED-SHARDS", "SECONDARY-SHARDS"});
   if (wide) {
     rows.back().push_back("HTTP");
   }
@@ -280,8 +280,8 @@ void print_tables(std::ostream& out, const Snapshot& s, const Components& c, con
     out << '\n';
   }
   rows.clear();
-  rows.push_back({"TENANT", "NAME", "SHARDS", "ATTACHED-NODES", "SECONDARY-NODES", "RECONCILING", "PENDING-NOTIFY",
-                  "LAST-ERROR"});
+  rows.push_back(
+      {"TENANT", "NAME", "SHARDS", "ATTACHED-NODES", "SECONDARY-NODES", "RECONCILING", "PENDING-NOTIFY", "LAST-ERROR"});
   if (wide) {
     rows.back().push_back("POLICY");
   }

@@ -63,9 +63,9 @@ void print_tables(std::ostream& out, const Snapshot& s, const Components& c, con
                   std::optional<std::size_t> max_tenant_rows = std::nullopt);
 
 struct WatchHeader {
-  std::string time;     ///< e.g. "2025-01-02 03:04:05 UTC"
-  std::string source;   ///< where the state came from (the controller's URL or proxy)
-  std::string every;    ///< the interval as given, e.g. "2s"
+  std::string time;    ///< e.g. "2025-01-02 03:04:05 UTC"
+  std::string source;  ///< where the state came from (the controller's URL or proxy)
+  std::string every;   ///< the interval as given, e.g. "2s"
 };
 
 /// One --watch screen: the time and the summary first, then the notes, then the tables; the tenant

@@ -40,8 +40,9 @@ std::string base_name(const std::string& kind, const std::string& name) {
   if (dash == std::string::npos || name.size() - dash - 1 != 10) {
     return name;
   }
-  const bool hashy = std::all_of(name.begin() + static_cast<std::ptrdiff_t>(dash) + 1, name.end(),
-                                 [](char c) { return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)); });
+  const bool hashy = std::all_of(name.begin() + static_cast<std::ptrdiff_t>(dash) + 1, name.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c));
+  });
   return hashy ? name.substr(0, dash) : name;
 }
 
@@ -73,8 +74,8 @@ void mask_secret(Json& obj, const Json* other, const char* side) {
       continue;
     }
     for (auto& [key, value] : obj[field].items()) {
-      const bool changed = other != nullptr && other->contains(field) && (*other)[field].contains(key) &&
-                           (*other)[field][key] != value;
+      const bool changed =
+          other != nullptr && other->contains(field) && (*other)[field].contains(key) && (*other)[field][key] != value;
       value = changed ? fmt::format("*** ({})", side) : "***";
     }
   }
@@ -151,10 +152,10 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
     }
   }
   if (sk_after < sk_before) {
-    report.warnings.push_back(fmt::format(
-        "fewer safekeepers ({} -> {}): timelines on removed safekeepers must be migrated first, and fewer "
-        "than 3 loses the write quorum's fault tolerance",
-        sk_before, sk_after));
+    report.warnings.push_back(
+        fmt::format("fewer safekeepers ({} -> {}): timelines on removed safekeepers must be migrated first, and fewer "
+                    "than 3 loses the write quorum's fault tolerance",
+                    sk_before, sk_after));
   }
   for (const auto& [key, o] : before) {
     const auto it = after.find(key);
@@ -171,16 +172,18 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
     check_restarts(o, now, id, report);
     if (o.kind == "StatefulSet") {
       if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body())) {
-        report.warnings.push_back(fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
-                                              "pageservers first",
-                                              id, replicas(o.body()), replicas(now)));
+        report.warnings.push_back(
+            fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
+                        "pageservers first",
+                        id, replicas(o.body()), replicas(now)));
       }
-      for (const char* f : {"/spec/selector", "/spec/volumeClaimTemplates", "/spec/serviceName",
-                            "/spec/podManagementPolicy"}) {
+      for (const char* f :
+           {"/spec/selector", "/spec/volumeClaimTemplates", "/spec/serviceName", "/spec/podManagementPolicy"}) {
         if (field_differs(o.body(), now, f)) {
-          report.blocking.push_back(fmt::format("{}: immutable field {} changed; the apply will be rejected until "
-                                                "the StatefulSet is deleted (with --cascade=orphan) and recreated",
-                                                id, std::string(f + 1)));
+          report.blocking.push_back(
+              fmt::format("{}: immutable field {} changed; the apply will be rejected until "
+                          "the StatefulSet is deleted (with --cascade=orphan) and recreated",
+                          id, std::string(f + 1)));
         }
       }
     } else if (o.kind == "Service" && find(o.body(), "/spec/clusterIP") != nullptr &&
@@ -204,18 +207,24 @@ void count_lines(ObjectChange& c) {
 
 const char* action_word(Action a) {
   switch (a) {
-    case Action::added: return "Added";
-    case Action::modified: return "Modified";
-    case Action::deleted: return "Deleted";
+    case Action::added:
+      return "Added";
+    case Action::modified:
+      return "Modified";
+    case Action::deleted:
+      return "Deleted";
   }
   return "";
 }
 
 const char* action_mark(Action a) {
   switch (a) {
-    case Action::added: return "+";
-    case Action::modified: return "±";
-    case Action::deleted: return "-";
+    case Action::added:
+      return "+";
+    case Action::modified:
+      return "±";
+    case Action::deleted:
+      return "-";
   }
   return "";
 }
@@ -260,10 +269,11 @@ void check_data_deletions(DiffReport& report) {
     const char* first = c.name.rfind("pageserver", 0) == 0   ? "drain its pageservers (kubectl neon drain)"
                         : c.name.rfind("safekeeper", 0) == 0 ? "migrate its timelines to other safekeepers"
                                                              : "move its data elsewhere";
-    report.blocking.push_back(fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged "
-                                          "with its data; {} first, then delete it and its PersistentVolumeClaims "
-                                          "by hand",
-                                          c.id(), first));
+    report.blocking.push_back(
+        fmt::format("{} leaves the tree: syncs never prune it, so it stays behind unmanaged "
+                    "with its data; {} first, then delete it and its PersistentVolumeClaims "
+                    "by hand",
+                    c.id(), first));
   }
 }
 
@@ -429,8 +439,9 @@ std::string render_markdown(const DiffReport& r, const DiffLabels& l, std::size_
       "diff -o text` for the full diff.\n";
   const std::size_t reserve = notice_fmt.size() + 40;
   for (const auto& c : r.changes) {
-    std::string block = fmt::format("\n<details><summary>{} <code>{}</code> (+{} -{})</summary>\n\n```diff\n{}```\n\n</details>\n",
-                                    action_mark(c.action), c.id(), c.additions, c.deletions, c.diff);
+    std::string block =
+        fmt::format("\n<details><summary>{} <code>{}</code> (+{} -{})</summary>\n\n```diff\n{}```\n\n</details>\n",
+                    action_mark(c.action), c.id(), c.additions, c.deletions, c.diff);
     if (head.size() + body.size() + block.size() + reserve > budget) {
       break;
     }
@@ -452,7 +463,7 @@ std::string render_json(const DiffReport& r, const DiffLabels& l) {
   j["warnings"] = r.warnings;
   j["changes"] = nlohmann::ordered_json::array();
   for (const auto& c : r.changes) {
-    nlohmann::ordered_json e{{"action", c.action == Action::added      ? "added"
+    nlohmann::ordered_json e{{"action", c.action == Action::added     ? "added"
                                         : c.action == Action::deleted ? "deleted"
                                                                       : "modified"},
                              {"kind", c.kind},

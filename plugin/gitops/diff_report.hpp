@@ -23,18 +23,18 @@ struct ObjectChange {
   Action action = Action::modified;
   std::string kind;
   std::string namespace_;
-  std::string name;       ///< the head side's name (base side's when deleted)
-  std::string old_name;   ///< differs from name when a hash-suffixed object was renamed
+  std::string name;      ///< the head side's name (base side's when deleted)
+  std::string old_name;  ///< differs from name when a hash-suffixed object was renamed
   int additions = 0;
   int deletions = 0;
-  std::string diff;       ///< unified diff of the YAML, Secret values masked
+  std::string diff;  ///< unified diff of the YAML, Secret values masked
   std::string id() const { return kind + "/" + namespace_ + "/" + name; }
 };
 
 struct DiffReport {
-  std::vector<ObjectChange> changes;   ///< sorted by action, then id
-  std::vector<std::string> blocking;   ///< the apply will fail, or data is orphaned: do not merge as is
-  std::vector<std::string> warnings;   ///< risky changes: data or availability at stake
+  std::vector<ObjectChange> changes;  ///< sorted by action, then id
+  std::vector<std::string> blocking;  ///< the apply will fail, or data is orphaned: do not merge as is
+  std::vector<std::string> warnings;  ///< risky changes: data or availability at stake
 };
 
 struct DiffLabels {

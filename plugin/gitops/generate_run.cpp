@@ -21,9 +21,9 @@
 #include "generators/layout.hpp"
 #include "generators/stages.hpp"
 #include "generators/validate.hpp"
+#include "plugin/adapters/files.hpp"
 #include "plugin/gitops/commit_message.hpp"
 #include "plugin/gitops/diff_report.hpp"
-#include "plugin/adapters/files.hpp"
 #include "plugin/gitops/repo_lock.hpp"
 #include "plugin/gitops/tree_writer.hpp"
 
@@ -50,7 +50,7 @@ struct Desired {
   std::string cluster_path;
   std::string bootstrap_path;
   std::string sum_path;
-  Sums sums;                         ///< what kubectl-neon.sum records
+  Sums sums;  ///< what kubectl-neon.sum records
 };
 
 Sums parse_sums(const std::string& text) {
@@ -206,9 +206,9 @@ Result<Classified> classify(git::Repository& repo, const Desired& d, const std::
     const bool as_desired = want != d.files.end() ? (on_disk && *on_disk == want->second) : !on_disk;
     // What an earlier run wrote and did not commit (--no-commit, a failed commit) is no edit.
     const auto recorded = disk_sums.find(p);
-    const bool earlier_output = disk_sum_text && (on_disk ? recorded != disk_sums.end() &&
-                                                                recorded->second == git::blob_id(*on_disk)
-                                                          : recorded == disk_sums.end());
+    const bool earlier_output =
+        disk_sum_text && (on_disk ? recorded != disk_sums.end() && recorded->second == git::blob_id(*on_disk)
+                                  : recorded == disk_sums.end());
     const bool input = std::find(inputs.begin(), inputs.end(), p) != inputs.end();
     if (!as_desired && !earlier_output && !input && p != d.sum_path) {
       c.edited.push_back(p);
@@ -319,8 +319,9 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     return failed(ctx, before.error().message);
   }
   if (!before->edited.empty() && !o.force) {
-    fmt::print(ctx.err, "error: these generated files have uncommitted edits; commit or discard them, or pass "
-                        "--force to overwrite:\n");
+    fmt::print(ctx.err,
+               "error: these generated files have uncommitted edits; commit or discard them, or pass "
+               "--force to overwrite:\n");
     for (const auto& p : before->edited) {
       fmt::print(ctx.err, "  {}\n", p);
     }
@@ -331,15 +332,16 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
       return failed(ctx, r.error().message);
     }
   }
-  const std::vector<std::string> by_hand = o.refuse_blocking ? blocking_findings(repo, d, spec)
-                                                            : std::vector<std::string>{};
+  const std::vector<std::string> by_hand =
+      o.refuse_blocking ? blocking_findings(repo, d, spec) : std::vector<std::string>{};
   if (!by_hand.empty() && !o.force) {
     fmt::print(ctx.err, "error: this change needs work by hand that no sync can do (kubectl neon diff shows it):\n");
     for (const auto& b : by_hand) {
       fmt::print(ctx.err, "  - {}\n", b);
     }
-    fmt::print(ctx.err, "nothing was written; undo the change in the spec, or pass --force to commit it anyway (the "
-                        "commit message then lists this work)\n");
+    fmt::print(ctx.err,
+               "nothing was written; undo the change in the spec, or pass --force to commit it anyway (the "
+               "commit message then lists this work)\n");
     return Outcome::failed;
   }
   if (o.before_write) {
@@ -369,12 +371,13 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
   }
   fault_point(ctx, "after-write");
   for (const auto& p : before->reverted) {
-    fmt::print(ctx.err, "warning: {} had a committed change that kubectl-neon did not generate; this run reverts it\n"
-                        "  {}\n",
+    fmt::print(ctx.err,
+               "warning: {} had a committed change that kubectl-neon did not generate; this run reverts it\n"
+               "  {}\n",
                p, where_changes_go(d, p));
   }
-  fmt::print(ctx.out, "wrote {} ({} changed, {} removed)\n", (root / d.cluster_path).string(),
-             report->written.size(), report->removed.size());
+  fmt::print(ctx.out, "wrote {} ({} changed, {} removed)\n", (root / d.cluster_path).string(), report->written.size(),
+             report->removed.size());
   if (!o.commit) {
     return Outcome::up_to_date;
   }
@@ -406,7 +409,8 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     return failed(ctx, id.error().message);
   }
   fault_point(ctx, "after-commit");
-  fmt::print(ctx.out, "committed {} on {}: {}", id->substr(0, 12), repo.head_branch(), msg.substr(0, msg.find('\n') + 1));
+  fmt::print(ctx.out, "committed {} on {}: {}", id->substr(0, 12), repo.head_branch(),
+             msg.substr(0, msg.find('\n') + 1));
   return Outcome::committed;
 }
 

@@ -31,17 +31,17 @@ namespace neon::cli {
 inline constexpr const char* k_sum_file = "kubectl-neon.sum";
 
 struct GenerateOptions {
-  std::string message;              ///< extra paragraph for the commit message
-  std::string author;               ///< "Name <email>"; empty: environment, git config, default
-  std::string branch;               ///< commit on this new branch
-  bool commit = true;               ///< false: write the files only
-  bool force = false;               ///< overwrite edits, replace another cluster's folder, commit blocking changes
+  std::string message;  ///< extra paragraph for the commit message
+  std::string author;   ///< "Name <email>"; empty: environment, git config, default
+  std::string branch;   ///< commit on this new branch
+  bool commit = true;   ///< false: write the files only
+  bool force = false;   ///< overwrite edits, replace another cluster's folder, commit blocking changes
   /// Refuse a change that `kubectl neon diff` marks as blocking (against the spec committed at HEAD),
   /// or that drops an object holding data, unless `force`; forced, the commit message lists the work
   /// left to do by hand.
   bool refuse_blocking = false;
-  std::string subject;              ///< overrides the described change in the commit subject
-  std::vector<std::string> extra;   ///< more paths (relative to the repository) to stage
+  std::string subject;             ///< overrides the described change in the commit subject
+  std::vector<std::string> extra;  ///< more paths (relative to the repository) to stage
   /// Runs once the checks passed, before the first file is written (project commands write the
   /// edited spec here). A failure stops the run with nothing written.
   std::function<Result<void>()> before_write;
@@ -54,12 +54,12 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
                          const GenerateOptions& o);
 
 struct GenerateRun {
-  std::string repo = ".";           ///< repository folder (created with git init when missing)
-  bool commit = true;               ///< false: write the files only
-  std::string subject;              ///< commit subject after "neon(<name>): "; empty: describe the change
-  std::vector<std::string> extra;   ///< more paths (relative to the repository) to commit, e.g. the spec file
-  std::string spec_file;            ///< written with `spec_text` after the checks; restored on failure
-  std::string spec_original;        ///< the bytes spec_file had before
+  std::string repo = ".";          ///< repository folder (created with git init when missing)
+  bool commit = true;              ///< false: write the files only
+  std::string subject;             ///< commit subject after "neon(<name>): "; empty: describe the change
+  std::vector<std::string> extra;  ///< more paths (relative to the repository) to commit, e.g. the spec file
+  std::string spec_file;           ///< written with `spec_text` after the checks; restored on failure
+  std::string spec_original;       ///< the bytes spec_file had before
 };
 
 /// Writes the cluster tree of `spec` (whose text is `text`) into the repository and commits the

@@ -100,8 +100,7 @@ std::optional<gen::ValidSpec> load_valid_spec(Context& ctx, const std::string& f
   gen::LoadResult res = gen::load_spec(text->text, text->name);
   if (!res.spec) {
     print_diagnostics(ctx, res.diagnostics);
-    fmt::print(ctx.err, "{}: {} error{}\n", text->name, res.diagnostics.size(),
-               res.diagnostics.size() == 1 ? "" : "s");
+    fmt::print(ctx.err, "{}: {} error{}\n", text->name, res.diagnostics.size(), res.diagnostics.size() == 1 ? "" : "s");
     return std::nullopt;
   }
   return std::move(res.spec);

@@ -127,7 +127,9 @@ Result<UniqueFd> open_root(const fs::path& repo_root, bool create) { return open
 
 }  // namespace
 
-TreeScope tree_scope(const gen::ValidSpec& spec) { return TreeScope{gen::cluster_path(spec), gen::user_owned_paths(spec)}; }
+TreeScope tree_scope(const gen::ValidSpec& spec) {
+  return TreeScope{gen::cluster_path(spec), gen::user_owned_paths(spec)};
+}
 
 Result<void> discard_staging(const fs::path& repo_root, const std::string& cluster_path) {
   auto root = open_root(repo_root, false);

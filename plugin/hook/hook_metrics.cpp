@@ -26,7 +26,8 @@ std::string HookMetrics::render(std::size_t notifications_waiting, std::size_t s
                               : std::string(name) == "applied" ? m.applied.load()
                               : std::string(name) == "failed"  ? m.failed.load()
                                                                : m.superseded.load();
-      out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name, kind_name(static_cast<NotifyKind>(k)), v);
+      out += fmt::format("neon_hook_notifications_{}_total{{kind=\"{}\"}} {}\n", name,
+                         kind_name(static_cast<NotifyKind>(k)), v);
     }
   }
   out += "# TYPE neon_hook_notifications_waiting gauge\n";

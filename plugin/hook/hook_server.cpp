@@ -1,5 +1,5 @@
-#include "plugin/adapters/http_listen.hpp"
 #include "plugin/hook/hook_server.hpp"
+#include "plugin/adapters/http_listen.hpp"
 
 #include <array>
 #include <atomic>
@@ -19,11 +19,11 @@
 #include <openssl/crypto.h>
 #include <sys/socket.h>
 
+#include "plugin/adapters/http.hpp"
+#include "plugin/adapters/work_pool.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
-#include "plugin/adapters/http.hpp"
-#include "plugin/clients/jwt.hpp"
-#include "plugin/adapters/work_pool.hpp"
 
 namespace neon::cli::hook {
 
@@ -142,8 +142,9 @@ struct HookServer::Impl {
     }
     if (status == 401) {
       // compute_ctl fixes the keys it accepts when it starts (compute_tools/src/http/server.rs:122-126).
-      return Outcome{500, what + " (the compute does not accept the hook's signing key: it started with "
-                                 "another one; restart the compute)"};
+      return Outcome{500, what +
+                              " (the compute does not accept the hook's signing key: it started with "
+                              "another one; restart the compute)"};
     }
     if (status >= 500) {
       return Outcome{503, what};
@@ -374,7 +375,8 @@ struct HookServer::Impl {
     server.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
     server.set_payload_max_length(options.max_body);
     server.set_read_timeout(10, 0);
-    server.Put("/notify-attach", [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_attach, q, r); });
+    server.Put("/notify-attach",
+               [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_attach, q, r); });
     server.Put("/notify-safekeepers",
                [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_safekeepers, q, r); });
     server.Get(R"(/compute/api/v2/computes/([^/]+)/spec)",

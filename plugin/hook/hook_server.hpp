@@ -28,7 +28,6 @@
 
 namespace neon::cli::hook {
 
-
 inline constexpr int k_default_threads = 32;
 /// Computes configured at once, over all notifications: a tenant with many computes, or many
 /// tenants notified together, queue for these instead of starting a thread each.

@@ -22,7 +22,6 @@ constexpr std::uint64_t k_u32_max = std::numeric_limits<std::uint32_t>::max();
 
 }  // namespace
 
-
 std::string host_port(const std::string& host, int port) {
   if (host.find(':') != std::string::npos && host.front() != '[') {
     return fmt::format("[{}]:{}", host, port);
@@ -34,8 +33,7 @@ std::string libpq_url(const std::string& host, int port) { return "postgres://no
 
 std::string http_base_url(const std::string& address) {
   const auto colon = address.rfind(':');
-  if (address.empty() || address.front() == '[' || colon == std::string::npos ||
-      address.find(':') == colon) {
+  if (address.empty() || address.front() == '[' || colon == std::string::npos || address.find(':') == colon) {
     return "http://" + address;
   }
   return fmt::format("http://[{}]{}", address.substr(0, colon), address.substr(colon));
@@ -83,9 +81,8 @@ Result<TenantShardId> parse_tenant_shard_id(const std::string& text) {
     return TenantShardId{text, 0, 0};
   }
   const std::string slug = text.size() == 37 ? text.substr(33) : std::string();
-  const bool hex_slug = std::all_of(slug.begin(), slug.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  const bool hex_slug =
+      std::all_of(slug.begin(), slug.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   if (text.size() != 37 || text[32] != '-' || !is_hex_id(text.substr(0, 32)) || !hex_slug) {
     return make_error(fmt::format("tenant_shard_id \"{}\": expected <32 hex> or <32 hex>-<NN><CC>", text));
   }
@@ -95,8 +92,8 @@ Result<TenantShardId> parse_tenant_shard_id(const std::string& text) {
     return make_error(fmt::format("tenant_shard_id \"{}\": shard {} of an unsharded tenant", text, id.number));
   }
   if (id.count > 0 && id.number >= id.count) {
-    return make_error(fmt::format("tenant_shard_id \"{}\": shard number {} is not below the count {}", text,
-                                  id.number, id.count));
+    return make_error(
+        fmt::format("tenant_shard_id \"{}\": shard number {} is not below the count {}", text, id.number, id.count));
   }
   return id;
 }
@@ -272,8 +269,7 @@ Json build_spec(const ComputeEntry& compute, const Placement& placement, const S
     // auth on it must present the tenant token as its password. A JWT is base64url and dots, so
     // it needs no quoting inside the key=value conninfo.
     for (Json& s : settings) {
-      if (s.is_object() && s.value("name", "") == "primary_conninfo" && s.contains("value") &&
-          s["value"].is_string()) {
+      if (s.is_object() && s.value("name", "") == "primary_conninfo" && s.contains("value") && s["value"].is_string()) {
         s["value"] = s["value"].get<std::string>() + " password=" + *storage_token;
       }
     }

@@ -14,8 +14,8 @@
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
 #include "plugin/gitops/diff_report.hpp"
-#include "tests/support/big_spec.hpp"
 #include "tests/bench/bench_util.hpp"
+#include "tests/support/big_spec.hpp"
 #include "tests/support/run.hpp"
 
 using neon::bench::peak_mib;
@@ -91,10 +91,11 @@ int main() {
   neon::cli::check_spec_changes(&a.spec->spec(), &b.spec->spec(), *report);
   const std::string text = neon::cli::render_text(*report, {"clusters/bench", "HEAD", "working tree"});
   const double diff_s = seconds_since(dstart);
-  fmt::print("in process, {} projects x {} branches ({} + {} bytes rendered): render both sides {:.3f} s, diff + text "
-             "{:.3f} s ({} changes, {} bytes of diff): ratio {:.2f}x (goal <= 1.5x)\n"
-             "peak RSS: {:.1f} MiB once both sides are rendered, {:.1f} MiB after the diff (goal < 200 MiB)\n",
-             k_projects, k_branches, before.size(), after.size(), render_s, diff_s, report->changes.size(),
-             text.size(), diff_s / render_s, render_mib, peak_mib(RUSAGE_SELF));
+  fmt::print(
+      "in process, {} projects x {} branches ({} + {} bytes rendered): render both sides {:.3f} s, diff + text "
+      "{:.3f} s ({} changes, {} bytes of diff): ratio {:.2f}x (goal <= 1.5x)\n"
+      "peak RSS: {:.1f} MiB once both sides are rendered, {:.1f} MiB after the diff (goal < 200 MiB)\n",
+      k_projects, k_branches, before.size(), after.size(), render_s, diff_s, report->changes.size(), text.size(),
+      diff_s / render_s, render_mib, peak_mib(RUSAGE_SELF));
   return 0;
 }

@@ -13,8 +13,8 @@
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
 #include "plugin/gitops/tree_writer.hpp"
-#include "tests/support/big_spec.hpp"
 #include "tests/bench/bench_util.hpp"
+#include "tests/support/big_spec.hpp"
 #include "tests/support/run.hpp"
 
 using neon::bench::peak_mib;
@@ -25,7 +25,7 @@ namespace {
 constexpr int k_projects = 200;
 constexpr int k_branches = 5;
 
-} // namespace
+}  // namespace
 
 int main() {
   auto loaded = neon::gen::load_spec(neon::test::big_spec(k_projects, k_branches), "bench.yaml");
@@ -73,7 +73,7 @@ int main() {
   }
   fmt::print("kubectl kustomize: {} bytes of output: {:.3f} s wall, peak RSS {:.1f} MiB\n", built.out.size(),
              kustomize_s, kustomize_mib);
-  fmt::print("ratio (ours / kustomize): time {:.2f}x, peak RSS {:.2f}x (goal: time <= 0.5x)\n",
-             ours_s / kustomize_s, ours_mib / kustomize_mib);
+  fmt::print("ratio (ours / kustomize): time {:.2f}x, peak RSS {:.2f}x (goal: time <= 0.5x)\n", ours_s / kustomize_s,
+             ours_mib / kustomize_mib);
   return 0;
 }

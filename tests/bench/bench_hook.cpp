@@ -16,9 +16,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook/hook_server.hpp"
 #include "plugin/adapters/http.hpp"
 #include "plugin/clients/jwt.hpp"
+#include "plugin/hook/hook_server.hpp"
 #include "tests/support/fake_compute_ctl.hpp"
 #include "tests/support/fake_storcon.hpp"
 
@@ -149,7 +149,8 @@ int main() {
           std::lock_guard<std::mutex> lock(status_mutex);
           statuses[status]++;
         }
-        latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        latencies[static_cast<std::size_t>(c)].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
       }
     });
   }
@@ -166,21 +167,24 @@ int main() {
     all.insert(all.end(), l.begin(), l.end());
   }
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))]; };
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0
+                       : all[std::min(all.size() - 1, static_cast<std::size_t>(p * static_cast<double>(all.size())))];
+  };
   std::size_t applied = 0;
   for (const auto& s : servers) {
     applied += s->specs().size();
   }
-  fmt::print("bench_hook: {} notify-attach over {} tenants, {} clients: {:.1f} notifications/s, "
-             "p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} failed, {} specs applied\n",
-             all.size(), k_tenants, k_clients, static_cast<double>(all.size()) / seconds, pct(0.50), pct(0.99),
-             all.empty() ? 0.0 : all.back(), failures.load(), applied);
+  fmt::print(
+      "bench_hook: {} notify-attach over {} tenants, {} clients: {:.1f} notifications/s, "
+      "p50 {:.2f} ms, p99 {:.2f} ms, max {:.2f} ms; {} failed, {} specs applied\n",
+      all.size(), k_tenants, k_clients, static_cast<double>(all.size()) / seconds, pct(0.50), pct(0.99),
+      all.empty() ? 0.0 : all.back(), failures.load(), applied);
   std::string by_status;
   for (const auto& [status, count] : statuses) {
     by_status += fmt::format(" {} x {};", count, status);
   }
-  fmt::print("bench_hook: answers:{} listen queue overflows on the host during the run: {}\n",
-             by_status, overflows);
+  fmt::print("bench_hook: answers:{} listen queue overflows on the host during the run: {}\n", by_status, overflows);
   const auto failed_lines = log_buf.lines();
   for (std::size_t i = 0; i < failed_lines.size() && i < 20; ++i) {
     fmt::print("bench_hook: hook log: {}\n", failed_lines[i]);

@@ -8,8 +8,8 @@
 
 #include <fmt/format.h>
 
-#include "tests/support/fake_storcon.hpp"
 #include "tests/bench/bench_util.hpp"
+#include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
 
 using neon::bench::peak_mib;
@@ -54,10 +54,11 @@ int main() {
     out = std::move(res.out);
   }
   const double plugin_s = median(plugin_runs);
-  fmt::print("status -o json: {} tenants, {} pageservers: median {:.3f} s wall (min {:.3f}, {} runs), {} bytes of "
-             "output\n",
-             k_tenants, k_pageservers, plugin_s, *std::min_element(plugin_runs.begin(), plugin_runs.end()), k_runs,
-             out.size());
+  fmt::print(
+      "status -o json: {} tenants, {} pageservers: median {:.3f} s wall (min {:.3f}, {} runs), {} bytes of "
+      "output\n",
+      k_tenants, k_pageservers, plugin_s, *std::min_element(plugin_runs.begin(), plugin_runs.end()), k_runs,
+      out.size());
   // Peak memory from time(1): a child started with posix_spawn shares this process's memory
   // until exec, so its own rusage would report this (large) process's peak instead.
   if (neon::test::have_program("time") || fs::exists("/usr/bin/time")) {
@@ -75,8 +76,14 @@ int main() {
     fmt::print("curl: not installed, no comparison\n");
     return 0;
   }
-  std::vector<std::string> argv = {"curl", "-sf", "-o", "/dev/null", fake.url() + "/control/v1/node", "-o",
-                                   "/dev/null", fake.url() + "/control/v1/safekeeper"};
+  std::vector<std::string> argv = {"curl",
+                                   "-sf",
+                                   "-o",
+                                   "/dev/null",
+                                   fake.url() + "/control/v1/node",
+                                   "-o",
+                                   "/dev/null",
+                                   fake.url() + "/control/v1/safekeeper"};
   // The same pages the plugin reads: limit=1000 with start_after set to the last id of the page.
   for (int after = 0; after <= k_tenants; after += k_page) {
     std::string url = fmt::format("{}/control/v1/tenant?limit={}", fake.url(), k_page);

@@ -63,5 +63,4 @@ spec:
   return s;
 }
 
-
 }  // namespace neon::test

@@ -9,19 +9,19 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include "plugin/adapters/http.hpp"
 #include "plugin/adapters/http_listen.hpp"
+#include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_server.hpp"
 #include "plugin/hook/hook_spec.hpp"
-#include "plugin/adapters/http.hpp"
-#include "plugin/clients/jwt.hpp"
 
 namespace neon::test {
 
 using Json = nlohmann::json;
 
 std::string jwk_to_pem(const Json& jwk) {
-  if (!jwk.is_object() || jwk.value("kty", "") != "OKP" || jwk.value("crv", "") != "Ed25519" ||
-      !jwk.contains("x") || !jwk["x"].is_string()) {
+  if (!jwk.is_object() || jwk.value("kty", "") != "OKP" || jwk.value("crv", "") != "Ed25519" || !jwk.contains("x") ||
+      !jwk["x"].is_string()) {
     return "";
   }
   auto raw = cli::jwt::base64url_decode(jwk["x"].get<std::string>());
@@ -115,9 +115,13 @@ struct FakeComputeCtl::State {
       return reply(res, 500, Json{{"error", "compute failed"}});
     }
     specs.push_back(body["spec"]);
-    reply(res, 200, Json{{"start_time", "2026-01-01T00:00:00Z"}, {"tenant", body["spec"].value("tenant_id", "")},
-                         {"timeline", body["spec"].value("timeline_id", "")}, {"status", "running"},
-                         {"last_active", nullptr}, {"error", nullptr}});
+    reply(res, 200,
+          Json{{"start_time", "2026-01-01T00:00:00Z"},
+               {"tenant", body["spec"].value("tenant_id", "")},
+               {"timeline", body["spec"].value("timeline_id", "")},
+               {"status", "running"},
+               {"last_active", nullptr},
+               {"error", nullptr}});
   }
 
   void start() {
@@ -182,8 +186,8 @@ FakeComputeCtl::Fetch FakeComputeCtl::fetch_spec(const std::string& base_url, co
   cli::http::Request req;
   req.url = base_url + "/compute/api/v2/computes/" + m_state->compute_id + "/spec";
   req.headers = {{"Authorization", "Bearer " + token}};  // spec.rs:27-29, :79
-  req.timeout = std::chrono::seconds(30);                 // reqwest's blocking client default
-  while (f.attempts < 3) {                                // spec.rs:89, `while attempt < 4` from 1
+  req.timeout = std::chrono::seconds(30);                // reqwest's blocking client default
+  while (f.attempts < 3) {                               // spec.rs:89, `while attempt < 4` from 1
     ++f.attempts;
     bool retry = true;
     auto out = transport.send(req);

@@ -16,28 +16,27 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string b64(const std::string &raw) {
+std::string b64(const std::string& raw) {
   std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');
-  const int n =
-      EVP_EncodeBlock(reinterpret_cast<unsigned char *>(out.data()),
-                      reinterpret_cast<const unsigned char *>(raw.data()), static_cast<int>(raw.size()));
+  const int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                                reinterpret_cast<const unsigned char*>(raw.data()), static_cast<int>(raw.size()));
   out.resize(static_cast<std::size_t>(n));
   return out;
 }
 
-nlohmann::json status_body(int code, const std::string &reason, const std::string &message) {
+nlohmann::json status_body(int code, const std::string& reason, const std::string& message) {
   return {{"kind", "Status"},    {"apiVersion", "v1"}, {"metadata", nlohmann::json::object()},
           {"status", "Failure"}, {"message", message}, {"reason", reason},
           {"code", code}};
 }
 
-void reply(httplib::Response &res, int code, const nlohmann::json &body) {
+void reply(httplib::Response& res, int code, const nlohmann::json& body) {
   res.status = code;
   res.set_content(body.dump(), "application/json");
 }
 
 /// Equality-based selectors ("a=b,c!=d,e") as the API server evaluates them.
-bool selector_matches(const std::string &selector, const std::map<std::string, std::string> &labels) {
+bool selector_matches(const std::string& selector, const std::map<std::string, std::string>& labels) {
   std::size_t start = 0;
   while (start < selector.size()) {
     std::size_t comma = selector.find(',', start);
@@ -64,11 +63,15 @@ bool selector_matches(const std::string &selector, const std::map<std::string, s
   return true;
 }
 
-} // namespace
+}  // namespace
 
-TestPki::TestPki(const fs::path &dir)
-    : ca_crt(dir / "ca.crt"), ca_key(dir / "ca.key"), server_crt(dir / "server.crt"),
-      server_key(dir / "server.key"), client_crt(dir / "client.crt"), client_key(dir / "client.key") {
+TestPki::TestPki(const fs::path& dir)
+    : ca_crt(dir / "ca.crt"),
+      ca_key(dir / "ca.key"),
+      server_crt(dir / "server.crt"),
+      server_key(dir / "server.key"),
+      client_crt(dir / "client.crt"),
+      client_key(dir / "client.key") {
   const std::vector<std::string> ec = {"-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"};
   const auto step = [&](std::vector<std::string> argv) {
     if (!error.empty()) {
@@ -79,24 +82,22 @@ TestPki::TestPki(const fs::path &dir)
       error = fmt::format("{} failed: {}", fmt::join(argv, " "), r.err);
     }
   };
-  const auto with_ec = [&](std::vector<std::string> head, const std::vector<std::string> &tail) {
+  const auto with_ec = [&](std::vector<std::string> head, const std::vector<std::string>& tail) {
     head.insert(head.end(), ec.begin(), ec.end());
     head.insert(head.end(), tail.begin(), tail.end());
     return head;
   };
   step(with_ec({"openssl", "req", "-x509"},
-               {"-keyout", ca_key.string(), "-out", ca_crt.string(), "-subj", "/CN=neon-test-ca", "-days",
-                "2", "-addext", "basicConstraints=critical,CA:TRUE", "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign"}));
-  const auto leaf = [&](const fs::path &crt, const fs::path &key, const std::string &cn,
-                        const std::vector<std::string> &exts, const std::string &serial) {
+               {"-keyout", ca_key.string(), "-out", ca_crt.string(), "-subj", "/CN=neon-test-ca", "-days", "2",
+                "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"}));
+  const auto leaf = [&](const fs::path& crt, const fs::path& key, const std::string& cn,
+                        const std::vector<std::string>& exts, const std::string& serial) {
     std::vector<std::string> tail = {"-keyout", key.string(), "-out", (dir / (cn + ".csr")).string(),
                                      "-subj",   "/CN=" + cn};
     tail.insert(tail.end(), exts.begin(), exts.end());
     step(with_ec({"openssl", "req", "-new"}, tail));
     step({"openssl", "x509", "-req", "-in", (dir / (cn + ".csr")).string(), "-CA", ca_crt.string(), "-CAkey",
-          ca_key.string(), "-set_serial", serial, "-days", "2", "-out", crt.string(), "-copy_extensions",
-          "copyall"});
+          ca_key.string(), "-set_serial", serial, "-days", "2", "-out", crt.string(), "-copy_extensions", "copyall"});
   };
   leaf(server_crt, server_key, "127.0.0.1",
        {"-addext", "subjectAltName=IP:127.0.0.1", "-addext", "extendedKeyUsage=serverAuth"}, "2");
@@ -110,7 +111,7 @@ struct FakeKubeApi::Impl {
   std::thread thread;
   int port = -1;
   mutable std::mutex mu;
-  std::map<std::string, std::map<std::string, nlohmann::json>> secrets; // ns -> name -> object
+  std::map<std::string, std::map<std::string, nlohmann::json>> secrets;  // ns -> name -> object
   std::map<std::string, std::vector<nlohmann::json>> pods;
   bool track_namespaces = false;
   std::map<std::string, nlohmann::json> namespaces;  // name -> object, when tracked
@@ -118,21 +119,21 @@ struct FakeKubeApi::Impl {
   std::vector<LoggedRequest> log;
   long version = 100;
 
-  bool authorized(const httplib::Request &req) const {
+  bool authorized(const httplib::Request& req) const {
     if (options.require_client_cert) {
-      return true; // the handshake already verified the certificate against the CA
+      return true;  // the handshake already verified the certificate against the CA
     }
     return options.token.empty() || req.get_header_value("Authorization") == "Bearer " + options.token;
   }
 
-  void handle_secrets(const httplib::Request &req, httplib::Response &res) {
+  void handle_secrets(const httplib::Request& req, httplib::Response& res) {
     const std::string ns = req.matches[1];
     const std::string name = req.matches.size() > 2 ? std::string(req.matches[2]) : std::string();
     std::lock_guard<std::mutex> lock(mu);
     if (track_namespaces && req.method == "POST" && namespaces.count(ns) == 0) {
       return reply(res, 404, status_body(404, "NotFound", fmt::format("namespaces \"{}\" not found", ns)));
     }
-    auto &store = secrets[ns];
+    auto& store = secrets[ns];
     if (req.method == "GET" && !name.empty()) {
       const auto it = store.find(name);
       if (it == store.end()) {
@@ -151,21 +152,18 @@ struct FakeKubeApi::Impl {
     }
     const std::string obj_name = body["metadata"]["name"];
     if (body["metadata"].contains("namespace") && body["metadata"]["namespace"] != ns) {
-      return reply(res, 400,
-                   status_body(400, "BadRequest", "the namespace of the object does not match the URL"));
+      return reply(res, 400, status_body(400, "BadRequest", "the namespace of the object does not match the URL"));
     }
     if (req.method == "PUT" && obj_name != name) {
       return reply(res, 400, status_body(400, "BadRequest", "the name of the object does not match the URL"));
     }
     const auto existing = store.find(obj_name);
     if (req.method == "POST" && existing != store.end()) {
-      return reply(res, 409,
-                   status_body(409, "AlreadyExists", fmt::format("secrets \"{}\" already exists", obj_name)));
+      return reply(res, 409, status_body(409, "AlreadyExists", fmt::format("secrets \"{}\" already exists", obj_name)));
     }
     if (req.method == "PUT") {
       if (existing == store.end()) {
-        return reply(res, 404,
-                     status_body(404, "NotFound", fmt::format("secrets \"{}\" not found", obj_name)));
+        return reply(res, 404, status_body(404, "NotFound", fmt::format("secrets \"{}\" not found", obj_name)));
       }
       const std::string rv = body["metadata"].value("resourceVersion", "");
       if (!rv.empty() && rv != existing->second["metadata"]["resourceVersion"]) {
@@ -177,7 +175,7 @@ struct FakeKubeApi::Impl {
       body["data"] = nlohmann::json::object();
     }
     const nlohmann::json string_data_obj = body.value("stringData", nlohmann::json::object());
-    for (const auto &[k, v] : string_data_obj.items()) {
+    for (const auto& [k, v] : string_data_obj.items()) {
       body["data"][k] = b64(v.get<std::string>());
     }
     body.erase("stringData");
@@ -191,7 +189,7 @@ struct FakeKubeApi::Impl {
   }
 
   // core/v1 Namespaces: GET one, POST a new one (409 when it exists).
-  void handle_namespaces(const httplib::Request &req, httplib::Response &res) {
+  void handle_namespaces(const httplib::Request& req, httplib::Response& res) {
     std::lock_guard<std::mutex> lock(mu);
     if (!track_namespaces) {  // every namespace exists
       const std::string name = req.method == "GET" ? std::string(req.matches[1]) : std::string();
@@ -222,7 +220,7 @@ struct FakeKubeApi::Impl {
     reply(res, 201, body);
   }
 
-  void handle_crd(const httplib::Request &req, httplib::Response &res) const {
+  void handle_crd(const httplib::Request& req, httplib::Response& res) const {
     const std::string name = req.matches[1];
     std::lock_guard<std::mutex> lock(mu);
     if (std::find(crds.begin(), crds.end(), name) == crds.end()) {
@@ -231,27 +229,26 @@ struct FakeKubeApi::Impl {
                                fmt::format("customresourcedefinitions.apiextensions.k8s.io \"{}\" not found", name)));
     }
     reply(res, 200,
-          {{"apiVersion", "apiextensions.k8s.io/v1"}, {"kind", "CustomResourceDefinition"}, {"metadata", {{"name", name}}}});
+          {{"apiVersion", "apiextensions.k8s.io/v1"},
+           {"kind", "CustomResourceDefinition"},
+           {"metadata", {{"name", name}}}});
   }
 
-  void handle_pods(const httplib::Request &req, httplib::Response &res) {
+  void handle_pods(const httplib::Request& req, httplib::Response& res) {
     const std::string ns = req.matches[1];
     const std::string selector = req.has_param("labelSelector") ? req.get_param_value("labelSelector") : "";
     std::lock_guard<std::mutex> lock(mu);
     nlohmann::json items = nlohmann::json::array();
-    for (const auto &pod : pods[ns]) {
+    for (const auto& pod : pods[ns]) {
       if (selector_matches(selector, pod["metadata"]["labels"].get<std::map<std::string, std::string>>())) {
         items.push_back(pod);
       }
     }
     reply(res, 200,
-          {{"kind", "PodList"},
-           {"apiVersion", "v1"},
-           {"metadata", {{"resourceVersion", "1"}}},
-           {"items", items}});
+          {{"kind", "PodList"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "1"}}}, {"items", items}});
   }
 
-  void handle_proxy(const httplib::Request &req, httplib::Response &res) const {
+  void handle_proxy(const httplib::Request& req, httplib::Response& res) const {
     if (options.proxy_upstream.empty()) {
       return reply(res, 503, status_body(503, "ServiceUnavailable", "no endpoints available for service"));
     }
@@ -265,24 +262,22 @@ struct FakeKubeApi::Impl {
       fwd.path += req.target.substr(q);
     }
     // The API server authenticates the caller itself and does not pass its credentials on.
-    for (const auto &[k, v] : req.headers) {
+    for (const auto& [k, v] : req.headers) {
       std::string lower = k;
-      for (char &c : lower) {
+      for (char& c : lower) {
         c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
       }
       if (lower != "authorization" && lower != "host" && lower != "content-length" && lower != "connection" &&
-          lower != "remote_addr" && lower != "remote_port" && lower != "local_addr" &&
-          lower != "local_port") {
+          lower != "remote_addr" && lower != "remote_port" && lower != "local_addr" && lower != "local_port") {
         fwd.headers.emplace(k, v);
       }
     }
     fwd.body = req.body;
     auto result = upstream.send(fwd);
     if (!result) {
-      return reply(
-          res, 503,
-          status_body(503, "ServiceUnavailable",
-                      fmt::format("error trying to reach service: {}", httplib::to_string(result.error()))));
+      return reply(res, 503,
+                   status_body(503, "ServiceUnavailable",
+                               fmt::format("error trying to reach service: {}", httplib::to_string(result.error()))));
     }
     res.status = result->status;
     const std::string type = result->get_header_value("Content-Type");
@@ -290,7 +285,7 @@ struct FakeKubeApi::Impl {
   }
 };
 
-FakeKubeApi::FakeKubeApi(const TestPki &pki, FakeKubeOptions options) : m_impl(std::make_unique<Impl>()) {
+FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(std::make_unique<Impl>()) {
   m_impl->options = std::move(options);
   const std::string ca = pki.ca_crt.string();
   m_impl->server =
@@ -299,9 +294,9 @@ FakeKubeApi::FakeKubeApi(const TestPki &pki, FakeKubeOptions options) : m_impl(s
   if (!m_impl->server->is_valid()) {
     return;
   }
-  Impl *impl = m_impl.get();
-  auto &srv = *m_impl->server;
-  srv.set_pre_routing_handler([impl](const httplib::Request &req, httplib::Response &res) {
+  Impl* impl = m_impl.get();
+  auto& srv = *m_impl->server;
+  srv.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {
     {
       std::lock_guard<std::mutex> lock(impl->mu);
       impl->log.push_back({req.method, req.target, req.get_header_value("Authorization"), req.body});
@@ -312,36 +307,31 @@ FakeKubeApi::FakeKubeApi(const TestPki &pki, FakeKubeOptions options) : m_impl(s
     }
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  const char *secrets_coll = R"(/api/v1/namespaces/([^/]+)/secrets)";
-  const char *secrets_item = R"(/api/v1/namespaces/([^/]+)/secrets/([^/]+))";
-  const auto secrets = [impl](const httplib::Request &req, httplib::Response &res) {
-    impl->handle_secrets(req, res);
-  };
+  const char* secrets_coll = R"(/api/v1/namespaces/([^/]+)/secrets)";
+  const char* secrets_item = R"(/api/v1/namespaces/([^/]+)/secrets/([^/]+))";
+  const auto secrets = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_secrets(req, res); };
   srv.Post(secrets_coll, secrets);
   srv.Get(secrets_item, secrets);
   srv.Put(secrets_item, secrets);
-  const auto namespaces = [impl](const httplib::Request &req, httplib::Response &res) {
+  const auto namespaces = [impl](const httplib::Request& req, httplib::Response& res) {
     impl->handle_namespaces(req, res);
   };
   srv.Get(R"(/api/v1/namespaces/([^/]+))", namespaces);
   srv.Post(R"(/api/v1/namespaces)", namespaces);
   srv.Get(R"(/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+))",
-          [impl](const httplib::Request &req, httplib::Response &res) { impl->handle_crd(req, res); });
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_crd(req, res); });
   srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
-          [impl](const httplib::Request &req, httplib::Response &res) { impl->handle_pods(req, res); });
-  const char *proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
-  const auto forward = [impl](const httplib::Request &req, httplib::Response &res) {
-    impl->handle_proxy(req, res);
-  };
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_pods(req, res); });
+  const char* proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
+  const auto forward = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_proxy(req, res); };
   srv.Get(proxy, forward);
   srv.Post(proxy, forward);
   srv.Put(proxy, forward);
   srv.Patch(proxy, forward);
   srv.Delete(proxy, forward);
-  srv.set_error_handler([](const httplib::Request &, httplib::Response &res) {
+  srv.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.body.empty()) {
-      reply(res, res.status,
-            status_body(res.status, "NotFound", "the server could not find the requested resource"));
+      reply(res, res.status, status_body(res.status, "NotFound", "the server could not find the requested resource"));
     }
   });
   m_impl->port = srv.bind_to_any_port("127.0.0.1");
@@ -363,17 +353,11 @@ FakeKubeApi::~FakeKubeApi() {
   }
 }
 
-bool FakeKubeApi::running() const {
-  return m_impl->thread.joinable();
-}
-int FakeKubeApi::port() const {
-  return m_impl->port;
-}
-std::string FakeKubeApi::url() const {
-  return fmt::format("https://127.0.0.1:{}", m_impl->port);
-}
+bool FakeKubeApi::running() const { return m_impl->thread.joinable(); }
+int FakeKubeApi::port() const { return m_impl->port; }
+std::string FakeKubeApi::url() const { return fmt::format("https://127.0.0.1:{}", m_impl->port); }
 
-std::optional<nlohmann::json> FakeKubeApi::secret(const std::string &ns, const std::string &name) const {
+std::optional<nlohmann::json> FakeKubeApi::secret(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   const auto nit = m_impl->secrets.find(ns);
   if (nit == m_impl->secrets.end() || nit->second.count(name) == 0) {
@@ -382,44 +366,42 @@ std::optional<nlohmann::json> FakeKubeApi::secret(const std::string &ns, const s
   return nit->second.at(name);
 }
 
-void FakeKubeApi::track_namespaces(const std::vector<std::string> &existing) {
+void FakeKubeApi::track_namespaces(const std::vector<std::string>& existing) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   m_impl->track_namespaces = true;
-  for (const auto &name : existing) {
+  for (const auto& name : existing) {
     m_impl->namespaces[name] = {{"apiVersion", "v1"}, {"kind", "Namespace"}, {"metadata", {{"name", name}}}};
   }
 }
 
-void FakeKubeApi::add_crd(const std::string &name) {
+void FakeKubeApi::add_crd(const std::string& name) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   m_impl->crds.push_back(name);
 }
 
-std::optional<nlohmann::json> FakeKubeApi::namespace_object(const std::string &name) const {
+std::optional<nlohmann::json> FakeKubeApi::namespace_object(const std::string& name) const {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   const auto it = m_impl->namespaces.find(name);
   return it == m_impl->namespaces.end() ? std::nullopt : std::optional<nlohmann::json>(it->second);
 }
 
-std::vector<std::string> FakeKubeApi::secret_names(const std::string &ns) const {
+std::vector<std::string> FakeKubeApi::secret_names(const std::string& ns) const {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   std::vector<std::string> out;
   if (const auto nit = m_impl->secrets.find(ns); nit != m_impl->secrets.end()) {
-    for (const auto &[name, obj] : nit->second) {
+    for (const auto& [name, obj] : nit->second) {
       out.push_back(name);
     }
   }
   return out;
 }
 
-void FakeKubeApi::add_pod(const std::string &ns, const std::string &name,
-                          const std::map<std::string, std::string> &labels, const std::string &phase,
-                          bool ready) {
+void FakeKubeApi::add_pod(const std::string& ns, const std::string& name,
+                          const std::map<std::string, std::string>& labels, const std::string& phase, bool ready) {
   std::lock_guard<std::mutex> lock(m_impl->mu);
   m_impl->pods[ns].push_back(
       {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-       {"status",
-        {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}});
+       {"status", {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}});
 }
 
 std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {
@@ -427,4 +409,4 @@ std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {
   return m_impl->log;
 }
 
-} // namespace neon::test
+}  // namespace neon::test

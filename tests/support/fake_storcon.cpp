@@ -40,7 +40,7 @@ struct ShardRec {
 };
 
 struct TenantRec {
-  int count = 0;  ///< 0: unsharded
+  int count = 0;                  ///< 0: unsharded
   std::vector<int> other_counts;  ///< shard sets stored by creates with another count (schema.rs:85)
   std::uint32_t stripe = 2048;
   Json policy = Json{{"Attached", 0}};
@@ -55,9 +55,8 @@ struct TimelineRec {
 };
 
 bool is_hex32(const std::string& s) {
-  return s.size() == 32 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
+  return s.size() == 32 &&
+         std::all_of(s.begin(), s.end(), [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
 }
 
 std::string shard_name(const std::string& tenant, const TenantRec& t, const ShardRec& s) {
@@ -185,8 +184,8 @@ struct FakeStorcon::State {
         --s.reconcile_left;
       }
     }
-    return Json{{"tenant_id", id}, {"shards", shards}, {"stripe_size", t.stripe}, {"policy", t.policy},
-                {"config", t.config}};
+    return Json{
+        {"tenant_id", id}, {"shards", shards}, {"stripe_size", t.stripe}, {"policy", t.policy}, {"config", t.config}};
   }
 
   /// A drain moves one shard per read of the node once its polls are used up, and only a shard
@@ -386,8 +385,9 @@ void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Respon
       return reply_error(res, 409, fmt::format("Node {} has {} in progress", id, what));
     }
     if (n.scheduling != "Active") {
-      return reply_error(res, 412, fmt::format("Node {} cannot be {} due to {} policy", id,
-                                               what == "drain" ? "drained" : "filled", n.scheduling));
+      return reply_error(res, 412,
+                         fmt::format("Node {} cannot be {} due to {} policy", id,
+                                     what == "drain" ? "drained" : "filled", n.scheduling));
     }
     n.scheduling = running;
     n.polls_left = drain_polls;
@@ -403,8 +403,7 @@ void FakeStorcon::State::route_tenant(const httplib::Request& req, httplib::Resp
     if (req.has_param("limit")) {
       limit = std::stoul(req.get_param_value("limit"));
     }
-    auto it = req.has_param("start_after") ? tenants.upper_bound(req.get_param_value("start_after"))
-                                           : tenants.begin();
+    auto it = req.has_param("start_after") ? tenants.upper_bound(req.get_param_value("start_after")) : tenants.begin();
     Json out = Json::array();
     for (; it != tenants.end() && out.size() < limit; ++it) {
       out.push_back(tenant_json(it->first, it->second, true));
@@ -463,8 +462,9 @@ void FakeStorcon::State::route_tenant(const httplib::Request& req, httplib::Resp
       return reply_error(res, 400, fmt::format("Node {} not found", node));
     }
     if (!schedulable(n->second)) {
-      return reply_error(res, 412, fmt::format("Node {} is not available for scheduling ({} / {})", node,
-                                               n->second.availability, n->second.scheduling));
+      return reply_error(res, 412,
+                         fmt::format("Node {} is not available for scheduling ({} / {})", node, n->second.availability,
+                                     n->second.scheduling));
     }
     auto& s = *shard_it;
     if (s.attached != node) {
@@ -583,9 +583,12 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
     } else {
       tls.emplace(tl, rec);
     }
-    return reply(res, 201, Json{{"tenant_id", tid}, {"timeline_id", tl},
-                                {"ancestor_timeline_id", rec.ancestor.empty() ? Json() : Json(rec.ancestor)},
-                                {"pg_version", rec.pg_version}, {"safekeepers", nullptr}});
+    return reply(res, 201,
+                 Json{{"tenant_id", tid},
+                      {"timeline_id", tl},
+                      {"ancestor_timeline_id", rec.ancestor.empty() ? Json() : Json(rec.ancestor)},
+                      {"pg_version", rec.pg_version},
+                      {"safekeepers", nullptr}});
   }
   if (seg.size() >= 5 && seg[3] == "timeline" && req.method == "GET") {
     auto tl = tls.find(seg[4]);
@@ -600,10 +603,14 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
     }
     if (seg.size() == 5) {
       const auto& r = tl->second;
-      return reply(res, 200, Json{{"tenant_id", tid}, {"timeline_id", seg[4]},
-                                  {"ancestor_timeline_id", r.ancestor.empty() ? Json() : Json(r.ancestor)},
-                                  {"ancestor_lsn", r.ancestor_lsn.empty() ? Json() : Json(r.ancestor_lsn)},
-                                  {"last_record_lsn", "0/169AD58"}, {"pg_version", r.pg_version}, {"state", "Active"}});
+      return reply(res, 200,
+                   Json{{"tenant_id", tid},
+                        {"timeline_id", seg[4]},
+                        {"ancestor_timeline_id", r.ancestor.empty() ? Json() : Json(r.ancestor)},
+                        {"ancestor_lsn", r.ancestor_lsn.empty() ? Json() : Json(r.ancestor_lsn)},
+                        {"last_record_lsn", "0/169AD58"},
+                        {"pg_version", r.pg_version},
+                        {"state", "Active"}});
     }
   }
   reply_error(res, 404, "Not found");
@@ -730,9 +737,14 @@ void FakeStorcon::set_node(std::uint64_t id, const std::string& availability, co
 
 void FakeStorcon::add_safekeeper(std::uint64_t id, const std::string& zone, const std::string& policy) {
   std::lock_guard<std::mutex> lock(m_state->mu);
-  m_state->safekeepers[id] = {Json{{"id", id}, {"region_id", "default"}, {"version", 1},
-                                   {"host", fmt::format("safekeeper-{}.safekeeper", id)}, {"port", 5454},
-                                   {"http_port", 7676}, {"https_port", nullptr}, {"availability_zone_id", zone}},
+  m_state->safekeepers[id] = {Json{{"id", id},
+                                   {"region_id", "default"},
+                                   {"version", 1},
+                                   {"host", fmt::format("safekeeper-{}.safekeeper", id)},
+                                   {"port", 5454},
+                                   {"http_port", 7676},
+                                   {"https_port", nullptr},
+                                   {"availability_zone_id", zone}},
                               policy};
 }
 
@@ -932,7 +944,8 @@ Json FakeStorcon::timelines(const std::string& tenant_id) const {
     return out;
   }
   for (const auto& [id, r] : it->second) {
-    out[id] = Json{{"ancestor_timeline_id", r.ancestor}, {"ancestor_lsn", r.ancestor_lsn}, {"pg_version", r.pg_version}};
+    out[id] =
+        Json{{"ancestor_timeline_id", r.ancestor}, {"ancestor_lsn", r.ancestor_lsn}, {"pg_version", r.pg_version}};
   }
   return out;
 }

@@ -53,8 +53,8 @@ public:
   void add_safekeeper(std::uint64_t id, const std::string& zone, const std::string& policy = "Active");
   /// A tenant with `shard_count` shards (1: unsharded) placed round-robin on Active nodes.
   void add_tenant(const std::string& tenant_id, int shard_count = 1, int secondaries = 0);
-  void add_timeline(const std::string& tenant_id, const std::string& timeline_id,
-                    const std::string& ancestor = "", const std::string& ancestor_lsn = "");
+  void add_timeline(const std::string& tenant_id, const std::string& timeline_id, const std::string& ancestor = "",
+                    const std::string& ancestor_lsn = "");
   void set_pending_notification(const std::string& tenant_id, bool pending);
   void set_last_error(const std::string& tenant_id, const std::string& error);
   /// The tenant's (parent) shards report is_splitting, as while the controller splits them

@@ -15,8 +15,8 @@
 
 #include <fmt/format.h>
 
-#include "plugin/commands/cli.hpp"
 #include "plugin/adapters/process.hpp"
+#include "plugin/commands/cli.hpp"
 #include "tests/support/tools.hpp"
 
 extern char** environ;

@@ -126,8 +126,8 @@ std::string tool_skip_summary() {
   if (skips.empty()) {
     return "";
   }
-  std::string out = fmt::format("[doctest] skipped for a missing tool: {} test case{}\n", skips.size(),
-                                skips.size() == 1 ? "" : "s");
+  std::string out =
+      fmt::format("[doctest] skipped for a missing tool: {} test case{}\n", skips.size(), skips.size() == 1 ? "" : "s");
   for (const auto& s : skips) {
     out += fmt::format("[doctest]   {} (needs {})\n", s.test_case, s.tool);
   }

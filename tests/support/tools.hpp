@@ -45,9 +45,9 @@ SpawnCheck spawn_check();
 }  // namespace neon::test
 
 /// Ends the current test as skipped (or failed, in CI) when `program` is not on PATH.
-#define NEON_REQUIRE_TOOL(program)                                   \
-  do {                                                               \
-    if (!::neon::test::require_tool(program, __FILE__, __LINE__)) {  \
-      return;                                                        \
-    }                                                                \
+#define NEON_REQUIRE_TOOL(program)                                  \
+  do {                                                              \
+    if (!::neon::test::require_tool(program, __FILE__, __LINE__)) { \
+      return;                                                       \
+    }                                                               \
   } while (false)

@@ -35,7 +35,8 @@ std::string joined(const std::vector<std::string>& args) {
 }
 
 std::string transcript(const std::vector<std::string>& args, const neon::test::CliResult& r) {
-  return fmt::format("$ kubectl neon{}\n--- exit\n{}\n--- stdout\n{}--- stderr\n{}", joined(args), r.exit, r.out, r.err);
+  return fmt::format("$ kubectl neon{}\n--- exit\n{}\n--- stdout\n{}--- stderr\n{}", joined(args), r.exit, r.out,
+                     r.err);
 }
 
 void golden_run(const std::string& name, const std::vector<std::string>& args, int want_exit) {
@@ -86,8 +87,7 @@ TEST_SUITE("cli") {
       }
       CAPTURE(c.name);
       const auto r = run_cli({c.name, "--help"});
-      const std::string diff = check_golden(fmt::format("cli/help-{}.txt", c.name),
-                                            transcript({c.name, "--help"}, r));
+      const std::string diff = check_golden(fmt::format("cli/help-{}.txt", c.name), transcript({c.name, "--help"}, r));
       CHECK_MESSAGE(diff.empty(), diff);
     }
   }
@@ -123,8 +123,11 @@ TEST_SUITE("cli") {
 
   TEST_CASE("every command's --help has an Examples section (kubectl's convention)") {
     const std::map<std::string, std::vector<std::string>> verbs = {
-        {"project", {"create", "delete"}}, {"branch", {"create", "delete"}}, {"secrets", {"init"}},
-        {"hook", {"serve"}},               {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
+        {"project", {"create", "delete"}},
+        {"branch", {"create", "delete"}},
+        {"secrets", {"init"}},
+        {"hook", {"serve"}},
+        {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
     for (const auto& c : neon::cli::commands()) {
       if (c.hidden) {
         continue;
@@ -149,11 +152,12 @@ TEST_SUITE("cli") {
   }
 
   TEST_CASE("command groups list their sub-verbs under Available Commands") {
-    const std::map<std::string, std::vector<std::string>> groups = {{"project", {"create", "delete"}},
-                                                                     {"branch", {"create", "delete"}},
-                                                                     {"hook", {"serve"}},
-                                                                     {"bootstrap", {"pageserver", "safekeeper", "compute"}},
-                                                                     {"secrets", {"init"}}};
+    const std::map<std::string, std::vector<std::string>> groups = {
+        {"project", {"create", "delete"}},
+        {"branch", {"create", "delete"}},
+        {"hook", {"serve"}},
+        {"bootstrap", {"pageserver", "safekeeper", "compute"}},
+        {"secrets", {"init"}}};
     for (const auto& [group, verbs] : groups) {
       CAPTURE(group);
       const auto r = run_cli({group, "--help"});
@@ -183,9 +187,14 @@ TEST_SUITE("cli") {
     }
     CHECK(j["platform"] == "linux/amd64");
     CHECK(j["compiler"].get<std::string>().rfind("gcc ", 0) == 0);
+    // The release archive's os/arch, and whether it is the static release build (this one is not;
+    // tests/release/chroot.sh checks a static one says true).
+    CHECK(j["target"] == "linux/amd64");
+    CHECK(j["static"] == false);
     const auto y = run_cli({"version", "-o", "yaml"});
     REQUIRE(y.exit == 0);
     CHECK(y.out.find("gitCommit: \"" + j["gitCommit"].get<std::string>() + "\"\n") != std::string::npos);
+    CHECK(y.out.find("target: \"linux/amd64\"\nstatic: false\n") != std::string::npos);
   }
 
   TEST_CASE("version: gitCommit is the source tree's HEAD, or unknown outside a repository" *
@@ -261,8 +270,8 @@ TEST_SUITE("cli") {
       CHECK(r.out.find("valid") != std::string::npos);
     }
     neon::cli::GlobalFlags flags;
-    std::vector<std::string> args = {"status", "--context", "c1", "-o", "json", "-n=ns", "--kubeconfig=/k", "--",
-                                     "--context"};
+    std::vector<std::string> args = {"status", "--context",       "c1", "-o",       "json",
+                                     "-n=ns",  "--kubeconfig=/k", "--", "--context"};
     REQUIRE_FALSE(neon::cli::extract_global_flags(args, flags).has_value());
     CHECK(flags.context == "c1");
     CHECK(flags.namespace_ == "ns");

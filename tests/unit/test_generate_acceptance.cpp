@@ -52,10 +52,8 @@ ValidSpec load_text(const std::string& text, const std::string& file) {
 /// The default spec (what `-f` falls back to), the prod starter and every example, by name.
 std::vector<SpecCase> acceptance_specs() {
   std::vector<SpecCase> out;
-  out.push_back(
-      {"default", load_text(std::string(*neon::gen::embedded("schemas/starters/dev.yaml")), "dev.yaml")});
-  out.push_back(
-      {"prod", load_text(std::string(*neon::gen::embedded("schemas/starters/prod.yaml")), "prod.yaml")});
+  out.push_back({"default", load_text(std::string(*neon::gen::embedded("schemas/starters/dev.yaml")), "dev.yaml")});
+  out.push_back({"prod", load_text(std::string(*neon::gen::embedded("schemas/starters/prod.yaml")), "prod.yaml")});
   std::vector<fs::path> files;
   for (const auto& e : fs::directory_iterator(neon::test::source_dir() / "schemas/examples")) {
     if (e.path().extension() == ".yaml") {
@@ -95,8 +93,7 @@ std::string str(const Json& j, const char* key) {
 
 /// The pod template of a workload, or nullptr.
 const Json* pod_template(const Json& obj) {
-  static const std::set<std::string> k_direct = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet",
-                                                 "Job"};
+  static const std::set<std::string> k_direct = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"};
   const std::string kind = str(obj, "kind");
   if (k_direct.count(kind) != 0) {
     return &obj["spec"]["template"];
@@ -119,9 +116,7 @@ std::vector<const Json*> containers(const Json& tmpl) {
   return out;
 }
 
-std::string where(const Json& obj) {
-  return str(obj, "kind") + "/" + str(obj["metadata"], "name");
-}
+std::string where(const Json& obj) { return str(obj, "kind") + "/" + str(obj["metadata"], "name"); }
 
 bool labels_match(const Json& selector, const Json& labels) {
   if (!selector.is_object() || selector.empty() || !labels.is_object()) {
@@ -195,8 +190,7 @@ std::string resolve(const std::vector<Json>& objs, const std::string& host, int 
       const std::string set = str(o["metadata"], "name");
       if (pod.size() > set.size() + 1 && pod.compare(0, set.size() + 1, set + "-") == 0) {
         const std::string ord = pod.substr(set.size() + 1);
-        if (std::all_of(ord.begin(), ord.end(),
-                        [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+        if (std::all_of(ord.begin(), ord.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
             std::stoi(ord) < replicas) {
           return "";
         }
@@ -219,8 +213,7 @@ std::string namespace_of(const std::vector<Json>& objs) {
 
 /// Every `host:port` in `text` that names a Service of the objects' namespace (or a bare Service
 /// name), checked. Other namespaces hold user-provided services (an S3 endpoint), not ours.
-void check_addresses(const std::vector<Json>& objs, const std::string& text, const std::string& at,
-                     Problems& out) {
+void check_addresses(const std::vector<Json>& objs, const std::string& text, const std::string& at, Problems& out) {
   const std::string own = ".svc.cluster.local";
   static const std::regex k_addr(R"(([A-Za-z0-9$()_.-]+):([0-9]{1,5})(?![0-9]))");
   static const std::regex k_label(R"([a-z]([-a-z0-9]*[a-z0-9])?)");
@@ -278,9 +271,9 @@ Problems selector_problems(const std::vector<Json>& objs) {
     if (kind != "Service" && kind != "PodDisruptionBudget") {
       continue;
     }
-    const Json selector =
-        kind == "Service" ? o["spec"].value("selector", Json::object())
-                          : o["spec"].value("selector", Json::object()).value("matchLabels", Json::object());
+    const Json selector = kind == "Service"
+                              ? o["spec"].value("selector", Json::object())
+                              : o["spec"].value("selector", Json::object()).value("matchLabels", Json::object());
     std::vector<const Json*> pods;
     for (const auto& w : objs) {
       const Json* tmpl = pod_template(w);
@@ -323,10 +316,10 @@ Problems node_id_problems(const std::vector<Json>& objs) {
   std::map<std::string, std::map<std::uint64_t, std::string>> seen;
   for (const auto& o : objs) {
     const Json* tmpl = pod_template(o);
-    const std::string component =
-        tmpl == nullptr ? ""
-                        : str(tmpl->value("metadata", Json::object()).value("labels", Json::object()),
-                              "app.kubernetes.io/component");
+    const std::string component = tmpl == nullptr
+                                      ? ""
+                                      : str(tmpl->value("metadata", Json::object()).value("labels", Json::object()),
+                                            "app.kubernetes.io/component");
     if (str(o, "kind") != "StatefulSet" || (component != "pageserver" && component != "safekeeper")) {
       continue;
     }
@@ -416,12 +409,10 @@ Problems secret_problems(const std::vector<Json>& objs) {
     for (const Json* c : tmpl == nullptr ? std::vector<const Json*>{} : containers(*tmpl)) {
       for (const auto& e : c->value("env", Json::array())) {
         std::string name = str(e, "name");
-        std::transform(name.begin(), name.end(), name.begin(), [](char ch) {
-          return static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-        });
-        const bool secretish =
-            name.find("PASSWORD") != std::string::npos || name.find("TOKEN") != std::string::npos ||
-            name.find("SECRET") != std::string::npos || name.find("KEY") != std::string::npos;
+        std::transform(name.begin(), name.end(), name.begin(),
+                       [](char ch) { return static_cast<char>(std::toupper(static_cast<unsigned char>(ch))); });
+        const bool secretish = name.find("PASSWORD") != std::string::npos || name.find("TOKEN") != std::string::npos ||
+                               name.find("SECRET") != std::string::npos || name.find("KEY") != std::string::npos;
         // A path names a file mounted from a Secret (NEON_HOOK_SIGNING_KEY_FILE), not the material.
         const std::string value = str(e, "value");
         if (secretish && !value.empty() && value.front() != '/') {
@@ -446,8 +437,7 @@ Problems image_problems(const std::vector<Json>& objs) {
                           colon + 1 < image.size() && image.substr(colon + 1) != "latest";
       const bool pinned = image.find('@') != std::string::npos ? std::regex_match(image, k_digest) : tagged;
       if (!pinned) {
-        out.push_back(
-            fmt::format("{} container {} image \"{}\" is not pinned", where(o), str(*c, "name"), image));
+        out.push_back(fmt::format("{} container {} image \"{}\" is not pinned", where(o), str(*c, "name"), image));
       }
     }
   }
@@ -480,7 +470,7 @@ std::map<std::string, FileTree> bootstrap_variants(const ValidSpec& spec) {
   return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("acceptance") {
   TEST_CASE("acceptance: the examples include prod, 3 zones, auth and 2 sharded projects with 10 branches") {
@@ -493,9 +483,9 @@ TEST_SUITE("acceptance") {
         branches += p.branches.size();
         sharded += p.shard_count > 1 ? 1 : 0;
       }
-      found = found || (s.profile == neon::gen::Profile::prod && s.pageservers.zones.size() == 3 &&
-                        s.safekeepers.zones.size() == 3 && s.storage_controller.auth.enabled &&
-                        sharded == 2 && branches == 10);
+      found = found ||
+              (s.profile == neon::gen::Profile::prod && s.pageservers.zones.size() == 3 &&
+               s.safekeepers.zones.size() == 3 && s.storage_controller.auth.enabled && sharded == 2 && branches == 10);
     }
     CHECK(found);
   }
@@ -543,8 +533,7 @@ TEST_SUITE("acceptance") {
       }
 
       // 2. One validator run: the built objects on stdin, the bootstrap objects as folders.
-      std::vector<std::string> argv = {"node", (checker / "check-manifests.mjs").string(),
-                                       "--fail-on-unchecked", "-"};
+      std::vector<std::string> argv = {"node", (checker / "check-manifests.mjs").string(), "--fail-on-unchecked", "-"};
       for (const auto& [variant, tree] : bootstrap_variants(c.spec)) {
         REQUIRE(!tree.empty());
         write_all(tree, dir / ("boot-" + variant));
@@ -604,12 +593,8 @@ TEST_SUITE("acceptance") {
     CHECK(!wiring_problems(mutate("Service", neon::gen::names::k_broker, [](Json& o) {
              o["metadata"]["name"] = "x";
            })).empty());
-    CHECK(!wiring_problems(mutate("Service", "safekeeper", [](Json& o) {
-             o["spec"].erase("clusterIP");
-           })).empty());
-    CHECK(!wiring_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
-             o["spec"]["replicas"] = 2;
-           })).empty());
+    CHECK(!wiring_problems(mutate("Service", "safekeeper", [](Json& o) { o["spec"].erase("clusterIP"); })).empty());
+    CHECK(!wiring_problems(mutate("StatefulSet", "safekeeper", [](Json& o) { o["spec"]["replicas"] = 2; })).empty());
     CHECK(!wiring_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
              o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
                  Json{{"name", "BROKER"}, {"value", "storage-broker:1"}});
@@ -623,8 +608,7 @@ TEST_SUITE("acceptance") {
              o["spec"]["ports"][0]["targetPort"] = 1;
            })).empty());
     auto pdb = objs;
-    pdb.push_back(
-        Json::parse(R"({"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"p"},
+    pdb.push_back(Json::parse(R"({"apiVersion":"policy/v1","kind":"PodDisruptionBudget","metadata":{"name":"p"},
         "spec":{"maxUnavailable":1,"selector":{"matchLabels":{"app.kubernetes.io/name":"nobody"}}}})"));
     CHECK(!selector_problems(pdb).empty());
 
@@ -637,9 +621,9 @@ TEST_SUITE("acceptance") {
              o["spec"]["template"]["spec"]["containers"][0]["args"].push_back("--id=$(NODE_ID)");
            })).empty());
     CHECK(!node_id_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
-             o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
-                 Json{{"name", "POD_INDEX"},
-                      {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.labels['apps.kubernetes.io/pod-index']"}}}}}});
+             o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(Json{
+                 {"name", "POD_INDEX"},
+                 {"valueFrom", {{"fieldRef", {{"fieldPath", "metadata.labels['apps.kubernetes.io/pod-index']"}}}}}});
            })).empty());
 
     CHECK(data_problems(objs).empty());
@@ -655,16 +639,15 @@ TEST_SUITE("acceptance") {
     with_secret.push_back(Json::parse(R"({"apiVersion":"v1","kind":"Secret","metadata":{"name":"s"}})"));
     CHECK(!secret_problems(with_secret).empty());
     CHECK(!secret_problems(mutate("ConfigMap", ps_config, [](Json& o) {
-             o["data"]["k"] =
-                 "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n";
+             o["data"]["k"] = "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEI\n-----END PRIVATE KEY-----\n";
            })).empty());
     CHECK(!secret_problems(mutate("ConfigMap", ps_config, [](Json& o) {
              o["data"]["t"] = "token=eyJhbGciOiJFZERTQSJ9.eyJzY29wZSI6ImFkbWluIn0.c2ln";
            })).empty());
     CHECK(!secret_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
-            o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
-                Json{{"name", "NEON_TOKEN"}, {"value", "$(OTHER)"}});
-          })).empty());
+             o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
+                 Json{{"name", "NEON_TOKEN"}, {"value", "$(OTHER)"}});
+           })).empty());
     CHECK(!secret_problems(mutate("StatefulSet", "safekeeper", [](Json& o) {
              o["spec"]["template"]["spec"]["containers"][0]["env"].push_back(
                  Json{{"name", "aws_secret_access_key"}, {"value", "wJalrXUtnFEMI"}});

@@ -37,9 +37,7 @@ ValidSpec load(const std::string& text) {
   return *loaded.spec;
 }
 
-std::string dev_text() {
-  return std::string(*neon::gen::embedded("schemas/starters/dev.yaml"));
-}
+std::string dev_text() { return std::string(*neon::gen::embedded("schemas/starters/dev.yaml")); }
 
 std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const auto at = text.find(from);
@@ -61,13 +59,9 @@ const Json& find(const std::vector<Json>& objs, const std::string& kind, const s
   return *it;
 }
 
-const Json& container0(const Json& workload) {
-  return workload["spec"]["template"]["spec"]["containers"][0];
-}
+const Json& container0(const Json& workload) { return workload["spec"]["template"]["spec"]["containers"][0]; }
 
-std::string secret_of(const Json& env) {
-  return env["valueFrom"]["secretKeyRef"]["name"].get<std::string>();
-}
+std::string secret_of(const Json& env) { return env["valueFrom"]["secretKeyRef"]["name"].get<std::string>(); }
 
 }  // namespace
 
@@ -82,8 +76,7 @@ TEST_SUITE("generate") {
     CHECK(parts("nginx:1.27") == std::vector<std::string>{"nginx", "1.27", ""});
     CHECK(parts("localhost:5000/app") == std::vector<std::string>{"localhost:5000/app", "", ""});
     CHECK(parts("localhost:5000/app:v1") == std::vector<std::string>{"localhost:5000/app", "v1", ""});
-    CHECK(parts("quay.io/minio/minio@" + k_digest) ==
-          std::vector<std::string>{"quay.io/minio/minio", "", k_digest});
+    CHECK(parts("quay.io/minio/minio@" + k_digest) == std::vector<std::string>{"quay.io/minio/minio", "", k_digest});
     CHECK(parts("r:5000/a/b:v2@" + k_digest) == std::vector<std::string>{"r:5000/a/b", "v2", k_digest});
 
     using neon::gen::image_matches;
@@ -100,8 +93,7 @@ TEST_SUITE("generate") {
           Json{{"name", "quay.io/minio/mc"}, {"newTag", "T1"}});
     CHECK(image_entry("a/b", "r:5000/c@" + k_digest) ==
           Json{{"name", "a/b"}, {"newName", "r:5000/c"}, {"digest", k_digest}});
-    CHECK(image_entry("a/b", "a/b:v1@" + k_digest) ==
-          Json{{"name", "a/b"}, {"newTag", "v1"}, {"digest", k_digest}});
+    CHECK(image_entry("a/b", "a/b:v1@" + k_digest) == Json{{"name", "a/b"}, {"newTag", "v1"}, {"digest", k_digest}});
 
     // Patches first (to the object of that kind and name only), then images everywhere but CRDs.
     std::vector<Json> objs = {
@@ -148,10 +140,9 @@ TEST_SUITE("generate") {
       CHECK(k.at(0)["kind"] == "Component");
       CHECK(k.at(0)["resources"].size() == files.size() - 1);
     }
-    neon::test::write_text(
-        dir / "kustomization.yaml",
-        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: neon\n"
-        "components:\n- components/dev-minio\n- components/dev-postgres\n");
+    neon::test::write_text(dir / "kustomization.yaml",
+                           "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: neon\n"
+                           "components:\n- components/dev-minio\n- components/dev-postgres\n");
     const auto built = neon::test::run_process({"kubectl", "kustomize", "."}, dir.path());
     REQUIRE_MESSAGE(built.exit == 0, built.err);
     CHECK_MESSAGE(built.err.empty(), built.err);
@@ -159,8 +150,8 @@ TEST_SUITE("generate") {
     CHECK(objs.size() == 6);
 
     const fs::path checker = neon::test::source_dir() / "tests/schema-check/check-manifests.mjs";
-    const auto checked = neon::test::run_process({"node", checker.string(), "--fail-on-unchecked", "-"},
-                                                 dir.path(), {}, built.out);
+    const auto checked =
+        neon::test::run_process({"node", checker.string(), "--fail-on-unchecked", "-"}, dir.path(), {}, built.out);
     CHECK_MESSAGE(checked.exit == 0, checked.out << checked.err);
     const std::string lines = "\n" + checked.out;
     CHECK_MESSAGE(lines.find("\nerror ") == std::string::npos, checked.out);
@@ -177,9 +168,8 @@ TEST_SUITE("generate") {
     neon::test::check_same_objects(dev_objs, objs);
   }
 
-  TEST_CASE(
-      "shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize" *
-          doctest::test_suite("integration")) {
+  TEST_CASE("shipped dev components: another spec's images, bucket, Secret and namespace, same in kustomize" *
+            doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("kubectl");
     std::string text = dev_text();
     text = replaced(text, "  namespace: neon\n", "  namespace: neon-other\n");
@@ -265,8 +255,7 @@ TEST_SUITE("generate") {
     CHECK(report->removed.size() == 5);
     CHECK_FALSE(fs::exists(minio));
     CHECK(fs::exists(dir / "clusters/dev/components/dev-postgres/kustomization.yaml"));
-    CHECK(neon::test::read_text(dir / "clusters/dev/base/kustomization.yaml").find("dev-minio") ==
-          std::string::npos);
+    CHECK(neon::test::read_text(dir / "clusters/dev/base/kustomization.yaml").find("dev-minio") == std::string::npos);
 
     // Turned on again, and one file made the user's own (header removed): turned off, it stays.
     REQUIRE(neon::cli::write_tree(neon::gen::generate_tree(on), dir.path(), neon::cli::tree_scope(on)));

@@ -13,16 +13,18 @@ using neon::gen::to_yaml;
 
 TEST_SUITE("generate") {
   TEST_CASE("emit: strings YAML 1.1 reads as bool, null or number are quoted") {
-    for (const char* s : {"yes", "Yes", "NO", "on", "Off", "y", "n", "true", "False", "null", "~", "", "1.0", "0755",
-                          "1", "1e3", "0x1F", "12:30", "-1", "+1", ".5", ".inf", "-.inf", ".NaN", "1_000"}) {
+    for (const char* s :
+         {"yes",  "Yes", "NO",  "on",   "Off",   "y",  "n",  "true", "False", "null",  "~",    "",     "1.0",
+          "0755", "1",   "1e3", "0x1F", "12:30", "-1", "+1", ".5",   ".inf",  "-.inf", ".NaN", "1_000"}) {
       CAPTURE(s);
       CHECK(needs_quotes(s));
     }
   }
 
   TEST_CASE("emit: strings with YAML indicators are quoted") {
-    for (const char* s : {"-", "- x", "---", "--- a", ":9000", "a: b", "x #c", "*ref", "&a", "!tag", "{a}", "[a]", "'q", "\"q", "%p", "@a",
-                          "`b", "|x", ">x", " lead", "trail ", "end:", "tab\there"}) {
+    for (const char* s :
+         {"-",  "- x", "---", "--- a", ":9000", "a: b", "x #c", "*ref",  "&a",     "!tag", "{a}",      "[a]",
+          "'q", "\"q", "%p",  "@a",    "`b",    "|x",   ">x",   " lead", "trail ", "end:", "tab\there"}) {
       CAPTURE(s);
       CHECK(needs_quotes(s));
     }
@@ -31,8 +33,7 @@ TEST_SUITE("generate") {
   TEST_CASE("emit: ordinary strings stay plain") {
     for (const char* s : {"10Gi", "500m", "neon", "storage-broker", "docker.io/neondatabase/neon:8463",
                           "--listen=0.0.0.0:1234", "http://compute-hook.neon.svc.cluster.local:8080/", "0/169AD58",
-                          "app.kubernetes.io/name", "RuntimeDefault", "a-b_c.d", "-x",
-                          "--dev", "--ignore-existing"}) {
+                          "app.kubernetes.io/name", "RuntimeDefault", "a-b_c.d", "-x", "--dev", "--ignore-existing"}) {
       CAPTURE(s);
       CHECK_FALSE(needs_quotes(s));
     }
@@ -73,8 +74,8 @@ TEST_SUITE("generate") {
   }
 
   TEST_CASE("emit: round trip through yaml-cpp keeps every value") {
-    const Json doc{{"strings", Json::array({"yes", "on", "1.0", "0755", "null", "", "a: b", "-x", "plain",
-                                            "--dev", "- x", "---", "multi\nline\n", "multi\n\nno-newline", "x \ny", "é ü"})},
+    const Json doc{{"strings", Json::array({"yes", "on", "1.0", "0755", "null", "", "a: b", "-x", "plain", "--dev",
+                                            "- x", "---", "multi\nline\n", "multi\n\nno-newline", "x \ny", "é ü"})},
                    {"numbers", Json::array({0, -3, 17, 0.25, 1.5})},
                    {"bools", Json::array({true, false})},
                    {"nested", Json{{"list", Json::array({Json{{"a", Json::array({1, 2})}, {"b", Json::object()}}})}}},

@@ -71,8 +71,9 @@ std::string vartype(const Json& compute, const std::string& name) {
 }  // namespace
 
 TEST_SUITE("fidelity") {
-  TEST_CASE("storage broker: exactly one, Recreate, a PDB that never blocks a drain "
-            "(storage_broker/src/bin/storage_broker.rs:356-361)") {
+  TEST_CASE(
+      "storage broker: exactly one, Recreate, a PDB that never blocks a drain "
+      "(storage_broker/src/bin/storage_broker.rs:356-361)") {
     for (const auto* name : {"dev", "prod"}) {
       CAPTURE(name);
       const auto set = generate_storage_broker(load_text(starter_text(name)));
@@ -85,8 +86,9 @@ TEST_SUITE("fidelity") {
     }
   }
 
-  TEST_CASE("storage controller ha: one instance plus a surge pod, candidates, probes that spare a non-leader "
-            "(storage_controller/src/http.rs:1637-1654, leadership.rs:47-64, rfcs/037:72-75)") {
+  TEST_CASE(
+      "storage controller ha: one instance plus a surge pod, candidates, probes that spare a non-leader "
+      "(storage_controller/src/http.rs:1637-1654, leadership.rs:47-64, rfcs/037:72-75)") {
     const auto prod = load_text(starter_text("prod"));
     REQUIRE(prod->storage_controller.ha);
     const Json d = of_kind(generate_storage_controller(prod), "Deployment").at(0);
@@ -108,8 +110,9 @@ TEST_SUITE("fidelity") {
     CHECK_FALSE(has_arg(container(s)["args"], "--start-as-candidate"));
   }
 
-  TEST_CASE("read replicas: one compute each, streaming WAL from the safekeepers "
-            "(compute_tools/src/config.rs:204-216, control_plane/src/endpoint.rs:539-571)") {
+  TEST_CASE(
+      "read replicas: one compute each, streaming WAL from the safekeepers "
+      "(compute_tools/src/config.rs:204-216, control_plane/src/endpoint.rs:539-571)") {
     auto text = replaced(starter_text("prod"), "readReplicas: 1", "readReplicas: 3");
     const auto spec = load_text(text);
     const auto set = generate_computes(spec);
@@ -167,9 +170,9 @@ TEST_SUITE("fidelity") {
     CHECK(setting(primary, "primary_conninfo").empty());
     CHECK(primary["address"] == "compute-app-main.neon.svc.cluster.local:3080");
 
-    const auto pg14 = load_text(replaced(replaced(replaced(text, "pgVersion: 17", "pgVersion: 14"),
-                                                  "\"17\": ", "\"14\": "),
-                                         "compute-node-v17", "compute-node-v14"));
+    const auto pg14 =
+        load_text(replaced(replaced(replaced(text, "pgVersion: 17", "pgVersion: 14"), "\"17\": ", "\"14\": "),
+                           "compute-node-v17", "compute-node-v14"));
     const Json pg14_doc = computes_config(pg14);
     for (const auto& c : pg14_doc["computes"]) {
       CHECK(setting(c, "recovery_prefetch").empty());
@@ -181,8 +184,8 @@ TEST_SUITE("fidelity") {
     // generator builds; a field the reader drops or renames fails here.
     std::vector<std::string> texts = {starter_text("dev"), starter_text("prod")};
     for (const char* example : {"dev-minio-argocd", "prod-3zones-sharded"}) {  // branches with parents
-      texts.push_back(neon::test::read_text(neon::test::source_dir() / "schemas" / "examples" /
-                                            (std::string(example) + ".yaml")));
+      texts.push_back(
+          neon::test::read_text(neon::test::source_dir() / "schemas" / "examples" / (std::string(example) + ".yaml")));
     }
     for (const auto& text : texts) {
       const auto spec = load_text(text);
@@ -199,8 +202,9 @@ TEST_SUITE("fidelity") {
     CHECK(bad.error().kind == neon::ErrorKind::invalid);
   }
 
-  TEST_CASE("node ids without the pod-index label: safekeepers read safekeeper.id "
-            "(safekeeper/src/bin/safekeeper.rs:788-830)") {
+  TEST_CASE(
+      "node ids without the pod-index label: safekeepers read safekeeper.id "
+      "(safekeeper/src/bin/safekeeper.rs:788-830)") {
     for (const auto* name : {"dev", "prod"}) {
       CAPTURE(name);
       for (const auto& sts : of_kind(generate_safekeepers(load_text(starter_text(name))), "StatefulSet")) {
@@ -214,8 +218,9 @@ TEST_SUITE("fidelity") {
     }
   }
 
-  TEST_CASE("auth on means auth on every port: page service, WAL port, peers "
-            "(libs/pageserver_api/src/config.rs:208-210, safekeeper/src/auth.rs:7-36)") {
+  TEST_CASE(
+      "auth on means auth on every port: page service, WAL port, peers "
+      "(libs/pageserver_api/src/config.rs:208-210, safekeeper/src/auth.rs:7-36)") {
     const auto prod = load_text(starter_text("prod"));
     for (const auto& cm : of_kind(generate_pageservers(prod), "ConfigMap")) {
       const std::string toml = cm["data"]["pageserver.toml"];

@@ -120,8 +120,7 @@ TEST_SUITE("generate") {
     CHECK(dev.count("clusters/dev/components/monitoring/kustomization.yaml") == 0);
     CHECK(prod.count("clusters/prod/components/monitoring/kustomization.yaml") == 1);
     CHECK(prod.at("clusters/prod/monitoring/kustomization.yaml").find("../components/monitoring") != std::string::npos);
-    CHECK(prod.at("clusters/prod/base/kustomization.yaml").find("../components/network-policy") !=
-          std::string::npos);
+    CHECK(prod.at("clusters/prod/base/kustomization.yaml").find("../components/network-policy") != std::string::npos);
     const std::string controller = prod.at("clusters/prod/storage-controller/deployment-storage-controller.yaml");
     CHECK(controller.find("--start-as-candidate") != std::string::npos);
     CHECK(controller.find("--dev") == std::string::npos);

@@ -180,8 +180,9 @@ TEST_SUITE("members") {
     const std::string toml = cms[0]["data"]["pageserver.toml"];
     CHECK(toml.find("control_plane_api = \"http://storage-controller.neon.svc.cluster.local:1234/upcall/v1/\"") !=
           std::string::npos);
-    CHECK(toml.find("remote_storage = {endpoint = \"http://minio.neon.svc.cluster.local:9000\", bucket_name = \"neon\", "
-                    "bucket_region = \"eu-north-1\", prefix_in_bucket = \"pageserver/\"}") != std::string::npos);
+    CHECK(
+        toml.find("remote_storage = {endpoint = \"http://minio.neon.svc.cluster.local:9000\", bucket_name = \"neon\", "
+                  "bucket_region = \"eu-north-1\", prefix_in_bucket = \"pageserver/\"}") != std::string::npos);
     CHECK(toml.find("listen_pg_addr = \"0.0.0.0:6400\"") != std::string::npos);
     CHECK(toml.find("NeonJWT") == std::string::npos);
 
@@ -370,8 +371,10 @@ TEST_SUITE("members") {
   }
 
   TEST_CASE("workload identity: ServiceAccounts instead of key env") {
-    const auto wi = prod_with("      secretRef:\n        name: neon-s3-credentials     # keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
-                              "      workloadIdentity:\n        serviceAccountAnnotations:\n          eks.amazonaws.com/role-arn: arn:aws:iam::1:role/neon\n");
+    const auto wi = prod_with(
+        "      secretRef:\n        name: neon-s3-credentials     # keys AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY\n",
+        "      workloadIdentity:\n        serviceAccountAnnotations:\n          eks.amazonaws.com/role-arn: "
+        "arn:aws:iam::1:role/neon\n");
     for (const auto& set : {generate_pageservers(wi), generate_safekeepers(wi)}) {
       const auto sas = of_kind(set, "ServiceAccount");
       REQUIRE(sas.size() == 1);
@@ -392,7 +395,8 @@ TEST_SUITE("members") {
     const auto all = members_of(starter("prod"));
     std::map<std::string, std::string> port_of;  // component -> port name
     for (const auto* c : {"pageserver", "safekeeper", "compute", "compute-hook"}) {
-      const auto docs = YAML::LoadAllFromFile((dir / "monitoring" / (std::string("servicemonitor-") + c + ".yaml")).string());
+      const auto docs =
+          YAML::LoadAllFromFile((dir / "monitoring" / (std::string("servicemonitor-") + c + ".yaml")).string());
       REQUIRE(docs.size() == 1);
       CHECK(docs[0]["kind"].as<std::string>() == "ServiceMonitor");
       CHECK(docs[0]["spec"]["selector"]["matchLabels"]["app.kubernetes.io/component"].as<std::string>() == c);

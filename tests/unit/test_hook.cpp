@@ -8,9 +8,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook/hook_server.hpp"
 #include "plugin/adapters/http.hpp"
 #include "plugin/clients/storcon.hpp"
+#include "plugin/hook/hook_server.hpp"
 #include "tests/support/run.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 
@@ -114,11 +114,12 @@ TEST_SUITE("hook") {
   TEST_CASE("notify-safekeepers updates the safekeeper list of that timeline's computes") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-dev", k_tenant, k_timeline2}});
     cluster.storcon.add_tenant(k_tenant);
-    const std::string body = Json{{"tenant_id", k_tenant},
-                                  {"timeline_id", k_timeline},
-                                  {"generation", 3},
-                                  {"safekeepers", {Json{{"id", 1}, {"hostname", "sk-a"}}, Json{{"id", 2}, {"hostname", "sk-b"}}}}}
-                                 .dump();
+    const std::string body =
+        Json{{"tenant_id", k_tenant},
+             {"timeline_id", k_timeline},
+             {"generation", 3},
+             {"safekeepers", {Json{{"id", 1}, {"hostname", "sk-a"}}, Json{{"id", 2}, {"hostname", "sk-b"}}}}}
+            .dump();
     CHECK(cluster.put("/notify-safekeepers", body) == 200);
     REQUIRE(cluster.computes[0]->specs().size() == 1);
     const Json spec = cluster.computes[0]->specs().back();
@@ -143,10 +144,11 @@ TEST_SUITE("hook") {
     CHECK(cluster.put("/notify-attach", std::string(2 * 1024 * 1024, '['), "") == 413);
     CHECK(cluster.put("/notify-safekeepers", "[[[[", "") == 400);
 
-    const std::string lonely =
-        Json{{"tenant_id", k_lonely}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
-             {"shards", {Json{{"node_id", 1}, {"shard_number", 0}}}}}
-            .dump();
+    const std::string lonely = Json{{"tenant_id", k_lonely},
+                                    {"preferred_az", nullptr},
+                                    {"stripe_size", nullptr},
+                                    {"shards", {Json{{"node_id", 1}, {"shard_number", 0}}}}}
+                                   .dump();
     CHECK(cluster.put("/notify-attach", lonely) == 200);
     CHECK(cluster.computes[0]->requests() == 0);
 
@@ -185,13 +187,14 @@ TEST_SUITE("hook") {
     // each after the previous is queued, so their order is known. Each names another node (2 ... 8),
     // so the placement applied last says which of the seven waiting ones won: the newest, node 8.
     std::vector<std::future<int>> calls;
-    calls.push_back(std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); }));
+    calls.push_back(
+        std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); }));
     REQUIRE(compute.wait_held(1, std::chrono::seconds(20)));
     const std::string received = R"(neon_hook_notifications_received_total{kind="attach"})";
     for (int i = 1; i < 8; ++i) {
       const std::uint64_t node = 1 + static_cast<std::uint64_t>(i);
-      calls.push_back(
-          std::async(std::launch::async, [&cluster, node] { return cluster.put("/notify-attach", attach_body(k_tenant, node)); }));
+      calls.push_back(std::async(
+          std::launch::async, [&cluster, node] { return cluster.put("/notify-attach", attach_body(k_tenant, node)); }));
       for (int t = 0; t < 2000 && metric(cluster, "neon_hook_notifications_waiting") < i; ++t) {
         std::this_thread::sleep_for(std::chrono::milliseconds(5));
       }
@@ -244,8 +247,8 @@ TEST_SUITE("hook") {
   }
 
   TEST_CASE("an exception escaping a handler is logged with its route, never with headers or body") {
-    const auto line = neon::cli::hook::handler_exception_line(
-        "PUT", "/notify-attach", std::make_exception_ptr(std::runtime_error("boom")));
+    const auto line = neon::cli::hook::handler_exception_line("PUT", "/notify-attach",
+                                                              std::make_exception_ptr(std::runtime_error("boom")));
     CHECK(line == "PUT /notify-attach: internal error: boom");
     CHECK(neon::cli::hook::handler_exception_line("GET", "/x", std::make_exception_ptr(42)) ==
           "GET /x: internal error: unknown exception");
@@ -255,16 +258,19 @@ TEST_SUITE("hook") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}});
     FakeComputeCtl& compute = *cluster.computes[0];
     compute.hold();
-    auto first = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
+    auto first =
+        std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
     REQUIRE(compute.wait_held(1, std::chrono::seconds(20)));
     // The tenant is busy with the first one, so the second waits and the third takes its place.
-    auto second = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 2)); });
+    auto second =
+        std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 2)); });
     const std::string waiting = "neon_hook_notifications_waiting";
     for (int i = 0; i < 2000 && metric(cluster, waiting) < 1; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     REQUIRE(metric(cluster, waiting) == 1);
-    auto third = std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
+    auto third =
+        std::async(std::launch::async, [&] { return cluster.put("/notify-attach", attach_body(k_tenant, 1)); });
     for (int i = 0; i < 2000 && metric(cluster, waiting) < 2; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }

@@ -72,7 +72,7 @@ TEST_SUITE("hook") {
     write_text(dir / "computes.json", R"({"computes":[]})");
     write_text(dir / "bad.pem", "not a key\n");
     // An address that cannot be bound: a hook that went on without a key would fail there instead.
-    const std::vector<std::string> args{"hook", "serve", "--computes", (dir / "computes.json").string(),
+    const std::vector<std::string> args{"hook",     "serve",      "--computes", (dir / "computes.json").string(),
                                         "--listen", "192.0.2.1:1"};
     for (const std::string& file : {std::string(), (dir / "missing.pem").string(), (dir / "bad.pem").string()}) {
       CAPTURE(file);

@@ -15,8 +15,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
-#include "plugin/hook/hook_server.hpp"
 #include "plugin/clients/jwt.hpp"
+#include "plugin/hook/hook_server.hpp"
 #include "tests/support/fake_compute_ctl.hpp"
 #include "tests/support/fake_storcon.hpp"
 
@@ -77,8 +77,8 @@ inline std::string new_key() {
 }
 
 struct ClusterOptions {
-  std::optional<std::string> token;           ///< the hook's expected bearer token on /notify-*
-  std::string signing_key_pem;                ///< empty: a fresh key
+  std::optional<std::string> token;            ///< the hook's expected bearer token on /notify-*
+  std::string signing_key_pem;                 ///< empty: a fresh key
   std::optional<std::string> storage_key_pem;  ///< the storage auth private key
   std::chrono::milliseconds spec_wait = neon::cli::hook::k_spec_wait;
   int max_waiting_specs = 0;
@@ -96,8 +96,12 @@ inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
   Json list = Json::array();
   for (std::size_t i = 0; i < defs.size(); ++i) {
     const ComputeDef& d = defs[i];
-    list.push_back(Json{{"compute_id", d.id}, {"tenant_id", d.tenant}, {"timeline_id", d.timeline},
-                        {"pg_version", 17}, {"mode", d.mode}, {"address", computes[i]->address()},
+    list.push_back(Json{{"compute_id", d.id},
+                        {"tenant_id", d.tenant},
+                        {"timeline_id", d.timeline},
+                        {"pg_version", 17},
+                        {"mode", d.mode},
+                        {"address", computes[i]->address()},
                         {"settings", d.settings}});
   }
   HookOptions options;
@@ -161,7 +165,9 @@ public:
 };
 
 inline std::string attach_body(const std::string& tenant, std::uint64_t node) {
-  return Json{{"tenant_id", tenant}, {"preferred_az", nullptr}, {"stripe_size", nullptr},
+  return Json{{"tenant_id", tenant},
+              {"preferred_az", nullptr},
+              {"stripe_size", nullptr},
               {"shards", {Json{{"node_id", node}, {"shard_number", 0}}}}}
       .dump();
 }

@@ -6,8 +6,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "plugin/hook/hook_spec.hpp"
 #include "plugin/adapters/http.hpp"
+#include "plugin/hook/hook_spec.hpp"
 #include "tests/support/run.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 

@@ -31,8 +31,9 @@ TEST_SUITE("hook") {
     CHECK(ok->shards[0].node_id == 1);
     CHECK(ok->preferred_az == std::string("az-a"));
 
-    auto unsharded = parse_notify_attach(R"({"tenant_id":")" + k_tenant +
-                                         R"(","preferred_az":null,"stripe_size":null,"shards":[{"node_id":7,"shard_number":0}]})");
+    auto unsharded =
+        parse_notify_attach(R"({"tenant_id":")" + k_tenant +
+                            R"(","preferred_az":null,"stripe_size":null,"shards":[{"node_id":7,"shard_number":0}]})");
     REQUIRE(unsharded);
     CHECK_FALSE(unsharded->stripe_size);
 
@@ -41,19 +42,22 @@ TEST_SUITE("hook") {
     CHECK_FALSE(parse_notify_attach(R"({"tenant_id":"XYZ","shards":[{"node_id":1,"shard_number":0}]})"));
     CHECK_FALSE(parse_notify_attach(R"({"tenant_id":")" + k_tenant + R"(","shards":[]})"));
     CHECK_FALSE(parse_notify_attach(R"({"tenant_id":")" + k_tenant + R"(","shards":[{"shard_number":0}]})"));
-    CHECK_FALSE(parse_notify_attach(R"({"tenant_id":")" + k_tenant + R"(","shards":[{"node_id":-1,"shard_number":0}]})"));
+    CHECK_FALSE(
+        parse_notify_attach(R"({"tenant_id":")" + k_tenant + R"(","shards":[{"node_id":-1,"shard_number":0}]})"));
     const auto no_stripe = parse_notify_attach(
         R"({"tenant_id":")" + k_tenant +
         R"(","stripe_size":null,"shards":[{"node_id":1,"shard_number":0},{"node_id":1,"shard_number":1}]})");
     REQUIRE_FALSE(no_stripe);
     CHECK(no_stripe.error().message.find("stripe_size") != std::string::npos);
-    CHECK_FALSE(parse_notify_attach(R"({"tenant_id":")" + k_tenant +
-                                    R"(","stripe_size":8,"shards":[{"node_id":1,"shard_number":0},{"node_id":1,"shard_number":2}]})"));
+    CHECK_FALSE(parse_notify_attach(
+        R"({"tenant_id":")" + k_tenant +
+        R"(","stripe_size":8,"shards":[{"node_id":1,"shard_number":0},{"node_id":1,"shard_number":2}]})"));
   }
 
   TEST_CASE("notify-safekeepers bodies are validated") {
-    auto ok = parse_notify_safekeepers(R"({"tenant_id":")" + k_tenant + R"(","timeline_id":")" + k_timeline +
-                                       R"(","generation":3,"safekeepers":[{"id":1,"hostname":"sk-0"},{"id":2,"hostname":null}]})");
+    auto ok = parse_notify_safekeepers(
+        R"({"tenant_id":")" + k_tenant + R"(","timeline_id":")" + k_timeline +
+        R"(","generation":3,"safekeepers":[{"id":1,"hostname":"sk-0"},{"id":2,"hostname":null}]})");
     REQUIRE(ok);
     CHECK(ok->generation == 3u);
     CHECK(ok->safekeepers[0].hostname == std::string("sk-0"));

@@ -46,7 +46,7 @@ TEST_SUITE("hook") {
     REQUIRE(one);
     CHECK(one->count == 1);
     for (const std::string& bad : {k_tenant + "-0404", k_tenant + "-01", k_tenant + "_0104", k_tenant + "-01g4",
-                                  std::string("1F359DD625E519A1A4E8D7509690F6FC"), std::string("")}) {
+                                   std::string("1F359DD625E519A1A4E8D7509690F6FC"), std::string("")}) {
       CHECK_MESSAGE(!parse_tenant_shard_id(bad), bad);
     }
   }
@@ -89,8 +89,8 @@ TEST_SUITE("hook") {
     REQUIRE(flagged);
     CHECK(flagged->find("is splitting") != std::string::npos);
     // Parent 1 of 2 beside the children of parent 0 (service.rs:5937-6026 replaces parents by children).
-    CHECK(split_in_progress(k_tenant, {{k_tenant + "-0004", 1, false}, {k_tenant + "-0204", 1, false},
-                                       {k_tenant + "-0102", 2, false}}));
+    CHECK(split_in_progress(
+        k_tenant, {{k_tenant + "-0004", 1, false}, {k_tenant + "-0204", 1, false}, {k_tenant + "-0102", 2, false}}));
     auto n = attachment_from_describe(k_tenant, 2048, {{k_tenant + "-0002", 1, true}, {k_tenant + "-0102", 2, true}});
     REQUIRE_FALSE(n);
     CHECK(n.error().message.find("is splitting") != std::string::npos);

@@ -15,9 +15,8 @@ TEST_SUITE("jwt") {
     CHECK(jwt::base64url_encode("fo") == "Zm8");
     CHECK(jwt::base64url_encode("foo") == "Zm9v");
     CHECK(jwt::base64url_encode("\xfb\xff") == "-_8");
-    const std::vector<std::string> samples = {"",    "a",    "ab",
-                                              "abc", "abcd", std::string("\x00\x01\xfe\xff", 4)};
-    for (const auto &s : samples) {
+    const std::vector<std::string> samples = {"", "a", "ab", "abc", "abcd", std::string("\x00\x01\xfe\xff", 4)};
+    for (const auto& s : samples) {
       auto d = jwt::base64url_decode(jwt::base64url_encode(s));
       REQUIRE(d);
       CHECK(*d == s);
@@ -25,7 +24,7 @@ TEST_SUITE("jwt") {
     CHECK(*jwt::base64url_decode("Zg==") == "f");
     CHECK_FALSE(jwt::base64url_decode("Z"));
     CHECK_FALSE(jwt::base64url_decode("Zm9v+"));
-    CHECK_FALSE(jwt::base64url_decode("Zh")); // non-zero trailing bits
+    CHECK_FALSE(jwt::base64url_decode("Zh"));  // non-zero trailing bits
   }
 
   TEST_CASE("standard base64 (Secrets, kubeconfig): padding, whitespace, bad input") {
@@ -38,7 +37,7 @@ TEST_SUITE("jwt") {
     const std::string binary("\x00\x01\xfe\xff\x00", 5);
     CHECK(*base64_decode(base64_encode(binary)) == binary);
     CHECK(*base64_decode("Zm8=") == "fo");
-    CHECK(*base64_decode("Zm8") == "fo");                // padding optional
+    CHECK(*base64_decode("Zm8") == "fo");               // padding optional
     CHECK(*base64_decode(" Zm9v\nZm8=\n") == "foofo");  // whitespace anywhere
     CHECK(*base64_decode("") == "");
     CHECK_FALSE(base64_decode("Zm9v*"));
@@ -76,8 +75,7 @@ TEST_SUITE("jwt") {
 
     auto no_kid = jwt::sign(claims, kp->private_pem);
     REQUIRE(no_kid);
-    CHECK(nlohmann::json::parse(*jwt::base64url_decode(no_kid->substr(0, no_kid->find('.')))).count("kid") ==
-          0);
+    CHECK(nlohmann::json::parse(*jwt::base64url_decode(no_kid->substr(0, no_kid->find('.')))).count("kid") == 0);
   }
 
   TEST_CASE("tampering, a different key and garbage are rejected") {
@@ -101,8 +99,8 @@ TEST_SUITE("jwt") {
     CHECK_FALSE(jwt::verify("a.b", kp->public_pem, 0));
     CHECK_FALSE(jwt::verify("", kp->public_pem, 0));
     CHECK_FALSE(jwt::verify(*token, "not a pem", 0));
-    const std::string none_alg = jwt::base64url_encode(R"({"alg":"none"})") + "." +
-                                 jwt::base64url_encode(R"({"scope":"admin"})") + ".";
+    const std::string none_alg =
+        jwt::base64url_encode(R"({"alg":"none"})") + "." + jwt::base64url_encode(R"({"scope":"admin"})") + ".";
     CHECK_FALSE(jwt::verify(none_alg, kp->public_pem, 0));
     CHECK_FALSE(jwt::sign({{"scope", "admin"}}, "garbage"));
     CHECK_FALSE(jwt::sign(nlohmann::json::array(), kp->private_pem));
@@ -128,7 +126,7 @@ TEST_SUITE("jwt") {
     auto doc = jwt::jwks(kp->public_pem, "hook");
     REQUIRE(doc);
     REQUIRE((*doc)["keys"].size() == 1);
-    const auto &k = (*doc)["keys"][0];
+    const auto& k = (*doc)["keys"][0];
     CHECK(k["kty"] == "OKP");
     CHECK(k["crv"] == "Ed25519");
     CHECK(k["alg"] == "EdDSA");
@@ -147,7 +145,7 @@ TEST_SUITE("jwt") {
     body = body.substr(std::string("-----BEGIN PUBLIC KEY-----").size());
     body = body.substr(0, body.find('-'));
     std::string url = body;
-    for (char &c : url) {
+    for (char& c : url) {
       c = c == '+' ? '-' : c == '/' ? '_' : c;
     }
     auto der = jwt::base64url_decode(url);
@@ -159,8 +157,8 @@ TEST_SUITE("jwt") {
   TEST_CASE("the openssl CLI verifies our signature and we verify its key" * doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     neon::test::ScratchDir dir("jwt-openssl");
-    auto gen = neon::test::run_process(
-        {"openssl", "genpkey", "-algorithm", "ed25519", "-out", (dir / "k.pem").string()});
+    auto gen =
+        neon::test::run_process({"openssl", "genpkey", "-algorithm", "ed25519", "-out", (dir / "k.pem").string()});
     REQUIRE(gen.exit == 0);
     const std::string priv = neon::test::read_text(dir / "k.pem");
     auto pub = jwt::public_from_private(priv);
@@ -171,14 +169,12 @@ TEST_SUITE("jwt") {
     const auto dot2 = token->rfind('.');
     neon::test::write_text(dir / "input", token->substr(0, dot2));
     neon::test::write_text(dir / "sig", *jwt::base64url_decode(token->substr(dot2 + 1)));
-    auto ok = neon::test::run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                                       (dir / "pub.pem").string(), "-rawin", "-in", (dir / "input").string(),
-                                       "-sigfile", (dir / "sig").string()});
+    auto ok = neon::test::run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", (dir / "pub.pem").string(),
+                                       "-rawin", "-in", (dir / "input").string(), "-sigfile", (dir / "sig").string()});
     CHECK(ok.exit == 0);
     neon::test::write_text(dir / "input", token->substr(0, dot2) + "x");
-    auto bad = neon::test::run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey",
-                                        (dir / "pub.pem").string(), "-rawin", "-in", (dir / "input").string(),
-                                        "-sigfile", (dir / "sig").string()});
+    auto bad = neon::test::run_process({"openssl", "pkeyutl", "-verify", "-pubin", "-inkey", (dir / "pub.pem").string(),
+                                        "-rawin", "-in", (dir / "input").string(), "-sigfile", (dir / "sig").string()});
     CHECK(bad.exit != 0);
   }
 }

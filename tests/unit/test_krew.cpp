@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <regex>
 #include <set>
 #include <string>
@@ -28,18 +30,17 @@ const char* const k_krew_api_version = "krew.googlecontainertools.github.com/v1a
 
 // validate-krew-manifest's supported platforms.
 const std::vector<std::pair<std::string, std::string>> k_supported = {
-    {"windows", "386"}, {"windows", "amd64"}, {"windows", "arm64"}, {"linux", "386"},  {"linux", "amd64"},
-    {"linux", "arm"},   {"linux", "arm64"},   {"linux", "ppc64le"}, {"darwin", "386"}, {"darwin", "amd64"},
-    {"darwin", "arm64"}};
+    {"windows", "386"}, {"windows", "amd64"}, {"windows", "arm64"}, {"linux", "386"},
+    {"linux", "amd64"}, {"linux", "arm"},     {"linux", "arm64"},   {"linux", "ppc64le"},
+    {"darwin", "386"},  {"darwin", "amd64"},  {"darwin", "arm64"}};
 
-const std::vector<std::string> k_license_names = {"license",  "license.txt",  "license.md", "licenses",
+const std::vector<std::string> k_license_names = {"license",      "license.txt", "license.md", "licenses",
                                                   "licenses.txt", "licenses.md", "copying",    "copying.txt"};
 
 std::string render(std::string text, const std::string& version, const std::string& sha256) {
-  const std::vector<std::pair<std::string, std::string>> tokens = {
-      {"KUBECTL_NEON_LINUX_AMD64_SHA256", sha256}, {"KUBECTL_NEON_LINUX_ARM64_SHA256", sha256},
-      {"KUBECTL_NEON_DARWIN_AMD64_SHA256", sha256}, {"KUBECTL_NEON_DARWIN_ARM64_SHA256", sha256},
-      {"KUBECTL_NEON_VERSION", version}};
+  const std::vector<std::pair<std::string, std::string>> tokens = {{"KUBECTL_NEON_LINUX_AMD64_SHA256", sha256},
+                                                                   {"KUBECTL_NEON_LINUX_ARM64_SHA256", sha256},
+                                                                   {"KUBECTL_NEON_VERSION", version}};
   for (const auto& [token, value] : tokens) {
     for (auto pos = text.find(token); pos != std::string::npos; pos = text.find(token, pos + value.size())) {
       text.replace(pos, token.size(), value);
@@ -227,13 +228,15 @@ std::string replace_once(std::string s, const std::string& from, const std::stri
 TEST_SUITE("krew") {
   TEST_CASE("the rendered manifest passes every krew rule") {
     neon::test::ScratchDir tmp("krew");
-    // A release archive as the release job builds it: the binary and LICENSE, no symlinks.
+    // A release archive as .ci/release builds it: the binary, the completion shim and LICENSE, no
+    // symlinks (the "release-krew" suite checks the real archives of .ci/release).
     fs::create_directories(tmp / "stage");
     fs::copy_file(NEON_BINARY, tmp / "stage/kubectl-neon");
+    fs::copy_file(source_dir() / "plugin/commands/kubectl_complete-neon", tmp / "stage/kubectl_complete-neon");
     fs::copy_file(source_dir() / "LICENSE", tmp / "stage/LICENSE");
     const fs::path archive = tmp / "kubectl-neon_v0.1.0_linux_amd64.tar.gz";
-    auto r = neon::test::run_process(
-        {"tar", "-czf", archive.string(), "-C", (tmp / "stage").string(), "kubectl-neon", "LICENSE"});
+    auto r = neon::test::run_process({"tar", "-czf", archive.string(), "-C", (tmp / "stage").string(), "kubectl-neon",
+                                      "kubectl_complete-neon", "LICENSE"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     r = neon::test::run_process({"tar", "-tvzf", archive.string()});
     REQUIRE(r.exit == 0);
@@ -249,7 +252,8 @@ TEST_SUITE("krew") {
     const auto problems = krew_problems(neon::test::read_text(tmp / (name + ".yaml")), name + ".yaml");
     CHECK_MESSAGE(problems.empty(), fmt::format("{}", fmt::join(problems, "\n")));
 
-    // The four platforms the project ships, each pointing at its own archive of this version.
+    // The platforms the project ships (static Linux binaries), each pointing at its own archive
+    // of this version, each installing the three files of the archive.
     std::set<std::string> shipped;
     for (const auto& pl : m["spec"]["platforms"]) {
       const std::string os = pl["selector"]["matchLabels"]["os"].Scalar();
@@ -259,9 +263,14 @@ TEST_SUITE("krew") {
       CHECK(pl["uri"].Scalar().find(fmt::format("/v0.1.0/kubectl-neon_v0.1.0_{}_{}.tar.gz", os, arch)) !=
             std::string::npos);
       CHECK(pl["bin"].Scalar() == "kubectl-neon");
-      CHECK(!pl["files"]);
+      std::set<std::string> files;
+      for (const auto& f : pl["files"]) {
+        CHECK(f["to"].Scalar() == ".");
+        files.insert(f["from"].Scalar());
+      }
+      CHECK(files == std::set<std::string>{"kubectl-neon", "kubectl_complete-neon", "LICENSE"});
     }
-    CHECK(shipped == std::set<std::string>{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"});
+    CHECK(shipped == std::set<std::string>{"linux/amd64", "linux/arm64"});
 
     // The archive carries a license file under a name krew-index accepts.
     r = neon::test::run_process({"tar", "-tzf", archive.string()});
@@ -277,17 +286,18 @@ TEST_SUITE("krew") {
     const std::string caveats = m["spec"]["caveats"].Scalar();
     CHECK(caveats.find("kubectl_complete-neon") != std::string::npos);
     CHECK(caveats.find("exec kubectl-neon __complete \"$@\"") != std::string::npos);
-    CHECK(neon::test::read_text(source_dir() / "plugin/commands/kubectl_complete-neon").find("exec kubectl-neon __complete \"$@\"") !=
-          std::string::npos);
+    CHECK(neon::test::read_text(source_dir() / "plugin/commands/kubectl_complete-neon")
+              .find("exec kubectl-neon __complete \"$@\"") != std::string::npos);
   }
 
   TEST_CASE("each krew rule rejects a manifest that breaks it") {
-    const std::string good = render(neon::test::read_text(source_dir() / "krew-manifest.yaml"), "v1.2.3-rc.1",
-                                    std::string(64, 'a'));
+    const std::string good =
+        render(neon::test::read_text(source_dir() / "krew-manifest.yaml"), "v1.2.3-rc.1", std::string(64, 'a'));
     REQUIRE(krew_problems(good, "neon.yaml").empty());
     CHECK(!krew_problems(neon::test::read_text(source_dir() / "krew-manifest.yaml"), "neon.yaml").empty());
     const std::vector<std::pair<std::string, std::string>> breaks = {
-        {"apiVersion: krew.googlecontainertools.github.com/v1alpha2", "apiVersion: krew.googlecontainertools.github.com/v1alpha1"},
+        {"apiVersion: krew.googlecontainertools.github.com/v1alpha2",
+         "apiVersion: krew.googlecontainertools.github.com/v1alpha1"},
         {"kind: Plugin", "kind: Plugins"},
         {"  name: neon", "  name: neon.io"},
         {"  name: neon", "  name: Com1"},
@@ -299,11 +309,13 @@ TEST_SUITE("krew") {
         {std::string(64, 'a'), std::string(64, 'A')},
         {std::string(64, 'a'), std::string(63, 'a')},
         {"    bin: kubectl-neon", "    bin: \"\""},
-        {"    bin: kubectl-neon", "    bin: kubectl-neon\n    files: []"},
-        {"    bin: kubectl-neon", "    bin: kubectl-neon\n    files:\n    - from: kubectl-neon"},
+        {"    files:\n    - from: kubectl-neon\n      to: .\n    - from: kubectl_complete-neon\n      to: .\n"
+         "    - from: LICENSE\n      to: .\n  - selector",
+         "    files: []\n  - selector"},
+        {"    - from: LICENSE\n      to: .\n  - selector", "    - from: LICENSE\n  - selector"},
         {"        arch: arm64", "        arch: arm64\n        distro: debian"},
-        {"        os: darwin\n        arch: amd64", "        os: darwin"},
-        {"        os: darwin\n        arch: amd64", "        os: plan9\n        arch: amd64"},
+        {"        os: linux\n        arch: arm64", "        os: linux"},
+        {"        os: linux\n        arch: arm64", "        os: plan9\n        arch: arm64"},
         {"      matchLabels:\n        os: linux\n        arch: amd64", "      matchLabels: {}"},
         {"      matchLabels:\n        os: linux\n        arch: amd64",
          "      matchExpressions:\n      - {key: os, operator: In, values: [linux]}"},
@@ -323,5 +335,74 @@ TEST_SUITE("krew") {
     CHECK(is_krew_version("v1.0.0+build.5"));
     CHECK_FALSE(is_krew_version("v1.0.0-01"));
     CHECK_FALSE(is_krew_version("v"));
+  }
+}
+
+// The real release: dist/neon.yaml and the archives of .ci/release (NEON_RELEASE_DIST names the
+// folder; ctest's release_krew sets it after release_build, and the unit run leaves this suite
+// out). The rendered manifest passes every rule above, and each archive installed as krew installs
+// it (sha256 checked, unpacked, the manifest's `files` moved into the plugin's folder, `bin`
+// linked as kubectl-neon into krew's bin folder, krew internal/installation/install.go) gives a
+// plugin that `kubectl plugin list` finds and `kubectl neon version` runs.
+TEST_SUITE("release-krew") {
+  TEST_CASE("the released manifest and archives install as krew installs them") {
+    const char* dist_env = std::getenv("NEON_RELEASE_DIST");
+    REQUIRE_MESSAGE(dist_env != nullptr, "NEON_RELEASE_DIST is not set (ctest's release_krew sets it)");
+    const fs::path dist = dist_env;
+    const std::string text = neon::test::read_text(dist / "neon.yaml");
+    const auto problems = krew_problems(text, "neon.yaml");
+    CHECK_MESSAGE(problems.empty(), fmt::format("{}", fmt::join(problems, "\n")));
+    const YAML::Node m = YAML::Load(text);
+    const std::string version = m["spec"]["version"].Scalar();
+    REQUIRE(m["spec"]["platforms"].size() == 2);
+    REQUIRE(neon::test::have_program("kubectl"));
+    for (const auto& pl : m["spec"]["platforms"]) {
+      const std::string arch = pl["selector"]["matchLabels"]["arch"].Scalar();
+      CAPTURE(arch);
+      const std::string uri = pl["uri"].Scalar();
+      const fs::path archive = dist / uri.substr(uri.rfind('/') + 1);
+      REQUIRE(fs::exists(archive));
+      CHECK(sha256_of(archive) == pl["sha256"].Scalar());
+
+      neon::test::ScratchDir krew("release-krew-" + arch);
+      const fs::path extract = krew / "download";
+      const fs::path store = krew / ("store/neon/" + version);
+      const fs::path bin_dir = krew / "bin";
+      fs::create_directories(extract);
+      fs::create_directories(store);
+      fs::create_directories(bin_dir);
+      auto r = neon::test::run_process({"tar", "-xzf", archive.string(), "-C", extract.string()});
+      REQUIRE_MESSAGE(r.exit == 0, r.err);
+      for (const auto& f : pl["files"]) {
+        const fs::path from = extract / f["from"].Scalar();
+        REQUIRE_MESSAGE(fs::exists(from), from.string());
+        CHECK(!fs::is_symlink(from));
+        fs::create_directories(store / f["to"].Scalar());
+        fs::rename(from, store / f["to"].Scalar() / from.filename());
+      }
+      const fs::path bin = store / pl["bin"].Scalar();
+      REQUIRE(fs::exists(bin));
+      CHECK((fs::status(bin).permissions() & fs::perms::owner_exec) != fs::perms::none);
+      CHECK((fs::status(store / "kubectl_complete-neon").permissions() & fs::perms::owner_exec) != fs::perms::none);
+      CHECK(fs::exists(store / "LICENSE"));
+      fs::create_symlink(bin, bin_dir / "kubectl-neon");
+
+      const char* path = std::getenv("PATH");
+      const std::map<std::string, std::string> env{{"PATH", bin_dir.string() + ":" + (path ? path : "/usr/bin:/bin")},
+                                                   {"KUBECONFIG", (krew / "no-kubeconfig").string()}};
+      r = neon::test::run_process({"kubectl", "plugin", "list"}, krew.path(), env);
+      CHECK(r.out.find((bin_dir / "kubectl-neon").string()) != std::string::npos);
+      if (arch == "amd64") {
+        r = neon::test::run_process({"kubectl", "neon", "version"}, krew.path(), env);
+        CHECK_MESSAGE(r.exit == 0, r.err);
+        CHECK(r.out == "kubectl-neon " + version + "\n");
+      } else {
+        // No binfmt_misc in a container: the arm64 binary runs under qemu-user directly.
+        REQUIRE(neon::test::have_program("qemu-aarch64-static"));
+        r = neon::test::run_process({"qemu-aarch64-static", bin.string(), "version"}, krew.path(), env);
+        CHECK_MESSAGE(r.exit == 0, r.err);
+        CHECK(r.out == "kubectl-neon " + version + "\n");
+      }
+    }
   }
 }

@@ -29,24 +29,22 @@ struct Ctx {
   std::ostringstream out;
   std::ostringstream err;
   Context ctx{out, err, in};
-  explicit Ctx(const std::filesystem::path &home) {
+  explicit Ctx(const std::filesystem::path& home) {
     ctx.env["HOME"] = home.string();
-    if (const char *path = std::getenv("PATH")) {
+    if (const char* path = std::getenv("PATH")) {
       ctx.env["PATH"] = path;
     }
   }
 };
 
 /// A kubeconfig with one cluster `c-NAME`, user `u-NAME`, context NAME.
-std::string kubeconfig(const std::string &name, const std::string &server, const std::string &cluster_extra,
-                       const std::string &user_body, const std::string &current = "",
-                       const std::string &ns = "") {
+std::string kubeconfig(const std::string& name, const std::string& server, const std::string& cluster_extra,
+                       const std::string& user_body, const std::string& current = "", const std::string& ns = "") {
   std::string out = "apiVersion: v1\nkind: Config\n";
   if (!current.empty()) {
     out += "current-context: " + current + "\n";
   }
-  out +=
-      fmt::format("clusters:\n- name: c-{0}\n  cluster:\n    server: {1}\n{2}", name, server, cluster_extra);
+  out += fmt::format("clusters:\n- name: c-{0}\n  cluster:\n    server: {1}\n{2}", name, server, cluster_extra);
   out += fmt::format("users:\n- name: u-{0}\n  user:\n{1}", name, user_body);
   out += fmt::format("contexts:\n- name: {0}\n  context:\n    cluster: c-{0}\n    user: u-{0}\n", name);
   if (!ns.empty()) {
@@ -55,22 +53,23 @@ std::string kubeconfig(const std::string &name, const std::string &server, const
   return out;
 }
 
-std::string ca_data(const TestPki &pki) {
+std::string ca_data(const TestPki& pki) {
   return "    certificate-authority-data: " + kube::base64_encode(read_text(pki.ca_crt)) + "\n";
 }
 
 /// Lists pods through the resolved API server: the proof that TLS and credentials work.
-neon::Result<std::vector<kube::Pod>> reach(const kube::ApiServer &api) {
+neon::Result<std::vector<kube::Pod>> reach(const kube::ApiServer& api) {
   http::CurlTransport transport(api.tls);
   kube::Client client(api, transport);
   return client.list_pods(api.namespace_, "app=x");
 }
 
-template <typename T> std::string why(const neon::Result<T> &r) {
+template <typename T>
+std::string why(const neon::Result<T>& r) {
   return r ? std::string() : r.error().message;
 }
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("kubeconfig") {
   TEST_CASE("paths: --kubeconfig, then KUBECONFIG list, then HOME") {
@@ -90,8 +89,7 @@ TEST_SUITE("kubeconfig") {
     two += "- name: b\n  context:\n    cluster: c-a\n    user: u-a\n";
     write_text(dir / "two", two);
     Ctx c(dir.path());
-    c.ctx.env["KUBECONFIG"] =
-        (dir / "one").string() + ":" + (dir / "missing").string() + ":" + (dir / "two").string();
+    c.ctx.env["KUBECONFIG"] = (dir / "one").string() + ":" + (dir / "missing").string() + ":" + (dir / "two").string();
     auto api = kube::resolve_api_server(c.ctx, "spec-ns");
     REQUIRE(api);
     CHECK(api->context == "a");
@@ -129,8 +127,7 @@ TEST_SUITE("kubeconfig") {
     c.ctx.globals.context = "x";
     auto missing = kube::resolve_api_server(c.ctx, "");
     REQUIRE_FALSE(missing);
-    CHECK(missing.error().message ==
-          fmt::format("context \"x\" not found in kubeconfig {} (contexts: a)", path));
+    CHECK(missing.error().message == fmt::format("context \"x\" not found in kubeconfig {} (contexts: a)", path));
     c.ctx.globals.kubeconfig = (dir / "nope").string();
     auto absent = kube::resolve_api_server(c.ctx, "");
     REQUIRE_FALSE(absent);
@@ -200,9 +197,8 @@ TEST_SUITE("kubeconfig") {
     SUBCASE("client certificate verified by the server, from files and from data") {
       FakeKubeApi fake(pki, FakeKubeOptions{"", true, ""});
       REQUIRE(fake.running());
-      write_text(dir / "cfg",
-                 kubeconfig("a", fake.url(), "    certificate-authority: ca.crt\n",
-                            "    client-certificate: client.crt\n    client-key: client.key\n", "a"));
+      write_text(dir / "cfg", kubeconfig("a", fake.url(), "    certificate-authority: ca.crt\n",
+                                         "    client-certificate: client.crt\n    client-key: client.key\n", "a"));
       Ctx c(dir.path());
       c.ctx.globals.kubeconfig = (dir / "cfg").string();
       auto api = kube::resolve_api_server(c.ctx, "");
@@ -211,9 +207,9 @@ TEST_SUITE("kubeconfig") {
       auto pods = reach(*api);
       CHECK_MESSAGE(pods.has_value(), why(pods));
 
-      const std::string data = fmt::format("    client-certificate-data: {}\n    client-key-data: {}\n",
-                                           kube::base64_encode(read_text(pki.client_crt)),
-                                           kube::base64_encode(read_text(pki.client_key)));
+      const std::string data =
+          fmt::format("    client-certificate-data: {}\n    client-key-data: {}\n",
+                      kube::base64_encode(read_text(pki.client_crt)), kube::base64_encode(read_text(pki.client_key)));
       write_text(dir / "cfg", kubeconfig("a", fake.url(), ca_data(pki), data, "a"));
       api = kube::resolve_api_server(c.ctx, "");
       REQUIRE(api);
@@ -230,18 +226,16 @@ TEST_SUITE("kubeconfig") {
     SUBCASE("exec plugin (v1 and v1beta1)") {
       FakeKubeApi fake(pki, FakeKubeOptions{"exec-token", false, ""});
       REQUIRE(fake.running());
-      write_text(
-          dir / "cred.sh",
-          "#!/bin/sh\n"
-          "case \"$KUBERNETES_EXEC_INFO\" in *'\"server\"'*) ;; *) echo no exec info >&2; exit 3;; esac\n"
-          "[ \"$CRED_MODE\" = ok ] || { echo bad env >&2; exit 4; }\n"
-          "[ \"$1\" = get-token ] || exit 5\n"
-          "printf "
-          "'{\"apiVersion\":\"%s\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\"}}' "
-          "\"$2\"\n");
+      write_text(dir / "cred.sh",
+                 "#!/bin/sh\n"
+                 "case \"$KUBERNETES_EXEC_INFO\" in *'\"server\"'*) ;; *) echo no exec info >&2; exit 3;; esac\n"
+                 "[ \"$CRED_MODE\" = ok ] || { echo bad env >&2; exit 4; }\n"
+                 "[ \"$1\" = get-token ] || exit 5\n"
+                 "printf "
+                 "'{\"apiVersion\":\"%s\",\"kind\":\"ExecCredential\",\"status\":{\"token\":\"exec-token\"}}' "
+                 "\"$2\"\n");
       std::filesystem::permissions(dir / "cred.sh", std::filesystem::perms::owner_all);
-      for (const std::string version :
-           {"client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"}) {
+      for (const std::string version : {"client.authentication.k8s.io/v1", "client.authentication.k8s.io/v1beta1"}) {
         const std::string user = fmt::format(
             "    exec:\n      apiVersion: {0}\n      command: ./cred.sh\n      args: [get-token, {0}]\n"
             "      env:\n      - name: CRED_MODE\n        value: ok\n      provideClusterInfo: true\n",
@@ -294,7 +288,7 @@ TEST_SUITE("kubeconfig") {
     httplib::Server upstream;
     std::string seen_auth = "unset";
     std::string seen_target;
-    upstream.Post("/control/v1/echo", [&](const httplib::Request &req, httplib::Response &res) {
+    upstream.Post("/control/v1/echo", [&](const httplib::Request& req, httplib::Response& res) {
       seen_auth = req.get_header_value("Authorization");
       seen_target = req.target;
       res.set_content("{\"echo\":" + req.body + "}", "application/json");

@@ -53,9 +53,9 @@ const std::map<std::string, std::string> k_scopes = {{"pageserver", "pageservera
                                                      {"generations", "generations_api"},
                                                      {"admin", "admin"}};
 
-void check_tokens(const std::map<std::string, std::string> &tokens, const std::string &public_pem) {
+void check_tokens(const std::map<std::string, std::string>& tokens, const std::string& public_pem) {
   REQUIRE(tokens.size() == k_scopes.size() + 1);
-  for (const auto &[key, scope] : k_scopes) {
+  for (const auto& [key, scope] : k_scopes) {
     REQUIRE(tokens.count(key) == 1);
     auto claims = jwt::verify(tokens.at(key), public_pem, 0);
     REQUIRE_MESSAGE(claims.has_value(), key);
@@ -63,16 +63,16 @@ void check_tokens(const std::map<std::string, std::string> &tokens, const std::s
   }
   // The controller-to-hook token is a credential of its own: opaque, not a JWT, not the admin token.
   REQUIRE(tokens.count("control-plane") == 1);
-  const std::string &cp = tokens.at("control-plane");
+  const std::string& cp = tokens.at("control-plane");
   CHECK(cp.size() == 48);
   CHECK(cp.find('.') == std::string::npos);
   CHECK_FALSE(jwt::verify(cp, public_pem, 0));
   CHECK(cp != tokens.at("admin"));
 }
 
-std::map<std::string, std::string> decoded(const nlohmann::json &secret) {
+std::map<std::string, std::string> decoded(const nlohmann::json& secret) {
   std::map<std::string, std::string> out;
-  for (const auto &[k, v] : secret["data"].items()) {
+  for (const auto& [k, v] : secret["data"].items()) {
     auto raw = kube::base64_decode(v.get<std::string>());
     REQUIRE(raw);
     out[k] = *raw;
@@ -85,33 +85,30 @@ struct Cluster {
   TestPki pki;
   FakeKubeApi fake;
   std::string kubeconfig;
-  explicit Cluster(const std::string &name, std::optional<std::vector<std::string>> namespaces = std::nullopt,
-                   const std::string &spec = spec_with_auth())
-      : dir(name), pki(dir.path()), fake(pki, FakeKubeOptions{"tok", false, ""}),
-        kubeconfig((dir / "cfg").string()) {
+  explicit Cluster(const std::string& name, std::optional<std::vector<std::string>> namespaces = std::nullopt,
+                   const std::string& spec = spec_with_auth())
+      : dir(name), pki(dir.path()), fake(pki, FakeKubeOptions{"tok", false, ""}), kubeconfig((dir / "cfg").string()) {
     if (namespaces) {
       fake.track_namespaces(*namespaces);
     }
     REQUIRE_MESSAGE(pki.ok, pki.error);
     REQUIRE(fake.running());
-    write_text(dir / "cfg",
-               fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: k\n"
-                           "  cluster:\n    server: {}\n    certificate-authority: ca.crt\n"
-                           "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
-                           "  context:\n    cluster: k\n    user: k\n    namespace: elsewhere\n",
-                           fake.url()));
+    write_text(dir / "cfg", fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: k\n"
+                                        "  cluster:\n    server: {}\n    certificate-authority: ca.crt\n"
+                                        "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
+                                        "  context:\n    cluster: k\n    user: k\n    namespace: elsewhere\n",
+                                        fake.url()));
     write_text(dir / "spec.yaml", spec);
   }
   neon::test::CliResult run(std::vector<std::string> extra) {
-    std::vector<std::string> args = {"secrets",      "init",    "-f", (dir / "spec.yaml").string(),
-                                     "--kubeconfig", kubeconfig};
+    std::vector<std::string> args = {"secrets", "init", "-f", (dir / "spec.yaml").string(), "--kubeconfig", kubeconfig};
     args.insert(args.end(), extra.begin(), extra.end());
     return run_cli(args);
   }
 };
 
 /// The dev example managed by Flux from `url`.
-std::string flux_spec(const std::string &url) {
+std::string flux_spec(const std::string& url) {
   std::string text = spec_with_auth();
   const std::string from = "    target: argocd\n    repoURL: https://github.com/acme/neon-gitops.git\n";
   const auto at = text.find(from);
@@ -120,19 +117,17 @@ std::string flux_spec(const std::string &url) {
   return text;
 }
 
-std::optional<std::vector<std::string>> tracked_namespaces(std::vector<std::string> existing) {
-  return existing;
-}
+std::optional<std::vector<std::string>> tracked_namespaces(std::vector<std::string> existing) { return existing; }
 
 /// A fresh directory outside any Git working tree.
-fs::path temp_dir(const std::string &name) {
+fs::path temp_dir(const std::string& name) {
   fs::path p = fs::temp_directory_path() / fmt::format("kubectl-neon-{}-{}", name, ::getpid());
   fs::remove_all(p);
   fs::create_directories(p);
   return p;
 }
 
-} // namespace
+}  // namespace
 
 TEST_SUITE("secrets") {
   TEST_CASE("init creates every Secret the spec names, in the spec's namespace, with valid tokens" *
@@ -141,9 +136,9 @@ TEST_SUITE("secrets") {
     Cluster c("secrets-create");
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("neon-dev") ==
-          std::vector<std::string>{"neon-auth-public-key", "neon-auth-tokens", "neon-compute-hook-key",
-                                   "neon-s3-credentials", "neon-storage-signing-key"});
+    CHECK(c.fake.secret_names("neon-dev") == std::vector<std::string>{"neon-auth-public-key", "neon-auth-tokens",
+                                                                      "neon-compute-hook-key", "neon-s3-credentials",
+                                                                      "neon-storage-signing-key"});
     CHECK(c.fake.secret_names("elsewhere").empty());
     const auto pub = decoded(*c.fake.secret("neon-dev", "neon-auth-public-key"));
     REQUIRE(pub.size() == 1);
@@ -155,7 +150,7 @@ TEST_SUITE("secrets") {
     REQUIRE(signing.count("private.pem") == 1);
     auto hook_pub = jwt::public_from_private(signing.at("private.pem"));
     REQUIRE(hook_pub);
-    CHECK(*hook_pub != public_pem); // the hook's key is its own, not the token signing key
+    CHECK(*hook_pub != public_pem);  // the hook's key is its own, not the token signing key
     const auto s3 = decoded(*c.fake.secret("neon-dev", "neon-s3-credentials"));
     CHECK(s3.at("AWS_ACCESS_KEY_ID").size() == 20);
     CHECK(s3.at("AWS_SECRET_ACCESS_KEY").size() == 40);
@@ -166,15 +161,15 @@ TEST_SUITE("secrets") {
     auto storage_pub = jwt::public_from_private(storage.at("private.pem"));
     REQUIRE(storage_pub);
     CHECK(*storage_pub == public_pem);
-    for (const auto &name : c.fake.secret_names("neon-dev")) {
+    for (const auto& name : c.fake.secret_names("neon-dev")) {
       if (name != "neon-compute-hook-key" && name != "neon-storage-signing-key") {
-        for (const auto &[k, v] : decoded(*c.fake.secret("neon-dev", name))) {
+        for (const auto& [k, v] : decoded(*c.fake.secret("neon-dev", name))) {
           CHECK(v.find("PRIVATE KEY") == std::string::npos);
         }
       }
     }
     // No token is printed.
-    for (const auto &[k, t] : tokens) {
+    for (const auto& [k, t] : tokens) {
       CHECK(r.out.find(t) == std::string::npos);
       CHECK(r.err.find(t) == std::string::npos);
     }
@@ -191,8 +186,7 @@ TEST_SUITE("secrets") {
     SUBCASE("--overwrite replaces them with a new key") {
       auto again = c.run({"--overwrite"});
       REQUIRE_MESSAGE(again.exit == 0, again.err);
-      const std::string new_pub =
-          decoded(*c.fake.secret("neon-dev", "neon-auth-public-key")).at("public.pem");
+      const std::string new_pub = decoded(*c.fake.secret("neon-dev", "neon-auth-public-key")).at("public.pem");
       CHECK(new_pub != public_pem);
       check_tokens(decoded(*c.fake.secret("neon-dev", "neon-auth-tokens")), new_pub);
       CHECK(*jwt::public_from_private(
@@ -207,8 +201,7 @@ TEST_SUITE("secrets") {
     write_text(c.dir / "spec.yaml", read_text(k_dev_example));
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("neon-dev") ==
-          std::vector<std::string>{"neon-compute-hook-key", "neon-s3-credentials"});
+    CHECK(c.fake.secret_names("neon-dev") == std::vector<std::string>{"neon-compute-hook-key", "neon-s3-credentials"});
     const auto signing = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-key"));
     CHECK(jwt::public_from_private(signing.at("private.pem")));
   }
@@ -244,9 +237,8 @@ TEST_SUITE("secrets") {
     Cluster c("secrets-ns");
     auto dry = c.run({"--dry-run"});
     REQUIRE(dry.exit == 0);
-    CHECK(dry.out.find(
-              "would create Secret neon-dev/neon-auth-tokens (keys: admin, control-plane, generations, "
-              "pageserver, safekeeper)") != std::string::npos);
+    CHECK(dry.out.find("would create Secret neon-dev/neon-auth-tokens (keys: admin, control-plane, generations, "
+                       "pageserver, safekeeper)") != std::string::npos);
     CHECK(c.fake.requests().empty());
     auto r = c.run({"-n", "other"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
@@ -263,13 +255,12 @@ TEST_SUITE("secrets") {
     const auto docs = YAML::LoadAll(r.out);
     REQUIRE(docs.size() == 5);
     std::map<std::string, std::map<std::string, std::string>> by_name;
-    for (const auto &d : docs) {
+    for (const auto& d : docs) {
       CHECK(d["apiVersion"].as<std::string>() == "v1");
       CHECK(d["kind"].as<std::string>() == "Secret");
       CHECK(d["metadata"]["namespace"].as<std::string>() == "neon-dev");
       CHECK_FALSE(d["data"]);
-      by_name[d["metadata"]["name"].as<std::string>()] =
-          d["stringData"].as<std::map<std::string, std::string>>();
+      by_name[d["metadata"]["name"].as<std::string>()] = d["stringData"].as<std::map<std::string, std::string>>();
     }
     const std::string public_pem = by_name.at("neon-auth-public-key").at("public.pem");
     check_tokens(by_name.at("neon-auth-tokens"), public_pem);
@@ -282,8 +273,7 @@ TEST_SUITE("secrets") {
     ScratchDir dir("secrets-key");
     write_text(dir / "spec.yaml", spec_with_auth());
     const std::string key = (tmp / "signing.pem").string();
-    auto r = run_cli(
-        {"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml", "--private-key-out", key});
+    auto r = run_cli({"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml", "--private-key-out", key});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     struct stat st {};
     REQUIRE(::stat(key.c_str(), &st) == 0);
@@ -291,7 +281,7 @@ TEST_SUITE("secrets") {
     const auto docs = YAML::LoadAll(r.out);
     std::string public_pem;
     std::map<std::string, std::string> tokens;
-    for (const auto &d : docs) {
+    for (const auto& d : docs) {
       if (d["metadata"]["name"].as<std::string>() == "neon-auth-public-key") {
         public_pem = d["stringData"]["public.pem"].as<std::string>();
       } else if (d["metadata"]["name"].as<std::string>() == "neon-auth-tokens") {
@@ -304,13 +294,13 @@ TEST_SUITE("secrets") {
     check_tokens(tokens, public_pem);
     CHECK(r.out.find(read_text(key)) == std::string::npos);
 
-    auto again = run_cli(
-        {"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml", "--private-key-out", key});
+    auto again =
+        run_cli({"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml", "--private-key-out", key});
     CHECK(again.exit == 1);
     CHECK(again.err.find("already exists") != std::string::npos);
     fs::create_directories(tmp / "repo/.git");
-    auto in_git = run_cli({"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml",
-                           "--private-key-out", (tmp / "repo/sub/k.pem").string()});
+    auto in_git = run_cli({"secrets", "init", "-f", (dir / "spec.yaml").string(), "-o", "yaml", "--private-key-out",
+                           (tmp / "repo/sub/k.pem").string()});
     CHECK(in_git.exit == 1);
     CHECK(in_git.err.find("inside a Git working tree") != std::string::npos);
     fs::remove_all(tmp);
@@ -336,13 +326,13 @@ TEST_SUITE("secrets") {
     const auto tree = run_cli({"render", "-f", (c.dir / "spec.yaml").string()});
     REQUIRE(tree.exit == 0);
     YAML::Node generated;
-    for (const auto &doc : YAML::LoadAll(tree.out)) {
+    for (const auto& doc : YAML::LoadAll(tree.out)) {
       if (doc["kind"].as<std::string>() == "Namespace") {
         generated = doc;
       }
     }
     REQUIRE(generated);
-    for (const auto &kv : generated["metadata"]["labels"]) {
+    for (const auto& kv : generated["metadata"]["labels"]) {
       CHECK((*ns)["metadata"]["labels"][kv.first.as<std::string>()] == kv.second.as<std::string>());
     }
     CHECK((*ns)["metadata"]["labels"].size() == generated["metadata"]["labels"].size());
@@ -359,8 +349,8 @@ TEST_SUITE("secrets") {
     write_text(c.dir / "id_ed25519", "-----BEGIN OPENSSH PRIVATE KEY-----\nkey\n-----END OPENSSH PRIVATE KEY-----\n");
     write_text(c.dir / "id_ed25519.pub", "ssh-ed25519 AAAA test\n");
     write_text(c.dir / "known_hosts", "github.com ssh-ed25519 AAAAhost\n");
-    auto r = c.run({"--git-ssh-key", (c.dir / "id_ed25519").string(), "--git-known-hosts",
-                    (c.dir / "known_hosts").string()});
+    auto r = c.run(
+        {"--git-ssh-key", (c.dir / "id_ed25519").string(), "--git-known-hosts", (c.dir / "known_hosts").string()});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     auto secret = c.fake.secret("flux-system", "neon-dev-team-git");
     REQUIRE(secret);
@@ -382,7 +372,8 @@ TEST_SUITE("secrets") {
   TEST_CASE("flux: without the flags init says exactly how to create the Git Secret; HTTPS takes a token file" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
-    Cluster c("secrets-flux-howto", tracked_namespaces({"flux-system"}), flux_spec("ssh://git@git.example.com:2222/acme/gitops"));
+    Cluster c("secrets-flux-howto", tracked_namespaces({"flux-system"}),
+              flux_spec("ssh://git@git.example.com:2222/acme/gitops"));
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     CHECK_FALSE(c.fake.secret("flux-system", "neon-dev-team-git"));

@@ -106,8 +106,8 @@ TEST_SUITE("spec") {
     CHECK(with_lsn >= 1);
     CHECK(with_time >= 1);
     CHECK(replicas >= 1);
-    const auto prod = neon::gen::load_spec(
-        neon::test::read_text(source_dir() / "schemas/examples/prod-3-zones.yaml"), "prod-3-zones.yaml");
+    const auto prod = neon::gen::load_spec(neon::test::read_text(source_dir() / "schemas/examples/prod-3-zones.yaml"),
+                                           "prod-3-zones.yaml");
     REQUIRE(prod.spec);
     CHECK(prod.spec->spec().storage_controller.auth.enabled);
     CHECK(prod.spec->spec().pageservers.zones.size() == 3);
@@ -152,7 +152,9 @@ TEST_SUITE("spec") {
     while (huge.size() <= neon::gen::k_max_spec_bytes) {
       huge += "# " + std::string(1021, 'x') + "\n";
     }
-    std::string binary = "apiVersion: kubectl-neon.io/v1alpha1\n\x7f" "ELF\x02\x01\x01";
+    std::string binary =
+        "apiVersion: kubectl-neon.io/v1alpha1\n\x7f"
+        "ELF\x02\x01\x01";
     binary += std::string(64, '\0');
     const std::vector<Case> cases = {
         {"missing-file", ""},
@@ -161,11 +163,14 @@ TEST_SUITE("spec") {
         {"deep-flow-nesting", deep_flow},
         {"deep-block-nesting", deep_block},
         {"over-10-mib", huge},
-        {"utf8-bom-and-crlf", "\xef\xbb\xbf" "apiVersion: kubectl-neon.io/v1alpha1\r\nkind: NeonCluster\r\nmetadata:\r\n"
-                              "  name: Bad_Name\r\n"},
+        {"utf8-bom-and-crlf",
+         "\xef\xbb\xbf"
+         "apiVersion: kubectl-neon.io/v1alpha1\r\nkind: NeonCluster\r\nmetadata:\r\n"
+         "  name: Bad_Name\r\n"},
         {"invalid-utf8", "apiVersion: kubectl-neon.io/v1alpha1\nkind: NeonCluster\nmetadata:\n  name: \xff\xfe\n"},
-        {"anchor-bomb", "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
-                        "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"},
+        {"anchor-bomb",
+         "a: &a [x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a]\n"
+         "c: &c [*b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c]\n"},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);
@@ -183,11 +188,12 @@ TEST_SUITE("spec") {
   }
 
   TEST_CASE("text that is not UTF-8 is rejected by line, without echoing the bytes") {
-    const std::string head = "apiVersion: kubectl-neon.io/v1alpha1\nkind: NeonCluster\n# ok: \xc3\xbc \xe2\x82\xac "
-                             "\xf0\x9f\x90\x98\n";
+    const std::string head =
+        "apiVersion: kubectl-neon.io/v1alpha1\nkind: NeonCluster\n# ok: \xc3\xbc \xe2\x82\xac "
+        "\xf0\x9f\x90\x98\n";
     const std::vector<std::pair<std::string, std::string>> bad = {
         {"\xc0\x80", "0xC0"},          // overlong NUL
-        {"\xed\xa0\x80", "0xED"},     // UTF-16 surrogate
+        {"\xed\xa0\x80", "0xED"},      // UTF-16 surrogate
         {"\xf4\x90\x80\x80", "0xF4"},  // beyond U+10FFFF
         {"\xe2\x82", "0xE2"},          // truncated at the end of the file
         {"\x80", "0x80"},              // a lone continuation byte

@@ -111,13 +111,16 @@ TEST_SUITE("spec-yaml") {
     REQUIRE(d.size() == 1);
     CHECK(d[0].rfind("s.yaml:5:", 0) == 0);
     CHECK(d[0].find("error: invalid YAML: aliases add more than 100000 nodes to the document") != std::string::npos);
-    for (const auto& [bad, value] : std::vector<std::pair<std::string, std::string>>{
-             {"a: \"x\\0y\"\n", std::string("x\0y", 3)}, {"a: \"\\x01\"\n", "\x01"}, {"a: \"\\e\"\n", "\x1b"},
-             {"a: \"\\x7f\"\n", "\x7f"}}) {
+    for (const auto& [bad, value] :
+         std::vector<std::pair<std::string, std::string>>{{"a: \"x\\0y\"\n", std::string("x\0y", 3)},
+                                                          {"a: \"\\x01\"\n", "\x01"},
+                                                          {"a: \"\\e\"\n", "\x1b"},
+                                                          {"a: \"\\x7f\"\n", "\x7f"}}) {
       CAPTURE(bad);
       CHECK(diagnostics_of(bad) ==
             std::vector<std::string>{"s.yaml:1:4: error: this string holds a control character (from an escape such "
-                                     "as \\0, \\e or \\x01), which no field of the spec takes: \"" + value + "\""});
+                                     "as \\0, \\e or \\x01), which no field of the spec takes: \"" +
+                                     value + "\""});
     }
     // An escape that makes a character is fine: \xff is U+00FF.
     const auto ok = diagnostics_of("a: \"\\xff\"\n");

@@ -34,7 +34,8 @@ TEST_SUITE("storcon client") {
   TEST_CASE("redact_url drops userinfo and query values") {
     CHECK(neon::cli::http::redact_url("https://user:secret@host:6443/api?token=abc&x=1") ==
           "https://host:6443/api?token=...&x=...");
-    CHECK(neon::cli::http::redact_url("http://127.0.0.1:1234/control/v1/node") == "http://127.0.0.1:1234/control/v1/node");
+    CHECK(neon::cli::http::redact_url("http://127.0.0.1:1234/control/v1/node") ==
+          "http://127.0.0.1:1234/control/v1/node");
   }
 
   TEST_CASE("request bodies use the controller's JSON spellings") {
@@ -43,7 +44,8 @@ TEST_SUITE("storcon client") {
     c.placement = neon::cli::storcon::attached_placement(1);
     c.config = Json{{"pitr_interval", "7 days"}};
     CHECK(neon::cli::storcon::tenant_create_body(c) ==
-          Json::parse(R"({"new_tenant_id":")" + k_tenant + R"(","placement_policy":{"Attached":1},"pitr_interval":"7 days"})"));
+          Json::parse(R"({"new_tenant_id":")" + k_tenant +
+                      R"(","placement_policy":{"Attached":1},"pitr_interval":"7 days"})"));
     c.shard_count = 4;
     CHECK(neon::cli::storcon::tenant_create_body(c)["shard_parameters"] == Json{{"count", 4}, {"stripe_size", 2048}});
     CHECK(neon::cli::storcon::shard_id(k_tenant, 1, 4) == k_tenant + "-0104");
@@ -110,7 +112,8 @@ TEST_SUITE("storcon client") {
     child.ancestor_start_lsn = "0/1000000";
     auto conflict = client.create_timeline(child);
     REQUIRE_FALSE(conflict);
-    CHECK(conflict.error().message.find("POST /v1/tenant/" + k_tenant + "/timeline: 409 Conflict") != std::string::npos);
+    CHECK(conflict.error().message.find("POST /v1/tenant/" + k_tenant + "/timeline: 409 Conflict") !=
+          std::string::npos);
     CHECK(conflict.error().message.find("different parameters") != std::string::npos);
     CHECK(conflict.error().http_status == 409);
     // The controller does not refuse another shard count: it stores a second set of shards
@@ -210,8 +213,8 @@ TEST_SUITE("storcon client") {
     Client client(transport, options(fake));
     auto r = client.set_policy(k_tenant, neon::cli::storcon::attached_placement(0));
     REQUIRE_FALSE(r);
-    CHECK(r.error().message == "storage controller: PUT /control/v1/tenant/" + k_tenant +
-                                   "/policy: 409 Conflict: tenant is being split");
+    CHECK(r.error().message ==
+          "storage controller: PUT /control/v1/tenant/" + k_tenant + "/policy: 409 Conflict: tenant is being split");
     CHECK(fake.requests().size() == 1);
   }
 

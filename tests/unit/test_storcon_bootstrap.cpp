@@ -27,17 +27,25 @@ std::string computes_json(const std::string& dev_lsn) {
     dev["ancestor_start_lsn"] = dev_lsn;
   }
   branches.push_back(dev);
-  branches.push_back(Json{{"name", "feature"}, {"timeline_id", k_feature}, {"ancestor_timeline_id", k_dev},
+  branches.push_back(Json{{"name", "feature"},
+                          {"timeline_id", k_feature},
+                          {"ancestor_timeline_id", k_dev},
                           {"ancestor_timestamp", "2025-01-02T03:04:05Z"}});
   Json doc{{"version", 1},
            {"namespace", "neon"},
            {"safekeepers", Json::array()},
-           {"projects", Json::array({Json{{"name", "app"}, {"tenant_id", k_tenant}, {"pg_version", 17},
-                                          {"shard_count", 2}, {"stripe_size", 2048},
+           {"projects", Json::array({Json{{"name", "app"},
+                                          {"tenant_id", k_tenant},
+                                          {"pg_version", 17},
+                                          {"shard_count", 2},
+                                          {"stripe_size", 2048},
                                           {"tenant_config", Json{{"pitr_interval", "7 days"}}},
                                           {"branches", branches}}})},
-           {"computes", Json::array({Json{{"compute_id", "app-feature"}, {"project", "app"}, {"branch", "feature"},
-                                          {"tenant_id", k_tenant}, {"timeline_id", k_feature},
+           {"computes", Json::array({Json{{"compute_id", "app-feature"},
+                                          {"project", "app"},
+                                          {"branch", "feature"},
+                                          {"tenant_id", k_tenant},
+                                          {"timeline_id", k_feature},
                                           {"address", "compute-app-feature.neon.svc.cluster.local:3080"}}})}};
   return doc.dump();
 }
@@ -48,10 +56,10 @@ TEST_SUITE("storcon bootstrap") {
   TEST_CASE("pageserver: config, identity and metadata in the workdir") {
     neon::test::ScratchDir dir("bootstrap-pageserver");
     neon::test::write_text(dir / "in.toml", "broker_endpoint = \"http://storage-broker:50051\"\n");
-    auto res = run_cli({"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config",
-                        (dir / "in.toml").string(), "--zone-number", "2", "--zone", "az-b", "--set",
-                        "pageserver-az-b", "--namespace", "neon"},
-                       "", {{"POD_NAME", "pageserver-az-b-3"}});
+    auto res = run_cli(
+        {"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config", (dir / "in.toml").string(),
+         "--zone-number", "2", "--zone", "az-b", "--set", "pageserver-az-b", "--namespace", "neon"},
+        "", {{"POD_NAME", "pageserver-az-b-3"}});
     INFO(res.err);
     REQUIRE(res.exit == 0);
     CHECK(neon::test::read_text(dir / "data/pageserver.toml") == "broker_endpoint = \"http://storage-broker:50051\"\n");
@@ -90,7 +98,8 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(res.err.find("eyJ") == std::string::npos);
     // It holds a secret: readable by its owner only, whatever the umask.
     const auto perms = std::filesystem::status(dir / "data/pageserver.toml").permissions();
-    CHECK((perms & std::filesystem::perms::all) == (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+    CHECK((perms & std::filesystem::perms::all) ==
+          (std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     // The input is untouched, and an empty variable means no token.
     CHECK(neon::test::read_text(dir / "in.toml").find("stale") != std::string::npos);
     auto empty = run_cli({"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config",
@@ -103,9 +112,20 @@ TEST_SUITE("storcon bootstrap") {
   TEST_CASE("safekeeper: upsert then Active, idempotent") {
     FakeStorcon fake;
     neon::test::ScratchDir dir("bootstrap-safekeeper");
-    const std::vector<std::string> args = {"bootstrap", "safekeeper", "--storage-controller", fake.url(),
-                                           "--zone-number", "1", "--zone", "az-a", "--set", "safekeeper",
-                                           "--namespace", "neon", "--data-dir", dir.path().string()};
+    const std::vector<std::string> args = {"bootstrap",
+                                           "safekeeper",
+                                           "--storage-controller",
+                                           fake.url(),
+                                           "--zone-number",
+                                           "1",
+                                           "--zone",
+                                           "az-a",
+                                           "--set",
+                                           "safekeeper",
+                                           "--namespace",
+                                           "neon",
+                                           "--data-dir",
+                                           dir.path().string()};
     auto res = run_cli(args, "", {{"POD_NAME", "safekeeper-2"}});
     INFO(res.err);
     REQUIRE(res.exit == 0);
@@ -143,8 +163,9 @@ TEST_SUITE("storcon bootstrap") {
     fake.add_node(21, "az-b");
     neon::test::ScratchDir dir("bootstrap-compute");
     neon::test::write_text(dir / "computes.json", computes_json("0/169AD58"));
-    const std::vector<std::string> args = {"bootstrap", "compute", "--storage-controller", fake.url(), "--computes",
-                                           (dir / "computes.json").string(), "--compute-id", "app-feature"};
+    const std::vector<std::string> args = {"bootstrap",    "compute",    "--storage-controller",
+                                           fake.url(),     "--computes", (dir / "computes.json").string(),
+                                           "--compute-id", "app-feature"};
     auto res = run_cli(args);
     INFO(res.err);
     REQUIRE(res.exit == 0);
@@ -182,9 +203,20 @@ TEST_SUITE("storcon bootstrap") {
   TEST_CASE("safekeeper: the node id goes into <data-dir>/safekeeper.id, not from the pod-index label") {
     FakeStorcon fake;
     neon::test::ScratchDir dir("bootstrap-safekeeper-id");
-    const std::vector<std::string> args = {"bootstrap", "safekeeper", "--storage-controller", fake.url(),
-                                           "--zone-number", "2", "--zone", "az-b", "--set", "safekeeper-az-b",
-                                           "--namespace", "neon", "--data-dir", dir.path().string()};
+    const std::vector<std::string> args = {"bootstrap",
+                                           "safekeeper",
+                                           "--storage-controller",
+                                           fake.url(),
+                                           "--zone-number",
+                                           "2",
+                                           "--zone",
+                                           "az-b",
+                                           "--set",
+                                           "safekeeper-az-b",
+                                           "--namespace",
+                                           "neon",
+                                           "--data-dir",
+                                           dir.path().string()};
     // No POD_INDEX in the environment: the ordinal comes from POD_NAME.
     auto res = run_cli(args, "", {{"POD_NAME", "safekeeper-az-b-3"}, {"POD_INDEX", ""}});
     INFO(res.err);

@@ -66,7 +66,8 @@ TEST_SUITE("storcon commands") {
     REQUIRE(json.exit == 0);
     auto doc = Json::parse(json.out);
     CHECK(doc["pageservers"].size() == 2);
-    CHECK(doc["pageservers"][0]["attached_shards"].get<int>() + doc["pageservers"][1]["attached_shards"].get<int>() == 1);
+    CHECK(doc["pageservers"][0]["attached_shards"].get<int>() + doc["pageservers"][1]["attached_shards"].get<int>() ==
+          1);
     CHECK(doc["tenants"][0]["tenant_id"] == k_app_tenant);
     CHECK(doc["health"]["status"] == "healthy");
     // Pretty-printed with sorted keys, as a JSON document's dump(2) is.
@@ -143,7 +144,8 @@ TEST_SUITE("storcon commands") {
     fake.add_node(11, "az-a");
     fake.add_node(21, "az-b");
     fake.set_reconcile_polls(2);
-    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
+    auto res = run_cli(with_url(fake, {"attach", "app", "--az", "az-b", "--secondaries", "1", "--no-prewarm", "-f",
+                                       NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     INFO(res.err);
     REQUIRE(res.exit == 0);
     auto t = fake.tenant(k_app_tenant);
@@ -165,7 +167,8 @@ TEST_SUITE("storcon commands") {
     CHECK(migrated);
     // Again: nothing to create or migrate.
     fake.clear_requests();
-    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
+    auto again = run_cli(with_url(fake, {"attach", "app", "--node", "21", "--secondaries", "1", "-f",
+                                         NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
     CHECK(again.exit == 0);
     for (const auto& r : fake.requests()) {
       CHECK(r.method != "POST");
@@ -178,7 +181,8 @@ TEST_SUITE("storcon commands") {
     fake.add_node(11, "az-a");
     auto res = run_cli(with_url(fake, {"attach", k_other, "--node", "11", "--dry-run"}));
     REQUIRE(res.exit == 0);
-    CHECK(contains(res.out, "POST /v1/tenant {\"new_tenant_id\":\"" + k_other + "\",\"placement_policy\":{\"Attached\":0}}"));
+    CHECK(contains(res.out,
+                   "POST /v1/tenant {\"new_tenant_id\":\"" + k_other + "\",\"placement_policy\":{\"Attached\":0}}"));
     // The new tenant is created with its placement: no policy call after it.
     CHECK(!contains(res.out, "/policy"));
     CHECK(contains(res.out, "PUT /control/v1/tenant/" + k_other + "/migrate"));
@@ -434,7 +438,8 @@ TEST_SUITE("storcon commands") {
       f.status = 409;
       f.msg = "shard split in progress";
       fake.add_fault(f);
-      auto res = run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
+      auto res =
+          run_cli(with_url(fake, {"detach", "app", "--yes", "-f", NEON_SOURCE_DIR "/schemas/starters/dev.yaml"}));
       CHECK(res.exit == 1);
       CHECK(contains(res.err, "storage controller: PUT /control/v1/tenant/" + k_app_tenant +
                                   "/policy: 409 Conflict: shard split in progress"));
@@ -467,8 +472,8 @@ TEST_SUITE("storcon commands") {
   }
 
   TEST_CASE("no controller URL for a bootstrap step is a usage error") {
-    auto res = run_cli({"bootstrap", "safekeeper", "--set", "safekeeper", "--namespace", "neon"},
-                       "", {{"POD_NAME", "safekeeper-0"}, {"NEON_STORAGE_CONTROLLER_URL", ""}});
+    auto res = run_cli({"bootstrap", "safekeeper", "--set", "safekeeper", "--namespace", "neon"}, "",
+                       {{"POD_NAME", "safekeeper-0"}, {"NEON_STORAGE_CONTROLLER_URL", ""}});
     CHECK(res.exit == 2);
     CHECK(contains(res.err, "--storage-controller"));
   }

@@ -28,8 +28,8 @@ void small_cluster(neon::test::FakeStorcon& fake) {
 }
 
 std::map<std::string, std::string> component(const std::string& name) {
-  return {{"app.kubernetes.io/name", name}, {"app.kubernetes.io/component", name},
-          {"app.kubernetes.io/part-of", "neon"}};
+  return {
+      {"app.kubernetes.io/name", name}, {"app.kubernetes.io/component", name}, {"app.kubernetes.io/part-of", "neon"}};
 }
 
 }  // namespace
@@ -63,10 +63,11 @@ TEST_SUITE("storcon status") {
     INFO(json.err);
     CHECK(json.exit == 1);
     auto doc = Json::parse(json.out);
-    CHECK(doc["components"] == Json{{"available", true},
-                                    {"namespace", "neon"},
-                                    {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
-                                                           Json{{"component", "safekeeper"}, {"ready", 1}, {"pods", 1}}})}});
+    CHECK(doc["components"] ==
+          Json{{"available", true},
+               {"namespace", "neon"},
+               {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
+                                      Json{{"component", "safekeeper"}, {"ready", 1}, {"pods", 1}}})}});
     CHECK(doc["health"]["problems"] == Json::array({"pageserver: 1/2 pods ready"}));
 
     auto table = run_cli({"status", "--storage-controller", fake.url()}, "", env);
@@ -124,7 +125,8 @@ TEST_SUITE("storcon status") {
     CHECK(doc["components"]["available"] == false);
     CHECK(doc["components"]["note"].get<std::string>().rfind("pod readiness skipped: ", 0) == 0);
     CHECK(doc["health"]["status"] == "healthy");
-    auto table = run_cli({"status", "--storage-controller", fake.url()}, "", {{"KUBECONFIG", (dir / "missing").string()}});
+    auto table =
+        run_cli({"status", "--storage-controller", fake.url()}, "", {{"KUBECONFIG", (dir / "missing").string()}});
     CHECK(table.exit == 0);
     // A note: on standard error, apart from the data.
     CHECK(table.out.find("pod readiness skipped") == std::string::npos);

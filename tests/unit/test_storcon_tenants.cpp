@@ -155,8 +155,9 @@ TEST_SUITE("storcon tenant list") {
                    "a shard of tenant aa has no \"tenant_shard_id\""));
     CHECK(contains(parse_error(R"([{"tenant_id": "aa", "shards": [{"tenant_shard_id": "x", "node_attached": "1"}]}])"),
                    "\"node_attached\" has the wrong type"));
-    CHECK(contains(parse_error(R"([{"tenant_id": "aa", "shards": [{"tenant_shard_id": "x", "node_secondary": ["1"]}]}])"),
-                   "\"node_secondary\" must hold node ids"));
+    CHECK(
+        contains(parse_error(R"([{"tenant_id": "aa", "shards": [{"tenant_shard_id": "x", "node_secondary": ["1"]}]}])"),
+                 "\"node_secondary\" must hold node ids"));
     CHECK(contains(parse_error(R"([{"tenant_id": "aa", "shards": [{"tenant_shard_id": "x", "is_reconciling": 1}]}])"),
                    "\"is_reconciling\" has the wrong type"));
     CHECK(contains(parse_error(R"([{"tenant_id": "aa", "shards": [{"tenant_shard_id": "x", "last_error": null}]}])"),
@@ -193,8 +194,8 @@ TEST_SUITE("storcon tenant list") {
   TEST_CASE("a right guess costs no request; the last short page asks for nothing early") {
     ScriptedTransport transport;
     transport.pages["/control/v1/tenant?limit=2"] = {200, "[" + tenant_text("aa") + "," + tenant_text("bb") + "]"};
-    transport.pages["/control/v1/tenant?limit=2&start_after=bb"] = {200, "[" + tenant_text("cc") + "," +
-                                                                             tenant_text("dd") + "]"};
+    transport.pages["/control/v1/tenant?limit=2&start_after=bb"] = {
+        200, "[" + tenant_text("cc") + "," + tenant_text("dd") + "]"};
     transport.pages["/control/v1/tenant?limit=2&start_after=dd"] = {200, "[" + tenant_text("ee") + "]"};
     neon::cli::storcon::Client client(transport, scripted_options());
     auto tenants = client.list_tenants(2);
@@ -234,7 +235,8 @@ TEST_SUITE("storcon tenant list") {
         Json::object(),
         Json::array(),
         Json{{"a", Json::array()}, {"b", Json::object()}, {"c", nullptr}},
-        Json::parse(R"({"nested": {"list": [1, [2, []], {"k": "v"}], "t": true, "f": false}, "n": 18446744073709551615})"),
+        Json::parse(
+            R"({"nested": {"list": [1, [2, []], {"k": "v"}], "t": true, "f": false}, "n": 18446744073709551615})"),
         Json::parse(R"(["quote \" backslash \\ newline \n tab \t bell \u0007", "ünïcødé ✓", ""])"),
         Json::parse(R"({"\"odd key\"": {"x\ny": [null]}})"),
         Json::parse(R"([-1, 2.5, 1e100])"),
