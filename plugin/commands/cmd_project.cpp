@@ -169,6 +169,29 @@ std::optional<std::pair<std::string, std::string>> split_branch(const std::strin
   return std::pair<std::string, std::string>{s.substr(0, slash), s.substr(slash + 1)};
 }
 
+/// The command line of a branch sub-verb: its flags and the one PROJECT/NAME operand.
+struct BranchArgs {
+  cxxopts::ParseResult flags;
+  std::string project;
+  std::string name;
+};
+
+/// Parses `args` with `opts`; a missing or malformed PROJECT/NAME is a usage error.
+std::optional<BranchArgs> parse_branch_args(Context& ctx, OptionSet& opts, const std::string& cmd, const Args& args,
+                                            int& exit) {
+  auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
+  if (!r) {
+    return std::nullopt;
+  }
+  const std::string operand = positionals(*r).front();
+  const auto parts = split_branch(operand);
+  if (!parts) {
+    exit = usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", operand));
+    return std::nullopt;
+  }
+  return BranchArgs{std::move(*r), parts->first, parts->second};
+}
+
 OptionSet branch_create_options(const Context& ctx) {
   auto opts =
       make_options(ctx, "branch create",
@@ -185,21 +208,17 @@ int branch_create(Context& ctx, const Args& args) {
   const std::string cmd = "branch create";
   auto opts = branch_create_options(ctx);
   int exit = 0;
-  auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
-  if (!r) {
+  auto parsed = parse_branch_args(ctx, opts, cmd, args, exit);
+  if (!parsed) {
     return exit;
   }
-  const auto pos = positionals(*r);
-  const auto parts = split_branch(pos.front());
-  if (!parts) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", pos.front()));
-  }
+  const cxxopts::ParseResult& r = parsed->flags;
   gen::NewBranch b;
-  b.project = parts->first;
-  b.name = parts->second;
-  b.parent = (*r)["from"].as<std::string>();
-  b.lsn = (*r)["lsn"].as<std::string>();
-  b.timestamp = (*r)["timestamp"].as<std::string>();
+  b.project = parsed->project;
+  b.name = parsed->name;
+  b.parent = r["from"].as<std::string>();
+  b.lsn = r["lsn"].as<std::string>();
+  b.timestamp = r["timestamp"].as<std::string>();
   if (!gen::is_dns1123_label(b.name)) {
     return usage_error(ctx, cmd,
                        fmt::format("\"{}\" is not a valid branch name (lowercase letters, digits and '-', "
@@ -217,7 +236,7 @@ int branch_create(Context& ctx, const Args& args) {
   }
   b.timeline_id = mint_id();
   return apply_edit(
-      ctx, common_of(*r), [&](const std::string& t) { return gen::add_branch(t, b); },
+      ctx, common_of(r), [&](const std::string& t) { return gen::add_branch(t, b); },
       "add branch " + b.project + "/" + b.name);
 }
 
@@ -232,18 +251,14 @@ int branch_delete(Context& ctx, const Args& args) {
   const std::string cmd = "branch delete";
   auto opts = branch_delete_options(ctx);
   int exit = 0;
-  auto r = parse_one_operand(ctx, opts, args, "PROJECT/NAME", exit);
-  if (!r) {
+  auto parsed = parse_branch_args(ctx, opts, cmd, args, exit);
+  if (!parsed) {
     return exit;
   }
-  const auto pos = positionals(*r);
-  const auto parts = split_branch(pos.front());
-  if (!parts) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", pos.front()));
-  }
   return apply_edit(
-      ctx, common_of(*r), [&](const std::string& t) { return gen::remove_branch(t, parts->first, parts->second); },
-      "remove branch " + pos.front());
+      ctx, common_of(parsed->flags),
+      [&](const std::string& t) { return gen::remove_branch(t, parsed->project, parsed->name); },
+      "remove branch " + parsed->project + "/" + parsed->name);
 }
 
 }  // namespace
