@@ -66,7 +66,8 @@ void check_spawn(const std::string& program) {
     std::lock_guard<std::mutex> lock(book().mutex);
     suite = book().suite;
   }
-  if (suite != "integration" && suite != "e2e") {
+  // release-krew is the release tier's (ctest release_krew, tests/release/), run only beside kubectl.
+  if (suite != "integration" && suite != "e2e" && suite != "release-krew") {
     FAIL_CHECK("this test runs " << name << " but is in the unit tier (suite \"" << suite
                                  << "\"): add * doctest::test_suite(\"integration\") and NEON_REQUIRE_TOOL(\"" << name
                                  << "\")");
