@@ -33,6 +33,17 @@ else()
                           "${SOURCE}/(plugin|generators)/.*\\.cpp$"
                   WORKING_DIRECTORY ${SOURCE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
   if(NOT rc EQUAL 0)
-    message(FATAL_ERROR "${out}\n${err}\nclang-tidy found problems (.clang-tidy)")
+    # Only the findings, without run-clang-tidy's command lines and "N warnings generated" counts,
+    # so that a shortened log still shows them.
+    string(ASCII 27 esc)
+    string(REGEX REPLACE "${esc}\\[[0-9;]*m" "" all "${out}\n${err}")
+    string(REPLACE ";" "," all "${all}")
+    string(REGEX MATCHALL "[^\n]*(error|warning): [^\n]*" found "${all}")
+    list(FILTER found EXCLUDE REGEX "warnings? generated")
+    list(JOIN found "\n" found)
+    if(found STREQUAL "")
+      set(found "${all}")
+    endif()
+    message(FATAL_ERROR "${found}\nclang-tidy found problems (.clang-tidy)")
   endif()
 endif()

@@ -189,7 +189,7 @@ std::optional<BranchArgs> parse_branch_args(Context& ctx, OptionSet& opts, const
     exit = usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/NAME", operand));
     return std::nullopt;
   }
-  return BranchArgs{std::move(*r), parts->first, parts->second};
+  return BranchArgs{*r, parts->first, parts->second};
 }
 
 OptionSet branch_create_options(const Context& ctx) {
