@@ -103,14 +103,6 @@ Json image_entry(const std::string& name, const std::string& image) {
   return entry;
 }
 
-Json patch_entry(const Patch& patch) {
-  std::string ops = to_yaml(patch.ops);
-  while (!ops.empty() && ops.back() == '\n') {
-    ops.pop_back();
-  }
-  return Json{{"target", Json{{"kind", patch.kind}, {"name", patch.name}}}, {"patch", ops}};
-}
-
 void apply_transformers(std::vector<Json>& objects, const Transformers& transformers) {
   for (const auto& p : transformers.patches) {
     for (auto& o : objects) {

@@ -1,10 +1,9 @@
 #pragma once
-// The two kustomize v5 transformers the generated tier kustomizations apply to the shipped
-// Components, written out for the tree and done in code for render_stream, so that
-// `kubectl neon render` prints what `kubectl kustomize` builds:
+// What the spec changes in a shipped Component's objects (generators/layout.cpp renders them with
+// it, so the tree needs no kustomize transformer), in kustomize v5's own terms and semantics:
 //   images:   ImageTagTransformer entries {name, newName, newTag, digest}
 //   patches:  JSON6902 op lists (RFC 6902) with a {kind, name} target
-// Within one kustomization kustomize runs the patches before the images.
+// As within one kustomization, the patches run before the images.
 
 #include <string>
 #include <vector>
@@ -41,9 +40,6 @@ struct Transformers {
   Json images = Json::array();
   std::vector<Patch> patches;
 };
-
-/// `{target: {kind, name}, patch: <the ops as a YAML list>}`, as written into a kustomization.
-Json patch_entry(const Patch& patch);
 
 /// Applies the patches (in order, to every object of that kind and name), then the images (in
 /// order, to every `image` of a `containers` or `initContainers` list anywhere in an object but a

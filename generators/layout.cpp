@@ -48,13 +48,10 @@ std::string lower(std::string s) {
 
 std::string generated(const Json& doc) { return std::string(k_generated_header) + to_yaml(doc); }
 
-Json kustomization(const std::string& ns) {
-  Json k{{"apiVersion", k_kustomize_api}, {"kind", "Kustomization"}};
-  if (!ns.empty()) {
-    k["namespace"] = ns;
-  }
-  return k;
-}
+/// A plain Kustomization: no `namespace:`, `images:` or `patches:`. The generator writes every
+/// value into the objects once, so kustomize only gathers them: a transformer costs every build
+/// (each Argo CD or Flux sync) about as much again as reading the objects.
+Json kustomization() { return Json{{"apiVersion", k_kustomize_api}, {"kind", "Kustomization"}}; }
 
 }  // namespace
 
@@ -76,11 +73,15 @@ Json namespace_manifest(const ClusterSpec& s) {
 
 namespace {
 
-std::string local_component_text(const Stage& stage) {
+std::string local_component_text(const Stage& stage, const std::string& ns) {
   return std::string("# Your changes to the ") + stage.name +
          " stage: add patches and resources here.\n"
          "# kubectl neon generate created this file once and never overwrites it; everything outside\n"
          "# local/ is regenerated, so edit this kustomize Component instead of the generated files.\n"
+         "# The generated objects carry `namespace: " +
+         ns +
+         "`: a patch without `target:` names it in its metadata, and a\n"
+         "# resource you add here sets it too.\n"
          "apiVersion: " +
          k_component_api +
          "\n"
@@ -105,30 +106,37 @@ std::vector<Feature> active_features(const ClusterSpec& s) {
   }
   return out;
 }
+bool is_cluster_scoped(const std::string& kind) {
+  static const std::set<std::string> k_kinds = {"Namespace",
+                                                "ClusterRole",
+                                                "ClusterRoleBinding",
+                                                "CustomResourceDefinition",
+                                                "StorageClass",
+                                                "PersistentVolume",
+                                                "PriorityClass",
+                                                "MutatingWebhookConfiguration",
+                                                "ValidatingWebhookConfiguration"};
+  return k_kinds.count(kind) > 0;
+}
 
-/// The objects a shipped Component adds: the files its kustomization lists under `resources:`.
-std::vector<Json> feature_objects(const Feature& f) {
-  const std::string root = std::string(k_overlay_root) + f.name + "/";
-  std::vector<Json> out;
-  const auto kz = embedded(root + "kustomization.yaml");
-  if (!kz) {
-    return out;
+/// Writes the cluster's namespace into a namespaced object, right after its name: the work
+/// kustomize's namespace transformer would otherwise redo over every object at every sync.
+void set_namespace(Json& o, const std::string& ns) {
+  if (is_cluster_scoped(o.value("kind", "")) || !o.contains("metadata") || !o["metadata"].is_object()) {
+    return;
   }
-  auto docs = parse_yaml_stream(*kz);
-  if (!docs || docs->empty() || !(*docs)[0].contains("resources")) {
-    return out;
+  const Json& old = o["metadata"];
+  Json meta = Json::object();
+  if (old.contains("name")) {
+    meta["name"] = old["name"];
   }
-  for (const auto& file : (*docs)[0]["resources"]) {
-    const auto text = embedded(root + file.get<std::string>());
-    if (!text) {
-      continue;
-    }
-    auto objects = parse_yaml_stream(*text);
-    if (objects) {
-      out.insert(out.end(), objects->begin(), objects->end());
+  meta["namespace"] = ns;
+  for (const auto& [key, value] : old.items()) {
+    if (key != "name" && key != "namespace") {
+      meta[key] = value;
     }
   }
-  return out;
+  o["metadata"] = std::move(meta);
 }
 
 /// Kinds whose CRDs the cluster may lack (the Prometheus Operator's): Argo CD skips their dry run
@@ -143,57 +151,84 @@ std::string with_sync_option(const std::string& options, const std::string& opti
   return ("," + options + ",").find("," + option + ",") != std::string::npos ? options : options + "," + option;
 }
 
-/// Patches giving a shipped object its stage's wave when the shipped file says otherwise (no
-/// annotation means wave 0), and SkipDryRunOnMissingResource to objects of optional CRDs (their
-/// other sync options, such as Prune=false, kept).
-void annotation_patches(const Feature& f, int wave, Transformers& out) {
-  const std::string want = std::to_string(wave);
-  for (const auto& o : feature_objects(f)) {
-    const Json meta = o.value("metadata", Json::object());
-    const Json annotations = meta.value("annotations", Json::object());
-    Json missing = Json::object();
-    if (annotations.value(k_wave_annotation, "0") != want) {
-      missing[k_wave_annotation] = want;
-    }
-    if (needs_optional_crd(o.value("kind", ""))) {
-      const std::string options = annotations.value(k_argocd_sync_options, "");
-      const std::string joined = with_sync_option(options, "SkipDryRunOnMissingResource=true");
-      if (joined != options) {
-        missing[k_argocd_sync_options] = joined;
+/// The comment lines a shipped file starts with, its generated header left out.
+std::string leading_comments(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos < text.size() && text[pos] == '#') {
+    const auto nl = text.find('\n', pos);
+    const std::size_t end = nl == std::string_view::npos ? text.size() : nl + 1;
+    const std::string_view line = text.substr(pos, end - pos);
+    if (line != k_generated_header) {
+      out += line;
+      if (line.back() != '\n') {
+        out += '\n';
       }
     }
-    if (missing.empty()) {
-      continue;
-    }
-    Json ops = Json::array();
-    if (annotations.empty()) {
-      ops.push_back(Json{{"op", "add"}, {"path", "/metadata/annotations"}, {"value", missing}});
-    } else {
-      for (const auto& [key, value] : missing.items()) {
-        std::string escaped;
-        for (const char c : key) {
-          escaped += c == '/' ? std::string("~1") : c == '~' ? std::string("~0") : std::string(1, c);
-        }
-        ops.push_back(Json{{"op", "add"}, {"path", "/metadata/annotations/" + escaped}, {"value", value}});
-      }
-    }
-    out.patches.push_back(Patch{o.value("kind", ""), meta.value("name", ""), ops});
-  }
-}
-
-/// The `images:` and `patches:` of a stage's kustomization, from its active features.
-Transformers stage_transformers(const ClusterSpec& s, const Stage& stage, const std::vector<Feature>& on) {
-  Transformers out;
-  for (const auto& f : on) {
-    if (&stage_for(f.name) != &stage) {
-      continue;
-    }
-    if (f.transformers != nullptr) {
-      f.transformers(s, out);
-    }
-    annotation_patches(f, stage.wave, out);
+    pos = end;
   }
   return out;
+}
+
+/// One file of a shipped Component as the tree holds it.
+struct FeatureFile {
+  std::string name;      ///< file name in components/<feature>/
+  std::string comments;  ///< the shipped file's leading comments
+  std::vector<Json> objects;
+};
+
+/// A shipped Component's files with the spec applied once, here, instead of by kustomize at every
+/// build: the spec's images and names (the feature's transformers), the stage's sync wave,
+/// SkipDryRunOnMissingResource on objects of optional CRDs (their other sync options kept), and
+/// the namespace. The Component's own kustomization.yaml comes first, its objects empty.
+std::vector<FeatureFile> feature_files(const ClusterSpec& s, const Feature& f) {
+  const std::string root = std::string(k_overlay_root) + f.name + "/";
+  std::vector<FeatureFile> out;
+  const auto kz = embedded(root + "kustomization.yaml");
+  if (!kz) {
+    return out;
+  }
+  out.push_back(FeatureFile{"kustomization.yaml", leading_comments(*kz), {}});
+  auto docs = parse_yaml_stream(*kz);
+  if (!docs || docs->empty() || !(*docs)[0].contains("resources")) {
+    return out;
+  }
+  Transformers tx;
+  if (f.transformers != nullptr) {
+    f.transformers(s, tx);
+  }
+  const std::string wave = std::to_string(stage_for(f.name).wave);
+  for (const auto& file : (*docs)[0]["resources"]) {
+    const std::string name = file.get<std::string>();
+    const auto text = embedded(root + name);
+    if (!text) {
+      continue;
+    }
+    auto objects = parse_yaml_stream(*text);
+    if (!objects) {
+      continue;
+    }
+    apply_transformers(*objects, tx);
+    for (auto& o : *objects) {
+      Json& annotations = o["metadata"]["annotations"];
+      annotations[k_wave_annotation] = wave;
+      if (needs_optional_crd(o.value("kind", ""))) {
+        annotations[k_argocd_sync_options] =
+            with_sync_option(annotations.value(k_argocd_sync_options, ""), "SkipDryRunOnMissingResource=true");
+      }
+      set_namespace(o, s.namespace_);
+    }
+    out.push_back(FeatureFile{name, leading_comments(*text), std::move(*objects)});
+  }
+  return out;
+}
+
+std::string feature_file_text(const FeatureFile& f) {
+  std::string out = std::string(k_generated_header) + f.comments;
+  if (f.objects.size() == 1) {
+    return out + to_yaml(f.objects.front());
+  }
+  return out + to_yaml_stream(f.objects);
 }
 
 struct Components {
@@ -201,7 +236,8 @@ struct Components {
   std::vector<std::pair<std::string, std::map<std::string, Json>>> folders;
 };
 
-/// Every generator's objects by component folder, each with its stage's sync wave.
+/// Every generator's objects by component folder, each with its stage's sync wave and the
+/// cluster's namespace.
 Components collect(const ValidSpec& spec) {
   Components out;
   for (const auto& g : generators()) {
@@ -214,23 +250,11 @@ Components collect(const ValidSpec& spec) {
       }
       const std::string file = lower(r.kind()) + "-" + r.name() + ".yaml";
       r.body["metadata"]["annotations"][k_wave_annotation] = std::to_string(stage_for(r.component).wave);
+      set_namespace(r.body, spec->namespace_);
       it->second[file] = std::move(r.body);
     }
   }
   return out;
-}
-
-bool is_cluster_scoped(const std::string& kind) {
-  static const std::set<std::string> k_kinds = {"Namespace",
-                                                "ClusterRole",
-                                                "ClusterRoleBinding",
-                                                "CustomResourceDefinition",
-                                                "StorageClass",
-                                                "PersistentVolume",
-                                                "PriorityClass",
-                                                "MutatingWebhookConfiguration",
-                                                "ValidatingWebhookConfiguration"};
-  return k_kinds.count(kind) > 0;
 }
 
 }  // namespace
@@ -279,17 +303,25 @@ FileTree generate_tree(const ValidSpec& spec) {
     if (folder == stage_for(folder).name) {
       continue;  // the stage folder itself lists these files
     }
-    Json k = kustomization("");
+    Json k = kustomization();
     k["resources"] = list;
     tree[root + folder + "/kustomization.yaml"] = generated(k);
   }
 
   const std::vector<Feature> on = active_features(s);
   for (const auto& f : on) {
-    const std::string prefix = std::string(k_overlay_root) + f.name + "/";
-    for (const auto& file : embedded_under(prefix)) {
-      tree[root + "components/" + f.name + "/" + std::string(file.path.substr(prefix.size()))] = std::string(file.data);
+    Json resources = Json::array();
+    for (const auto& file : feature_files(s, f)) {
+      if (file.name == "kustomization.yaml") {
+        continue;
+      }
+      tree[root + "components/" + f.name + "/" + file.name] = feature_file_text(file);
+      resources.push_back(file.name);
     }
+    Json k{{"apiVersion", k_component_api}, {"kind", "Component"}, {"resources", resources}};
+    const auto shipped = embedded(std::string(k_overlay_root) + f.name + "/kustomization.yaml");
+    tree[root + "components/" + f.name + "/kustomization.yaml"] =
+        std::string(k_generated_header) + leading_comments(shipped ? *shipped : std::string_view()) + to_yaml(k);
   }
 
   Json folders = Json::array();
@@ -320,26 +352,15 @@ FileTree generate_tree(const ValidSpec& spec) {
       }
     }
     components.push_back("../local/" + name);
-    Json k = kustomization(s.namespace_);
+    Json k = kustomization();
     k["resources"] = resources;
     k["components"] = components;
-    const Transformers tx = stage_transformers(s, st, on);
-    if (!tx.images.empty()) {
-      k["images"] = tx.images;
-    }
-    if (!tx.patches.empty()) {
-      Json patches = Json::array();
-      for (const auto& p : tx.patches) {
-        patches.push_back(patch_entry(p));
-      }
-      k["patches"] = patches;
-    }
     tree[root + name + "/kustomization.yaml"] = generated(k);
-    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(st);
+    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(st, s.namespace_);
     folders.push_back(name);
   }
 
-  Json k = kustomization(s.namespace_);
+  Json k = kustomization();
   k["resources"] = folders;
   tree[root + "kustomization.yaml"] = generated(k);
   return tree;
@@ -350,8 +371,8 @@ std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
   const Components comps = collect(spec);
   const std::vector<Feature> on = active_features(s);
   std::vector<std::vector<Json>> out;
-  // Stage by stage, as each stage's kustomization builds: its resources, its Components' objects,
-  // then its own transformers over all of them, then the namespace.
+  // Stage by stage, as each stage's kustomization builds: its resources, then its Components'
+  // objects (every value already in the files: the tree has no transformer).
   for (const auto& st : stages()) {
     std::vector<Json> objects;
     if (&stage_for("namespace") == &st) {
@@ -366,15 +387,11 @@ std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
     }
     for (const auto& f : on) {
       if (&stage_for(f.name) == &st) {
-        for (auto& o : feature_objects(f)) {
-          objects.push_back(std::move(o));
+        for (auto& file : feature_files(s, f)) {
+          for (auto& o : file.objects) {
+            objects.push_back(std::move(o));
+          }
         }
-      }
-    }
-    apply_transformers(objects, stage_transformers(s, st, on));
-    for (auto& o : objects) {
-      if (!is_cluster_scoped(o.value("kind", "")) && o.contains("metadata")) {
-        o["metadata"]["namespace"] = s.namespace_;
       }
     }
     out.push_back(std::move(objects));

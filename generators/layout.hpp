@@ -9,22 +9,27 @@
 //                                 order they must become ready; Flux points one Kustomization at
 //                                 each, chained with dependsOn; every object carries its stage's
 //                                 Argo CD sync wave
-//     kustomization.yaml          the stage's component folders, shipped components, local/
-//                                 component, and `images:` / `patches:` setting spec values (and
-//                                 the stage's sync wave) in shipped ones
+//     kustomization.yaml          the stage's component folders, shipped components and local/
+//                                 component: `resources:` and `components:` only
 //   <component>/                  one file per object, `<kind-lowercase>-<name>.yaml` (a component
 //                                 named like its stage, compute, keeps its files in the stage folder)
-//   components/<feature>/         kustomize Components copied verbatim from overlays/components/:
+//   components/<feature>/         kustomize Components rendered from overlays/components/:
 //                                 dev-minio, dev-postgres, network-policy, monitoring
 //   local/<stage>/kustomization.yaml  user-owned Components, created once, never overwritten
 //
+// No kustomization has a transformer (`namespace:`, `images:`, `patches:`, labels): every object
+// is written with its namespace, labels, annotations and the spec's values, so kustomize (and
+// Argo CD's repo server or Flux's kustomize-controller at every sync) only gathers files, and the
+// tree builds in the time its objects take to read. To move a cluster to another namespace,
+// change spec.namespace and regenerate.
+//
 // Generators (generators/registry.hpp) give the component folders; the stage of a folder or a
 // feature comes from the stage table. Every stage folder exists whatever the spec turns on, so the
-// Flux chain never changes with the spec. Shipped Components (overlays/components/<feature>/) are copied verbatim and
-// may only list `resources:` (plain objects, no `${...}`, no patches of their own). What depends on the spec (images,
-// names, the namespace) goes into the tier's kustomization as `images:` and JSON6902 `patches:`
-// (generators/dev_extras.hpp); render_stream reads the shipped files and applies the same transformers
-// (generators/kustomize.hpp) to build the same stream kustomize does.
+// Flux chain never changes with the spec. Shipped Components (overlays/components/<feature>/) may
+// only list `resources:` (plain objects, no `${...}`, no patches of their own) and hold the dev
+// spec's values; the generator applies what depends on the spec (images, names, the namespace,
+// the stage's sync wave; generators/dev_extras.hpp, generators/kustomize.hpp) once, and keeps each
+// shipped file's comments.
 
 #include <map>
 #include <string>
@@ -61,11 +66,11 @@ Json namespace_manifest(const ClusterSpec& s);
 bool is_generated(const std::string& file_content);
 
 /// The objects each stage folder builds (`kubectl kustomize <cluster path>/<stage>`), in
-/// stage_folders() order, namespace set.
+/// stage_folders() order.
 std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec);
 
 /// Every object as one YAML stream, as `kubectl kustomize <cluster path>` builds it from the tree:
-/// namespace applied, same labels and annotations, kustomize's kind order.
+/// the same objects, in kustomize's kind order.
 std::string render_stream(const ValidSpec& spec);
 
 }  // namespace neon::gen
