@@ -170,6 +170,10 @@ Result<std::vector<std::string>> Repository::staged_changes() const {
     return last_error("cannot open the index", rc);
   }
   IndexPtr owned_index(index);
+  rc = git_index_read(index, 0);  // stage_changes wrote the file
+  if (rc != 0) {
+    return last_error("cannot read the index", rc);
+  }
   TreePtr head_tree;
   if (auto head = head_commit()) {
     auto commit = lookup_commit(m_repo.get(), *head);
@@ -202,6 +206,10 @@ Result<std::string> Repository::commit(const std::string& message, const Signatu
     return last_error("cannot open the index", rc);
   }
   IndexPtr owned_index(index);
+  rc = git_index_read(index, 0);
+  if (rc != 0) {
+    return last_error("cannot read the index", rc);
+  }
   git_oid tree_oid;
   rc = git_index_write_tree(&tree_oid, index);
   if (rc != 0) {
@@ -232,6 +240,9 @@ Result<std::string> Repository::commit(const std::string& message, const Signatu
   if (rc != 0) {
     return last_error("cannot commit", rc);
   }
+  // Keeps the trees just written in the index's cache: the next commit rebuilds only the folders
+  // it changes. The commit is made already; a failure here costs only that.
+  static_cast<void>(git_index_write(index));
   return oid_hex(commit_oid);
 }
 

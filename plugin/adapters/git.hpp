@@ -97,6 +97,30 @@ public:
   /// local changes) and the index.
   Result<void> reset_to(const std::string& commit);
 
+  /// Blob ids of one path in HEAD, the index and the work tree ("" where it is absent).
+  struct Tracked {
+    std::string head;
+    std::string index;
+    std::string disk;  ///< the index's id, unread, when the index's stat data says the file is untouched
+  };
+  /// Every path under `prefixes` (each `/`-terminated) that HEAD or the index holds. Reads only
+  /// the files whose stat data differs from the index entry (or that are racily clean), and no
+  /// blob of HEAD.
+  Result<std::map<std::string, Tracked>> tracked(const std::vector<std::string>& prefixes) const;
+
+  /// One path to stage: its bytes (which must be those on disk), or nullptr to take the work
+  /// tree's (removed from the index when the file is missing).
+  struct Change {
+    std::string path;
+    const std::string* bytes = nullptr;
+  };
+  /// Stages exactly `changes` without a scan of the work tree: blobs are written from memory and
+  /// only these index entries change, with the files' stat data (so the index stays clean).
+  Result<void> stage_changes(const std::vector<Change>& changes);
+
+  /// The bytes of blob `id`.
+  Result<std::string> read_blob(const std::string& id) const;
+
   /// Every file under `prefix` (`/`-terminated or "") in the tree of `rev`, path -> bytes.
   Result<std::map<std::string, std::string>> read_tree(const std::string& rev, const std::string& prefix) const;
 

@@ -3,6 +3,10 @@
 // Crash safety: files are written atomically, the index is written under libgit2's lock, and a
 // commit only becomes visible when HEAD's ref moves. A run killed at any step leaves a tree that the
 // next run recognises as its own output (kubectl-neon.sum says so), so it converges.
+//
+// Cost: the index's stat data tells which files are untouched (Repository::tracked), so only the
+// others are read; a run that changes nothing writes nothing, not even the index. What is staged
+// is just what differed before the run plus what it wrote or removed, from the bytes in memory.
 #include "plugin/gitops/generate_run.hpp"
 
 #include <algorithm>
@@ -10,7 +14,6 @@
 #include <map>
 #include <ostream>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -25,6 +28,7 @@
 #include "plugin/gitops/commit_message.hpp"
 #include "plugin/gitops/diff_report.hpp"
 #include "plugin/gitops/repo_lock.hpp"
+#include "plugin/gitops/sum_file.hpp"
 #include "plugin/gitops/tree_writer.hpp"
 
 namespace neon::cli {
@@ -41,8 +45,6 @@ void fault_point(const Context& ctx, const char* step) {
   }
 }
 
-using Sums = std::map<std::string, std::string>;  ///< path -> blob id
-
 /// Everything one render produces: the files and which of them the tool owns.
 struct Desired {
   gen::FileTree files;               ///< cluster tree + neon.yaml + kubectl-neon.sum + bootstrap
@@ -52,30 +54,6 @@ struct Desired {
   std::string sum_path;
   Sums sums;  ///< what kubectl-neon.sum records
 };
-
-Sums parse_sums(const std::string& text) {
-  Sums out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) {
-    const auto space = line.find(' ');
-    if (line.empty() || line[0] == '#' || space != 40) {
-      continue;
-    }
-    out[line.substr(space + 1)] = line.substr(0, space);
-  }
-  return out;
-}
-
-std::string sums_text(const Sums& sums) {
-  std::string out = std::string(gen::k_generated_header) +
-                    "# The Git blob id of every file kubectl-neon last wrote for this cluster (git hash-object):\n"
-                    "# how it tells its own output from edits. Put your changes in local/<stage>/ instead.\n";
-  for (const auto& [path, id] : sums) {
-    out += id + " " + path + "\n";
-  }
-  return out;
-}
 
 Desired render(const gen::ValidSpec& spec, const std::string& spec_text) {
   Desired d;
@@ -165,40 +143,53 @@ struct Classified {
   std::vector<std::string> to_stage;
   std::vector<std::string> edited;    ///< owned, uncommitted, neither this run's nor a previous run's output
   std::vector<std::string> reverted;  ///< committed, differs from what kubectl-neon wrote, overwritten now
+  std::map<std::string, git::Repository::Tracked> tracked;  ///< blob ids in HEAD, index, work tree
+  /// True when `path` holds `bytes` on disk, known from the index without reading the file.
+  bool on_disk_is(const std::string& path, const std::string& bytes) const {
+    const auto t = tracked.find(path);
+    return t != tracked.end() && !t->second.disk.empty() && t->second.disk == git::blob_id(bytes);
+  }
 };
 
 Result<Classified> classify(git::Repository& repo, const Desired& d, const std::vector<std::string>& inputs) {
   auto changed = repo.changed_paths({d.cluster_path + "/", d.bootstrap_path + "/"});
   NEON_TRY(changed);
-  std::map<std::string, std::string> head;
-  if (repo.head_commit()) {
-    auto cluster = repo.read_tree("HEAD", d.cluster_path + "/");
-    NEON_TRY(cluster);
-    auto boot = repo.read_tree("HEAD", d.bootstrap_path + "/");
-    NEON_TRY(boot);
-    head = std::move(*cluster);
-    head.insert(boot->begin(), boot->end());
-  }
+  Classified c;
+  // Blob ids only: HEAD's bytes are read just for the few paths that need them.
+  auto tracked = repo.tracked({d.cluster_path + "/", d.bootstrap_path + "/"});
+  NEON_TRY(tracked);
+  c.tracked = std::move(*tracked);
+  std::map<std::string, std::string> head_bytes;
+  const auto head_text = [&](const std::string& p) -> std::optional<std::string> {
+    const auto t = c.tracked.find(p);
+    if (t == c.tracked.end() || t->second.head.empty()) {
+      return std::nullopt;
+    }
+    auto cached = head_bytes.find(p);
+    if (cached == head_bytes.end()) {
+      auto blob = repo.read_blob(t->second.head);
+      cached = head_bytes.emplace(p, blob ? std::move(*blob) : std::string()).first;
+    }
+    return cached->second;
+  };
   const fs::path root = repo.workdir();
   const auto disk_sum_text = disk_text(root / d.sum_path);
   const Sums disk_sums = disk_sum_text ? parse_sums(*disk_sum_text) : Sums{};
-  const auto head_sum = head.find(d.sum_path);
-  const Sums head_sums = head_sum != head.end() ? parse_sums(head_sum->second) : Sums{};
+  const auto head_sum = head_text(d.sum_path);
+  const Sums head_sums = head_sum ? parse_sums(*head_sum) : Sums{};
   const auto owned_text = [](const std::string& text) { return gen::is_generated(text); };
 
-  Classified c;
   for (const auto& p : *changed) {
     const auto on_disk = disk_text(root / p);
     const auto want = d.files.find(p);
-    const auto in_head = head.find(p);
+    const auto in_head = head_text(p);
     if (d.user_owned.count(p) > 0) {
-      if (in_head == head.end() && on_disk && want != d.files.end() && *on_disk == want->second) {
+      if (!in_head && on_disk && want != d.files.end() && *on_disk == want->second) {
         c.to_stage.push_back(p);
       }
       continue;
     }
-    const bool owned = want != d.files.end() || (on_disk && owned_text(*on_disk)) ||
-                       (in_head != head.end() && owned_text(in_head->second));
+    const bool owned = want != d.files.end() || (on_disk && owned_text(*on_disk)) || (in_head && owned_text(*in_head));
     if (!owned) {
       continue;
     }
@@ -214,11 +205,12 @@ Result<Classified> classify(git::Repository& repo, const Desired& d, const std::
       c.edited.push_back(p);
     }
   }
-  for (const auto& [p, text] : head) {
+  for (const auto& [p, t] : c.tracked) {
     const auto recorded = head_sums.find(p);
-    if (recorded == head_sums.end() || recorded->second == git::blob_id(text)) {
+    if (t.head.empty() || recorded == head_sums.end() || recorded->second == t.head) {
       continue;
     }
+    const auto text = head_text(p).value_or(std::string());
     const auto want = d.files.find(p);
     if (want == d.files.end() ? owned_text(text) : want->second != text) {
       c.reverted.push_back(p);
@@ -253,10 +245,14 @@ std::string where_changes_go(const Desired& d, const std::string& path) {
 }
 
 /// Writes the bootstrap folder: replaces changed files, removes generated files no longer wanted.
-Result<void> write_bootstrap(const Desired& d, const fs::path& root) {
+/// Returns the paths it wrote or removed.
+Result<std::vector<std::string>> write_bootstrap(const Desired& d, const fs::path& root, const Classified& known) {
   const std::string prefix = d.bootstrap_path + "/";
+  std::vector<std::string> changed;
   for (const auto& [path, bytes] : d.files) {
-    if (path.rfind(prefix, 0) == 0 && disk_text(root / path) != std::optional<std::string>(bytes)) {
+    if (path.rfind(prefix, 0) == 0 && !known.on_disk_is(path, bytes) &&
+        disk_text(root / path) != std::optional<std::string>(bytes)) {
+      changed.push_back(path);
       // Below the repository root without following links, like the cluster tree (tree_writer).
       auto top = open_dir(root, false);
       NEON_TRY(top);
@@ -273,12 +269,13 @@ Result<void> write_bootstrap(const Desired& d, const fs::path& root) {
     auto text = disk_text(it->path());
     if (d.files.count(rel) == 0 && text && gen::is_generated(*text)) {
       fs::remove(it->path(), ec);
+      changed.push_back(rel);
     }
   }
-  return {};
+  return changed;
 }
 
-std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std::string& cluster_path) {
+std::optional<std::string> old_spec_text(git::Repository& repo, const std::string& cluster_path) {
   if (!repo.head_commit()) {
     return std::nullopt;
   }
@@ -286,13 +283,22 @@ std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std:
   if (!files || files->empty()) {
     return std::nullopt;
   }
-  return gen::load_spec(files->begin()->second, "HEAD:neon.yaml").spec;
+  return files->begin()->second;
+}
+
+std::optional<gen::ValidSpec> old_spec_at_head(git::Repository& repo, const std::string& cluster_path) {
+  const auto text = old_spec_text(repo, cluster_path);
+  return text ? gen::load_spec(*text, "HEAD:neon.yaml").spec : std::nullopt;
 }
 
 /// What this change needs done by hand: the blocking findings of `kubectl neon diff` between the
 /// spec at HEAD and `spec` (both rendered by this binary). Empty when there is no committed spec.
 std::vector<std::string> blocking_findings(git::Repository& repo, const Desired& d, const gen::ValidSpec& spec) {
-  const auto old = old_spec_at_head(repo, d.cluster_path);
+  const auto text = old_spec_text(repo, d.cluster_path);
+  if (!text || *text == d.files.at(d.cluster_path + "/neon.yaml")) {
+    return {};  // the same spec: nothing to do by hand (and no two renders to compare)
+  }
+  const auto old = gen::load_spec(*text, "HEAD:neon.yaml").spec;
   if (!old) {
     return {};
   }
@@ -362,12 +368,24 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
   }
   TreeScope scope = tree_scope(spec);
   scope.after_staging = [&ctx] { fault_point(ctx, "after-staging"); };
+  scope.known_same = [&](const std::string& p, const std::string& bytes) {
+    const auto t = before->tracked.find(p);
+    if (t == before->tracked.end() || t->second.disk.empty()) {
+      return false;
+    }
+    if (d.user_owned.count(p) > 0) {
+      return true;  // it exists: kept as it is
+    }
+    const auto id = d.sums.find(p);
+    return t->second.disk == (id != d.sums.end() ? id->second : git::blob_id(bytes));
+  };
   auto report = write_tree(cluster_files, root, scope);
   if (!report) {
     return failed(ctx, report.error().message);
   }
-  if (auto r = write_bootstrap(d, root); !r) {
-    return failed(ctx, r.error().message);
+  auto boot = write_bootstrap(d, root, *before);
+  if (!boot) {
+    return failed(ctx, boot.error().message);
   }
   fault_point(ctx, "after-write");
   for (const auto& p : before->reverted) {
@@ -381,16 +399,23 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
   if (!o.commit) {
     return Outcome::up_to_date;
   }
-  auto after = classify(repo, d, o.extra);
-  if (!after) {
-    return failed(ctx, after.error().message);
+  // What differed before this run, and what it wrote or removed: every other file is as it was,
+  // the same in the work tree, the index and HEAD (no second scan of the work tree).
+  std::set<std::string> to_stage(before->to_stage.begin(), before->to_stage.end());
+  using Paths = const std::vector<std::string>*;
+  for (Paths list : {Paths(&report->written), Paths(&report->removed), Paths(&*boot), Paths(&o.extra)}) {
+    to_stage.insert(list->begin(), list->end());
   }
-  for (const auto& p : o.extra) {
-    if (std::find(after->to_stage.begin(), after->to_stage.end(), p) == after->to_stage.end()) {
-      after->to_stage.push_back(p);
-    }
+  if (to_stage.empty()) {
+    return Outcome::up_to_date;  // nothing written: the index and HEAD stay as they are
   }
-  if (auto r = repo.stage(after->to_stage); !r) {
+  std::vector<git::Repository::Change> changes;
+  for (const auto& p : to_stage) {
+    const auto want = d.files.find(p);
+    const bool from_memory = want != d.files.end() && std::find(o.extra.begin(), o.extra.end(), p) == o.extra.end();
+    changes.push_back({p, from_memory ? &want->second : nullptr});
+  }
+  if (auto r = repo.stage_changes(changes); !r) {
     return failed(ctx, r.error().message);
   }
   fault_point(ctx, "after-stage");

@@ -63,7 +63,8 @@ struct Found {
   std::vector<std::string> staging;
 };
 
-Result<Found> scan(const gen::FileTree& tree, const fs::path& repo_root, const std::string& cluster_path) {
+Result<Found> scan(const gen::FileTree& tree, const fs::path& repo_root, const std::string& cluster_path,
+                   bool find_stale = true) {
   Found out;
   const fs::path dir = repo_root / cluster_path;
   std::error_code ec;
@@ -90,7 +91,7 @@ Result<Found> scan(const gen::FileTree& tree, const fs::path& repo_root, const s
       out.staging.push_back(rel);
       continue;
     }
-    if (tree.count(rel) > 0) {
+    if (!find_stale || tree.count(rel) > 0) {
       continue;
     }
     auto text = read_file(it->path(), k_max_existing_bytes);
@@ -139,7 +140,7 @@ Result<void> discard_staging(const fs::path& repo_root, const std::string& clust
   }
   auto top = open_below(root->get(), cluster_path, false);
   NEON_TRY(top);
-  auto found = scan({}, repo_root, cluster_path);
+  auto found = scan({}, repo_root, cluster_path, false);  // staging files only: no file is read
   NEON_TRY(found);
   for (const auto& rel : found->staging) {
     NEON_TRY(unlink_below(root->get(), rel));
@@ -154,9 +155,19 @@ Result<WriteReport> write_tree(const gen::FileTree& tree, const fs::path& repo_r
   NEON_TRY(root);
   WriteReport report;
   std::vector<std::pair<std::string, const std::string*>> to_write;
+  std::set<std::string> checked_dirs;  // opened once without following links
   for (const auto& [rel, data] : tree) {
     NEON_TRY(check_path(rel, scope.cluster_path));
     std::optional<std::string> old;
+    if (*root && scope.known_same && scope.known_same(rel, data)) {
+      const Split s = split(rel);
+      if (checked_dirs.count(s.dir) == 0) {
+        NEON_TRY(open_below(root->get(), s.dir, false));
+        checked_dirs.insert(s.dir);
+      }
+      report.unchanged.push_back(rel);
+      continue;
+    }
     if (*root) {
       const Split s = split(rel);
       auto dir = open_below(root->get(), s.dir, false);

@@ -27,6 +27,10 @@ struct TreeScope {
   std::vector<std::string> user_owned;  ///< created once, never overwritten
   /// Called once every file is staged and none renamed yet (the kill-at-each-step test's hook).
   std::function<void()> after_staging = nullptr;
+  /// When it returns true for (path, bytes), the file is known to hold these bytes (a user-owned
+  /// one: to exist) without reading it, for instance from the index's stat data. Its folder is
+  /// still checked for links.
+  std::function<bool(const std::string&, const std::string&)> known_same = nullptr;
 };
 
 inline constexpr const char* k_staging_suffix = ".kubectl-neon-staged";
