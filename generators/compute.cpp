@@ -68,8 +68,11 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
                             "--compute-id", id, "--control-plane-uri",
                             fmt::format("http://{}:{}", names::service_host(spec, names::k_hook), names::k_hook_port),
                             "-b", "/usr/local/bin/postgres"})}};
-  // No NEON_CONTROL_PLANE_TOKEN: the hook serves specs without one, and the control-plane token
-  // would let anything running in the compute send notifications to the hook.
+  // compute_ctl reads its spec token from NEON_CONTROL_PLANE_TOKEN only (compute_tools/src/spec.rs:79),
+  // so it comes from the Secret into the environment, never argv. The token is this compute's own
+  // (HMAC of its ID): it fetches this compute's spec and nothing else, not even another compute's.
+  container["env"] = Json::array({env_secret("NEON_CONTROL_PLANE_TOKEN", spec.storage_controller.auth.hook_token_secret,
+                                             names::compute_token_secret_key(id))});
   container["ports"] = Json::array({Json{{"name", "postgres"}, {"containerPort", names::k_compute_pg_port}},
                                     Json{{"name", "http"}, {"containerPort", names::k_compute_ctl_port}}});
   container["volumeMounts"] = Json::array({Json{{"name", "pgdata"}, {"mountPath", k_pgdata_volume_dir}},

@@ -13,8 +13,8 @@ using namespace members;
 
 constexpr const char* k_component = "compute-hook";
 constexpr const char* k_signing_dir = "/var/run/secrets/neon/signing";
-constexpr const char* k_control_plane_dir = "/var/run/secrets/neon/control-plane";
 constexpr const char* k_storage_signing_dir = "/var/run/secrets/neon/storage-signing";
+constexpr const char* k_hook_tokens_dir = "/var/run/secrets/neon/hook-tokens";
 
 Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   const auto& auth = spec.storage_controller.auth;
@@ -29,11 +29,19 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   env.push_back(env_value("NEON_HOOK_SIGNING_KEY_FILE", fmt::format("{}/{}", k_signing_dir, names::k_signing_key)));
   mounts.push_back(Json{{"name", "signing-key"}, {"mountPath", k_signing_dir}, {"readOnly", true}});
   volumes.push_back(secret_file_volume("signing-key", auth.compute_signing_secret, names::k_signing_key));
+  // The key each compute's spec token is derived from (plugin/clients/compute_token.hpp); only the
+  // hook mounts it, each compute gets its own token alone.
+  env.push_back(env_value("NEON_HOOK_COMPUTE_TOKEN_KEY_FILE",
+                          fmt::format("{}/{}", k_hook_tokens_dir, names::k_compute_token_key)));
+  mounts.push_back(Json{{"name", "hook-tokens"}, {"mountPath", k_hook_tokens_dir}, {"readOnly", true}});
+  // The storage controller's token on /notify-*, in every profile (dev too).
+  env.push_back(env_value("NEON_HOOK_EXPECTED_TOKEN_FILE",
+                          fmt::format("{}/{}", k_hook_tokens_dir, names::k_token_control_plane)));
+  Json tokens = secret_file_volume("hook-tokens", auth.hook_token_secret, names::k_compute_token_key);
+  tokens["secret"]["items"].push_back(
+      Json{{"key", names::k_token_control_plane}, {"path", names::k_token_control_plane}});
+  volumes.push_back(tokens);
   if (auth.enabled) {
-    env.push_back(env_value("NEON_HOOK_EXPECTED_TOKEN_FILE",
-                            fmt::format("{}/{}", k_control_plane_dir, names::k_token_control_plane)));
-    mounts.push_back(Json{{"name", "control-plane-token"}, {"mountPath", k_control_plane_dir}, {"readOnly", true}});
-    volumes.push_back(secret_file_volume("control-plane-token", auth.token_secret, names::k_token_control_plane));
     // The storage key signs each compute's tenant-scoped storage_auth_token
     // (libs/utils/src/auth.rs:75-88); only the hook mounts it.
     env.push_back(env_value("NEON_HOOK_STORAGE_SIGNING_KEY_FILE",

@@ -85,8 +85,12 @@ inline constexpr const char* k_public_key = "public.pem";              ///< in a
 inline constexpr const char* k_token_pageserver = "pageserver";        ///< scope pageserverapi
 inline constexpr const char* k_token_safekeeper = "safekeeper";        ///< scope safekeeperdata
 inline constexpr const char* k_token_generations = "generations";      ///< scope generations_api
-inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook
+inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook, in auth.hookTokenSecret
 inline constexpr const char* k_token_admin = "admin";                  ///< scope admin (bootstrap, hook)
+inline constexpr const char* k_compute_token_key = "compute-token-key";  ///< in auth.hookTokenSecret
+/// The key of compute `compute_id`'s spec token in auth.hookTokenSecret: `<compute id>.token` (a
+/// compute ID has no dot, so it never meets the Secret's other keys).
+inline std::string compute_token_secret_key(const std::string& compute_id) { return compute_id + ".token"; }
 inline constexpr const char* k_signing_key =
     "private.pem";  ///< in auth.computeSigningSecret and auth.storageSigningSecret
 

@@ -56,13 +56,17 @@ struct ObjectStorage {
 struct Auth {
   bool enabled = false;
   std::string key_secret;    ///< public.pem (and never the private key)
-  std::string token_secret;  ///< JWTs per caller, see generators/secrets.hpp
+  std::string token_secret;  ///< JWTs per caller (plugin/commands/cmd_secrets.cpp)
   /// The compute hook's Ed25519 key for compute_ctl, in every profile: compute_ctl fixes the keys
   /// it accepts at start (compute_tools/src/http/server.rs:122-126), so the key must outlive the hook.
   std::string compute_signing_secret = "neon-compute-hook-key";
   /// The storage auth private key (private.pem), mounted only into the compute hook, which mints
   /// each compute's tenant-scoped storage_auth_token from it (auth on only).
   std::string storage_signing_secret = "neon-storage-signing-key";
+  /// The compute hook's tokens, in every profile: `control-plane` (the storage controller's bearer
+  /// on /notify-*), `compute-token-key` (the hook derives each compute's spec token from it) and
+  /// `<compute id>.token` (each compute's NEON_CONTROL_PLANE_TOKEN, compute_tools/src/spec.rs:79).
+  std::string hook_token_secret = "neon-compute-hook-tokens";
 };
 
 struct StorageController {

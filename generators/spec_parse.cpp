@@ -29,7 +29,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.storageController.database", {"inCluster", "secretRef"}, {}},
       {"spec.storageController.database.secretRef", {"name", "key"}, {"name"}},
       {"spec.storageController.auth",
-       {"enabled", "keySecret", "tokenSecret", "computeSigningSecret", "storageSigningSecret"},
+       {"enabled", "keySecret", "tokenSecret", "computeSigningSecret", "storageSigningSecret", "hookTokenSecret"},
        {"enabled"}},
       {"spec.storageController.resources", {"requests", "limits"}, {}},
       {"spec.pageservers", {"count", "zones", "storage", "resources"}, {}},

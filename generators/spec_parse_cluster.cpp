@@ -127,6 +127,7 @@ void read_storage_controller(Reader& r, const YAML::Node& spec, ClusterSpec& out
     set_if(r.string(auth, ap, "tokenSecret"), sc.auth.token_secret);
     set_if(r.string(auth, ap, "computeSigningSecret"), sc.auth.compute_signing_secret);
     set_if(r.string(auth, ap, "storageSigningSecret"), sc.auth.storage_signing_secret);
+    set_if(r.string(auth, ap, "hookTokenSecret"), sc.auth.hook_token_secret);
   }
   set_if(r.boolean(n, p, "ha"), sc.ha);
   read_resources(r, n, p, p + ".resources", sc.resources);

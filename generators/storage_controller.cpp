@@ -28,11 +28,13 @@ Json controller_env(const ClusterSpec& s) {
                                   s.storage_controller.database_secret_key));
   }
   const Auth& auth = s.storage_controller.auth;
+  // In every profile, --dev too: the hook accepts notifications only with this token
+  // (storage_controller/src/main.rs:298-301 reads it whatever the mode).
+  env.push_back(env_from_secret("CONTROL_PLANE_JWT_TOKEN", auth.hook_token_secret, names::k_token_control_plane));
   if (auth.enabled) {
     env.push_back(env_from_secret("PUBLIC_KEY", auth.key_secret, names::k_public_key));
     env.push_back(env_from_secret("PAGESERVER_JWT_TOKEN", auth.token_secret, names::k_token_pageserver));
     env.push_back(env_from_secret("SAFEKEEPER_JWT_TOKEN", auth.token_secret, names::k_token_safekeeper));
-    env.push_back(env_from_secret("CONTROL_PLANE_JWT_TOKEN", auth.token_secret, names::k_token_control_plane));
     env.push_back(env_from_secret("PEER_JWT_TOKEN", auth.token_secret, names::k_token_admin));
   }
   return env;

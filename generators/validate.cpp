@@ -209,6 +209,7 @@ void Checker::storage_controller() {
   // compute_ctl keeps the keys it trusts for its whole life, so the hook's key is a Secret in
   // every profile (compute_tools/src/http/server.rs:122-126).
   secret_name(p + ".auth.computeSigningSecret", sc.auth.compute_signing_secret, "for the compute hook's signing key");
+  secret_name(p + ".auth.hookTokenSecret", sc.auth.hook_token_secret, "for the compute hook's tokens");
   if (sc.auth.enabled) {
     const std::string why = "when auth.enabled is true";
     secret_name(p + ".auth.keySecret", sc.auth.key_secret, why);

@@ -25,8 +25,19 @@ struct SlistDeleter {
 };
 using Slist = std::unique_ptr<curl_slist, SlistDeleter>;
 
+struct BodySink {
+  std::string* body = nullptr;
+  std::size_t limit = 0;  ///< 0: none
+  bool over = false;
+};
+
 size_t on_body(char* data, size_t size, size_t n, void* user) {
-  static_cast<std::string*>(user)->append(data, size * n);
+  auto* sink = static_cast<BodySink*>(user);
+  if (sink->limit != 0 && sink->body->size() + size * n > sink->limit) {
+    sink->over = true;
+    return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+  }
+  sink->body->append(data, size * n);
   return size * n;
 }
 
@@ -110,6 +121,7 @@ struct CurlTransport::Impl {
   TlsOptions tls;
   tls::CaLocations system_cas;
   std::string no_proxy;
+  std::size_t max_answer = 0;  ///< 0: no limit
 };
 
 CurlTransport::CurlTransport(TlsOptions tls) : m_impl(std::make_unique<Impl>()) {
@@ -120,6 +132,8 @@ CurlTransport::CurlTransport(TlsOptions tls) : m_impl(std::make_unique<Impl>()) 
 }
 
 CurlTransport::~CurlTransport() = default;
+
+void CurlTransport::limit_answer(std::size_t bytes) { m_impl->max_answer = bytes; }
 
 Outcome CurlTransport::send(const Request& request) {
   Outcome outcome;
@@ -141,7 +155,8 @@ Outcome CurlTransport::send(const Request& request) {
   curl_easy_setopt(h, CURLOPT_NOPROXY, m_impl->no_proxy.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(h, CURLOPT_WRITEDATA, &response.body);
+  BodySink sink{&response.body, m_impl->max_answer, false};
+  curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
   // No Accept-Encoding: offered brotli, servers such as cpp-httplib compress every page at
@@ -212,6 +227,11 @@ Outcome CurlTransport::send(const Request& request) {
 
   const CURLcode rc = curl_easy_perform(h);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  if (rc != CURLE_OK && sink.over) {
+    outcome.error =
+        TransportError{FailureKind::other, fmt::format("{}: answer larger than {} bytes, not read", where, sink.limit)};
+    return outcome;
+  }
   if (rc != CURLE_OK) {
     const FailureKind kind = classify(rc);
     std::string detail = errbuf[0] != '\0' ? std::string(errbuf) : std::string(curl_easy_strerror(rc));

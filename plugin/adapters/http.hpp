@@ -4,6 +4,7 @@
 // so tests can inject faults; CurlTransport is the real one. Implemented in http.cpp.
 
 #include <chrono>
+#include <cstddef>
 #include <map>
 #include <memory>
 #include <optional>
@@ -72,6 +73,9 @@ public:
   CurlTransport(const CurlTransport&) = delete;
   CurlTransport& operator=(const CurlTransport&) = delete;
   Outcome send(const Request& request) override;
+  /// From now on an answer whose body grows beyond `bytes` fails (FailureKind::other, "answer
+  /// larger than N bytes") instead of being read into memory whole.
+  void limit_answer(std::size_t bytes);
 
 private:
   struct Impl;

@@ -31,6 +31,16 @@ std::string signing_key_help(const std::string& problem) {
          "`kubectl neon secrets init` creates it) and point NEON_HOOK_SIGNING_KEY_FILE at it.";
 }
 
+/// What `hook serve` says when the compute token key is missing or unreadable.
+std::string hook_tokens_help(const std::string& problem) {
+  return problem +
+         "\nThe compute hook takes notifications only with the storage controller's token and a compute's spec "
+         "request only with that compute's own token, derived from a key: mount keys control-plane and "
+         "compute-token-key of the Secret named by spec.storageController.auth.hookTokenSecret (default "
+         "neon-compute-hook-tokens; `kubectl neon secrets init` creates it) and point NEON_HOOK_EXPECTED_TOKEN_FILE "
+         "and NEON_HOOK_COMPUTE_TOKEN_KEY_FILE at them.";
+}
+
 /// The contents of the file named by environment variable `name`; nullopt when it is unset or empty.
 std::optional<Result<std::string>> env_file(Context& ctx, const char* name) {
   auto path = ctx.getenv(name);
@@ -70,7 +80,8 @@ OptionSet hook_serve_options(const Context& ctx) {
                            "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
                            "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens; required),\n"
                            "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens),\n"
-                           "NEON_HOOK_EXPECTED_TOKEN_FILE (bearer token required on /notify-*).");
+                           "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE (key of the computes' spec tokens; required),\n"
+                           "NEON_HOOK_EXPECTED_TOKEN_FILE (the storage controller's token on /notify-*; required).");
   opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
                      cxxopts::value<std::string>()->default_value(":8080"))(
       "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
@@ -124,16 +135,21 @@ int hook_serve(Context& ctx, const Args& args) {
     }
     options.storage_signing_key_pem = std::move(**storage);
   }
-  if (auto token_file = ctx.getenv("NEON_HOOK_EXPECTED_TOKEN_FILE"); token_file && !token_file->empty()) {
-    auto token = read_file(*token_file, k_max_small_file);
-    if (!token) {
-      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: " + token.error().message);
-    }
-    options.expected_token = trim(*token);
-    if (options.expected_token->empty()) {
-      return fail(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE: the file is empty");
-    }
+  auto compute_key = env_file(ctx, "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE");
+  if (!compute_key || !*compute_key || trim(**compute_key).empty()) {
+    return fail(ctx, hook_tokens_help(!compute_key    ? "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE is not set."
+                                      : !*compute_key ? compute_key->error().message
+                                                      : "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE: the file is empty"));
   }
+  options.compute_token_key = trim(**compute_key);
+  // The storage controller's token, in every profile: without it anyone could send notifications.
+  auto expected = env_file(ctx, "NEON_HOOK_EXPECTED_TOKEN_FILE");
+  if (!expected || !*expected || trim(**expected).empty()) {
+    return fail(ctx, hook_tokens_help(!expected    ? "NEON_HOOK_EXPECTED_TOKEN_FILE is not set."
+                                      : !*expected ? expected->error().message
+                                                   : "NEON_HOOK_EXPECTED_TOKEN_FILE: the file is empty"));
+  }
+  options.expected_token = trim(**expected);
   const std::size_t compute_count = options.computes.computes.size();
   http::Global curl;
   auto server = hook::HookServer::create(std::move(options));

@@ -5,21 +5,26 @@
 //
 // Tokens (neon-api.md §3): pageserver scope "pageserverapi", safekeeper "safekeeperdata",
 // generations "generations_api", admin "admin". The control-plane token is a credential of its
-// own: a random opaque string (not a JWT, and not a copy of the admin token) that the storage
-// controller sends to the compute hook, which accepts nothing else on /notify-*. Leaking it lets
-// someone send notifications, not use the storage APIs.
+// own, in the compute hook tokens Secret in every profile (dev too): a random opaque string (not a
+// JWT, and not a copy of the admin token) that the storage controller sends to the compute hook,
+// which accepts nothing else on /notify-*. Leaking it lets someone send notifications, not use the
+// storage APIs.
 //
 // With auth on, the private key that signs the tokens is stored too, in the Secret named by
 // storageSigningSecret (key private.pem), which only the compute hook mounts: the hook mints each
 // compute's tenant-scoped storage_auth_token from it, so a project added in Git gets its token
 // without a manual step.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
+#include <functional>
+#include <iostream>
 #include <optional>
 #include <ostream>
 #include <system_error>
+#include <utility>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -35,6 +40,8 @@
 #include "plugin/clients/kubeconfig.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
+#include "plugin/commands/secrets_files.hpp"
+#include "plugin/commands/secrets_hook_tokens.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
@@ -45,8 +52,14 @@ namespace names = gen::names;
 
 /// Secrets generated together: the tokens are only valid with the public key beside them.
 struct Group {
+  Group(std::string what_, std::vector<kube::Secret> secrets_,
+        std::function<Result<SecretData>(const kube::Secret&)> complete_ = {})
+      : what(std::move(what_)), secrets(std::move(secrets_)), complete(std::move(complete_)) {}
   std::string what;
   std::vector<kube::Secret> secrets;
+  /// When every Secret of the group exists: the keys one lacks (added, none of the others
+  /// touched), or nothing. Unset: an existing group is left alone.
+  std::function<Result<SecretData>(const kube::Secret&)> complete;
 };
 
 struct Plan {
@@ -103,12 +116,6 @@ Result<Group> auth_group(const gen::ClusterSpec& spec, const std::string& ns, st
     }
     data[key] = std::move(*token);
   }
-  // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
-  auto control_plane = random_token(48);
-  if (!control_plane) {
-    return control_plane.error();
-  }
-  data[names::k_token_control_plane] = std::move(*control_plane);
   private_pem = kp->private_pem;
   Group group{"auth key and tokens",
               {make_secret(ns, auth.key_secret, {{names::k_public_key, kp->public_pem}}),
@@ -120,7 +127,24 @@ Result<Group> auth_group(const gen::ClusterSpec& spec, const std::string& ns, st
   return group;
 }
 
-Result<Plan> make_plan(const gen::ClusterSpec& spec, const std::string& ns) {
+/// The compute hook's tokens, in every profile (secrets_hook_tokens.hpp).
+Result<Group> hook_tokens_group(const gen::ValidSpec& valid, const std::string& ns) {
+  auto key = random_token(48);
+  // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
+  auto control_plane = random_token(48);
+  if (!key || !control_plane) {
+    return make_error("the random number generator failed");
+  }
+  SecretData data = compute_tokens(*key, valid);
+  data[names::k_compute_token_key] = *key;
+  data[names::k_token_control_plane] = *control_plane;
+  Group group{"compute hook tokens", {make_secret(ns, valid->storage_controller.auth.hook_token_secret, data)}};
+  group.complete = [&valid](const kube::Secret& existing) { return missing_compute_tokens(existing.data, valid); };
+  return group;
+}
+
+Result<Plan> make_plan(const gen::ValidSpec& valid, const std::string& ns) {
+  const gen::ClusterSpec& spec = valid.spec();
   Plan plan;
   const auto& auth = spec.storage_controller.auth;
   if (auth.enabled && !auth.key_secret.empty() && !auth.token_secret.empty()) {
@@ -137,6 +161,13 @@ Result<Plan> make_plan(const gen::ClusterSpec& spec, const std::string& ns) {
     }
     plan.groups.push_back({"compute hook signing key",
                            {make_secret(ns, auth.compute_signing_secret, {{names::k_signing_key, kp->private_pem}})}});
+  }
+  if (!auth.hook_token_secret.empty()) {
+    auto g = hook_tokens_group(valid, ns);
+    if (!g) {
+      return g.error();
+    }
+    plan.groups.push_back(std::move(*g));
   }
   const auto& os = spec.object_storage;
   if (os.minio && os.credentials == gen::CredentialsMode::secret && !os.credentials_secret.empty()) {
@@ -175,38 +206,6 @@ std::string to_yaml(const kube::Secret& s) {
   return std::string(y.c_str()) + "\n";
 }
 
-bool inside_git_worktree(const fs::path& path) {
-  std::error_code ec;
-  fs::path dir = fs::absolute(path, ec).parent_path();
-  while (!ec && !dir.empty()) {
-    if (fs::exists(dir / ".git", ec)) {
-      return true;
-    }
-    if (dir == dir.parent_path()) {
-      break;
-    }
-    dir = dir.parent_path();
-  }
-  return false;
-}
-
-Result<void> check_key_out(const std::string& path) {
-  std::error_code ec;
-  if (fs::exists(path, ec)) {
-    return make_error(fmt::format("--private-key-out {} already exists; choose a new path", path));
-  }
-  if (inside_git_worktree(path)) {
-    return make_error(fmt::format("--private-key-out {} is inside a Git working tree; keep the key outside it", path));
-  }
-  return {};
-}
-
-/// Creates the file with mode 0600 from the start (never readable by others, even briefly), and
-/// never over an existing file.
-Result<void> write_private(const std::string& path, const std::string& pem) {
-  return write_file_atomic(path, pem, Overwrite::no, Access::owner_only);
-}
-
 std::string key_list(const kube::Secret& s) {
   std::string out;
   for (const auto& [k, v] : s.data) {
@@ -230,8 +229,21 @@ Result<void> apply_group(Context& ctx, kube::Client& client, const Group& group,
     existing.push_back(std::move(*got));
   }
   if (!overwrite && present.size() == group.secrets.size()) {
-    for (const auto& s : group.secrets) {
-      fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_, s.name);
+    for (std::size_t i = 0; i < group.secrets.size(); ++i) {
+      const kube::Secret& s = group.secrets[i];
+      auto missing = group.complete ? group.complete(*existing[i]) : Result<SecretData>(SecretData{});
+      NEON_TRY(missing);
+      if (missing->empty()) {
+        fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_, s.name);
+        continue;
+      }
+      kube::Secret updated = *existing[i];
+      for (const auto& [k, v] : *missing) {
+        updated.data[k] = v;
+      }
+      NEON_TRY(client.replace_secret(updated));
+      fmt::print(ctx.out, "Secret {}/{} exists; added keys: {}\n", s.namespace_, s.name,
+                 key_list(kube::Secret{s.name, s.namespace_, *missing, {}, "", ""}));
     }
     return {};
   }
@@ -318,7 +330,7 @@ int secrets_init(Context& ctx, const cxxopts::ParseResult& r) {
       return fail(ctx, ok.error().message);
     }
   }
-  auto plan = make_plan(spec->spec(), ns);
+  auto plan = make_plan(*spec, ns);
   if (!plan) {
     return fail(ctx, plan.error().message);
   }
@@ -372,6 +384,12 @@ int secrets_init(Context& ctx, const cxxopts::ParseResult& r) {
     }
   }
   if (!output.empty()) {
+    if (ctx.out_is_tty) {
+      fmt::print(ctx.err,
+                 "warning: printing secret values (tokens and private keys) to the terminal; redirect to a file, "
+                 "which is then made readable by you alone (0600), and encrypt it before it goes to Git\n");
+    }
+    owner_only_stdout(ctx);
     auto all = plan->groups;
     if (plan->flux_git) {
       all.push_back(*plan->flux_git);

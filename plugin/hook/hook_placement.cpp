@@ -51,6 +51,7 @@ Result<std::string> PlacementBook::node_url(std::uint64_t node_id) {
     return *url;
   }
   http::CurlTransport transport;
+  transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 2));
   auto node = client.get_node(node_id);
   if (!node) {
@@ -92,6 +93,7 @@ void PlacementBook::remember(const std::string& tenant_id, const Placement& plac
 
 Result<Placement> PlacementBook::current(const std::string& tenant_id) {
   http::CurlTransport transport;
+  transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 2));
   auto tenant = client.describe_tenant(tenant_id);
   if (tenant && *tenant) {
@@ -114,6 +116,7 @@ Result<Placement> PlacementBook::current(const std::string& tenant_id) {
 
 std::optional<std::string> PlacementBook::splitting(const std::string& tenant_id) {
   http::CurlTransport transport;
+  transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 1));
   auto tenant = client.describe_tenant(tenant_id);
   if (!tenant || !*tenant) {

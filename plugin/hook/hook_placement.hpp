@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <mutex>
@@ -23,6 +24,8 @@ public:
     std::string controller_token;  ///< admin scope; empty: none
     std::chrono::milliseconds wait{10000};
     int max_waiting = 8;
+    /// The most read of one controller answer (a tenant listing of a large cluster fits).
+    std::size_t max_answer = 16 * 1024 * 1024;
   };
 
   explicit PlacementBook(Options options);

@@ -16,12 +16,14 @@
 #include <fmt/ostream.h>
 #include <httplib.h>
 #include <netinet/in.h>
-#include <openssl/crypto.h>
 #include <sys/socket.h>
 
 #include "plugin/adapters/http.hpp"
+#include "plugin/adapters/http_gate.hpp"
 #include "plugin/adapters/work_pool.hpp"
 #include "plugin/clients/jwt.hpp"
+#include "plugin/hook/hook_auth.hpp"
+#include "plugin/hook/hook_configure.hpp"
 #include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
 
@@ -71,7 +73,9 @@ struct HookServer::Impl {
   Json jwks;
   std::map<std::string, std::string> storage_tokens;  ///< by tenant; fixed at create(); never logged
   std::string listening;
-  httplib::Server server;
+  httplib::Server server;          ///< on 127.0.0.1, behind the gate
+  std::unique_ptr<HttpGate> gate;  ///< the public listener
+  int backend_port = 0;
   std::atomic<bool> stopping{false};
   std::atomic<bool> run_active{false};
 
@@ -110,46 +114,10 @@ struct HookServer::Impl {
   }
 
   Outcome configure(const ComputeEntry& compute, const Json& spec) {
-    const auto exp = std::chrono::duration_cast<std::chrono::seconds>(
-                         std::chrono::system_clock::now().time_since_epoch() + k_token_lifetime)
-                         .count();
-    auto token = jwt::sign(Json{{"compute_id", compute.compute_id}, {"exp", exp}}, options.signing_key_pem, k_kid);
-    if (!token) {
-      return Outcome{500, "signing the compute_ctl token: " + token.error().message};
-    }
-    http::Request req;
-    req.method = "POST";
-    req.url = http_base_url(compute.address) + "/configure";
-    req.headers = {{"Content-Type", k_json}, {"Authorization", "Bearer " + *token}};
-    req.body = configure_body(spec, jwks).dump();
-    req.timeout = options.configure_timeout;
-    http::CurlTransport transport;
-    auto out = transport.send(req);
-    if (!out.response) {
-      return Outcome{503, fmt::format("compute {}: {}", compute.compute_id,
-                                      out.error ? out.error->message : std::string("no response"))};
-    }
-    const long status = out.response->status;
-    if (status == 200) {
-      return Outcome{};
-    }
-    // An error body may quote the request, which holds the storage token; it is logged and returned.
-    const std::string answer = redact(out.response->body, storage_token(compute.tenant_id).value_or(""));
-    const std::string what =
-        fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status, answer.substr(0, 200));
-    if (status == 412) {
-      return Outcome{423, what};  // not running yet (or busy): the controller sends it again later
-    }
-    if (status == 401) {
-      // compute_ctl fixes the keys it accepts when it starts (compute_tools/src/http/server.rs:122-126).
-      return Outcome{500, what +
-                              " (the compute does not accept the hook's signing key: it started with "
-                              "another one; restart the compute)"};
-    }
-    if (status >= 500) {
-      return Outcome{503, what};
-    }
-    return Outcome{500, what};
+    ConfigureCall call{options.signing_key_pem, k_kid, jwks, options.configure_timeout,
+                       storage_token(compute.tenant_id).value_or("")};
+    const ConfigureResult r = configure_compute(compute, spec, call);
+    return Outcome{r.status, r.message};
   }
 
   /// Configures every compute in `targets` concurrently; the worst outcome wins
@@ -200,6 +168,11 @@ struct HookServer::Impl {
     for (const SafekeeperRef& s : n.safekeepers) {
       if (!s.hostname) {
         return Outcome{400, fmt::format("safekeeper {} has no hostname", s.id)};
+      }
+      // Only the cluster's own safekeepers (computes.json, from the spec): a notification must not
+      // point computes' WAL at any other host.
+      if (!known_safekeeper(options.computes, *s.hostname)) {
+        return Outcome{400, fmt::format("safekeeper {}: {} is not a safekeeper of this cluster", s.id, *s.hostname)};
       }
       set.connstrings.push_back(fmt::format("{}:{}", *s.hostname, k_safekeeper_pg_port));
     }
@@ -278,18 +251,8 @@ struct HookServer::Impl {
 
   /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
   std::optional<Outcome> authorize(const httplib::Request& req) const {
-    if (!options.expected_token) {
-      return std::nullopt;
-    }
-    const std::string header = req.get_header_value("Authorization");
-    const std::string prefix = "Bearer ";
-    if (header.compare(0, prefix.size(), prefix) != 0) {
-      return Outcome{401, "missing bearer token"};
-    }
-    const std::string given = header.substr(prefix.size());
-    const std::string& want = *options.expected_token;
-    if (given.size() != want.size() || CRYPTO_memcmp(given.data(), want.data(), want.size()) != 0) {
-      return Outcome{403, "wrong bearer token"};
+    if (auto denied = check_bearer(req.get_header_value("Authorization"), options.expected_token)) {
+      return Outcome{denied->status, denied->message};
     }
     return std::nullopt;
   }
@@ -336,6 +299,12 @@ struct HookServer::Impl {
 
   void handle_spec(const httplib::Request& req, httplib::Response& res) {
     const std::string id = req.matches[1];
+    // Before the lookup, so an unknown caller learns nothing, not even which computes exist.
+    if (auto denied = check_compute_token(req.get_header_value("Authorization"), options.compute_token_key, id)) {
+      res.status = denied->status;
+      res.set_content(error_body(denied->message), k_json);
+      return;
+    }
     const ComputeEntry* compute = nullptr;
     for (const ComputeEntry& c : options.computes.computes) {
       if (c.compute_id == id) {
@@ -401,6 +370,12 @@ struct HookServer::Impl {
 
 Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   auto impl = std::make_unique<Impl>();
+  if (options.compute_token_key.empty()) {
+    return make_error("the compute token key is required: it derives each compute's spec token");
+  }
+  if (options.expected_token.empty()) {
+    return make_error("the storage controller's token is required: notifications are accepted with it only");
+  }
   auto pub = jwt::public_from_private(options.signing_key_pem);
   if (!pub) {
     return make_error("signing key: " + pub.error().message);
@@ -433,6 +408,11 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   book.wait = options.spec_wait;
   book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
   impl->book = std::make_unique<PlacementBook>(std::move(book));
+  GateOptions gate;
+  gate.request_deadline = options.request_deadline;
+  gate.max_body = options.max_body;
+  gate.relay_threads = options.threads;
+  impl->gate = std::make_unique<HttpGate>(gate);
   impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->options = std::move(options);
   impl->routes();
@@ -457,14 +437,21 @@ HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
 HookServer::~HookServer() { stop(); }
 
 Result<int> HookServer::bind(const std::string& host, int port) {
+  Impl& m = *m_impl;
+  if (m.backend_port <= 0) {
+    m.backend_port = bind_http_server(m.server, "127.0.0.1", 0);
+    if (m.backend_port <= 0) {
+      return make_error("cannot listen on 127.0.0.1 for the gate");
+    }
+  }
   std::vector<std::string> candidates{host};
   if (host.empty()) {
     candidates = {"::", "0.0.0.0"};  // without IPv6 in the kernel the first one fails
   }
   for (const std::string& h : candidates) {
-    const int bound = bind_http_server(m_impl->server, h, port);
+    const int bound = m.gate->bind(h, port);
     if (bound > 0) {
-      m_impl->listening = host_port(h, bound);
+      m.listening = host_port(h, bound);
       return bound;
     }
   }
@@ -475,21 +462,29 @@ Result<int> HookServer::bind(const std::string& host, int port) {
 std::string HookServer::listening_on() const { return m_impl->listening; }
 
 void HookServer::run() {
-  m_impl->run_active = true;
-  if (!m_impl->stopping) {
-    m_impl->server.listen_after_bind();
+  Impl& m = *m_impl;
+  m.run_active = true;
+  if (!m.stopping) {
+    std::atomic<bool> backend_done{false};
+    std::thread backend([&m, &backend_done] {
+      m.server.listen_after_bind();
+      backend_done = true;
+    });
+    m.gate->run(m.backend_port);
+    // stop() was called: the server stops once it is accepting (stop() reaches no other).
+    while (!backend_done && !m.server.is_running()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    m.server.stop();
+    backend.join();
   }
-  m_impl->run_active = false;
+  m.run_active = false;
 }
 
 void HookServer::stop() {
   m_impl->stopping = true;
   m_impl->book->stop();
-  // stop() only reaches a server that is already accepting; wait for run() to get there.
-  while (m_impl->run_active && !m_impl->server.is_running()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  m_impl->server.stop();
+  m_impl->gate->stop();
 }
 
 const Json& HookServer::jwks() const { return m_impl->jwks; }

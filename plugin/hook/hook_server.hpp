@@ -5,12 +5,11 @@
 // PUT /notify-attach and /notify-safekeepers reconfigure every compute of the tenant (timeline)
 // through compute_ctl POST /configure, signed with an EdDSA JWT whose key the hook publishes as
 // JWKS in every spec it hands out. GET /compute/api/v2/computes/<id>/spec serves a starting
-// compute its spec; while the tenant's placement is pending (not created or attached yet,
-// splitting, controller unreachable) it holds the request for a while, since compute_ctl gives up
-// after 3 tries 100 ms apart (compute_tools/src/spec.rs:77-135). Notifications for one tenant
-// apply in arrival order; a newer one replaces an older one that has not started yet, and both
-// callers get the newer one's outcome. A notify-attach for a tenant the controller reports as
-// splitting is answered 503, so the controller retries it.
+// compute its spec, to that compute's own token only (hook_auth.hpp); while the tenant's placement is pending (not
+// created or attached yet, splitting, controller unreachable) it holds the request for a while, since compute_ctl gives
+// up after 3 tries 100 ms apart (compute_tools/src/spec.rs:77-135). Notifications for one tenant apply in arrival
+// order; a newer one replaces an older one that has not started yet, and both callers get the newer one's outcome. A
+// notify-attach for a tenant the controller reports as splitting is answered 503, so the controller retries it.
 //
 // With a storage signing key, every spec carries the compute's tenant-scoped storage_auth_token,
 // minted here once per tenant of computes.json and never logged.
@@ -37,6 +36,8 @@ inline constexpr std::size_t k_default_max_body = 1024 * 1024;
 inline constexpr std::chrono::milliseconds k_configure_timeout{8000};
 /// Lifetime of the JWTs the hook sends to compute_ctl.
 inline constexpr std::chrono::seconds k_token_lifetime{300};
+/// How long a client may take to send one whole request, headers and body (408 after that).
+inline constexpr std::chrono::milliseconds k_request_deadline{5000};
 /// How long a spec request waits for a pending placement before it is answered 503.
 inline constexpr std::chrono::milliseconds k_spec_wait{10000};
 
@@ -47,13 +48,21 @@ struct HookOptions {
   std::string signing_key_pem;           ///< Ed25519 PKCS#8 private key; required
   /// The storage auth private key (PKCS#8); set: specs carry tenant-scoped storage_auth_tokens.
   std::optional<std::string> storage_signing_key_pem;
-  std::optional<std::string> expected_token;  ///< required bearer token on /notify-*
+  /// Required: the storage controller's bearer token on /notify-* (its CONTROL_PLANE_JWT_TOKEN),
+  /// in every profile.
+  std::string expected_token;
+  /// Required: each compute's spec token is derived from it (plugin/clients/compute_token.hpp), and
+  /// GET /compute/api/v2/computes/<id>/spec answers only compute <id>'s token.
+  std::string compute_token_key;
   int threads = k_default_threads;
   std::chrono::milliseconds spec_wait = k_spec_wait;
   /// Spec requests that may wait for a placement at once; more are answered 503 at once, so
   /// waiting requests never take the whole thread pool. 0: a quarter of `threads`.
   int max_waiting_specs = 0;
   std::size_t max_body = k_default_max_body;
+  /// Requests are read by a gate (plugin/adapters/http_gate.hpp) within this deadline, so slow
+  /// clients never hold the request threads and /healthz keeps answering.
+  std::chrono::milliseconds request_deadline = k_request_deadline;
   std::chrono::milliseconds configure_timeout = k_configure_timeout;
   int configure_workers = k_default_configure_workers;
   std::ostream* log = nullptr;  ///< one line per notification; nullptr: silent

@@ -57,7 +57,8 @@ std::string notify_attach(const neon::test::FakeStorcon& storcon, int port, cons
   httplib::Client client("127.0.0.1", port);
   client.set_connection_timeout(10);
   client.set_read_timeout(10);
-  auto res = client.Put("/notify-attach", storcon.notify_attach_body(tenant).dump(), "application/json");
+  const httplib::Headers headers{{"Authorization", "Bearer bench-control-plane-token"}};
+  auto res = client.Put("/notify-attach", headers, storcon.notify_attach_body(tenant).dump(), "application/json");
   return res ? std::to_string(res->status) : httplib::to_string(res.error());
 }
 
@@ -112,6 +113,8 @@ int main() {
   options.computes = *parsed;
   options.storage_controller_url = storcon.url();
   options.signing_key_pem = key->private_pem;
+  options.compute_token_key = "bench-compute-token-key";
+  options.expected_token = "bench-control-plane-token";
   FailureLog log_buf;
   std::ostream log(&log_buf);
   options.log = &log;

@@ -87,9 +87,12 @@ start_hook() {  # start_hook ROOT EXE [USER:GROUP]
   mkdir -p "$root/hook"
   openssl genpkey -algorithm ed25519 -out "$root/hook/signing.pem" 2>/dev/null
   printf '{"computes":[]}\n' >"$root/hook/computes.json"
+  printf 'release-test-compute-token-key\n' >"$root/hook/compute-token-key"
+  printf 'release-test-control-plane-token\n' >"$root/hook/control-plane"
   chown -R "$user" "$root/hook"
   hook_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  env -i NEON_HOOK_SIGNING_KEY_FILE=/hook/signing.pem "$CHROOT" --userspec="$user" "$root" "$exe" hook serve \
+  env -i NEON_HOOK_SIGNING_KEY_FILE=/hook/signing.pem NEON_HOOK_COMPUTE_TOKEN_KEY_FILE=/hook/compute-token-key \
+    NEON_HOOK_EXPECTED_TOKEN_FILE=/hook/control-plane "$CHROOT" --userspec="$user" "$root" "$exe" hook serve \
     --computes /hook/computes.json --listen "127.0.0.1:$hook_port" 2>"$work/hook.err" &
   pids+=($!)
 }

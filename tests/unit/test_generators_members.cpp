@@ -13,6 +13,7 @@
 #include "generators/names.hpp"
 #include "generators/pageserver.hpp"
 #include "generators/safekeeper.hpp"
+#include "generators/storage_controller.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/resources.hpp"
@@ -341,8 +342,19 @@ TEST_SUITE("members") {
     CHECK(*(id_at + 1) == names::compute_id("app", "main"));
     CHECK(c["readinessProbe"]["tcpSocket"]["port"] == "postgres");
     CHECK(c["livenessProbe"]["httpGet"]["path"] == "/metrics");
-    CHECK(!c.contains("env"));  // no control-plane token inside computes
     const Json& ro = deployments[1]["spec"]["template"]["spec"]["containers"][0];
+    // compute_ctl reads its spec token from NEON_CONTROL_PLANE_TOKEN only (compute_tools/src/spec.rs:79):
+    // each compute's own key of the hook tokens Secret, into the environment, never argv or a literal.
+    for (const auto& [container, id] : {std::pair<const Json&, std::string>{c, names::compute_id("app", "main")},
+                                        {ro, names::replica_id("app", "main", 0)}}) {
+      REQUIRE(container["env"].size() == 1);
+      CHECK(container["env"][0] == Json{{"name", "NEON_CONTROL_PLANE_TOKEN"},
+                                        {"valueFrom", Json{{"secretKeyRef", Json{{"name", "neon-compute-hook-tokens"},
+                                                                                 {"key", id + ".token"}}}}}});
+      for (const auto& a : container["args"]) {
+        CHECK(a.get<std::string>().find("token") == std::string::npos);
+      }
+    }
     CHECK(std::find(ro["args"].begin(), ro["args"].end(), Json(names::replica_id("app", "main", 0))) !=
           ro["args"].end());
     CHECK(of_kind(generate_computes(starter("dev")), "Deployment").size() == 1);
@@ -360,12 +372,38 @@ TEST_SUITE("members") {
     CHECK(c["readinessProbe"]["httpGet"]["path"] == "/healthz");
     // dev, auth off: no token, but the signing key still comes from its Secret.
     CHECK(env_value(c, "NEON_HOOK_SIGNING_KEY_FILE") == "/var/run/secrets/neon/signing/private.pem");
-    CHECK(env_value(c, "NEON_HOOK_EXPECTED_TOKEN_FILE").empty());
+    // Every profile: the key the computes' spec tokens are derived from, the hook's alone.
+    CHECK(env_value(c, "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE") == "/var/run/secrets/neon/hook-tokens/compute-token-key");
+    const Json volumes = of_kind(hook, "Deployment")[0]["spec"]["template"]["spec"]["volumes"];
+    CHECK(
+        std::find(volumes.begin(), volumes.end(),
+                  Json{{"name", "hook-tokens"},
+                       {"secret",
+                        Json{{"secretName", "neon-compute-hook-tokens"},
+                             {"items", Json::array({Json{{"key", "compute-token-key"}, {"path", "compute-token-key"}},
+                                                    Json{{"key", "control-plane"}, {"path", "control-plane"}}})}}}}) !=
+        volumes.end());
+    // The controller's token on /notify-*, in dev too (issue 20, item 2).
+    CHECK(env_value(c, "NEON_HOOK_EXPECTED_TOKEN_FILE") == "/var/run/secrets/neon/hook-tokens/control-plane");
     CHECK(env_value(c, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE").empty());
     const Json prod_c =
         of_kind(generate_compute_hook(starter("prod")), "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
     CHECK(env_value(prod_c, "NEON_HOOK_SIGNING_KEY_FILE") == "/var/run/secrets/neon/signing/private.pem");
-    CHECK(env_value(prod_c, "NEON_HOOK_EXPECTED_TOKEN_FILE") == "/var/run/secrets/neon/control-plane/control-plane");
+    CHECK(env_value(prod_c, "NEON_HOOK_EXPECTED_TOKEN_FILE") == "/var/run/secrets/neon/hook-tokens/control-plane");
+    // The storage controller sends it in every profile (storage_controller/src/main.rs:298-301).
+    for (const char* profile : {"dev", "prod"}) {
+      CAPTURE(profile);
+      const auto sets = generate_storage_controller(starter(profile));
+      const Json sc = of_kind(sets, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0];
+      bool found = false;
+      for (const auto& e : sc["env"]) {
+        if (e["name"] == "CONTROL_PLANE_JWT_TOKEN") {
+          found = true;
+          CHECK(e["valueFrom"]["secretKeyRef"] == Json{{"name", "neon-compute-hook-tokens"}, {"key", "control-plane"}});
+        }
+      }
+      CHECK(found);
+    }
     CHECK(env_value(prod_c, "NEON_HOOK_STORAGE_SIGNING_KEY_FILE") ==
           "/var/run/secrets/neon/storage-signing/private.pem");
   }

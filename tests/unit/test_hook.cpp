@@ -91,7 +91,7 @@ TEST_SUITE("hook") {
   TEST_CASE("a starting compute fetches its spec and the JWKS") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}});
     cluster.storcon.add_tenant(k_tenant);
-    auto res = cluster.client().Get("/compute/api/v2/computes/app-main/spec");
+    auto res = cluster.get_spec("app-main");
     REQUIRE(res);
     REQUIRE(res->status == 200);
     const Json reply = Json::parse(res->body);
@@ -103,7 +103,7 @@ TEST_SUITE("hook") {
     CHECK(reply["spec"]["pageserver_connection_info"]["shards"]["0000"]["pageservers"][0]["libpq_url"] == url_of(node));
     CHECK_FALSE(neon::test::jwk_to_pem(reply["compute_ctl_config"]["jwks"]["keys"][0]).empty());
 
-    auto unknown = cluster.client().Get("/compute/api/v2/computes/nope/spec");
+    auto unknown = cluster.get_spec("nope");
     REQUIRE(unknown);
     CHECK(unknown->status == 404);
     auto health = cluster.client().Get("/healthz");
@@ -112,7 +112,9 @@ TEST_SUITE("hook") {
   }
 
   TEST_CASE("notify-safekeepers updates the safekeeper list of that timeline's computes") {
-    Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-dev", k_tenant, k_timeline2}});
+    ClusterOptions o;
+    o.safekeepers = {"safekeeper-0.safekeeper:5454", "sk-a:5454", "sk-b:5454"};
+    Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-dev", k_tenant, k_timeline2}}, o);
     cluster.storcon.add_tenant(k_tenant);
     const std::string body =
         Json{{"tenant_id", k_tenant},
@@ -131,7 +133,8 @@ TEST_SUITE("hook") {
     // A later attach keeps the new safekeepers.
     REQUIRE(cluster.storcon.notify_attach(k_tenant) == 200);
     CHECK(cluster.computes[0]->specs().back()["safekeepers_generation"] == 3);
-    CHECK(cluster.computes[1]->specs().back()["safekeeper_connstrings"] == Json{"safekeeper-0.safekeeper:5454"});
+    CHECK(cluster.computes[1]->specs().back()["safekeeper_connstrings"] ==
+          Json{"safekeeper-0.safekeeper:5454", "sk-a:5454", "sk-b:5454"});  // computes.json's list
   }
 
   TEST_CASE("bad input is refused without harm") {
@@ -141,7 +144,7 @@ TEST_SUITE("hook") {
     CHECK(Json::parse(reply)["error"] == "body is not valid JSON");
     CHECK(cluster.put("/notify-attach", R"({"tenant_id":"zz","shards":[]})", "", &reply) == 400);
     CHECK(Json::parse(reply)["error"].get<std::string>().find("tenant_id") != std::string::npos);
-    CHECK(cluster.put("/notify-attach", std::string(2 * 1024 * 1024, '['), "") == 413);
+    CHECK(put_with_curl(cluster, "/notify-attach", std::string(2 * 1024 * 1024, '[')) == 413);
     CHECK(cluster.put("/notify-safekeepers", "[[[[", "") == 400);
 
     const std::string lonely = Json{{"tenant_id", k_lonely},
@@ -168,7 +171,7 @@ TEST_SUITE("hook") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}}, o);
     cluster.storcon.add_tenant(k_tenant);
     const std::string body = cluster.storcon.notify_attach_body(k_tenant).dump();
-    CHECK(cluster.put("/notify-attach", body) == 401);
+    CHECK(cluster.put("/notify-attach", body, k_no_token) == 401);
     CHECK(cluster.put("/notify-attach", body, "s3cret-tokeX") == 403);
     CHECK(cluster.put("/notify-attach", body, "short") == 403);
     CHECK(cluster.computes[0]->requests() == 0);

@@ -103,12 +103,13 @@ TEST_SUITE("hook") {
     };
     {
       RunningHook first(options(key));
-      const auto fetched = compute.fetch_spec(first.url());  // the compute starts: its keys are fixed now
+      const auto fetched =
+          compute.fetch_spec(first.url(), compute_token("app-main"));  // the compute starts: its keys are fixed now
       REQUIRE_MESSAGE(fetched.ok, fetched.error);
     }
     {
       RunningHook restarted(options(key));
-      storcon.set_control_plane(restarted.url() + "/");
+      storcon.set_control_plane(restarted.url() + "/", "test-control-plane-token");
       CHECK(storcon.notify_attach(k_tenant) == 200);
       CHECK(compute.specs().size() == 1);
       CHECK(compute.rejected() == 0);
@@ -116,7 +117,7 @@ TEST_SUITE("hook") {
     {
       // What a hook that made a key of its own at start would meet.
       RunningHook foreign(options(new_key()));
-      storcon.set_control_plane(foreign.url() + "/");
+      storcon.set_control_plane(foreign.url() + "/", "test-control-plane-token");
       CHECK(storcon.notify_attach(k_tenant) == 500);
       CHECK(compute.rejected() == 1);
       CHECK(compute.last_rejection() == Json{{"error", "failed to verify authorization token"}});
@@ -128,7 +129,7 @@ TEST_SUITE("hook") {
     auto secrets = init_secrets_with_auth();
     const std::string public_pem = secrets.at("neon-auth-public-key").at("public.pem");
     const SecretData& tokens = secrets.at("neon-auth-tokens");
-    const std::string control_plane = tokens.at("control-plane");
+    const std::string control_plane = secrets.at("neon-compute-hook-tokens").at("control-plane");
     const std::string admin = tokens.at("admin");
     CHECK(control_plane != admin);
     CHECK_FALSE(jwt::verify(control_plane, public_pem, 0));
@@ -152,7 +153,7 @@ TEST_SUITE("hook") {
     const std::string body = cluster.storcon.notify_attach_body(k_tenant).dump();
     CHECK(cluster.put("/notify-attach", body, admin) == 403);
     CHECK(cluster.put("/notify-safekeepers", "{}", admin) == 403);
-    CHECK(cluster.put("/notify-attach", body) == 401);
+    CHECK(cluster.put("/notify-attach", body, k_no_token) == 401);
     CHECK(cluster.computes[0]->requests() == 0);
     REQUIRE(cluster.storcon.notify_attach(k_tenant) == 200);  // with the control-plane token
     REQUIRE(cluster.storcon.notify_attach(k_sharded) == 200);
@@ -184,7 +185,7 @@ TEST_SUITE("hook") {
     CHECK(setting(cluster.computes[0]->specs().back(), "primary_conninfo").is_null());
 
     // A starting compute gets the same token in its spec: minted once, deterministic.
-    auto res = cluster.client().Get("/compute/api/v2/computes/app-main-ro/spec");
+    auto res = cluster.get_spec("app-main-ro");
     REQUIRE(res);
     REQUIRE(res->status == 200);
     const Json fetched = Json::parse(res->body)["spec"];

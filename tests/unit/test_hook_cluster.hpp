@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include "plugin/adapters/http.hpp"
+#include "plugin/clients/compute_token.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_server.hpp"
 #include "tests/support/fake_compute_ctl.hpp"
@@ -33,6 +35,13 @@ inline const std::string k_sharded = "2a359dd625e519a1a4e8d7509690f6fc";
 inline const std::string k_lonely = "3b359dd625e519a1a4e8d7509690f6fc";
 inline const std::string k_timeline = "de200bd42b49cc1814412c7e592dd6e9";
 inline const std::string k_timeline2 = "ee200bd42b49cc1814412c7e592dd6e9";
+/// The key the test hooks derive the computes' spec tokens from.
+inline const std::string k_compute_token_key = "test-compute-token-key";
+
+/// Compute `id`'s spec token: what its Deployment passes to compute_ctl as NEON_CONTROL_PLANE_TOKEN.
+inline std::string compute_token(const std::string& id) {
+  return neon::cli::compute_token::derive(k_compute_token_key, id);
+}
 
 struct ComputeDef {
   std::string id;
@@ -76,10 +85,14 @@ inline std::string new_key() {
   return key->private_pem;
 }
 
+/// Cluster::put's token argument for a request without an Authorization header.
+inline const std::string k_no_token = "(no token)";
+
 struct ClusterOptions {
-  std::optional<std::string> token;            ///< the hook's expected bearer token on /notify-*
-  std::string signing_key_pem;                 ///< empty: a fresh key
-  std::optional<std::string> storage_key_pem;  ///< the storage auth private key
+  std::string token = "test-control-plane-token";                        ///< the controller's bearer token on /notify-*
+  std::vector<std::string> safekeepers{"safekeeper-0.safekeeper:5454"};  ///< computes.json's
+  std::string signing_key_pem;                                           ///< empty: a fresh key
+  std::optional<std::string> storage_key_pem;                            ///< the storage auth private key
   std::chrono::milliseconds spec_wait = neon::cli::hook::k_spec_wait;
   int max_waiting_specs = 0;
   std::string hook_host = "127.0.0.1";
@@ -87,12 +100,14 @@ struct ClusterOptions {
   bool computes_trust_hook = true;  ///< computes start with the hook's JWKS
   std::ostream* log = nullptr;      ///< the hook's log
   int configure_workers = neon::cli::hook::k_default_configure_workers;
+  std::chrono::milliseconds request_deadline = neon::cli::hook::k_request_deadline;
 };
 
 /// The computes.json entries the hook reads for `defs` served by `computes`.
 inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
                                 const std::vector<std::unique_ptr<FakeComputeCtl>>& computes,
-                                const std::string& controller_url) {
+                                const std::string& controller_url,
+                                const std::vector<std::string>& safekeepers = {"safekeeper-0.safekeeper:5454"}) {
   Json list = Json::array();
   for (std::size_t i = 0; i < defs.size(); ++i) {
     const ComputeDef& d = defs[i];
@@ -105,11 +120,12 @@ inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
                         {"settings", d.settings}});
   }
   HookOptions options;
-  auto parsed = neon::cli::hook::parse_computes(
-      Json{{"safekeepers", {"safekeeper-0.safekeeper:5454"}}, {"computes", list}}.dump());
+  auto parsed = neon::cli::hook::parse_computes(Json{{"safekeepers", safekeepers}, {"computes", list}}.dump());
   REQUIRE(parsed);
   options.computes = *parsed;
   options.storage_controller_url = controller_url;
+  options.compute_token_key = k_compute_token_key;
+  options.expected_token = "test-control-plane-token";
   return options;
 }
 
@@ -121,7 +137,7 @@ public:
     for (const ComputeDef& d : defs) {
       computes.push_back(std::make_unique<FakeComputeCtl>(d.id, o.compute_host));
     }
-    HookOptions options = hook_options(defs, computes, storcon.url());
+    HookOptions options = hook_options(defs, computes, storcon.url(), o.safekeepers);
     options.expected_token = o.token;
     options.signing_key_pem = o.signing_key_pem.empty() ? new_key() : o.signing_key_pem;
     options.storage_signing_key_pem = o.storage_key_pem;
@@ -129,6 +145,7 @@ public:
     options.max_waiting_specs = o.max_waiting_specs;
     options.log = o.log;
     options.configure_workers = o.configure_workers;
+    options.request_deadline = o.request_deadline;
     hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
     port = hook->port;
     if (o.computes_trust_hook) {
@@ -136,7 +153,8 @@ public:
         REQUIRE(c->trust(hook->server->jwks()));
       }
     }
-    storcon.set_control_plane(hook->url(o.hook_host == "::1" ? "::1" : "127.0.0.1") + "/", o.token.value_or(""));
+    storcon.set_control_plane(hook->url(o.hook_host == "::1" ? "::1" : "127.0.0.1") + "/", o.token);
+    token = o.token;
   }
 
   httplib::Client client() const {
@@ -144,11 +162,12 @@ public:
     c.set_read_timeout(20);
     return c;
   }
-  int put(const std::string& path, const std::string& body, const std::string& token = "",
+  /// PUT with the controller's token (`bearer` empty), another one, or none (k_no_token).
+  int put(const std::string& path, const std::string& body, const std::string& bearer = "",
           std::string* reply = nullptr) const {
     httplib::Headers headers;
-    if (!token.empty()) {
-      headers.emplace("Authorization", "Bearer " + token);
+    if (bearer != k_no_token) {
+      headers.emplace("Authorization", "Bearer " + (bearer.empty() ? token : bearer));
     }
     auto res = client().Put(path.c_str(), headers, body, "application/json");
     if (res && reply != nullptr) {
@@ -157,11 +176,17 @@ public:
     return res ? res->status : -1;
   }
   const Json& jwks() const { return hook->server->jwks(); }
+  /// GET compute `id`'s spec as compute_ctl does, with `bearer` (default: that compute's own token).
+  httplib::Result get_spec(const std::string& id, std::optional<std::string> bearer = std::nullopt) const {
+    httplib::Headers headers{{"Authorization", "Bearer " + bearer.value_or(compute_token(id))}};
+    return client().Get(("/compute/api/v2/computes/" + id + "/spec").c_str(), headers);
+  }
 
   FakeStorcon storcon;
   std::vector<std::unique_ptr<FakeComputeCtl>> computes;
   std::unique_ptr<RunningHook> hook;
   int port = 0;
+  std::string token;  ///< the controller's
 };
 
 inline std::string attach_body(const std::string& tenant, std::uint64_t node) {
@@ -180,6 +205,19 @@ inline long metric(const Cluster& cluster, const std::string& sample) {
   const auto at = res->body.find(line);
   REQUIRE(at != std::string::npos);
   return std::stol(res->body.substr(at + line.size()));
+}
+
+/// PUT as the storage controller's HTTP client does (libcurl here, no Expect: 100-continue), with
+/// the controller's token: the status, or -1 without an answer.
+inline long put_with_curl(const Cluster& cluster, const std::string& path, const std::string& body) {
+  neon::cli::http::CurlTransport transport;
+  neon::cli::http::Request req;
+  req.method = "PUT";
+  req.url = cluster.hook->url() + path;
+  req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + cluster.token}};
+  req.body = body;
+  auto out = transport.send(req);
+  return out.response ? out.response->status : -1;
 }
 
 inline std::string url_of(std::uint64_t node) {

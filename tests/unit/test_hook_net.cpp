@@ -81,6 +81,8 @@ TEST_SUITE("hook") {
   TEST_CASE("listening on every address family takes IPv4 and IPv6 connections") {
     HookOptions o;
     o.signing_key_pem = new_key();
+    o.compute_token_key = k_compute_token_key;
+    o.expected_token = "test-control-plane-token";
     auto created = HookServer::create(std::move(o));
     REQUIRE(created);
     auto bound = (*created)->bind("", 0);
@@ -115,13 +117,13 @@ TEST_SUITE("hook") {
     neon::cli::http::Request req;
     req.method = "PUT";
     req.url = cluster.hook->url("::1") + "/notify-attach";
-    req.headers = {{"Content-Type", "application/json"}};
+    req.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + cluster.token}};
     req.body = cluster.storcon.notify_attach_body(k_tenant).dump();
     auto out = transport.send(req);
     REQUIRE(out.response);
     CHECK(out.response->status == 200);
     CHECK(cluster.computes[0]->specs().size() == 1);
-    const auto fetched = cluster.computes[0]->fetch_spec(cluster.hook->url("::1"));
+    const auto fetched = cluster.computes[0]->fetch_spec(cluster.hook->url("::1"), compute_token("app-main"));
     CHECK_MESSAGE(fetched.ok, fetched.error);
   }
 }

@@ -101,7 +101,8 @@ TEST_SUITE("hook") {
     FakeComputeCtl& compute = *cluster.computes[0];
     // The tenant does not exist yet (its bootstrap step has not created it).
     const auto start = Clock::now();
-    auto fetch = std::async(std::launch::async, [&] { return compute.fetch_spec(cluster.hook->url()); });
+    auto fetch = std::async(std::launch::async,
+                            [&] { return compute.fetch_spec(cluster.hook->url(), compute_token("app-main")); });
     wait_for_metric(cluster, "neon_hook_spec_requests_waiting", 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(600));
     cluster.storcon.add_tenant(k_tenant);
@@ -120,7 +121,9 @@ TEST_SUITE("hook") {
     ClusterOptions o;
     o.spec_wait = std::chrono::seconds(20);
     Cluster cluster({{"app-main", k_lonely, k_timeline}}, o);
-    auto fetch = std::async(std::launch::async, [&] { return cluster.computes[0]->fetch_spec(cluster.hook->url()); });
+    auto fetch = std::async(std::launch::async, [&] {
+      return cluster.computes[0]->fetch_spec(cluster.hook->url(), compute_token("app-main"));
+    });
     wait_for_metric(cluster, "neon_hook_spec_requests_waiting", 1);
     // The controller never describes k_lonely (unknown to it); the notification alone places it.
     const auto start = Clock::now();
@@ -138,7 +141,7 @@ TEST_SUITE("hook") {
     o.max_waiting_specs = 1;
     Cluster cluster({{"app-main", k_tenant, k_timeline}, {"app-dev", k_tenant, k_timeline2}}, o);
     auto start = Clock::now();
-    auto res = cluster.client().Get("/compute/api/v2/computes/app-main/spec");
+    auto res = cluster.get_spec("app-main");
     REQUIRE(res);
     CHECK(res->status == 503);
     CHECK(elapsed_ms(start) >= 400);
@@ -146,12 +149,12 @@ TEST_SUITE("hook") {
 
     // One request waits; the next is answered at once, so waiting never takes every thread.
     auto first = std::async(std::launch::async, [&] {
-      auto r = cluster.client().Get("/compute/api/v2/computes/app-main/spec");
+      auto r = cluster.get_spec("app-main");
       return r ? r->status : -1;
     });
     wait_for_metric(cluster, "neon_hook_spec_requests_waiting", 1);
     start = Clock::now();
-    auto second = cluster.client().Get("/compute/api/v2/computes/app-dev/spec");
+    auto second = cluster.get_spec("app-dev");
     REQUIRE(second);
     CHECK(second->status == 503);
     CHECK(elapsed_ms(start) < 300);
@@ -163,7 +166,7 @@ TEST_SUITE("hook") {
     o.spec_wait = std::chrono::seconds(30);
     auto cluster = std::make_unique<Cluster>(std::vector<ComputeDef>{{"app-main", k_tenant, k_timeline}}, o);
     auto first = std::async(std::launch::async, [&] {
-      auto r = cluster->client().Get("/compute/api/v2/computes/app-main/spec");
+      auto r = cluster->get_spec("app-main");
       return r ? r->status : -1;
     });
     wait_for_metric(*cluster, "neon_hook_spec_requests_waiting", 1);
@@ -182,7 +185,9 @@ TEST_SUITE("hook") {
     CHECK(Json::parse(reply)["error"].get<std::string>().find("splitting") != std::string::npos);
     CHECK(cluster.computes[0]->requests() == 0);
 
-    auto fetch = std::async(std::launch::async, [&] { return cluster.computes[0]->fetch_spec(cluster.hook->url()); });
+    auto fetch = std::async(std::launch::async, [&] {
+      return cluster.computes[0]->fetch_spec(cluster.hook->url(), compute_token("big-main"));
+    });
     wait_for_metric(cluster, "neon_hook_spec_requests_waiting", 1);
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     cluster.storcon.set_splitting(k_sharded, false);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "plugin/clients/compute_token.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "tests/support/fake_kube_api.hpp"
@@ -54,20 +55,27 @@ const std::map<std::string, std::string> k_scopes = {{"pageserver", "pageservera
                                                      {"admin", "admin"}};
 
 void check_tokens(const std::map<std::string, std::string>& tokens, const std::string& public_pem) {
-  REQUIRE(tokens.size() == k_scopes.size() + 1);
+  REQUIRE(tokens.size() == k_scopes.size());
   for (const auto& [key, scope] : k_scopes) {
     REQUIRE(tokens.count(key) == 1);
     auto claims = jwt::verify(tokens.at(key), public_pem, 0);
     REQUIRE_MESSAGE(claims.has_value(), key);
     CHECK((*claims)["scope"] == scope);
   }
-  // The controller-to-hook token is a credential of its own: opaque, not a JWT, not the admin token.
-  REQUIRE(tokens.count("control-plane") == 1);
-  const std::string& cp = tokens.at("control-plane");
+}
+
+/// The controller-to-hook token is a credential of its own, in the hook tokens Secret in every
+/// profile: opaque, not a JWT, not the admin token.
+void check_control_plane(const std::map<std::string, std::string>& hook_tokens, const std::string& public_pem,
+                         const std::string& admin) {
+  REQUIRE(hook_tokens.count("control-plane") == 1);
+  const std::string& cp = hook_tokens.at("control-plane");
   CHECK(cp.size() == 48);
   CHECK(cp.find('.') == std::string::npos);
-  CHECK_FALSE(jwt::verify(cp, public_pem, 0));
-  CHECK(cp != tokens.at("admin"));
+  if (!public_pem.empty()) {
+    CHECK_FALSE(jwt::verify(cp, public_pem, 0));
+  }
+  CHECK(cp != admin);
 }
 
 std::map<std::string, std::string> decoded(const nlohmann::json& secret) {
@@ -136,9 +144,9 @@ TEST_SUITE("secrets") {
     Cluster c("secrets-create");
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("neon-dev") == std::vector<std::string>{"neon-auth-public-key", "neon-auth-tokens",
-                                                                      "neon-compute-hook-key", "neon-s3-credentials",
-                                                                      "neon-storage-signing-key"});
+    CHECK(c.fake.secret_names("neon-dev") ==
+          std::vector<std::string>{"neon-auth-public-key", "neon-auth-tokens", "neon-compute-hook-key",
+                                   "neon-compute-hook-tokens", "neon-s3-credentials", "neon-storage-signing-key"});
     CHECK(c.fake.secret_names("elsewhere").empty());
     const auto pub = decoded(*c.fake.secret("neon-dev", "neon-auth-public-key"));
     REQUIRE(pub.size() == 1);
@@ -146,6 +154,8 @@ TEST_SUITE("secrets") {
     CHECK(public_pem.rfind("-----BEGIN PUBLIC KEY-----", 0) == 0);
     const auto tokens = decoded(*c.fake.secret("neon-dev", "neon-auth-tokens"));
     check_tokens(tokens, public_pem);
+    check_control_plane(decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens")), public_pem,
+                        tokens.at("admin"));
     const auto signing = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-key"));
     REQUIRE(signing.count("private.pem") == 1);
     auto hook_pub = jwt::public_from_private(signing.at("private.pem"));
@@ -201,9 +211,51 @@ TEST_SUITE("secrets") {
     write_text(c.dir / "spec.yaml", read_text(k_dev_example));
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("neon-dev") == std::vector<std::string>{"neon-compute-hook-key", "neon-s3-credentials"});
+    CHECK(c.fake.secret_names("neon-dev") ==
+          std::vector<std::string>{"neon-compute-hook-key", "neon-compute-hook-tokens", "neon-s3-credentials"});
     const auto signing = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-key"));
     CHECK(jwt::public_from_private(signing.at("private.pem")));
+    // Auth off, and still the hook takes notifications only with the controller's token.
+    check_control_plane(decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens")), "", "");
+  }
+
+  TEST_CASE("the hook tokens Secret: one spec token per compute, derived from its key; a new compute's is added" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Cluster c("secrets-compute-tokens");
+    write_text(c.dir / "spec.yaml", read_text(k_dev_example));
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    auto tokens = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens"));
+    const std::string key = tokens.at("compute-token-key");
+    CHECK(key.size() == 48);
+    // The dev example: legacy/main, app/main, app/preview and preview's read replica.
+    const std::vector<std::string> ids{"legacy-main", "app-main", "app-preview", "app-preview-ro-0"};
+    for (const auto& id : ids) {
+      CAPTURE(id);
+      CHECK(tokens.at(id + ".token") == compute_token::derive(key, id));
+      CHECK(r.out.find(tokens.at(id + ".token")) == std::string::npos);
+    }
+    // A compute added in Git later: its token is added, the key and the other tokens stay.
+    std::string spec = read_text(c.dir / "spec.yaml");
+    const std::string branch = "          timelineId: c8857cb7d34fe92c1459c79fe5067e55\n";
+    const auto at = spec.find(branch);
+    REQUIRE(at != std::string::npos);
+    spec.insert(
+        at + branch.size(),
+        "        - name: extra\n          timelineId: 0123456789abcdef0123456789abcdef\n          parent: main\n");
+    write_text(c.dir / "spec.yaml", spec);
+    auto again = c.run({});
+    REQUIRE_MESSAGE(again.exit == 0, again.err);
+    CHECK(again.out.find("neon-dev/neon-compute-hook-tokens exists; added keys: legacy-extra.token") !=
+          std::string::npos);
+    auto after = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens"));
+    CHECK(after.at("legacy-extra.token") == compute_token::derive(key, "legacy-extra"));
+    after.erase("legacy-extra.token");
+    CHECK(after == tokens);
+    auto third = c.run({});
+    REQUIRE_MESSAGE(third.exit == 0, third.err);
+    CHECK(third.out.find("neon-dev/neon-compute-hook-tokens exists, left alone") != std::string::npos);
   }
 
   TEST_CASE("a lone public key Secret is not paired with new tokens" * doctest::test_suite("integration")) {
@@ -237,12 +289,12 @@ TEST_SUITE("secrets") {
     Cluster c("secrets-ns");
     auto dry = c.run({"--dry-run"});
     REQUIRE(dry.exit == 0);
-    CHECK(dry.out.find("would create Secret neon-dev/neon-auth-tokens (keys: admin, control-plane, generations, "
+    CHECK(dry.out.find("would create Secret neon-dev/neon-auth-tokens (keys: admin, generations, "
                        "pageserver, safekeeper)") != std::string::npos);
     CHECK(c.fake.requests().empty());
     auto r = c.run({"-n", "other"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
-    CHECK(c.fake.secret_names("other").size() == 5);
+    CHECK(c.fake.secret_names("other").size() == 6);
     CHECK(c.fake.secret_names("neon-dev").empty());
   }
 
@@ -253,7 +305,7 @@ TEST_SUITE("secrets") {
                       (dir / "missing").string()});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     const auto docs = YAML::LoadAll(r.out);
-    REQUIRE(docs.size() == 5);
+    REQUIRE(docs.size() == 6);  // with the compute hook tokens
     std::map<std::string, std::map<std::string, std::string>> by_name;
     for (const auto& d : docs) {
       CHECK(d["apiVersion"].as<std::string>() == "v1");
@@ -264,6 +316,7 @@ TEST_SUITE("secrets") {
     }
     const std::string public_pem = by_name.at("neon-auth-public-key").at("public.pem");
     check_tokens(by_name.at("neon-auth-tokens"), public_pem);
+    check_control_plane(by_name.at("neon-compute-hook-tokens"), public_pem, by_name.at("neon-auth-tokens").at("admin"));
     CHECK(jwt::public_from_private(by_name.at("neon-compute-hook-key").at("private.pem")));
     CHECK(*jwt::public_from_private(by_name.at("neon-storage-signing-key").at("private.pem")) == public_pem);
   }
@@ -319,7 +372,7 @@ TEST_SUITE("secrets") {
     auto r = c.run({});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
     CHECK(r.out.find("Namespace neon-dev created") < r.out.find("Secret neon-dev/"));
-    CHECK(c.fake.secret_names("neon-dev").size() == 5);
+    CHECK(c.fake.secret_names("neon-dev").size() == 6);
     auto ns = c.fake.namespace_object("neon-dev");
     REQUIRE(ns);
     // Exactly the generated Namespace's labels, so the GitOps engine adopts it as it is.

@@ -1,0 +1,48 @@
+#include "plugin/hook/hook_auth.hpp"
+
+#include "plugin/clients/compute_token.hpp"
+
+namespace neon::cli::hook {
+
+std::optional<std::string> bearer_token(const std::string& authorization) {
+  const std::string prefix = "Bearer ";
+  if (authorization.compare(0, prefix.size(), prefix) != 0 || authorization.size() == prefix.size()) {
+    return std::nullopt;
+  }
+  return authorization.substr(prefix.size());
+}
+
+std::optional<Denial> check_bearer(const std::string& authorization, const std::string& want) {
+  auto given = bearer_token(authorization);
+  if (!given) {
+    return Denial{401, "missing bearer token"};
+  }
+  if (want.empty() || !compute_token::same(*given, want)) {
+    return Denial{403, "wrong bearer token"};
+  }
+  return std::nullopt;
+}
+
+std::optional<Denial> check_compute_token(const std::string& authorization, const std::string& key,
+                                          const std::string& compute_id) {
+  auto given = bearer_token(authorization);
+  if (!given) {
+    return Denial{401, "missing bearer token: compute_ctl sends NEON_CONTROL_PLANE_TOKEN"};
+  }
+  if (key.empty() || !compute_token::same(*given, compute_token::derive(key, compute_id))) {
+    return Denial{403, "this token does not fetch this compute's spec"};
+  }
+  return std::nullopt;
+}
+
+bool known_safekeeper(const Computes& computes, const std::string& hostname) {
+  for (const std::string& host_port : computes.safekeepers) {
+    const auto colon = host_port.rfind(':');
+    if (host_port.substr(0, colon) == hostname) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace neon::cli::hook

@@ -1,0 +1,31 @@
+#pragma once
+// One compute_ctl POST /configure (neon-api.md 4.4): signed with a short-lived EdDSA JWT whose
+// `compute_id` claim names the compute, and mapped to what the storage controller should do next.
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+#include "plugin/hook/hook_spec.hpp"
+
+namespace neon::cli::hook {
+
+/// The most the hook reads of an answer from a compute_ctl or the storage controller.
+inline constexpr std::size_t k_max_answer = 1024 * 1024;
+
+struct ConfigureCall {
+  const std::string& signing_key_pem;
+  std::string kid;
+  const Json& jwks;
+  std::chrono::milliseconds timeout;
+  std::string storage_token;  ///< redacted from an error answer; empty: none
+};
+
+struct ConfigureResult {
+  int status = 200;     ///< for the controller: 200, 423 (sent again later), 503 (retry), 500
+  std::string message;  ///< empty on success
+};
+
+ConfigureResult configure_compute(const ComputeEntry& compute, const Json& spec, const ConfigureCall& call);
+
+}  // namespace neon::cli::hook
