@@ -5,6 +5,7 @@
 #include "generators/computes.hpp"
 #include "generators/members.hpp"
 #include "generators/names.hpp"
+#include "generators/roles.hpp"
 
 namespace neon::gen {
 namespace {
@@ -15,6 +16,30 @@ constexpr const char* k_component = "compute-hook";
 constexpr const char* k_signing_dir = "/var/run/secrets/neon/signing";
 constexpr const char* k_storage_signing_dir = "/var/run/secrets/neon/storage-signing";
 constexpr const char* k_hook_tokens_dir = "/var/run/secrets/neon/hook-tokens";
+constexpr const char* k_passwords_dir = "/var/run/secrets/neon/passwords";
+
+/// Key `password` of every role Secret, as file `<secret>` of one projected volume. Mounted, not read
+/// through the API: the hook needs no Kubernetes credentials at all (automountServiceAccountToken
+/// stays false), and the kubelet refreshes the files when a Secret changes. `optional`: a Secret
+/// not created yet leaves its file out instead of keeping the pod from starting.
+Json password_volume(const ClusterSpec& spec) {
+  Json sources = Json::array();
+  for (const Project& p : spec.projects) {
+    for (const Branch& b : p.branches) {
+      for (const Role& r : effective_roles(p, b)) {
+        const std::string secret = role_secret_name(p.name, b.name, r.name);
+        sources.push_back(
+            Json{{"secret", Json{{"name", secret},
+                                 {"optional", true},
+                                 {"items", Json::array({Json{{"key", "password"}, {"path", secret}}})}}}});
+      }
+    }
+  }
+  if (sources.empty()) {
+    return nullptr;
+  }
+  return Json{{"name", "role-passwords"}, {"projected", Json{{"sources", sources}}}};
+}
 
 Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   const auto& auth = spec.storage_controller.auth;
@@ -50,12 +75,17 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
     volumes.push_back(secret_file_volume("storage-signing-key", auth.storage_signing_secret, names::k_signing_key));
   }
 
-  Json container{{"name", "hook"},
-                 {"image", spec.images.hook},
-                 {"imagePullPolicy", "IfNotPresent"},
-                 {"args", Json::array({"hook", "serve", "--listen", fmt::format(":{}", names::k_hook_port),
-                                       "--computes", fmt::format("{}/{}", k_computes_dir, names::k_computes_key),
-                                       "--storage-controller", controller_url(spec)})}};
+  Json args = Json::array({"hook", "serve", "--listen", fmt::format(":{}", names::k_hook_port), "--computes",
+                           fmt::format("{}/{}", k_computes_dir, names::k_computes_key), "--storage-controller",
+                           controller_url(spec)});
+  if (Json passwords = password_volume(spec); !passwords.is_null()) {
+    args.push_back("--passwords");
+    args.push_back(k_passwords_dir);
+    mounts.push_back(Json{{"name", "role-passwords"}, {"mountPath", k_passwords_dir}, {"readOnly", true}});
+    volumes.push_back(std::move(passwords));
+  }
+  Json container{
+      {"name", "hook"}, {"image", spec.images.hook}, {"imagePullPolicy", "IfNotPresent"}, {"args", std::move(args)}};
   if (!env.empty()) {
     container["env"] = env;
   }

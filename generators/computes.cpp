@@ -4,6 +4,7 @@
 
 #include "generators/json_fields.hpp"
 #include "generators/names.hpp"
+#include "generators/roles.hpp"
 
 namespace neon::gen {
 
@@ -65,6 +66,29 @@ Json compute_settings(const ClusterSpec& spec, const ReplicaSource* replica) {
   return s;
 }
 
+/// GenericOption list of compute_ctl (libs/compute_api/src/spec.rs:572-576), null when empty.
+Json options_json(const std::vector<SqlOption>& options) {
+  if (options.empty()) {
+    return nullptr;
+  }
+  Json out = Json::array();
+  for (const SqlOption& o : options) {
+    out.push_back(Json{{"name", o.name}, {"value", o.value ? Json(*o.value) : Json(nullptr)}, {"vartype", o.vartype}});
+  }
+  return out;
+}
+
+void add_roles(ComputeEntry& e, const Project& p, const Branch& b) {
+  for (const Role& r : effective_roles(p, b)) {
+    e.roles.push_back(Json{
+        {"name", r.name}, {"options", options_json(r.options)}, {"secret", role_secret_name(p.name, b.name, r.name)}});
+  }
+  for (const Database& d : effective_databases(p, b)) {
+    // Keys in sorted order: parse_computes reads them back into a sorted map (the round trip stays equal).
+    e.databases.push_back(Json{{"name", d.name}, {"options", options_json(d.options)}, {"owner", d.owner}});
+  }
+}
+
 }  // namespace
 
 ComputesFile computes_file(const ValidSpec& valid) {
@@ -104,6 +128,7 @@ ComputesFile computes_file(const ValidSpec& valid) {
                          replica ? ComputeMode::replica : ComputeMode::primary,
                          fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port),
                          names::k_compute_pg_port, compute_settings(spec, replica ? &source : nullptr)});
+        add_roles(out.computes.back(), p, b);
       };
       compute(names::compute_id(p.name, b.name), names::compute_name(p.name, b.name), false);
       for (int i = 0; i < b.compute.read_replicas; ++i) {
@@ -142,16 +167,23 @@ Json to_json(const ComputesFile& file) {
   }
   Json computes = Json::array();
   for (const auto& c : file.computes) {
-    computes.push_back(Json{{"compute_id", c.compute_id},
-                            {"project", c.project},
-                            {"branch", c.branch},
-                            {"tenant_id", c.tenant_id},
-                            {"timeline_id", c.timeline_id},
-                            {"pg_version", c.pg_version},
-                            {"mode", c.mode == ComputeMode::replica ? "replica" : "primary"},
-                            {"address", c.address},
-                            {"pg_port", c.pg_port},
-                            {"settings", c.settings}});
+    Json jc{{"compute_id", c.compute_id},
+            {"project", c.project},
+            {"branch", c.branch},
+            {"tenant_id", c.tenant_id},
+            {"timeline_id", c.timeline_id},
+            {"pg_version", c.pg_version},
+            {"mode", c.mode == ComputeMode::replica ? "replica" : "primary"},
+            {"address", c.address},
+            {"pg_port", c.pg_port},
+            {"settings", c.settings}};
+    if (!c.roles.empty()) {
+      jc["roles"] = c.roles;
+    }
+    if (!c.databases.empty()) {
+      jc["databases"] = c.databases;
+    }
+    computes.push_back(std::move(jc));
   }
   return Json{{"version", file.version},
               {"namespace", file.namespace_},
@@ -321,6 +353,24 @@ Result<ComputeEntry> read_compute(const PJson& c, const std::string& at) {
       return make_error(at + "settings: must be an array", ErrorKind::invalid);
     }
     e.settings = *settings;
+  }
+  for (const auto& key_field : {std::pair<const char*, Json*>{"roles", &e.roles}, {"databases", &e.databases}}) {
+    const char* key = key_field.first;
+    Json* field = key_field.second;
+    auto list = array_field(c, key, at, false);
+    NEON_TRY(list);
+    auto checked = each_object(**list, at, key, [&](const PJson& item, const std::string& iat) -> Result<void> {
+      auto name = string_field(item, "name", iat);
+      NEON_TRY(name);
+      field->push_back(Json(item));
+      return {};
+    });
+    NEON_TRY(checked);
+  }
+  for (const Json& r : e.roles) {
+    if (!r.contains("secret") || !r["secret"].is_string()) {
+      return make_error(at + "roles: every role needs a \"secret\" string", ErrorKind::invalid);
+    }
   }
   return e;
 }

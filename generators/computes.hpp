@@ -16,7 +16,9 @@
 //                 "tenant_id": "...", "timeline_id": "...", "pg_version": 17,
 //                 "mode": "primary" | "replica", "address": "<service host>:3080",
 //                 "pg_port": 55433,
-//                 "settings": [{"name": "...", "value": "...", "vartype": "..."}]}]
+//                 "settings": [{"name": "...", "value": "...", "vartype": "..."}],
+//                 "roles": [{"name": "app", "options": null, "secret": "app-main-app"}]?,
+//                 "databases": [{"name": "app", "owner": "app", "options": null}]?}]
 // }
 // shard_count 1 means unsharded (no shard_parameters on tenant create; notify-attach carries one
 // shard 0 with stripe_size null).
@@ -64,6 +66,10 @@ struct ComputeEntry {
   std::string address;  ///< host:port of compute_ctl's external HTTP server
   int pg_port = 0;
   Json settings = Json::array();  ///< [{"name", "value", "vartype"}]
+  /// The branch's roles (inheritance resolved): [{"name", "options", "secret"}], where `secret` is
+  /// the Secret with the password; the hook turns it into the spec's encrypted_password.
+  Json roles = Json::array();
+  Json databases = Json::array();  ///< [{"name", "owner", "options"}] as the compute spec has them
 };
 
 /// The whole file. The generator builds it, the ConfigMap holds its JSON, and the hook and

@@ -103,6 +103,26 @@ struct ComputeSpec {
   int read_replicas = 0;
 };
 
+/// An extra CREATE/ALTER option of a role or database, as compute_ctl's GenericOption
+/// (libs/compute_api/src/spec.rs:572-576, rendered by compute_tools/src/pg_helpers.rs:61-70).
+struct SqlOption {
+  std::string name;                  ///< upper case, e.g. "CONNECTION LIMIT"
+  std::optional<std::string> value;  ///< nullopt: the bare option
+  std::string vartype = "string";    ///< "string" is quoted by compute_ctl; others are verbatim
+};
+
+/// A login role of a branch; its password lives in the Secret `<project>-<branch>-<role>`.
+struct Role {
+  std::string name;
+  std::vector<SqlOption> options;
+};
+
+struct Database {
+  std::string name;
+  std::string owner;  ///< a role of the branch
+  std::vector<SqlOption> options;
+};
+
 struct Branch {
   std::string name;
   std::string timeline_id;
@@ -110,6 +130,9 @@ struct Branch {
   std::string lsn;        ///< optional branch point "X/Y"
   std::string timestamp;  ///< optional branch point, RFC 3339
   ComputeSpec compute;
+  /// nullopt: inherited from the parent branch (gen::effective_roles); a list, even empty: its own.
+  std::optional<std::vector<Role>> roles;
+  std::optional<std::vector<Database>> databases;
 };
 
 struct TenantConfigValue {

@@ -9,6 +9,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "generators/diagnostics.hpp"
+#include "generators/roles.hpp"
 
 namespace neon::gen {
 
@@ -313,6 +314,47 @@ std::pair<int, int> branch_style(const Lines& t, const YAML::Node& projects, con
 
 }  // namespace
 
+namespace {
+
+/// `roles: [{name: a}]` and `databases: [{name: d, owner: a}]` for a new branch (flow style, so
+/// the lines need no indentation of their own). Names are checked here: they go into YAML.
+Result<std::vector<std::string>> role_lines(const std::vector<std::string>& roles,
+                                            const std::vector<std::string>& databases) {
+  std::vector<std::string> out;
+  std::vector<std::string> items;
+  for (const auto& r : roles) {
+    const std::string why = bad_identifier(r);
+    if (!why.empty()) {
+      return make_error("--role " + why);
+    }
+    items.push_back("{name: " + r + "}");
+  }
+  if (!items.empty()) {
+    out.push_back(fmt::format("roles: [{}]", fmt::join(items, ", ")));
+  }
+  items.clear();
+  for (const auto& d : databases) {
+    const auto colon = d.find(':');
+    const std::string name = d.substr(0, colon);
+    const std::string owner = colon == std::string::npos ? (roles.empty() ? "" : roles.front()) : d.substr(colon + 1);
+    if (owner.empty()) {
+      return make_error(fmt::format("--database {}: no owner; give --role, or NAME:OWNER", d));
+    }
+    for (const auto& id : {name, owner}) {
+      if (const std::string why = bad_identifier(id); !why.empty()) {
+        return make_error("--database " + why);
+      }
+    }
+    items.push_back("{name: " + name + ", owner: " + owner + "}");
+  }
+  if (!items.empty()) {
+    out.push_back(fmt::format("databases: [{}]", fmt::join(items, ", ")));
+  }
+  return out;
+}
+
+}  // namespace
+
 Result<std::string> add_project(std::string_view text, const NewProject& project) {
   auto doc = parse(text);
   NEON_TRY(doc);
@@ -336,6 +378,11 @@ Result<std::string> add_project(std::string_view text, const NewProject& project
   item.push_back("branches:");
   item.push_back(spaces(branch_dash) + "-" + spaces(branch_offset - 1) + "name: main");
   item.push_back(spaces(branch_dash + branch_offset) + "timelineId: " + id_scalar(project.main_timeline_id));
+  auto extra = role_lines(project.roles, project.databases);
+  NEON_TRY(extra);
+  for (const auto& line : *extra) {
+    item.push_back(spaces(branch_dash + branch_offset) + line);
+  }
   const int dash = ps->empty ? ps->key_col + 2 : ps->dash_col;
   append_item(t, *ps, dash, ps->empty ? 2 : ps->item_offset, item);
   return t.join();
@@ -393,6 +440,9 @@ Result<std::string> add_branch(std::string_view text, const NewBranch& branch) {
   if (!branch.timestamp.empty()) {
     item.push_back("timestamp: \"" + branch.timestamp + "\"");
   }
+  auto extra = role_lines(branch.roles, branch.databases);
+  NEON_TRY(extra);
+  item.insert(item.end(), extra->begin(), extra->end());
   const int dash = bs->empty ? bs->key_col + 2 : bs->dash_col;
   append_item(t, *bs, dash, bs->empty ? 2 : bs->item_offset, item);
   return t.join();

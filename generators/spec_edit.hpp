@@ -6,6 +6,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "generators/result.hpp"
 
@@ -16,8 +17,10 @@ struct NewProject {
   int pg_version = 17;
   int shard_count = 1;
   int stripe_size = 2048;
-  std::string tenant_id;         ///< 32 hex digits, minted by the caller
-  std::string main_timeline_id;  ///< of the project's `main` branch
+  std::string tenant_id;               ///< 32 hex digits, minted by the caller
+  std::string main_timeline_id;        ///< of the project's `main` branch
+  std::vector<std::string> roles;      ///< main's roles
+  std::vector<std::string> databases;  ///< main's databases: NAME or NAME:OWNER (owner: the first role)
 };
 
 struct NewBranch {
@@ -27,6 +30,8 @@ struct NewBranch {
   std::string lsn;        ///< optional branch point
   std::string timestamp;  ///< optional branch point, RFC 3339
   std::string timeline_id;
+  std::vector<std::string> roles;      ///< none: the branch inherits its parent's roles
+  std::vector<std::string> databases;  ///< NAME or NAME:OWNER; none: inherited
 };
 
 /// Appends `project` (with one branch, main) to spec.projects.

@@ -14,6 +14,40 @@ namespace neon::gen::detail {
 
 namespace {
 
+std::vector<SqlOption> read_options(Reader& r, const YAML::Node& n, const std::string& p, const char* table) {
+  std::vector<SqlOption> out;
+  const auto items = r.list(n, p, "options");
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    const std::string op = fmt::format("{}.options[{}]", p, i);
+    SqlOption o;
+    if (r.map(items[i], op, table)) {
+      set_if(r.string(items[i], op, "name"), o.name);
+      if (auto v = r.string(items[i], op, "value")) {
+        o.value = *v;
+      }
+      set_if(r.string(items[i], op, "vartype"), o.vartype);
+    }
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+/// `roles` or `databases` of a branch: absent leaves nullopt (inherited), a list (even empty) is its own.
+template <typename T, typename ReadOne>
+void read_named_list(Reader& r, const YAML::Node& n, const std::string& p, const char* key,
+                     std::optional<std::vector<T>>& out, ReadOne read_one) {
+  if (!Reader::present(n, key)) {
+    return;
+  }
+  out.emplace();
+  const auto items = r.list(n, p, key);
+  for (std::size_t i = 0; i < items.size(); ++i) {
+    T item;
+    read_one(items[i], fmt::format("{}.{}[{}]", p, key, i), item);
+    out->push_back(std::move(item));
+  }
+}
+
 void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b) {
   if (!r.map(n, p, "spec.projects[].branches[]")) {
     return;
@@ -30,6 +64,19 @@ void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b
       b.compute.read_replicas = static_cast<int>(std::clamp<long long>(*rr, -1, 1000));
     }
   }
+  read_named_list(r, n, p, "roles", b.roles, [&](const YAML::Node& item, const std::string& ip, Role& role) {
+    if (r.map(item, ip, "spec.projects[].branches[].roles[]")) {
+      set_if(r.string(item, ip, "name"), role.name);
+      role.options = read_options(r, item, ip, "spec.projects[].branches[].roles[].options[]");
+    }
+  });
+  read_named_list(r, n, p, "databases", b.databases, [&](const YAML::Node& item, const std::string& ip, Database& db) {
+    if (r.map(item, ip, "spec.projects[].branches[].databases[]")) {
+      set_if(r.string(item, ip, "name"), db.name);
+      set_if(r.string(item, ip, "owner"), db.owner);
+      db.options = read_options(r, item, ip, "spec.projects[].branches[].databases[].options[]");
+    }
+  });
 }
 
 }  // namespace

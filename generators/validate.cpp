@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/roles.hpp"
 #include "generators/spec_parse.hpp"
 
 namespace neon::gen {
@@ -398,6 +399,7 @@ void Checker::projects() {
         cur = pr.branches[branch_index[cur]].parent;
       }
     }
+    check_roles(pr, p, [this](const std::string& path, const std::string& message) { error(path, message); });
   }
 }
 

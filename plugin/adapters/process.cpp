@@ -110,4 +110,27 @@ Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::v
   return res;
 }
 
+Result<int> run_attached(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string& what) {
+  std::vector<char*> cargv;
+  for (const auto& a : argv) {
+    cargv.push_back(const_cast<char*>(a.c_str()));
+  }
+  cargv.push_back(nullptr);
+  std::vector<char*> cenv;
+  for (const auto& e : env) {
+    cenv.push_back(const_cast<char*>(e.c_str()));
+  }
+  cenv.push_back(nullptr);
+  pid_t pid = 0;
+  const int rc = posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), cenv.data());
+  if (rc != 0) {
+    return make_error(fmt::format("cannot run {} \"{}\": {}", what, argv[0], std::generic_category().message(rc)));
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
+}
+
 }  // namespace neon::cli

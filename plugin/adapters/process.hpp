@@ -27,4 +27,9 @@ struct ChildOutput {
 Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                               const std::string& what);
 
+/// Runs argv[0] (PATH lookup, no shell) with exactly `env` on this process's own stdin, stdout and
+/// stderr (an interactive child, e.g. `kubectl exec -it`), and returns its exit status (128 + signal).
+Result<int> run_attached(const std::vector<std::string>& argv, const std::vector<std::string>& env,
+                         const std::string& what);
+
 }  // namespace neon::cli

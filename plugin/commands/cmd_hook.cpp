@@ -86,7 +86,9 @@ OptionSet hook_serve_options(const Context& ctx) {
                      cxxopts::value<std::string>()->default_value(":8080"))(
       "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
       "storage-controller", "Storage controller URL",
-      cxxopts::value<std::string>()->default_value("http://storage-controller:1234"));
+      cxxopts::value<std::string>()->default_value("http://storage-controller:1234"))(
+      "passwords", "Folder of the mounted role Secrets: file <folder>/<secret> holds the role's password",
+      cxxopts::value<std::string>());
   opts.files({"computes"});
   return opts;
 }
@@ -117,6 +119,9 @@ int hook_serve(Context& ctx, const Args& args) {
   }
   options.computes = std::move(*computes);
   options.storage_controller_url = (*r)["storage-controller"].as<std::string>();
+  if (r->count("passwords")) {
+    options.passwords_dir = (*r)["passwords"].as<std::string>();
+  }
   options.storage_controller_token = trim(ctx.getenv("NEON_STORAGE_CONTROLLER_TOKEN").value_or(""));
   auto signing = env_file(ctx, "NEON_HOOK_SIGNING_KEY_FILE");
   if (!signing) {

@@ -40,6 +40,17 @@ void add_common_options(OptionSet& opts) {
   opts.dirs({"repo"});
 }
 
+void add_role_options(OptionSet& opts, const std::string& whose) {
+  opts.add_options()("role", "A login role, " + whose + "; repeat for more (password: secrets init)",
+                     cxxopts::value<std::vector<std::string>>())(
+      "database", "A database NAME or NAME:OWNER (owner: the first --role); repeat for more",
+      cxxopts::value<std::vector<std::string>>());
+}
+
+std::vector<std::string> list_of(const cxxopts::ParseResult& r, const std::string& flag) {
+  return r.count(flag) != 0 ? r[flag].as<std::vector<std::string>>() : std::vector<std::string>{};
+}
+
 Common common_of(const cxxopts::ParseResult& r) {
   return {r["file"].as<std::string>(), r["repo"].as<std::string>(), r.count("no-commit") == 0};
 }
@@ -100,6 +111,7 @@ OptionSet project_create_options(const Context& ctx) {
   add_int(opts, "pg-version", "Postgres major version", "17");
   add_int(opts, "shards", "Shard count (1: unsharded)", "1");
   add_int(opts, "stripe-size", "Stripe size in 8 KiB pages", "2048");
+  add_role_options(opts, "main's");
   add_common_options(opts);
   return opts;
 }
@@ -135,6 +147,8 @@ int project_create(Context& ctx, const Args& args) {
   p.stripe_size = static_cast<int>(*stripe);
   p.tenant_id = mint_id();
   p.main_timeline_id = mint_id();
+  p.roles = list_of(*r, "role");
+  p.databases = list_of(*r, "database");
   return apply_edit(
       ctx, common_of(*r), [&](const std::string& t) { return gen::add_project(t, p); }, "add project " + p.name);
 }
@@ -200,6 +214,7 @@ OptionSet branch_create_options(const Context& ctx) {
                      cxxopts::value<std::string>()->default_value(""))(
       "lsn", "Branch point as an LSN (X/Y)", cxxopts::value<std::string>()->default_value(""))(
       "timestamp", "Branch point as an RFC 3339 time", cxxopts::value<std::string>()->default_value(""));
+  add_role_options(opts, "the branch's own (none: its parent's)");
   add_common_options(opts);
   return opts;
 }
@@ -219,6 +234,8 @@ int branch_create(Context& ctx, const Args& args) {
   b.parent = r["from"].as<std::string>();
   b.lsn = r["lsn"].as<std::string>();
   b.timestamp = r["timestamp"].as<std::string>();
+  b.roles = list_of(r, "role");
+  b.databases = list_of(r, "database");
   if (!gen::is_dns1123_label(b.name)) {
     return usage_error(ctx, cmd,
                        fmt::format("\"{}\" is not a valid branch name (lowercase letters, digits and '-', "

@@ -33,6 +33,7 @@
 
 #include "generators/gitops.hpp"
 #include "generators/names.hpp"
+#include "generators/roles.hpp"
 #include "plugin/adapters/files.hpp"
 #include "plugin/clients/cluster_prereqs.hpp"
 #include "plugin/clients/jwt.hpp"
@@ -179,6 +180,21 @@ Result<Plan> make_plan(const gen::ValidSpec& valid, const std::string& ns) {
     plan.groups.push_back({"MinIO credentials",
                            {make_secret(ns, os.credentials_secret,
                                         {{names::k_s3_access_key, *user}, {names::k_s3_secret_key, *password}})}});
+  }
+  // One Secret per branch and role, each its own group: a user's own Secret (External Secrets,
+  // holding just `password`) is left alone without --overwrite. The compute hook reads `password`.
+  for (const gen::Project& p : spec.projects) {
+    for (const gen::Branch& b : p.branches) {
+      for (const gen::Role& role : gen::effective_roles(p, b)) {
+        auto password = random_token(32);
+        NEON_TRY(password);
+        kube::Secret s =
+            make_secret(ns, gen::role_secret_name(p.name, b.name, role.name),
+                        gen::role_secret_data(gen::connection_for(spec, p, b, role.name, false), *password));
+        s.type = "kubernetes.io/basic-auth";
+        plan.groups.push_back({fmt::format("role {} of {}/{}", role.name, p.name, b.name), {std::move(s)}});
+      }
+    }
   }
   return plan;
 }
@@ -430,10 +446,12 @@ int secrets_init(Context& ctx, const cxxopts::ParseResult& r) {
 }
 
 OptionSet secrets_init_options(const Context& ctx) {
-  auto opts = make_options(ctx, "secrets init",
-                           "Generate the Secrets a cluster spec names: the auth key pair and per-caller tokens, the "
-                           "compute hook's signing key and dev MinIO credentials, created in the cluster (the "
-                           "namespace too, when missing) or printed with -o yaml; with Flux, also Flux's Git Secret.");
+  auto opts =
+      make_options(ctx, "secrets init",
+                   "Generate the Secrets a cluster spec names: the auth key pair and per-caller tokens, the "
+                   "compute hook's signing key, dev MinIO credentials and one password Secret per branch and role, "
+                   "created in the cluster (the "
+                   "namespace too, when missing) or printed with -o yaml; with Flux, also Flux's Git Secret.");
   add_spec_flag(opts, SpecFlag::live);
   add_output(opts, {"yaml"}, "", "yaml: print the Secrets (stringData) instead of creating them");
   opts.add_options()("dry-run", "Print which Secrets would be created")("overwrite",

@@ -24,6 +24,8 @@ int cmd_attach(Context& ctx, const Args& args);
 int cmd_detach(Context& ctx, const Args& args);
 int cmd_drain(Context& ctx, const Args& args);
 int cmd_fill(Context& ctx, const Args& args);
+int cmd_connection_string(Context& ctx, const Args& args);
+int cmd_psql(Context& ctx, const Args& args);
 int cmd_completion(Context& ctx, const Args& args);
 int cmd_complete(Context& ctx, const Args& args);
 int cmd_version(Context& ctx, const Args& args);
@@ -39,6 +41,8 @@ OptionSet attach_options(const Context& ctx);
 OptionSet detach_options(const Context& ctx);
 OptionSet drain_options(const Context& ctx);
 OptionSet fill_options(const Context& ctx);
+OptionSet connection_string_options(const Context& ctx);
+OptionSet psql_options(const Context& ctx);
 OptionSet completion_options(const Context& ctx);
 OptionSet version_options(const Context& ctx);
 

@@ -31,7 +31,10 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} diff --repo . -o markdown\n\n"
        "  # Compare two commits\n"
        "  {prog} diff --repo . --base main --head HEAD\n"},
-      {"project create", "  {prog} project create billing --pg-version 17\n"},
+      {"project create",
+       "  {prog} project create billing --pg-version 17\n\n"
+       "  # With a login role and a database it owns\n"
+       "  {prog} project create billing --role app --database app\n"},
       {"project delete", "  {prog} project delete billing\n"},
       {"branch create",
        "  # A branch of the project's root branch at its newest LSN\n  {prog} branch create app/preview\n"},
@@ -58,6 +61,16 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} secrets init -f neon.yaml\n\n"
        "  # Print them instead, to encrypt with SOPS or seal\n"
        "  {prog} secrets init -f neon.yaml -o yaml > secrets.yaml\n"},
+      {"connection-string",
+       "  # The URI of app/main for its first role, password masked\n"
+       "  {prog} connection-string app/main -f neon.yaml\n\n"
+       "  # With the password, as JSON parts, for another role\n"
+       "  {prog} connection-string app/main --role report --show-password -o json\n"},
+      {"psql",
+       "  # An interactive psql in the compute of app/main\n"
+       "  {prog} psql app/main -f neon.yaml\n\n"
+       "  # One query; print the kubectl command first\n"
+       "  {prog} psql app/main --dry-run -- -c 'select 1'\n"},
       {"hook serve",
        "  # As the generated Deployment runs it\n"
        "  {prog} hook serve --listen :8080 --computes /etc/neon/computes.json\n"},

@@ -39,7 +39,10 @@ ConfigureResult configure_compute(const ComputeEntry& compute, const Json& spec,
     return ConfigureResult{};
   }
   // An error body may quote the request, which holds the storage token; it is logged and returned.
-  const std::string answer = redact(out.response->body, call.storage_token);
+  std::string answer = redact(out.response->body, call.storage_token);
+  if (call.redact_more) {
+    answer = call.redact_more(answer);
+  }
   const std::string what =
       fmt::format("compute {}: /configure answered {}: {}", compute.compute_id, status, answer.substr(0, 200));
   if (status == 412) {

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <string>
 
 #include "plugin/hook/hook_spec.hpp"
@@ -19,6 +20,8 @@ struct ConfigureCall {
   const Json& jwks;
   std::chrono::milliseconds timeout;
   std::string storage_token;  ///< redacted from an error answer; empty: none
+  /// Also applied to an error answer before it is logged (role verifiers); nullptr: nothing more.
+  std::function<std::string(const std::string&)> redact_more = nullptr;
 };
 
 struct ConfigureResult {

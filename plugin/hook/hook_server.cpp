@@ -9,6 +9,7 @@
 #include <map>
 #include <mutex>
 #include <ostream>
+#include <set>
 #include <thread>
 #include <variant>
 
@@ -26,6 +27,7 @@
 #include "plugin/hook/hook_configure.hpp"
 #include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
+#include "plugin/hook/hook_roles.hpp"
 
 namespace neon::cli::hook {
 
@@ -91,6 +93,9 @@ struct HookServer::Impl {
 
   std::mutex log_mutex;
   HookMetrics metrics;
+  std::unique_ptr<PasswordBook> passwords;
+  std::unique_ptr<Ticker> password_ticker;
+  std::set<std::string> unsent_passwords;  ///< role Secrets whose change a compute has not taken yet
 
   void log(const std::string& line) {
     if (options.log != nullptr) {
@@ -113,9 +118,35 @@ struct HookServer::Impl {
     return SafekeeperSet{options.computes.safekeepers, std::nullopt};
   }
 
+  Json spec_for(const ComputeEntry& c, const Placement& placement) {
+    return build_spec(c, placement, safekeepers_for(c.timeline_id), storage_token(c.tenant_id), passwords->roles(c));
+  }
+
+  /// Reads the role Secrets again and sends /configure to every primary whose role passwords
+  /// changed (replicas get roles through WAL: compute_tools/src/compute.rs:1009-1010).
+  void reload_passwords(bool configure = true) {
+    std::vector<std::string> problems;
+    auto changed = passwords->refresh(problems);
+    changed.insert(changed.end(), unsent_passwords.begin(), unsent_passwords.end());
+    unsent_passwords.clear();
+    for (const auto& [tenant, targets] : primaries_using(options.computes, configure ? changed : decltype(changed){})) {
+      auto placement = book->current(tenant);
+      const Outcome o = placement ? configure_all(targets, *placement) : Outcome{503, placement.error().message};
+      problems.push_back(
+          fmt::format("password change, tenant {}: {}", tenant, o.status == 200 ? "applied" : o.message));
+      if (o.status != 200) {  // tried again at the next tick
+        for (const ComputeEntry* c : targets) {
+          std::for_each(c->roles.begin(), c->roles.end(), [&](const auto& r) { unsent_passwords.insert(r["secret"]); });
+        }
+      }
+    }
+    std::for_each(problems.begin(), problems.end(), [this](const std::string& line) { log(line); });
+  }
+
   Outcome configure(const ComputeEntry& compute, const Json& spec) {
     ConfigureCall call{options.signing_key_pem, k_kid, jwks, options.configure_timeout,
                        storage_token(compute.tenant_id).value_or("")};
+    call.redact_more = [this](const std::string& text) { return passwords->redact(text); };
     const ConfigureResult r = configure_compute(compute, spec, call);
     return Outcome{r.status, r.message};
   }
@@ -125,7 +156,7 @@ struct HookServer::Impl {
   Outcome configure_all(const std::vector<const ComputeEntry*>& targets, const Placement& placement) {
     std::vector<std::future<Outcome>> futures;
     for (const ComputeEntry* c : targets) {
-      Json spec = build_spec(*c, placement, safekeepers_for(c->timeline_id), storage_token(c->tenant_id));
+      Json spec = spec_for(*c, placement);
       futures.push_back(configure_pool->submit([this, c, spec] { return configure(*c, spec); }));
     }
     Outcome worst;
@@ -305,12 +336,7 @@ struct HookServer::Impl {
       res.set_content(error_body(denied->message), k_json);
       return;
     }
-    const ComputeEntry* compute = nullptr;
-    for (const ComputeEntry& c : options.computes.computes) {
-      if (c.compute_id == id) {
-        compute = &c;
-      }
-    }
+    const ComputeEntry* compute = options.computes.compute(id);
     if (compute == nullptr) {
       res.status = 404;
       res.set_content(error_body("unknown compute " + id), k_json);
@@ -325,9 +351,7 @@ struct HookServer::Impl {
       res.set_content(error_body(placement.error().message), k_json);
       return;
     }
-    Json spec =
-        build_spec(*compute, *placement, safekeepers_for(compute->timeline_id), storage_token(compute->tenant_id));
-    res.set_content(spec_reply(spec, jwks).dump(), k_json);
+    res.set_content(spec_reply(spec_for(*compute, *placement), jwks).dump(), k_json);
   }
 
   std::string render_metrics() {
@@ -414,22 +438,15 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   gate.relay_threads = options.threads;
   impl->gate = std::make_unique<HttpGate>(gate);
   impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
+  impl->passwords = std::make_unique<PasswordBook>(options.passwords_dir, options.computes);
   impl->options = std::move(options);
+  if (!impl->options.passwords_dir.empty()) {
+    impl->reload_passwords(false);  // before the first spec is served: nothing to reconfigure yet
+    impl->password_ticker =
+        std::make_unique<Ticker>(impl->options.password_poll, [p = impl.get()] { p->reload_passwords(); });
+  }
   impl->routes();
   return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
-}
-
-std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error) {
-  std::string what = "unknown exception";
-  try {
-    if (error) {
-      std::rethrow_exception(error);
-    }
-  } catch (const std::exception& e) {
-    what = e.what();
-  } catch (...) {
-  }
-  return fmt::format("{} {}: internal error: {}", method, path, what);
 }
 
 HookServer::HookServer(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -483,6 +500,9 @@ void HookServer::run() {
 
 void HookServer::stop() {
   m_impl->stopping = true;
+  if (m_impl->password_ticker) {
+    m_impl->password_ticker->stop();
+  }
   m_impl->book->stop();
   m_impl->gate->stop();
 }

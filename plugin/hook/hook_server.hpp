@@ -66,6 +66,12 @@ struct HookOptions {
   std::chrono::milliseconds configure_timeout = k_configure_timeout;
   int configure_workers = k_default_configure_workers;
   std::ostream* log = nullptr;  ///< one line per notification; nullptr: silent
+  /// The mounted role Secrets: file `<dir>/<secret>` holds the password (hook_roles.hpp); empty:
+  /// every role is sent with encrypted_password null.
+  std::string passwords_dir;
+  /// How often the role Secrets are read again; a changed password reaches the running primaries
+  /// by /configure within this plus the kubelet's Secret refresh (about a minute).
+  std::chrono::milliseconds password_poll{10000};
 };
 
 /// The log line for an exception a handler let escape: method, route and what it said. Never the

@@ -1,4 +1,5 @@
 #include "plugin/hook/hook_spec.hpp"
+#include "plugin/hook/hook_server.hpp"
 
 #include <algorithm>
 #include <limits>
@@ -262,7 +263,7 @@ std::string redact(std::string text, const std::string& secret) {
 Json tenant_token_claims(const std::string& tenant_id) { return Json{{"scope", "tenant"}, {"tenant_id", tenant_id}}; }
 
 Json build_spec(const ComputeEntry& compute, const Placement& placement, const SafekeeperSet& safekeepers,
-                const std::optional<std::string>& storage_token) {
+                const std::optional<std::string>& storage_token, const Json& roles) {
   Json settings = compute.settings;
   if (storage_token && compute.mode == ComputeMode::replica) {
     // The walreceiver of a replica streams from the safekeepers with this conninfo; with their pg
@@ -286,7 +287,7 @@ Json build_spec(const ComputeEntry& compute, const Placement& placement, const S
             {"prefer_protocol", "libpq"}};
   Json spec{{"format_version", 1.0},
             {"suspend_timeout_seconds", -1},
-            {"cluster", Json{{"roles", Json::array()}, {"databases", Json::array()}, {"settings", settings}}},
+            {"cluster", Json{{"roles", roles}, {"databases", Json(compute.databases)}, {"settings", settings}}},
             {"tenant_id", compute.tenant_id},
             {"timeline_id", compute.timeline_id},
             {"mode", compute.mode == ComputeMode::primary ? "Primary" : "Replica"},
@@ -307,6 +308,19 @@ Json configure_body(const Json& spec, const Json& jwks) {
 
 Json spec_reply(const Json& spec, const Json& jwks) {
   return Json{{"spec", spec}, {"status", "attached"}, {"compute_ctl_config", Json{{"jwks", jwks}}}};
+}
+
+std::string handler_exception_line(const std::string& method, const std::string& path, std::exception_ptr error) {
+  std::string what = "unknown exception";
+  try {
+    if (error) {
+      std::rethrow_exception(error);
+    }
+  } catch (const std::exception& e) {
+    what = e.what();
+  } catch (...) {
+  }
+  return fmt::format("{} {}: internal error: {}", method, path, what);
 }
 
 }  // namespace neon::cli::hook

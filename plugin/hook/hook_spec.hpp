@@ -124,8 +124,10 @@ Json tenant_token_claims(const std::string& tenant_id);
 /// The ComputeSpec for `compute`. With `storage_token`, the spec carries it as
 /// `storage_auth_token` (libs/compute_api/src/spec.rs:153-155), and a replica's
 /// `primary_conninfo` setting gets ` password=<token>` for the safekeepers' pg auth.
+/// `roles` is cluster.roles as PasswordBook::roles gives it (encrypted_password set); the
+/// databases come from the compute's computes.json entry.
 Json build_spec(const ComputeEntry& compute, const Placement& placement, const SafekeeperSet& safekeepers,
-                const std::optional<std::string>& storage_token = std::nullopt);
+                const std::optional<std::string>& storage_token = std::nullopt, const Json& roles = Json::array());
 
 /// compute_ctl's `/configure` body and the control-plane spec reply share compute_ctl_config.
 Json configure_body(const Json& spec, const Json& jwks);

@@ -1,5 +1,6 @@
 #include "tests/support/fake_compute_ctl.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <ctime>
@@ -18,6 +19,48 @@
 namespace neon::test {
 
 using Json = nlohmann::json;
+
+namespace {
+
+/// What compute_ctl would say about spec.cluster's roles and databases (neon-connect.md 1.1-1.4):
+/// both required arrays (libs/compute_api/src/spec.rs:516-529); a role is {name, encrypted_password
+/// string|null, options array|null} (:547-551), a database {name, owner, options} (:556-566). A
+/// verifier is written unescaped inside '...' (compute_tools/src/pg_helpers.rs:146-167) and a
+/// database owner must exist (spec_apply.rs:923-984): those fail the apply (500, configurator.rs:46-57).
+/// "" when the spec is fine.
+std::string cluster_problem(const Json& spec) {
+  const Json cluster = spec.value("cluster", Json());
+  if (!cluster.is_object() || !cluster.contains("roles") || !cluster["roles"].is_array() ||
+      !cluster.contains("databases") || !cluster["databases"].is_array()) {
+    return "invalid configuration request: cluster.roles and cluster.databases must be arrays";
+  }
+  std::vector<std::string> roles{"cloud_admin"};
+  for (const Json& r : cluster["roles"]) {
+    const Json pw = r.value("encrypted_password", Json());
+    const Json opts = r.value("options", Json());
+    if (!r.is_object() || !r.contains("name") || !r["name"].is_string() || !(pw.is_null() || pw.is_string()) ||
+        !(opts.is_null() || opts.is_array())) {
+      return "invalid configuration request: bad role " + r.dump();
+    }
+    if (pw.is_string() && (pw.get<std::string>().rfind("SCRAM-SHA-256$", 0) != 0 ||
+                           pw.get<std::string>().find('\'') != std::string::npos)) {
+      return "apply: role " + r["name"].get<std::string>() + " has an encrypted_password that is not a SCRAM verifier";
+    }
+    roles.push_back(r["name"]);
+  }
+  for (const Json& d : cluster["databases"]) {
+    if (!d.is_object() || !d.contains("name") || !d["name"].is_string() || !d.contains("owner") ||
+        !d["owner"].is_string()) {
+      return "invalid configuration request: bad database " + d.dump();
+    }
+    if (std::find(roles.begin(), roles.end(), d["owner"].get<std::string>()) == roles.end()) {
+      return "apply: role \"" + d["owner"].get<std::string>() + "\" does not exist";
+    }
+  }
+  return "";
+}
+
+}  // namespace
 
 std::string jwk_to_pem(const Json& jwk) {
   if (!jwk.is_object() || jwk.value("kty", "") != "OKP" || jwk.value("crv", "") != "Ed25519" || !jwk.contains("x") ||
@@ -113,6 +156,9 @@ struct FakeComputeCtl::State {
     }
     if (mode == Mode::failing) {
       return reply(res, 500, Json{{"error", "compute failed"}});
+    }
+    if (const std::string bad = cluster_problem(body["spec"]); !bad.empty()) {
+      return reply(res, bad.rfind("apply: ", 0) == 0 ? 500 : 400, Json{{"error", bad}});
     }
     specs.push_back(body["spec"]);
     reply(res, 200,

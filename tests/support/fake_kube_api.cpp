@@ -9,6 +9,7 @@
 #include <httplib.h>
 #include <openssl/evp.h>
 
+#include "plugin/adapters/base64.hpp"
 #include "tests/support/run.hpp"
 
 namespace neon::test {
@@ -364,6 +365,21 @@ std::optional<nlohmann::json> FakeKubeApi::secret(const std::string& ns, const s
     return std::nullopt;
   }
   return nit->second.at(name);
+}
+
+void FakeKubeApi::put_secret(const std::string& ns, const std::string& name,
+                             const std::map<std::string, std::string>& data) {
+  nlohmann::json encoded = nlohmann::json::object();
+  for (const auto& [k, v] : data) {
+    encoded[k] = cli::base64_encode(v);
+  }
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->secrets[ns][name] =
+      nlohmann::json{{"apiVersion", "v1"},
+                     {"kind", "Secret"},
+                     {"metadata", {{"name", name}, {"namespace", ns}, {"resourceVersion", "1"}}},
+                     {"type", "Opaque"},
+                     {"data", encoded}};
 }
 
 void FakeKubeApi::track_namespaces(const std::vector<std::string>& existing) {

@@ -51,6 +51,8 @@ public:
   /// The stored Secret object (data base64, as the API returns it), or nullopt.
   std::optional<nlohmann::json> secret(const std::string& ns, const std::string& name) const;
   std::vector<std::string> secret_names(const std::string& ns) const;
+  /// Stores a v1 Secret with these (plain) values, base64 in `data`, as a user's own Secret.
+  void put_secret(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& data);
   /// A pod with the given labels, phase and Ready condition.
   void add_pod(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& labels,
                const std::string& phase, bool ready);

@@ -53,7 +53,8 @@ public:
 
 DOCTEST_REGISTER_LISTENER("neon-current-test", 0, CurrentTestListener);
 
-const std::set<std::string> k_tools = {"kubectl", "node", "git", "python3", "openssl"};
+const std::set<std::string> k_tools = {"kubectl", "node", "git",    "python3", "openssl",
+                                       "runuser", "psql", "initdb", "pg_ctl"};
 
 /// run_process's check: a unit test must not run an external tool.
 void check_spawn(const std::string& program) {

@@ -49,6 +49,8 @@ struct ComputeDef {
   std::string timeline;
   std::string mode = "primary";
   Json settings = Json::array();
+  Json roles = Json::array();  ///< computes.json roles: [{"name", "options", "secret"}]
+  Json databases = Json::array();
 };
 
 /// A HookServer serving in a thread until it goes out of scope.
@@ -101,6 +103,8 @@ struct ClusterOptions {
   std::ostream* log = nullptr;      ///< the hook's log
   int configure_workers = neon::cli::hook::k_default_configure_workers;
   std::chrono::milliseconds request_deadline = neon::cli::hook::k_request_deadline;
+  std::string passwords_dir;  ///< the mounted role Secrets
+  std::chrono::milliseconds password_poll{10000};
 };
 
 /// The computes.json entries the hook reads for `defs` served by `computes`.
@@ -117,7 +121,9 @@ inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
                         {"pg_version", 17},
                         {"mode", d.mode},
                         {"address", computes[i]->address()},
-                        {"settings", d.settings}});
+                        {"settings", d.settings},
+                        {"roles", d.roles},
+                        {"databases", d.databases}});
   }
   HookOptions options;
   auto parsed = neon::cli::hook::parse_computes(Json{{"safekeepers", safekeepers}, {"computes", list}}.dump());
@@ -146,6 +152,8 @@ public:
     options.log = o.log;
     options.configure_workers = o.configure_workers;
     options.request_deadline = o.request_deadline;
+    options.passwords_dir = o.passwords_dir;
+    options.password_poll = o.password_poll;
     hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
     port = hook->port;
     if (o.computes_trust_hook) {

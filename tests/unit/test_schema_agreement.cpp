@@ -180,6 +180,7 @@ const std::map<std::string, std::string> k_cross_field_only = {
     {"prod-auth-off", "auth is mandatory only with profile prod"},
     {"prod-in-cluster-db", "the in-cluster database is forbidden only with profile prod"},
     {"prod-two-safekeepers", "three safekeepers are required only with profile prod"},
+    {"roles-owner-not-listed", "a database owner must name a role of the branch (or of its parent, inherited)"},
     {"self-parent", "a parent must differ from the branch's own name"},
     {"timeline-equals-tenant", "IDs must be distinct across projects and branches"},
     {"workload-identity-minio", "workload identity cannot be used with MinIO; annotations must be non-empty"},

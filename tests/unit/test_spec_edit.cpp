@@ -172,7 +172,7 @@ TEST_SUITE("spec-edit") {
 
   TEST_CASE("branch create follows the project's list style; delete restores the bytes") {
     const std::string before = odd_spec();
-    neon::gen::NewBranch b{"app", "preview", "dev", "0/169AD58", "", k_id_a};
+    neon::gen::NewBranch b{"app", "preview", "dev", "0/169AD58", "", k_id_a, {}, {}};
     auto after = neon::gen::add_branch(before, b);
     REQUIRE_MESSAGE(after, after.error().message);
     CHECK(validates(*after));
@@ -184,7 +184,7 @@ TEST_SUITE("spec-edit") {
     REQUIRE_MESSAGE(back, back.error().message);
     CHECK(*back == before);
 
-    neon::gen::NewBranch s{"shop", "qa", "main", "", "2025-01-02T03:04:05Z", k_id_b};
+    neon::gen::NewBranch s{"shop", "qa", "main", "", "2025-01-02T03:04:05Z", k_id_b, {}, {}};
     auto shop = neon::gen::add_branch(before, s);
     REQUIRE(shop);
     CHECK(validates(*shop));
@@ -193,9 +193,9 @@ TEST_SUITE("spec-edit") {
                                    "            timelineId: \"22223333444455556666777788889999\"",
                                    "            parent: main", "            timestamp: \"2025-01-02T03:04:05Z\""});
 
-    neon::gen::NewBranch dup{"app", "dev", "main", "", "", k_id_a};
+    neon::gen::NewBranch dup{"app", "dev", "main", "", "", k_id_a, {}, {}};
     CHECK_FALSE(neon::gen::add_branch(before, dup));
-    neon::gen::NewBranch orphan{"app", "x", "mainn", "", "", k_id_a};
+    neon::gen::NewBranch orphan{"app", "x", "mainn", "", "", k_id_a, {}, {}};
     auto o = neon::gen::add_branch(before, orphan);
     REQUIRE_FALSE(o);
     CHECK(o.error().message.find("did you mean \"main\"") != std::string::npos);

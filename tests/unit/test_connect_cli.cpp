@@ -1,0 +1,131 @@
+// connection-string, psql and secrets init for roles, through the built binary; the cluster is
+// the project's fake Kubernetes API.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "plugin/adapters/base64.hpp"
+#include "tests/support/fake_kube_api.hpp"
+#include "tests/support/golden.hpp"
+#include "tests/support/run.hpp"
+#include "tests/support/tools.hpp"
+
+namespace {
+
+namespace fs = std::filesystem;
+using neon::test::run_cli;
+
+std::string starter() { return neon::test::read_text(fs::path(NEON_SOURCE_DIR) / "schemas/starters/dev.yaml"); }
+
+std::string transcript(const neon::test::CliResult& r) {
+  return fmt::format("--- exit\n{}\n--- stdout\n{}--- stderr\n{}", r.exit, r.out, r.err);
+}
+
+struct Kube {
+  neon::test::ScratchDir dir;
+  neon::test::TestPki pki;
+  neon::test::FakeKubeApi fake;
+  std::string kubeconfig;
+  explicit Kube(const std::string& name)
+      : dir(name),
+        pki(dir.path()),
+        fake(pki, neon::test::FakeKubeOptions{"tok", false, ""}),
+        kubeconfig((dir / "cfg").string()) {
+    REQUIRE_MESSAGE(pki.ok, pki.error);
+    neon::test::write_text(dir / "cfg",
+                           fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: k\n"
+                                       "  cluster:\n    server: {}\n    certificate-authority: ca.crt\n"
+                                       "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
+                                       "  context:\n    cluster: k\n    user: k\n",
+                                       fake.url()));
+    neon::test::write_text(dir / "neon.yaml", starter());
+  }
+  neon::test::CliResult run(std::vector<std::string> args) {
+    args.insert(args.end(), {"-f", (dir / "neon.yaml").string(), "--kubeconfig", kubeconfig});
+    return run_cli(args);
+  }
+  std::map<std::string, std::string> secret(const std::string& name) {
+    std::map<std::string, std::string> out;
+    auto s = fake.secret("neon", name);
+    REQUIRE(s);
+    for (const auto& [k, v] : (*s)["data"].items()) {
+      out[k] = *neon::cli::base64_decode(v.get<std::string>());
+    }
+    return out;
+  }
+};
+
+}  // namespace
+
+TEST_SUITE("connect") {
+  TEST_CASE("secrets init creates the role Secret; connection-string reads it" * doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Kube k("connect-secrets");
+    auto init = k.run({"secrets", "init"});
+    REQUIRE_MESSAGE(init.exit == 0, init.err);
+    auto s = k.secret("app-main-app");
+    const std::string password = s["password"];
+    CHECK(password.size() == 32);
+    CHECK(s["username"] == "app");
+    CHECK(s["host"] == "compute-app-main.neon.svc.cluster.local");
+    CHECK(s["port"] == "55433");
+    CHECK(s["dbname"] == "app");
+    CHECK(s["uri"] == "postgresql://app:" + password + "@compute-app-main.neon.svc.cluster.local:55433/app");
+    CHECK(k.fake.secret("neon", "app-main-app")->value("type", "") == "kubernetes.io/basic-auth");
+    CHECK(init.out.find(password) == std::string::npos);
+
+    auto masked = k.run({"connection-string", "app/main"});
+    CHECK(neon::test::check_golden("cli/connection-string.txt", transcript(masked)) == "");
+    auto shown = k.run({"connection-string", "app/main", "--show-password", "-o", "json"});
+    REQUIRE_MESSAGE(shown.exit == 0, shown.err);
+    auto parts = nlohmann::json::parse(shown.out);
+    CHECK(parts["password"] == password);
+    CHECK(parts["uri"] == s["uri"]);
+
+    // Kept without --overwrite; replaced with it.
+    auto again = k.run({"secrets", "init"});
+    REQUIRE(again.exit == 0);
+    CHECK(k.secret("app-main-app")["password"] == password);
+    REQUIRE(k.run({"secrets", "init", "--overwrite"}).exit == 0);
+    CHECK(k.secret("app-main-app")["password"] != password);
+  }
+
+  TEST_CASE("connection-string: a Secret of the user's own with just a password; bad input" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Kube k("connect-own");
+    auto missing = k.run({"connection-string", "app/main"});
+    CHECK(missing.exit == 1);
+    CHECK(missing.err.find("Secret neon/app-main-app does not exist") != std::string::npos);
+    k.fake.put_secret("neon", "app-main-app", {{"token", "x"}});
+    auto no_password = k.run({"connection-string", "app/main"});
+    CHECK(no_password.exit == 1);
+    CHECK(no_password.err.find("has no key \"password\"") != std::string::npos);
+    k.fake.put_secret("neon", "app-main-app", {{"password", "p@ss word"}});
+    auto own = k.run({"connection-string", "app/main", "--show-password"});
+    CHECK(own.out == "postgresql://app:p%40ss%20word@compute-app-main.neon.svc.cluster.local:55433/app\n");
+    auto role = k.run({"connection-string", "app/main", "--role", "ap"});
+    CHECK(role.exit == 1);
+    CHECK(role.err.find("branch app/main has no role \"ap\" (did you mean \"app\"?)") != std::string::npos);
+    CHECK(k.run({"connection-string", "app/mainn"}).err.find("did you mean \"main\"") != std::string::npos);
+    CHECK(k.run({"connection-string", "app/main", "--replica"}).err.find("no read replicas") != std::string::npos);
+  }
+
+  TEST_CASE("psql --dry-run prints the kubectl exec it would run") {
+    const neon::test::ScratchDir dir("connect-psql");
+    neon::test::write_text(dir / "neon.yaml", starter());
+    auto r = run_cli({"psql", "app/main", "-f", (dir / "neon.yaml").string(), "--kubeconfig", "/home/me/.kube/config",
+                      "--context", "prod", "--dry-run", "--", "-c", "select 'a b'"});
+    CHECK(neon::test::check_golden("cli/psql-dry-run.txt", transcript(r)) == "");
+    auto other = run_cli(
+        {"psql", "app/main", "-f", (dir / "neon.yaml").string(), "-n", "db", "--database", "postgres", "--dry-run"});
+    CHECK(other.exit == 0);
+    CHECK(other.out ==
+          "kubectl -n db exec -i deploy/compute-app-main -c compute -- psql -h 127.0.0.1 -p 55433 -U app -d "
+          "postgres\n");
+    CHECK(run_cli({"psql", "appmain", "--dry-run"}).exit == 2);
+    auto db = run_cli({"psql", "app/main", "-f", (dir / "neon.yaml").string(), "--database", "ap", "--dry-run"});
+    CHECK(db.exit == 1);
+    CHECK(db.err.find("no database \"ap\" (did you mean \"app\"?)") != std::string::npos);
+  }
+}
