@@ -1,6 +1,7 @@
 #include "plugin/hook/hook_auth.hpp"
 
 #include "plugin/clients/compute_token.hpp"
+#include "plugin/clients/jwt.hpp"
 
 namespace neon::cli::hook {
 
@@ -33,6 +34,36 @@ std::optional<Denial> check_compute_token(const std::string& authorization, cons
     return Denial{403, "this token does not fetch this compute's spec"};
   }
   return std::nullopt;
+}
+
+Result<std::pair<std::string, Json>> signing_keys(const std::string& signing_key_pem, const std::string& kid) {
+  auto pub = jwt::public_from_private(signing_key_pem);
+  if (!pub) {
+    return make_error("signing key: " + pub.error().message);
+  }
+  auto set = jwt::jwks(*pub, kid);
+  if (!set) {
+    return make_error("signing key: " + set.error().message);
+  }
+  return std::make_pair(*pub, *set);
+}
+
+Result<std::map<std::string, std::string>> tenant_tokens(const Computes& computes, const std::string& storage_key_pem) {
+  if (auto pub = jwt::public_from_private(storage_key_pem); !pub) {
+    return make_error("storage signing key: " + pub.error().message);
+  }
+  std::map<std::string, std::string> out;
+  for (const ComputeEntry& c : computes.computes) {
+    if (out.count(c.tenant_id) != 0) {
+      continue;
+    }
+    auto token = jwt::sign(tenant_token_claims(c.tenant_id), storage_key_pem);
+    if (!token) {
+      return make_error("storage signing key: " + token.error().message);
+    }
+    out[c.tenant_id] = std::move(*token);
+  }
+  return out;
 }
 
 bool known_safekeeper(const Computes& computes, const std::string& hostname) {

@@ -5,9 +5,12 @@
 // sends from NEON_CONTROL_PLANE_TOKEN (compute_tools/src/spec.rs:27-29, :79). Tokens are compared
 // in constant time; the refusals name no token, URL or compute.
 
+#include <map>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "generators/result.hpp"
 #include "plugin/hook/hook_spec.hpp"
 
 namespace neon::cli::hook {
@@ -27,6 +30,15 @@ std::optional<Denial> check_bearer(const std::string& authorization, const std::
 /// (plugin/clients/compute_token.hpp). Another compute's token is 403.
 std::optional<Denial> check_compute_token(const std::string& authorization, const std::string& key,
                                           const std::string& compute_id);
+
+/// The public key (PEM) and the JWKS (with key id `kid`) of the hook's signing key: what compute_ctl
+/// trusts for the hook's /configure calls.
+Result<std::pair<std::string, Json>> signing_keys(const std::string& signing_key_pem, const std::string& kid);
+
+/// Each tenant's storage token (`{"scope":"tenant","tenant_id":…}`, for the compute's pageserver and
+/// safekeeper connections), signed with the storage key; by tenant id. Ed25519 signatures are
+/// deterministic: the same key gives every tenant the same token each time.
+Result<std::map<std::string, std::string>> tenant_tokens(const Computes& computes, const std::string& storage_key_pem);
 
 /// Whether `hostname` is one of the safekeepers in computes.json (its `safekeepers` host:port list).
 bool known_safekeeper(const Computes& computes, const std::string& hostname);

@@ -11,6 +11,7 @@
 #include <ostream>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <variant>
 
 #include <fmt/format.h>
@@ -400,31 +401,17 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   if (options.expected_token.empty()) {
     return make_error("the storage controller's token is required: notifications are accepted with it only");
   }
-  auto pub = jwt::public_from_private(options.signing_key_pem);
-  if (!pub) {
-    return make_error("signing key: " + pub.error().message);
+  auto keys = signing_keys(options.signing_key_pem, k_kid);
+  if (!keys) {
+    return keys.error();
   }
-  auto set = jwt::jwks(*pub, k_kid);
-  if (!set) {
-    return make_error("signing key: " + set.error().message);
-  }
-  impl->public_pem = *pub;
-  impl->jwks = *set;
+  std::tie(impl->public_pem, impl->jwks) = std::move(*keys);
   if (options.storage_signing_key_pem) {
-    if (auto storage_pub = jwt::public_from_private(*options.storage_signing_key_pem); !storage_pub) {
-      return make_error("storage signing key: " + storage_pub.error().message);
+    auto tokens = tenant_tokens(options.computes, *options.storage_signing_key_pem);
+    if (!tokens) {
+      return tokens.error();
     }
-    // Ed25519 signatures are deterministic: the same key gives every tenant the same token each time.
-    for (const ComputeEntry& c : options.computes.computes) {
-      if (impl->storage_tokens.count(c.tenant_id) != 0) {
-        continue;
-      }
-      auto token = jwt::sign(tenant_token_claims(c.tenant_id), *options.storage_signing_key_pem);
-      if (!token) {
-        return make_error("storage signing key: " + token.error().message);
-      }
-      impl->storage_tokens[c.tenant_id] = std::move(*token);
-    }
+    impl->storage_tokens = std::move(*tokens);
   }
   PlacementBook::Options book;
   book.controller_url = options.storage_controller_url;
