@@ -9,6 +9,8 @@
 // loopback, which compute_ctl's pg_hba trusts (libs/postgres_ffi/samples/pg_hba.conf, via
 // pageserver/src/basebackup.rs:378-386): no password travels on argv.
 #include <algorithm>
+#include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
@@ -128,6 +130,35 @@ std::string shell_quote(const std::string& a) {
 
 }  // namespace
 
+/// The spec, the target of the PROJECT/BRANCH operand and the namespace: what connection-string and
+/// psql both start from. Prints the error and sets `exit` when one is missing.
+struct Located {
+  std::unique_ptr<gen::ValidSpec> spec;
+  std::optional<Target> target;
+  std::string ns;
+};
+
+std::optional<Located> locate(Context& ctx, const std::string& cmd, const cxxopts::ParseResult& r, int& exit) {
+  const std::string operand = positionals(r).front();
+  if (operand.find('/') == std::string::npos) {
+    exit = usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/BRANCH", operand));
+    return std::nullopt;
+  }
+  auto loaded = load_valid_spec(ctx, r["file"].as<std::string>());
+  if (!loaded) {
+    exit = k_exit_failure;
+    return std::nullopt;
+  }
+  Located out;
+  out.spec = std::make_unique<gen::ValidSpec>(std::move(*loaded));
+  out.target = target_of(ctx, *out.spec, operand, r, exit);
+  if (!out.target) {
+    return std::nullopt;
+  }
+  out.ns = !ctx.globals.namespace_.empty() ? ctx.globals.namespace_ : (*out.spec)->namespace_;
+  return out;
+}
+
 OptionSet connection_string_options(const Context& ctx) {
   auto opts = make_options(ctx, "connection-string",
                            "Print the in-cluster connection URI of a branch for one of its roles, from the role's "
@@ -154,19 +185,12 @@ int cmd_connection_string(Context& ctx, const Args& args) {
   if (positionals(*r).size() != 1) {
     return usage_error(ctx, cmd, "expected exactly one PROJECT/BRANCH");
   }
-  const std::string operand = positionals(*r).front();
-  if (operand.find('/') == std::string::npos) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/BRANCH", operand));
-  }
-  auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>());
-  if (!spec) {
-    return k_exit_failure;
-  }
-  auto t = target_of(ctx, *spec, operand, *r, exit);
-  if (!t) {
+  auto at = locate(ctx, cmd, *r, exit);
+  if (!at) {
     return exit;
   }
-  const std::string ns = !ctx.globals.namespace_.empty() ? ctx.globals.namespace_ : (*spec)->namespace_;
+  const auto& t = at->target;
+  const std::string& ns = at->ns;
   const std::string secret = gen::role_secret_name(t->project->name, t->branch->name, t->conn.user);
   auto api = kube::resolve_api_server(ctx, ns);
   if (!api) {
@@ -227,19 +251,12 @@ int cmd_psql(Context& ctx, const Args& all) {
   if (!r) {
     return exit;
   }
-  const std::string operand = positionals(*r).front();
-  if (operand.find('/') == std::string::npos) {
-    return usage_error(ctx, cmd, fmt::format("\"{}\" is not PROJECT/BRANCH", operand));
-  }
-  auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>());
-  if (!spec) {
-    return k_exit_failure;
-  }
-  auto t = target_of(ctx, *spec, operand, *r, exit);
-  if (!t) {
+  auto at = locate(ctx, cmd, *r, exit);
+  if (!at) {
     return exit;
   }
-  const std::string ns = !ctx.globals.namespace_.empty() ? ctx.globals.namespace_ : (*spec)->namespace_;
+  const auto& t = at->target;
+  const std::string& ns = at->ns;
   // A Deployment target: kubectl picks one of its running pods. The replicas' first Deployment.
   const std::string deploy = r->count("replica") != 0 ? gen::names::replica_name(t->project->name, t->branch->name, 0)
                                                       : gen::names::compute_name(t->project->name, t->branch->name);

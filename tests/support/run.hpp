@@ -37,6 +37,12 @@ struct ProcResult {
 ProcResult run_process(const std::vector<std::string>& argv, const std::filesystem::path& cwd = {},
                        const std::map<std::string, std::string>& env = {}, const std::string& stdin_text = "");
 
+/// Runs the git CLI with `args` in `dir`, with k_git_env.
+inline ProcResult git(const std::filesystem::path& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), "git");
+  return run_process(args, dir, k_git_env);
+}
+
 /// Whether `program` is on PATH.
 bool have_program(const std::string& program);
 

@@ -31,10 +31,7 @@ using neon::test::write_text;
 
 namespace {
 
-ProcResult git(const fs::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "git");
-  return run_process(args, dir, neon::test::k_git_env);
-}
+using neon::test::git;
 
 const Signature k_author{"Neon Bot", "bot@example.com"};
 

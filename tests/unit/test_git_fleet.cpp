@@ -25,10 +25,7 @@ using neon::test::write_text;
 
 namespace {
 
-ProcResult git(const fs::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "git");
-  return run_process(args, dir, neon::test::k_git_env);
-}
+using neon::test::git;
 
 ProcResult generate(const fs::path& repo, const fs::path& spec) {
   return run_process({NEON_BINARY, "generate", "--repo", repo.string(), "-f", spec.string()}, repo.parent_path(),

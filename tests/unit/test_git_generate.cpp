@@ -20,10 +20,7 @@ using neon::test::write_text;
 
 namespace {
 
-ProcResult git(const fs::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "git");
-  return run_process(args, dir, neon::test::k_git_env);
-}
+using neon::test::git;
 
 std::string trimmed(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) {

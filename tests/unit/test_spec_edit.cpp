@@ -105,10 +105,7 @@ ProcResult neon_cli(const fs::path& cwd, std::vector<std::string> args) {
   return run_process(args, cwd, neon::test::k_git_env);
 }
 
-ProcResult git(const fs::path& dir, std::vector<std::string> args) {
-  args.insert(args.begin(), "git");
-  return run_process(args, dir, neon::test::k_git_env);
-}
+using neon::test::git;
 
 }  // namespace
 
