@@ -121,6 +121,9 @@ public:
   /// The bytes of blob `id`.
   Result<std::string> read_blob(const std::string& id) const;
 
+  /// The id of the folder `path` in HEAD's tree, or "" when HEAD or that folder is absent.
+  Result<std::string> tree_id(const std::string& path) const;
+
   /// Every file under `prefix` (`/`-terminated or "") in the tree of `rev`, path -> bytes.
   Result<std::map<std::string, std::string>> read_tree(const std::string& rev, const std::string& prefix) const;
 

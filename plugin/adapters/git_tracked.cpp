@@ -229,4 +229,28 @@ Result<std::string> Repository::read_blob(const std::string& id) const {
                      static_cast<std::size_t>(git_blob_rawsize(blob)));
 }
 
+Result<std::string> Repository::tree_id(const std::string& path) const {
+  if (!head_commit()) {
+    return std::string();
+  }
+  auto commit = lookup_commit(m_repo.get(), "HEAD");
+  NEON_TRY(commit);
+  git_tree* tree = nullptr;
+  int rc = git_commit_tree(&tree, commit->get());
+  if (rc != 0) {
+    return last_error("cannot read the tree of HEAD", rc);
+  }
+  TreePtr owned(tree);
+  git_tree_entry* entry = nullptr;
+  rc = git_tree_entry_bypath(&entry, tree, path.c_str());
+  if (rc == GIT_ENOTFOUND) {
+    return std::string();
+  }
+  if (rc != 0) {
+    return last_error(fmt::format("cannot look up {} in HEAD", path), rc);
+  }
+  TreeEntryPtr held(entry);
+  return git_tree_entry_type(entry) == GIT_OBJECT_TREE ? oid_hex(*git_tree_entry_id(entry)) : std::string();
+}
+
 }  // namespace neon::cli::git

@@ -25,8 +25,10 @@
 #include "generators/stages.hpp"
 #include "generators/validate.hpp"
 #include "plugin/adapters/files.hpp"
+#include "plugin/gitops/cluster_folder.hpp"
 #include "plugin/gitops/commit_message.hpp"
 #include "plugin/gitops/diff_report.hpp"
+#include "plugin/gitops/render_stamp.hpp"
 #include "plugin/gitops/repo_lock.hpp"
 #include "plugin/gitops/sum_file.hpp"
 #include "plugin/gitops/tree_writer.hpp"
@@ -80,61 +82,6 @@ Desired render(const gen::ValidSpec& spec, const std::string& spec_text) {
 std::optional<std::string> disk_text(const fs::path& path) {
   auto r = read_file(path, 64 * 1024 * 1024);
   return r ? std::optional<std::string>(std::move(*r)) : std::nullopt;
-}
-
-/// Cluster folders next to ours that hold a neon.yaml, ours left out.
-std::vector<std::string> sibling_clusters(const fs::path& root, const std::string& ours) {
-  std::vector<std::string> out;
-  const auto slash = ours.rfind('/');
-  const std::string parent = slash == std::string::npos ? "" : ours.substr(0, slash);
-  std::error_code ec;
-  for (fs::directory_iterator it(root / parent, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string rel = (parent.empty() ? "" : parent + "/") + it->path().filename().string();
-    if (rel != ours && it->is_directory(ec) && fs::exists(it->path() / "neon.yaml", ec)) {
-      out.push_back(rel);
-    }
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
-std::string spec_name(const std::string& text) {
-  const auto loaded = gen::load_spec(text, "neon.yaml");
-  return loaded.spec ? (*loaded.spec)->name : std::string();
-}
-
-/// The cluster folder must not hold another cluster, and no other folder may use our name (the
-/// bootstrap folder and the GitOps objects are named after it).
-Result<void> check_cluster_folder(const git::Repository& repo, const gen::ValidSpec& spec, const Desired& d) {
-  const std::string file = d.cluster_path + "/neon.yaml";
-  std::optional<std::string> theirs;
-  if (repo.head_commit()) {
-    auto committed = repo.read_tree("HEAD", file);
-    if (committed && committed->count(file) > 0) {
-      theirs = committed->at(file);
-    }
-  }
-  if (!theirs) {
-    theirs = disk_text(repo.workdir() / file);
-  }
-  const std::string other = theirs ? spec_name(*theirs) : std::string();
-  if (!other.empty() && other != spec->name) {
-    return make_error(fmt::format(
-        "{} holds cluster \"{}\" (its neon.yaml), not \"{}\"; generating here would replace that cluster's tree.\n"
-        "  give each cluster its own folder: set spec.gitops.path (or --path) to clusters/{}, or pass --force to "
-        "replace \"{}\"",
-        d.cluster_path, other, spec->name, spec->name, other));
-  }
-  for (const auto& sibling : sibling_clusters(repo.workdir(), d.cluster_path)) {
-    auto text = disk_text(repo.workdir() / sibling / "neon.yaml");
-    if (text && spec_name(*text) == spec->name) {
-      return make_error(fmt::format(
-          "{} also holds a cluster named \"{}\"; two clusters with one name would share {}/ and their GitOps "
-          "objects.\n  rename one (metadata.name), or pass --force",
-          sibling, spec->name, d.bootstrap_path));
-    }
-  }
-  return {};
 }
 
 /// Changed paths (against HEAD) that the tool owns and would stage, those the user edited, and
@@ -311,10 +258,9 @@ Outcome failed(Context& ctx, const std::string& message) {
   return Outcome::failed;
 }
 
-}  // namespace
-
-Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSpec& spec, const std::string& text,
-                         const GenerateOptions& o) {
+Outcome render_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSpec& spec, const std::string& text,
+                          const GenerateOptions& o) {
+  fault_point(ctx, "render");
   const fs::path root = repo.workdir();
   const Desired d = render(spec, text);
   if (auto r = discard_staging(root, d.cluster_path); !r) {  // a killed run's staging is no user edit
@@ -334,7 +280,7 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
     return Outcome::failed;
   }
   if (!o.force) {
-    if (auto r = check_cluster_folder(repo, spec, d); !r) {
+    if (auto r = check_cluster_folder(repo, spec, d.cluster_path, d.bootstrap_path); !r) {
       return failed(ctx, r.error().message);
     }
   }
@@ -437,6 +383,27 @@ Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSp
   fmt::print(ctx.out, "committed {} on {}: {}", id->substr(0, 12), repo.head_branch(),
              msg.substr(0, msg.find('\n') + 1));
   return Outcome::committed;
+}
+
+}  // namespace
+
+Outcome write_and_commit(Context& ctx, git::Repository& repo, const gen::ValidSpec& spec, const std::string& text,
+                         const GenerateOptions& o) {
+  const StampInput stamp{text, gen::cluster_path(spec), gen::bootstrap_path(spec)};
+  // Nothing changed since a run of this binary with this spec committed it: no render needed.
+  const bool plain = o.commit && !o.force && o.branch.empty() && o.extra.empty() && !o.before_write;
+  if (plain) {
+    const auto holds = stamp_holds(repo, stamp);
+    if (holds && *holds && check_siblings(repo, spec, stamp.cluster_path, stamp.bootstrap_path)) {
+      fmt::print(ctx.out, "wrote {} (0 changed, 0 removed)\n", (repo.workdir() / stamp.cluster_path).string());
+      return Outcome::up_to_date;
+    }
+  }
+  const Outcome outcome = render_and_commit(ctx, repo, spec, text, o);
+  if (outcome != Outcome::failed && o.commit) {
+    (void)write_stamp(repo, stamp);  // a cache: without it the next run renders and compares
+  }
+  return outcome;
 }
 
 int generate_into_repo(Context& ctx, const gen::ValidSpec& spec, const std::string& text, const GenerateRun& run) {

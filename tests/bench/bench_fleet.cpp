@@ -1,7 +1,8 @@
 // Regenerating and committing a fleet (200 projects x 5 branches), measured in one run with the
 // real binary and the real git CLI (issue 14, "Regenerate in a blink" and "Commit cost"):
-//  - a no-op `generate` (nothing changed) against the full first one (goal: <= 0.1x), and
-//    rendering alone (gen::generate_tree), the floor of every run;
+//  - a no-op `generate` (nothing changed) against the full first one (goal: <= 0.1x; it skips
+//    rendering through the render stamp, gitops/render_stamp.hpp), and rendering alone
+//    (gen::generate_tree), the floor of every run that renders;
 //  - a one-branch change (one branch added to one project) against the full first one;
 //  - committing the whole written tree: Repository::stage_changes + commit in this process
 //    against `git add -A && git commit` of the same tree, each in a fresh repository

@@ -27,9 +27,23 @@ namespace {
 
 using neon::test::git;
 
-ProcResult generate(const fs::path& repo, const fs::path& spec) {
-  return run_process({NEON_BINARY, "generate", "--repo", repo.string(), "-f", spec.string()}, repo.parent_path(),
-                     neon::test::k_git_env);
+ProcResult generate(const fs::path& repo, const fs::path& spec, const std::string& fault = "") {
+  auto env = neon::test::k_git_env;
+  if (!fault.empty()) {
+    env["NEON_FAULT_STEP"] = fault;
+  }
+  return run_process({NEON_BINARY, "generate", "--repo", repo.string(), "-f", spec.string()}, repo.parent_path(), env);
+}
+
+/// Whether a generate of `spec` renders: a run stopped where rendering begins exits 99, one that
+/// needs no render finishes.
+bool renders(const fs::path& repo, const fs::path& spec) {
+  const auto r = generate(repo, spec, "render");
+  REQUIRE_MESSAGE((r.exit == 0 || r.exit == 99), r.err);
+  if (r.exit == 0) {
+    CHECK(r.out.find("up to date") != std::string::npos);
+  }
+  return r.exit == 99;
 }
 
 std::set<std::string> lines(const std::string& text) {
@@ -174,5 +188,85 @@ TEST_SUITE("gitops") {
     }
     CHECK(git(repo, {"log", "--format=%s"}).out.find("neon(bench)") != std::string::npos);
     CHECK(git(repo, {"show", "--stat", "HEAD"}).out.find("clusters/bench/neon.yaml") != std::string::npos);
+  }
+
+  TEST_CASE(
+      "generate: an unchanged spec is not rendered again, unless the repository differs from what its last "
+      "run committed" *
+      doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("git");
+    ScratchDir dir("fleet-stamp");
+    const auto repo = dir / "repo";
+    const auto spec = dir / "spec.yaml";
+    const auto changed = dir / "changed.yaml";
+    write_text(spec, neon::test::big_spec(3, 2));
+    write_text(changed, one_more_branch(neon::test::big_spec(3, 2)));
+    CHECK(renders(repo, spec));  // no repository yet
+    REQUIRE(generate(repo, spec).exit == 0);
+    CHECK_FALSE(renders(repo, spec));
+    const auto head = git(repo, {"rev-parse", "HEAD"}).out;
+    const std::string file = "clusters/bench/compute/deployment-compute-p0-b0.yaml";
+    REQUIRE(fs::exists(repo / file));
+
+    SUBCASE("an uncommitted edit is found and refused, as without the stamp") {
+      write_text(repo / file, "edited\n");
+      CHECK(renders(repo, spec));
+      CHECK(generate(repo, spec).exit == 1);
+    }
+    SUBCASE("a deleted file is found, and refused as an edit, as without the stamp") {
+      fs::remove(repo / file);
+      CHECK(renders(repo, spec));
+      auto r = generate(repo, spec);
+      CHECK(r.exit == 1);
+      CHECK(r.err.find(file) != std::string::npos);
+    }
+    SUBCASE("an untracked file in the cluster folder: a user's own file is kept") {
+      write_text(repo / "clusters/bench/NOTES.md", "ours\n");
+      CHECK(renders(repo, spec));
+      REQUIRE(generate(repo, spec).exit == 0);
+      CHECK(fs::exists(repo / "clusters/bench/NOTES.md"));
+    }
+    SUBCASE("a committed hand edit is reverted, then the stamp holds again") {
+      write_text(repo / file, "edited\n");
+      REQUIRE(git(repo, {"commit", "-qam", "by hand"}).exit == 0);
+      CHECK(renders(repo, spec));
+      auto r = generate(repo, spec);
+      REQUIRE_MESSAGE(r.exit == 0, r.err);
+      CHECK(r.err.find("reverts it") != std::string::npos);
+      CHECK_FALSE(renders(repo, spec));
+    }
+    SUBCASE("a staged change") {
+      write_text(repo / file, "edited\n");
+      REQUIRE(git(repo, {"add", file}).exit == 0);  // the work tree as the index, the index not as HEAD
+      CHECK(renders(repo, spec));
+    }
+    SUBCASE("a changed spec renders; a commit elsewhere in the repository does not matter") {
+      write_text(repo / "README.md", "notes\n");
+      REQUIRE(git(repo, {"add", "README.md"}).exit == 0);
+      REQUIRE(git(repo, {"commit", "-qm", "notes"}).exit == 0);
+      CHECK_FALSE(renders(repo, spec));
+      CHECK(renders(repo, changed));
+      REQUIRE(generate(repo, changed).exit == 0);
+      CHECK_FALSE(renders(repo, changed));
+      CHECK(renders(repo, spec));
+    }
+    SUBCASE("HEAD moved back: the cluster folder HEAD holds is another one") {
+      REQUIRE(generate(repo, changed).exit == 0);
+      REQUIRE(git(repo, {"reset", "-q", "--hard", "HEAD~1"}).exit == 0);
+      CHECK(renders(repo, changed));
+    }
+    SUBCASE("no stamp, or a damaged one: the full path decides, and writes it again") {
+      const auto stamps_dir = repo / ".git/kubectl-neon";
+      REQUIRE(fs::is_directory(stamps_dir));
+      for (const auto& e : fs::directory_iterator(stamps_dir)) {
+        write_text(e.path(), "garbage\n");
+      }
+      CHECK(renders(repo, spec));
+      REQUIRE(generate(repo, spec).exit == 0);
+      CHECK_FALSE(renders(repo, spec));
+      fs::remove_all(stamps_dir);
+      CHECK(renders(repo, spec));
+    }
+    CHECK(git(repo, {"fsck", "--strict"}).exit == 0);
   }
 }
