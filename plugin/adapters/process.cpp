@@ -15,6 +15,21 @@
 
 namespace neon::cli {
 
+namespace {
+
+/// The null-terminated array of C strings posix_spawn takes; `items` must outlive it.
+std::vector<char*> c_strings(const std::vector<std::string>& items) {
+  std::vector<char*> out;
+  out.reserve(items.size() + 1);
+  for (const auto& item : items) {
+    out.push_back(const_cast<char*>(item.c_str()));  // posix_spawn takes char* const[]
+  }
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
 std::map<std::string, std::string> snapshot_environment(char** envp) {
   std::map<std::string, std::string> env;
   for (char** e = envp; e != nullptr && *e != nullptr; ++e) {
@@ -50,16 +65,8 @@ Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::v
   posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, out_pipe[1], 1);
   posix_spawn_file_actions_adddup2(&fa, err_pipe[1], 2);
-  std::vector<char*> cargv;
-  for (const auto& a : argv) {
-    cargv.push_back(const_cast<char*>(a.c_str()));
-  }
-  cargv.push_back(nullptr);
-  std::vector<char*> cenv;
-  for (const auto& e : env) {
-    cenv.push_back(const_cast<char*>(e.c_str()));
-  }
-  cenv.push_back(nullptr);
+  std::vector<char*> cargv = c_strings(argv);
+  std::vector<char*> cenv = c_strings(env);
   // posix_spawnp searches the PATH of the calling process; the plugin's PATH is the same one
   // kubectl would use.
   pid_t pid = 0;
@@ -112,16 +119,8 @@ Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::v
 
 Result<int> run_attached(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                          const std::string& what) {
-  std::vector<char*> cargv;
-  for (const auto& a : argv) {
-    cargv.push_back(const_cast<char*>(a.c_str()));
-  }
-  cargv.push_back(nullptr);
-  std::vector<char*> cenv;
-  for (const auto& e : env) {
-    cenv.push_back(const_cast<char*>(e.c_str()));
-  }
-  cenv.push_back(nullptr);
+  std::vector<char*> cargv = c_strings(argv);
+  std::vector<char*> cenv = c_strings(env);
   pid_t pid = 0;
   const int rc = posix_spawnp(&pid, cargv[0], nullptr, nullptr, cargv.data(), cenv.data());
   if (rc != 0) {

@@ -153,13 +153,19 @@ int cmd_attach(Context& ctx, const Args& args) {
       !int_of(ctx, opts, *r, "shard", k_shard_number, shard_flag, exit)) {
     return exit;
   }
-  const std::optional<int> secondaries =
-      secondaries_flag ? std::optional<int>(static_cast<int>(*secondaries_flag)) : std::nullopt;
+  // Set with emplace: gcc's -Wmaybe-uninitialized misreads an optional<int> built in a ternary.
+  std::optional<int> secondaries;
+  if (secondaries_flag) {
+    secondaries.emplace(static_cast<int>(*secondaries_flag));
+  }
   const auto timeout = parse_duration((*r)["timeout"].as<std::string>());
   if (!timeout) {
     return usage_error(ctx, "attach", "invalid --timeout");
   }
-  const std::optional<int> shard = shard_flag ? std::optional<int>(static_cast<int>(*shard_flag)) : std::nullopt;
+  std::optional<int> shard;
+  if (shard_flag) {
+    shard.emplace(static_cast<int>(*shard_flag));
+  }
   auto ref = resolve_tenant_arg(ctx, pos.front(), (*r)["file"].as<std::string>());
   if (!ref) {
     return k_exit_failure;

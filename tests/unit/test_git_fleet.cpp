@@ -92,22 +92,33 @@ neon::gen::FileTree rendered(const std::string& text) {
   return neon::gen::generate_tree(*loaded.spec);
 }
 
+/// A scratch folder with a repository path and two specs: big_spec(3, 2) and it with one more branch.
+struct Fleet {
+  explicit Fleet(const std::string& name) : dir(name) {
+    write_text(spec, neon::test::big_spec(3, 2));
+    write_text(changed, one_more_branch(neon::test::big_spec(3, 2)));
+  }
+  ScratchDir dir;
+  fs::path repo = dir / "repo";
+  fs::path spec = dir / "spec.yaml";
+  fs::path changed = dir / "changed.yaml";
+};
+
 }  // namespace
 
 TEST_SUITE("gitops") {
   TEST_CASE("generate: a no-op run writes nothing: no file, not the index, no object, no commit" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("git");
-    ScratchDir dir("fleet-noop");
-    const auto repo = dir / "repo";
-    write_text(dir / "spec.yaml", neon::test::big_spec(3, 2));
-    auto first = generate(repo, dir / "spec.yaml");
+    Fleet f("fleet-noop");
+    const auto& repo = f.repo;
+    auto first = generate(repo, f.spec);
     REQUIRE_MESSAGE(first.exit == 0, first.err);
     const auto head = git(repo, {"rev-parse", "HEAD"}).out;
     const auto before = stamps(repo);
     REQUIRE(before.count(".git/index") == 1);
 
-    auto again = generate(repo, dir / "spec.yaml");
+    auto again = generate(repo, f.spec);
     REQUIRE_MESSAGE(again.exit == 0, again.err);
     CHECK(again.out.find("(0 changed, 0 removed)") != std::string::npos);
     CHECK(again.out.find("up to date") != std::string::npos);
@@ -170,13 +181,11 @@ TEST_SUITE("gitops") {
   TEST_CASE("generate: the index it writes is clean for the git CLI; fsck, log and show see the commit" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("git");
-    ScratchDir dir("fleet-index");
-    const auto repo = dir / "repo";
-    write_text(dir / "spec.yaml", neon::test::big_spec(3, 2));
-    write_text(dir / "changed.yaml", one_more_branch(neon::test::big_spec(3, 2)));
-    for (const char* spec : {"spec.yaml", "changed.yaml"}) {
+    Fleet f("fleet-index");
+    const auto& repo = f.repo;
+    for (const auto& spec : {f.spec, f.changed}) {
       CAPTURE(spec);
-      auto r = generate(repo, dir / spec);
+      auto r = generate(repo, spec);
       REQUIRE_MESSAGE(r.exit == 0, r.err);
       // diff-files compares the index's stat data with the files and refreshes nothing: an entry
       // without the file's stat data shows up here (status would re-read and hide it).
@@ -195,12 +204,10 @@ TEST_SUITE("gitops") {
       "run committed" *
       doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("git");
-    ScratchDir dir("fleet-stamp");
-    const auto repo = dir / "repo";
-    const auto spec = dir / "spec.yaml";
-    const auto changed = dir / "changed.yaml";
-    write_text(spec, neon::test::big_spec(3, 2));
-    write_text(changed, one_more_branch(neon::test::big_spec(3, 2)));
+    Fleet f("fleet-stamp");
+    const auto& repo = f.repo;
+    const auto& spec = f.spec;
+    const auto& changed = f.changed;
     CHECK(renders(repo, spec));  // no repository yet
     REQUIRE(generate(repo, spec).exit == 0);
     CHECK_FALSE(renders(repo, spec));
