@@ -187,6 +187,13 @@ TEST_SUITE("pooler") {
           "max_client_conn=10000\ndefault_pool_size=64\nmax_prepared_statements=0\nadmin_users=postgres\n"
           "unix_socket_dir=/tmp/\nunix_socket_mode=0777\nignore_startup_parameters=extra_float_digits\n"
           "pidfile=/tmp/pgbouncer.pid\nlog_connections=0\nlog_disconnections=0\n");
+    // IPv6 pods: PgBouncer listens on every address, Postgres (listening on *) is reached at ::1.
+    std::string v6 = with_pooler("            pooler: true\n");
+    v6.insert(v6.find("spec:\n") + 6, "  ipFamily: IPv6\n");
+    const auto spec6 = load(v6);
+    const std::string ini6 = neon::gen::pooler_ini(spec6.spec(), spec6->projects[0].branches[0].compute.pooler);
+    CHECK(ini6.find("*=host=::1 port=55433 ") != std::string::npos);
+    CHECK(ini6.find("listen_addr=*\n") != std::string::npos);
   }
 
   // PgBouncer with the generated ini in front of Debian's Postgres, both as nobody on a temp folder:
