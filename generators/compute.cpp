@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
+#include "generators/pooler.hpp"
 
 namespace neon::gen {
 namespace {
@@ -103,6 +104,9 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
     pod_labels[k_replicas_label] = names::compute_name(c.project.name, c.branch.name, true);
   }
   Json pod_meta{{"labels", pod_labels}};
+  if (c.branch.compute.pooler.enabled) {
+    add_pooler_sidecar(spec, c.project, c.branch, container["image"].get<std::string>(), pod_meta, pod_spec);
+  }
   // One pod per compute: each has its own compute ID, so the hook configures every one. Two
   // primaries on one timeline must never run at once, hence Recreate.
   return Json{{"apiVersion", "apps/v1"},
@@ -117,26 +121,35 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
 /// The Service of one compute: Postgres for clients and compute_ctl for the hook. It publishes
 /// the pod before it is Ready: compute_ctl waits for its spec from the hook before Postgres
 /// starts, so the hook must reach port 3080 while the readiness probe still fails. With one pod
-/// per Service a client sees the same refused connection either way.
-Json compute_service(const std::string& name) {
+/// per Service a client sees the same refused connection either way. With compute.pooler, PgBouncer
+/// is the port `pooler`.
+Json compute_service(const std::string& name, const Branch& branch) {
+  Json ports = Json::array(
+      {service_port("postgres", names::k_compute_pg_port), service_port("http", names::k_compute_ctl_port)});
+  if (branch.compute.pooler.enabled) {
+    ports.push_back(service_port("pooler", names::k_compute_pooler_port));
+  }
   return Json{{"apiVersion", "v1"},
               {"kind", "Service"},
               {"metadata", object_meta(name, k_component, Wave::compute)},
               {"spec", Json{{"selector", selector_labels(name, k_component)},
                             {"publishNotReadyAddresses", true},
-                            {"ports", Json::array({service_port("postgres", names::k_compute_pg_port),
-                                                   service_port("http", names::k_compute_ctl_port)})}}}};
+                            {"ports", std::move(ports)}}}};
 }
 
 /// The read-only endpoint of a branch: Postgres on every Ready read replica. It has no `http`
 /// port, so the computes' ServiceMonitor finds no second target here.
 Json replicas_service(const Project& project, const Branch& branch) {
   const std::string name = names::compute_name(project.name, branch.name, true);
+  Json ports = Json::array({service_port("postgres", names::k_compute_pg_port)});
+  if (branch.compute.pooler.enabled) {
+    ports.push_back(service_port("pooler", names::k_compute_pooler_port));
+  }
   return Json{{"apiVersion", "v1"},
               {"kind", "Service"},
               {"metadata", object_meta(name, k_component, Wave::compute)},
               {"spec", Json{{"selector", Json{{"app.kubernetes.io/component", k_component}, {k_replicas_label, name}}},
-                            {"ports", Json::array({service_port("postgres", names::k_compute_pg_port)})}}}};
+                            {"ports", std::move(ports)}}}};
 }
 
 }  // namespace
@@ -148,11 +161,16 @@ ResourceSet generate_computes(const ValidSpec& valid) {
     for (const auto& branch : project.branches) {
       const ComputeRef primary{project, branch, std::nullopt};
       out.push_back({k_component, deployment(spec, primary)});
-      out.push_back({k_component, compute_service(primary.name())});
+      out.push_back({k_component, compute_service(primary.name(), branch)});
       for (int i = 0; i < branch.compute.read_replicas; ++i) {
         const ComputeRef replica{project, branch, i};
         out.push_back({k_component, deployment(spec, replica)});
-        out.push_back({k_component, compute_service(replica.name())});
+        out.push_back({k_component, compute_service(replica.name(), branch)});
+      }
+      // One ini for the branch: the primary and its read replicas each run a PgBouncer in front of
+      // their own Postgres (a replica's pooler serves read-only sessions).
+      if (branch.compute.pooler.enabled) {
+        out.push_back({k_component, pooler_config_map(spec, project, branch)});
       }
       if (branch.compute.read_replicas > 0) {
         out.push_back({k_component, replicas_service(project, branch)});

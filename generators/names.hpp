@@ -17,6 +17,8 @@ inline constexpr int k_safekeeper_pg_port = 5454;
 inline constexpr int k_safekeeper_http_port = 7676;
 inline constexpr int k_compute_pg_port = 55433;
 inline constexpr int k_compute_ctl_port = 3080;
+/// PgBouncer in the compute image (compute/etc/pgbouncer.ini:8), the sidecar of compute.pooler.
+inline constexpr int k_compute_pooler_port = 6432;
 inline constexpr int k_hook_port = 8080;
 inline constexpr int k_minio_port = 9000;
 inline constexpr int k_postgres_port = 5432;

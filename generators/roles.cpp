@@ -80,7 +80,8 @@ std::string role_secret_name(const std::string& project, const std::string& bran
 Connection connection_for(const ClusterSpec& spec, const Project& project, const Branch& branch,
                           const std::string& role, bool replica) {
   Connection c{names::service_host(spec, names::compute_name(project.name, branch.name, replica)),
-               names::k_compute_pg_port, role, "postgres"};
+               names::k_compute_pg_port, role, "postgres",
+               branch.compute.pooler.enabled ? names::k_compute_pooler_port : 0};
   const auto dbs = effective_databases(project, branch);
   const auto owned = std::find_if(dbs.begin(), dbs.end(), [&](const Database& d) { return d.owner == role; });
   if (owned != dbs.end()) {
@@ -107,10 +108,30 @@ std::string connection_uri(const Connection& c, const std::string& password) {
                      c.host, c.port, encode(c.dbname));
 }
 
+Connection pooler_connection(const Connection& c) {
+  Connection out = c;
+  out.port = c.pooler_port;
+  return out;
+}
+
 std::map<std::string, std::string> role_secret_data(const Connection& c, const std::string& password) {
-  return {{"username", c.user}, {"password", password},
-          {"host", c.host},     {"port", std::to_string(c.port)},
-          {"dbname", c.dbname}, {"uri", connection_uri(c, password)}};
+  std::map<std::string, std::string> out = {{"username", c.user}, {"password", password},
+                                            {"host", c.host},     {"port", std::to_string(c.port)},
+                                            {"dbname", c.dbname}, {"uri", connection_uri(c, password)}};
+  if (c.pooler_port != 0) {
+    out["pooler-uri"] = connection_uri(pooler_connection(c), password);
+  }
+  return out;
+}
+
+std::map<std::string, std::string> role_secret_missing(const Connection& c,
+                                                       const std::map<std::string, std::string>& have) {
+  const auto pw = have.find("password");
+  if (c.pooler_port == 0 || have.count("uri") == 0 || have.count("pooler-uri") != 0 || pw == have.end() ||
+      pw->second.empty()) {
+    return {};
+  }
+  return {{"pooler-uri", connection_uri(pooler_connection(c), pw->second)}};
 }
 
 std::string reserved_role(const std::string& name) {

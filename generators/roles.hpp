@@ -28,15 +28,24 @@ struct Connection {
   std::string host;  ///< the primary's Service, or the read replicas' Service
   int port = 0;      ///< the compute's Postgres port
   std::string user;
-  std::string dbname;  ///< the first database the role owns, else the branch's first, else postgres
+  std::string dbname;   ///< the first database the role owns, else the branch's first, else postgres
+  int pooler_port = 0;  ///< PgBouncer's port on the same host with compute.pooler, else 0
 };
 Connection connection_for(const ClusterSpec& spec, const Project& project, const Branch& branch,
                           const std::string& role, bool replica);
 /// `postgresql://user:password@host:port/dbname`, user and password percent-encoded; an empty
 /// password leaves out `:password`.
 std::string connection_uri(const Connection& c, const std::string& password);
-/// The keys of a role's Secret: username, password, host, port, dbname, uri.
+/// The same connection through the branch's PgBouncer (port pooler_port); `c` must have one.
+Connection pooler_connection(const Connection& c);
+/// The keys of a role's Secret: username, password, host, port, dbname, uri, and pooler-uri when
+/// the branch has a pooler.
 std::map<std::string, std::string> role_secret_data(const Connection& c, const std::string& password);
+/// The keys an existing role Secret `have` lacks: `pooler-uri` (with the Secret's own password) when
+/// the branch has a pooler and the Secret is one `secrets init` made (it has `uri`); a user's own
+/// Secret holding just `password` gains nothing.
+std::map<std::string, std::string> role_secret_missing(const Connection& c,
+                                                       const std::map<std::string, std::string>& have);
 
 /// Why `name` may not be a spec role (cloud_admin, neon_superuser, pg_*, ...), or "".
 std::string reserved_role(const std::string& name);

@@ -98,9 +98,17 @@ struct StorageBroker {
   Resources resources;
 };
 
+/// `compute.pooler`: PgBouncer from the compute image as a sidecar of each compute of the branch
+/// (generators/pooler.hpp). `true` or `{enabled, settings}`; settings are [pgbouncer] keys.
+struct PoolerSpec {
+  bool enabled = false;
+  std::map<std::string, std::string> settings;  ///< pgbouncer setting -> value, sorted by name
+};
+
 struct ComputeSpec {
   double size = 0.25;  ///< compute units: 1 CU = 1 vCPU and 4 GiB of memory
   int read_replicas = 0;
+  PoolerSpec pooler;  ///< per branch, not inherited (like size and readReplicas)
 };
 
 /// An extra CREATE/ALTER option of a role or database, as compute_ctl's GenericOption

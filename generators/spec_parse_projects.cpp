@@ -48,6 +48,64 @@ void read_named_list(Reader& r, const YAML::Node& n, const std::string& p, const
   }
 }
 
+/// `compute.pooler` at `p` (the compute section's path): true/false, or a map with `enabled`
+/// (default true) and `settings`, a map of pgbouncer settings whose values are numbers or strings.
+/// Setting names and value forms are checked by validate (check_pooler, generators/pooler.cpp).
+void read_pooler(Reader& r, const YAML::Node& c, const std::string& p, PoolerSpec& out) {
+  const YAML::Node v = r.child(c, p, "pooler");
+  if (!v.IsDefined()) {
+    return;
+  }
+  const std::string pp = p + ".pooler";
+  if (v.IsScalar()) {
+    set_if(r.boolean(c, p, "pooler"), out.enabled);
+    return;
+  }
+  if (!v.IsMap()) {
+    r.error(mark_of(v), pp, fmt::format("must be true, false or a map with enabled and settings, got {}", describe(v)),
+            DiagKind::invalid);
+    return;
+  }
+  r.map(v, pp, "spec.projects[].branches[].compute.pooler");
+  out.enabled = true;
+  set_if(r.boolean(v, pp, "enabled"), out.enabled);
+  const YAML::Node s = r.child(v, pp, "settings");
+  if (!s.IsDefined()) {
+    return;
+  }
+  const std::string sp = pp + ".settings";
+  if (!s.IsMap()) {
+    r.error(mark_of(s), sp, fmt::format("must be a map of pgbouncer settings, got {}", describe(s)), DiagKind::invalid);
+    return;
+  }
+  for (auto it = s.begin(); it != s.end(); ++it) {
+    const YAML::Node key = it->first;
+    const YAML::Node value = it->second;
+    if (!key.IsScalar()) {
+      r.error(mark_of(key), sp, "keys must be strings");
+      continue;
+    }
+    const std::string k = key.Scalar();
+    const std::string kp = Reader::join(sp, k);
+    r.child(s, sp, k);  // records the value's mark for validate's messages
+    if (out.settings.count(k) != 0) {
+      r.error(mark_of(key), kp, "duplicate key");
+      continue;
+    }
+    // A plain true/false is YAML's boolean; pgbouncer's switches are integers (1 or 0).
+    static const std::set<std::string> k_yaml_bools = {"true", "True", "TRUE", "false", "False", "FALSE"};
+    const bool plain = value.IsScalar() && value.Tag() != "!";
+    if (!value.IsScalar() || (plain && k_yaml_bools.count(value.Scalar()) != 0)) {
+      r.error(mark_of(value), kp,
+              fmt::format("must be a number or a string, got {}{}", describe(value),
+                          value.IsScalar() ? ": pgbouncer takes 1 or 0 for on and off" : ""),
+              DiagKind::invalid);
+      continue;
+    }
+    out.settings[k] = value.Scalar();
+  }
+}
+
 void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b) {
   if (!r.map(n, p, "spec.projects[].branches[]")) {
     return;
@@ -63,6 +121,7 @@ void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b
     if (auto rr = r.integer(c, p + ".compute", "readReplicas")) {
       b.compute.read_replicas = static_cast<int>(std::clamp<long long>(*rr, -1, 1000));
     }
+    read_pooler(r, c, p + ".compute", b.compute.pooler);
   }
   read_named_list(r, n, p, "roles", b.roles, [&](const YAML::Node& item, const std::string& ip, Role& role) {
     if (r.map(item, ip, "spec.projects[].branches[].roles[]")) {

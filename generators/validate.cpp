@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/pooler.hpp"
 #include "generators/roles.hpp"
 #include "generators/spec_parse.hpp"
 
@@ -368,6 +369,8 @@ void Checker::projects() {
       if (b.compute.read_replicas < 0 || b.compute.read_replicas > 16) {
         error(bp + ".compute.readReplicas", fmt::format("must be between 0 and 16, got {}", b.compute.read_replicas));
       }
+      check_pooler(b.compute.pooler, bp + ".compute.pooler",
+                   [this](const std::string& path, const std::string& message) { error(path, message); });
     }
     // Parents exist and form no cycle.
     std::vector<std::string> names_list;

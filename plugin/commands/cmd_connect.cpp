@@ -4,10 +4,12 @@
 //
 // connection-string reads the role's Secret `<project>-<branch>-<role>` (created by secrets init,
 // or the user's own holding just `password`) and prints the in-cluster URI, the password masked
-// unless --show-password. psql runs `kubectl exec` into the compute (as the CloudNativePG plugin
-// does) with the caller's --kubeconfig/--context/-n, and psql there connects over the pod's
-// loopback, which compute_ctl's pg_hba trusts (libs/postgres_ffi/samples/pg_hba.conf, via
-// pageserver/src/basebackup.rs:378-386): no password travels on argv.
+// unless --show-password; --pooler gives the URI of the branch's PgBouncer (compute.pooler, the
+// Service port `pooler`), which takes the same role and password. psql runs `kubectl exec` into
+// the compute (as the CloudNativePG plugin does) with the caller's --kubeconfig/--context/-n, and
+// psql there connects over the pod's loopback, which compute_ctl's pg_hba trusts
+// (libs/postgres_ffi/samples/pg_hba.conf, via pageserver/src/basebackup.rs:378-386): no password
+// travels on argv.
 #include <algorithm>
 #include <memory>
 #include <optional>
@@ -165,8 +167,10 @@ OptionSet connection_string_options(const Context& ctx) {
                            "Secret <project>-<branch>-<role>; the password is masked unless --show-password.",
                            "PROJECT/BRANCH");
   add_target_options(opts);
-  opts.add_options()("show-password", "Print the password instead of " + std::string(k_mask));
-  add_output(opts, {"json"}, "", "json: the parts (host, port, user, dbname, password, uri)");
+  opts.add_options()("show-password", "Print the password instead of " + std::string(k_mask))(
+      "pooler", "The URI of the branch's PgBouncer (compute.pooler) instead of Postgres'");
+  add_output(opts, {"json"}, "",
+             "json: the parts (host, port, user, dbname, password, uri; pooler_port and pooler_uri with a pooler)");
   return opts;
 }
 
@@ -191,6 +195,11 @@ int cmd_connection_string(Context& ctx, const Args& args) {
   }
   const auto& t = at->target;
   const std::string& ns = at->ns;
+  const bool pooler = r->count("pooler") != 0;
+  if (pooler && t->conn.pooler_port == 0) {
+    return fail(ctx, fmt::format("branch {}/{} has no pooler: set compute.pooler: true on it in the spec",
+                                 t->project->name, t->branch->name));
+  }
   const std::string secret = gen::role_secret_name(t->project->name, t->branch->name, t->conn.user);
   auto api = kube::resolve_api_server(ctx, ns);
   if (!api) {
@@ -212,17 +221,26 @@ int cmd_connection_string(Context& ctx, const Args& args) {
     return fail(ctx, fmt::format("Secret {}/{} has no key \"password\"", ns, secret));
   }
   const bool show = r->count("show-password") != 0;
-  std::string uri = gen::connection_uri(t->conn, show ? pw->second : "MASKEDPASSWORD");
-  if (!show) {
-    uri.replace(uri.find(":MASKEDPASSWORD@"), 16, std::string(":") + k_mask + "@");
-  }
+  auto uri_of = [&](const gen::Connection& c) {
+    std::string uri = gen::connection_uri(c, show ? pw->second : "MASKEDPASSWORD");
+    if (!show) {
+      uri.replace(uri.find(":MASKEDPASSWORD@"), 16, std::string(":") + k_mask + "@");
+    }
+    return uri;
+  };
+  const gen::Connection conn = pooler ? gen::pooler_connection(t->conn) : t->conn;
+  const std::string uri = uri_of(conn);
   if (*output == "json") {
-    const nlohmann::ordered_json j{{"host", t->conn.host},
-                                   {"port", t->conn.port},
-                                   {"user", t->conn.user},
-                                   {"dbname", t->conn.dbname},
-                                   {"password", show ? pw->second : k_mask},
-                                   {"uri", uri}};
+    nlohmann::ordered_json j{{"host", conn.host},
+                             {"port", conn.port},
+                             {"user", conn.user},
+                             {"dbname", conn.dbname},
+                             {"password", show ? pw->second : k_mask},
+                             {"uri", uri}};
+    if (t->conn.pooler_port != 0) {
+      j["pooler_port"] = t->conn.pooler_port;
+      j["pooler_uri"] = uri_of(gen::pooler_connection(t->conn));
+    }
     fmt::print(ctx.out, "{}\n", j.dump(2));
   } else {
     fmt::print(ctx.out, "{}\n", uri);

@@ -188,11 +188,15 @@ Result<Plan> make_plan(const gen::ValidSpec& valid, const std::string& ns) {
       for (const gen::Role& role : gen::effective_roles(p, b)) {
         auto password = random_token(32);
         NEON_TRY(password);
+        const gen::Connection conn = gen::connection_for(spec, p, b, role.name, false);
         kube::Secret s =
-            make_secret(ns, gen::role_secret_name(p.name, b.name, role.name),
-                        gen::role_secret_data(gen::connection_for(spec, p, b, role.name, false), *password));
+            make_secret(ns, gen::role_secret_name(p.name, b.name, role.name), gen::role_secret_data(conn, *password));
         s.type = "kubernetes.io/basic-auth";
-        plan.groups.push_back({fmt::format("role {} of {}/{}", role.name, p.name, b.name), {std::move(s)}});
+        auto complete = [conn](const kube::Secret& have) -> Result<SecretData> {
+          return gen::role_secret_missing(conn, have.data);
+        };
+        plan.groups.push_back(
+            Group{fmt::format("role {} of {}/{}", role.name, p.name, b.name), {std::move(s)}, std::move(complete)});
       }
     }
   }

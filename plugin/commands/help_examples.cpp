@@ -65,7 +65,9 @@ const std::string* help_examples(const std::string& command) {
        "  # The URI of app/main for its first role, password masked\n"
        "  {prog} connection-string app/main -f neon.yaml\n\n"
        "  # With the password, as JSON parts, for another role\n"
-       "  {prog} connection-string app/main --role report --show-password -o json\n"},
+       "  {prog} connection-string app/main --role report --show-password -o json\n\n"
+       "  # Through the branch's PgBouncer (compute.pooler)\n"
+       "  {prog} connection-string app/main --pooler\n"},
       {"psql",
        "  # An interactive psql in the compute of app/main\n"
        "  {prog} psql app/main -f neon.yaml\n\n"

@@ -111,6 +111,47 @@ TEST_SUITE("connect") {
     CHECK(k.run({"connection-string", "app/main", "--replica"}).err.find("no read replicas") != std::string::npos);
   }
 
+  TEST_CASE("with compute.pooler: secrets init adds pooler-uri, connection-string --pooler prints it" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Kube k("connect-pooler");
+    auto no_pooler = k.run({"connection-string", "app/main", "--pooler"});
+    CHECK(no_pooler.exit == 1);
+    CHECK(no_pooler.err.find("branch app/main has no pooler: set compute.pooler: true on it in the spec") !=
+          std::string::npos);
+    REQUIRE(k.run({"secrets", "init"}).exit == 0);
+    CHECK(k.secret("app-main-app").count("pooler-uri") == 0);
+    // The pooler turned on later: a rerun adds pooler-uri to the existing Secret, same password.
+    std::string spec = starter();
+    const std::string size = "            size: 0.25\n";
+    spec.insert(spec.find(size) + size.size(), "            pooler: true\n");
+    neon::test::write_text(k.dir / "neon.yaml", spec);
+    const std::string password = k.secret("app-main-app")["password"];
+    auto again = k.run({"secrets", "init"});
+    REQUIRE_MESSAGE(again.exit == 0, again.err);
+    CHECK(again.out.find("Secret neon/app-main-app exists; added keys: pooler-uri") != std::string::npos);
+    auto s = k.secret("app-main-app");
+    CHECK(s["password"] == password);
+    CHECK(s["pooler-uri"] == "postgresql://app:" + password + "@compute-app-main.neon.svc.cluster.local:6432/app");
+    CHECK(again.out.find(password) == std::string::npos);
+
+    auto pooled = k.run({"connection-string", "app/main", "--pooler"});
+    CHECK(neon::test::check_golden("cli/connection-string-pooler.txt", transcript(pooled)) == "");
+    auto json = k.run({"connection-string", "app/main", "-o", "json"});
+    REQUIRE_MESSAGE(json.exit == 0, json.err);
+    auto parts = nlohmann::json::parse(json.out);
+    CHECK(parts["port"] == 55433);
+    CHECK(parts["pooler_port"] == 6432);
+    CHECK(parts["pooler_uri"] == "postgresql://app:********@compute-app-main.neon.svc.cluster.local:6432/app");
+    auto replica = k.run({"connection-string", "app/main", "--pooler", "--replica"});
+    CHECK(replica.err.find("no read replicas") != std::string::npos);
+
+    // A fresh Secret has pooler-uri from the start.
+    REQUIRE(k.run({"secrets", "init", "--overwrite"}).exit == 0);
+    s = k.secret("app-main-app");
+    CHECK(s["pooler-uri"] == "postgresql://app:" + s["password"] + "@compute-app-main.neon.svc.cluster.local:6432/app");
+  }
+
   TEST_CASE("psql --dry-run prints the kubectl exec it would run") {
     const neon::test::ScratchDir dir("connect-psql");
     neon::test::write_text(dir / "neon.yaml", starter());

@@ -22,6 +22,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "generators/pooler.hpp"
 #include "generators/spec_parse.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
@@ -73,6 +74,12 @@ void collect(const nlohmann::json& root, const nlohmann::json& raw, const std::s
   }
   if (node.contains("items")) {
     collect(root, node["items"], path + "[]", out);
+  }
+  // A value of several shapes (compute.pooler: a boolean or an object): each object shape's keys.
+  if (node.contains("oneOf")) {
+    for (const auto& alternative : node["oneOf"]) {
+      collect(root, alternative, path, out);
+    }
   }
 }
 
@@ -243,6 +250,16 @@ TEST_SUITE("schema-agreement") {
       CAPTURE(path);
       CHECK_MESSAGE(parser_paths.count(path) == 1, "the parser has no key table for " << path);
     }
+  }
+
+  TEST_CASE("the schema lists the pgbouncer settings compute.pooler accepts") {
+    const auto schema = load_schema();
+    const auto& compute = schema["properties"]["spec"]["properties"]["projects"]["items"]["properties"]["branches"]
+                                ["items"]["properties"]["compute"]["properties"];
+    const auto& object_shape = compute["pooler"]["oneOf"][1];
+    REQUIRE(object_shape["type"] == "object");
+    const auto names = object_shape["properties"]["settings"]["propertyNames"]["enum"].get<std::vector<std::string>>();
+    CHECK(names == neon::gen::pooler_setting_names());
   }
 
   TEST_CASE("ajv and the parser agree on every spec of the corpus" * doctest::test_suite("integration")) {
