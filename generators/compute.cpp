@@ -147,15 +147,15 @@ ResourceSet generate_computes(const ValidSpec& valid) {
   for (const auto& project : spec.projects) {
     for (const auto& branch : project.branches) {
       const ComputeRef primary{project, branch, std::nullopt};
-      out.push_back({k_component, deployment(spec, primary)});
-      out.push_back({k_component, compute_service(primary.name())});
+      out.push_back({k_component, deployment(spec, primary), project.name});
+      out.push_back({k_component, compute_service(primary.name()), project.name});
       for (int i = 0; i < branch.compute.read_replicas; ++i) {
         const ComputeRef replica{project, branch, i};
-        out.push_back({k_component, deployment(spec, replica)});
-        out.push_back({k_component, compute_service(replica.name())});
+        out.push_back({k_component, deployment(spec, replica), project.name});
+        out.push_back({k_component, compute_service(replica.name()), project.name});
       }
       if (branch.compute.read_replicas > 0) {
-        out.push_back({k_component, replicas_service(project, branch)});
+        out.push_back({k_component, replicas_service(project, branch), project.name});
       }
     }
   }

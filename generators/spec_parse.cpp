@@ -53,7 +53,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.projects[].branches[].databases[].options[]", {"name", "value", "vartype"}, {"name"}},
       {"spec.projects[].branches[].compute", {"size", "readReplicas"}, {}},
       {"spec.gitops",
-       {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops"},
+       {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops", "split"},
        {"target"}},
       {"spec.gitops.secretRef", {"name"}, {"name"}},
       {"spec.gitops.sops", {"secretRef"}, {"secretRef"}},

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/gitops.hpp"
 #include "generators/roles.hpp"
 #include "generators/spec_parse.hpp"
 
@@ -432,6 +433,17 @@ void Checker::gitops() {
   }
   if (!g.sops_secret.empty()) {
     secret_name(p + ".sops.secretRef.name", g.sops_secret, "for Flux's SOPS keys");
+  }
+  if (g.split == GitopsSplit::project && !m_spec.name.empty()) {
+    for (std::size_t i = 0; i < m_spec.projects.size(); ++i) {
+      const std::string unit = project_unit_name(m_spec.name, m_spec.projects[i].name);
+      if (unit.size() > 63) {
+        error(fmt::format("spec.projects[{}].name", i),
+              fmt::format("with spec.gitops.split: project, the project's Application or Kustomization \"{}\" is {} "
+                          "characters, more than the 63 a label value holds: shorten the project or cluster name",
+                          unit, unit.size()));
+      }
+    }
   }
 }
 
