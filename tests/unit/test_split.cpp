@@ -370,5 +370,19 @@ TEST_SUITE("generate") {
     generate(example_text());
     CHECK(files_under(repo) == expected(example_text(), {}));
     CHECK(neon::test::read_text(repo / local) == mine);
+
+    // A committed hand edit in a project folder is reverted, pointing at the project's Component.
+    const auto target = repo / "clusters/fleet/projects/search/deployment-compute-search-main.yaml";
+    const std::string generated = neon::test::read_text(target);
+    neon::test::write_text(target, generated + "# tuned by hand\n");
+    neon::test::git(repo, {"commit", "-qam", "tune a compute"});
+    neon::test::write_text(spec, example_text());
+    auto r = run_process({NEON_BINARY, "generate", "--repo", repo.string(), "-f", spec.string()}, dir.path(),
+                         neon::test::k_git_env);
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    CHECK_MESSAGE(
+        r.err.find("put such changes in clusters/fleet/local/projects/search/kustomization.yaml") != std::string::npos,
+        r.err);
+    CHECK(neon::test::read_text(target) == generated);
   }
 }
