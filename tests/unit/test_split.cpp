@@ -14,6 +14,7 @@
 #include "generators/emit.hpp"
 #include "generators/gitops.hpp"
 #include "generators/layout.hpp"
+#include "generators/stages.hpp"
 #include "generators/validate.hpp"
 #include "plugin/gitops/diff_report.hpp"
 #include "tests/support/golden.hpp"
@@ -220,6 +221,67 @@ TEST_SUITE("generate") {
     CHECK(billing["spec"]["interval"] == compute["spec"]["interval"]);
     CHECK(billing["spec"]["retryInterval"] == compute["spec"]["retryInterval"]);
     CHECK(flux.count("bootstrap/fleet/kustomization-neon-fleet-project-search.yaml") == 1);
+  }
+
+  TEST_CASE("split: each project's unit comes after every stage its computes need at start") {
+    const ValidSpec spec = load(example_text());
+    // The stages holding what a compute calls at start (stages.hpp start_needs).
+    std::set<std::string> needed;
+    for (const auto& n : neon::gen::start_needs()) {
+      const auto* st = neon::gen::stage_of(n.to);
+      if (std::string(n.from) == "compute" && st != nullptr) {
+        needed.insert(st->name);
+      }
+    }
+    REQUIRE(needed.count("storage") == 1);
+    REQUIRE(needed.count("control") == 1);
+
+    // Flux: follow dependsOn from each project Kustomization to the root.
+    std::map<std::string, std::string> depends_on;
+    std::map<std::string, std::string> folder_of;
+    for (const auto& [path, text] : neon::gen::bootstrap_tree(with_target(spec, neon::gen::GitopsTarget::flux))) {
+      const Json o = parse_one(text);
+      if (o["kind"] == "Kustomization" && o["apiVersion"] == "kustomize.toolkit.fluxcd.io/v1") {
+        const std::string name = o["metadata"]["name"];
+        depends_on[name] = o["spec"].contains("dependsOn") ? o["spec"]["dependsOn"][0]["name"].get<std::string>() : "";
+        const std::string p = o["spec"]["path"];
+        folder_of[name] = p.substr(p.rfind('/') + 1);
+      }
+    }
+    for (const std::string project : {"billing", "search"}) {
+      std::set<std::string> before;
+      for (std::string at = depends_on.at(neon::gen::project_unit_name("fleet", project)); !at.empty();
+           at = depends_on.at(at)) {
+        before.insert(folder_of.at(at));
+      }
+      for (const auto& st : needed) {
+        CHECK_MESSAGE(before.count(st) == 1, project << " does not wait for " << st);
+      }
+    }
+
+    // Argo CD: the ApplicationSet's wave is after the wave of every needed stage's Application.
+    std::map<std::string, int> wave;  // source path's last folder, or "projects"
+    for (const auto& [path, text] : neon::gen::bootstrap_tree(spec)) {
+      const Json o = parse_one(text);
+      if (!o.contains("metadata")) {
+        continue;  // the folder's kustomization.yaml
+      }
+      const Json annotations = o["metadata"].value("annotations", Json::object());
+      if (!annotations.contains("argocd.argoproj.io/sync-wave")) {
+        continue;
+      }
+      const int w = std::stoi(annotations["argocd.argoproj.io/sync-wave"].get<std::string>());
+      if (o["kind"] == "ApplicationSet") {
+        wave["projects"] = w;
+      } else {
+        const std::string p = o["spec"]["source"]["path"];
+        wave[p.substr(p.rfind('/') + 1)] = w;
+      }
+    }
+    REQUIRE(wave.count("projects") == 1);
+    for (const auto& st : needed) {
+      CHECK(wave.at(st) < wave.at("projects"));
+    }
   }
 
   TEST_CASE("split: a change to one branch rewrites one project's folder") {
