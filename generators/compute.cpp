@@ -160,20 +160,20 @@ ResourceSet generate_computes(const ValidSpec& valid) {
   for (const auto& project : spec.projects) {
     for (const auto& branch : project.branches) {
       const ComputeRef primary{project, branch, std::nullopt};
-      out.push_back({k_component, deployment(spec, primary)});
-      out.push_back({k_component, compute_service(primary.name(), branch)});
+      out.push_back({k_component, deployment(spec, primary), project.name});
+      out.push_back({k_component, compute_service(primary.name(), branch), project.name});
       for (int i = 0; i < branch.compute.read_replicas; ++i) {
         const ComputeRef replica{project, branch, i};
-        out.push_back({k_component, deployment(spec, replica)});
-        out.push_back({k_component, compute_service(replica.name(), branch)});
+        out.push_back({k_component, deployment(spec, replica), project.name});
+        out.push_back({k_component, compute_service(replica.name(), branch), project.name});
       }
       // One ini for the branch: the primary and its read replicas each run a PgBouncer in front of
       // their own Postgres (a replica's pooler serves read-only sessions).
       if (branch.compute.pooler.enabled) {
-        out.push_back({k_component, pooler_config_map(spec, project, branch)});
+        out.push_back({k_component, pooler_config_map(spec, project, branch), project.name});
       }
       if (branch.compute.read_replicas > 0) {
-        out.push_back({k_component, replicas_service(project, branch)});
+        out.push_back({k_component, replicas_service(project, branch), project.name});
       }
     }
   }

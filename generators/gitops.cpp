@@ -38,6 +38,8 @@ Json meta(const std::string& name, const std::string& ns) {
       {"labels", Json{{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}}}};
 }
 
+constexpr const char* k_wave = "argocd.argoproj.io/sync-wave";
+
 std::string in_cluster() { return "https://kubernetes.default.svc"; }
 
 Json app_spec(const ValidSpec& spec, const std::string& project, const std::string& path, const std::string& ns,
@@ -71,6 +73,17 @@ Json app_project(const ValidSpec& spec) {
                     {"clusterResourceWhitelist", Json::array({Json{{"group", ""}, {"kind", "Namespace"}}})}}}};
 }
 
+/// What the bootstrap folder may hold: Applications and AppProjects, and the projects'
+/// ApplicationSet when split.
+Json bootstrap_kinds(const ValidSpec& spec) {
+  Json kinds = Json::array({Json{{"group", "argoproj.io"}, {"kind", "Application"}},
+                            Json{{"group", "argoproj.io"}, {"kind", "AppProject"}}});
+  if (split_by_project(spec)) {
+    kinds.push_back(Json{{"group", "argoproj.io"}, {"kind", "ApplicationSet"}});
+  }
+  return kinds;
+}
+
 /// The bootstrap folder's own project: the Argo CD namespace only, and only Applications and
 /// AppProjects there, so the folder can manage nothing but these pointers.
 Json bootstrap_project(const ValidSpec& spec) {
@@ -78,13 +91,11 @@ Json bootstrap_project(const ValidSpec& spec) {
       {"apiVersion", "argoproj.io/v1alpha1"},
       {"kind", "AppProject"},
       {"metadata", meta(argocd_project(spec) + "-bootstrap", spec->gitops.argocd_namespace)},
-      {"spec",
-       Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
-            {"destinations",
-             Json::array({Json{{"server", in_cluster()}, {"namespace", spec->gitops.argocd_namespace}}})},
-            {"clusterResourceWhitelist", Json::array()},
-            {"namespaceResourceWhitelist", Json::array({Json{{"group", "argoproj.io"}, {"kind", "Application"}},
-                                                        Json{{"group", "argoproj.io"}, {"kind", "AppProject"}}})}}}};
+      {"spec", Json{{"sourceRepos", Json::array({spec->gitops.repo_url})},
+                    {"destinations",
+                     Json::array({Json{{"server", in_cluster()}, {"namespace", spec->gitops.argocd_namespace}}})},
+                    {"clusterResourceWhitelist", Json::array()},
+                    {"namespaceResourceWhitelist", bootstrap_kinds(spec)}}}};
 }
 
 /// App of apps: applied once by hand, it then keeps bootstrap/<name>/ (itself included) as Git
@@ -123,24 +134,26 @@ long stage_timeout_seconds(const std::vector<Json>& objects) {
   return std::max(120L, longest + 60);
 }
 
-Json flux_kustomization(const ValidSpec& spec, const Stage& stage, const std::vector<Json>& objects,
-                        const Stage* previous) {
+/// A Kustomization at `folder` (under the cluster path), named `name`, after `depends_on` (empty:
+/// none). `retry` comes from the stage table.
+Json flux_kustomization(const ValidSpec& spec, const std::string& name, const std::string& folder, const char* retry,
+                        const std::vector<Json>& objects, const std::string& depends_on) {
   Json s{{"interval", "10m"},
-         {"retryInterval", stage.retry_interval},
+         {"retryInterval", retry},
          {"timeout", minutes(stage_timeout_seconds(objects))},
          {"sourceRef", Json{{"kind", "GitRepository"}, {"name", "neon-" + spec->name}}},
-         {"path", "./" + cluster_path(spec) + "/" + stage.name},
+         {"path", "./" + cluster_path(spec) + "/" + folder},
          {"prune", true},
          {"wait", true}};
-  if (previous != nullptr) {
-    s["dependsOn"] = Json::array({Json{{"name", "neon-" + spec->name + "-" + previous->name}}});
+  if (!depends_on.empty()) {
+    s["dependsOn"] = Json::array({Json{{"name", depends_on}}});
   }
   if (!spec->gitops.sops_secret.empty()) {
     s["decryption"] = Json{{"provider", "sops"}, {"secretRef", Json{{"name", spec->gitops.sops_secret}}}};
   }
   return Json{{"apiVersion", "kustomize.toolkit.fluxcd.io/v1"},
               {"kind", "Kustomization"},
-              {"metadata", meta("neon-" + spec->name + "-" + stage.name, spec->gitops.flux_namespace)},
+              {"metadata", meta(name, spec->gitops.flux_namespace)},
               {"spec", s}};
 }
 
@@ -160,9 +173,52 @@ Json flux_bootstrap(const ValidSpec& spec) {
                             {"wait", true}}}};
 }
 
+/// Split by project: the Application of one stage, in the bootstrap app of apps' sync wave of
+/// the stage, so the stages converge in their order (given Argo CD's Application health check).
+Json stage_application(const ValidSpec& spec, const Stage& stage) {
+  Json s = app_spec(spec, argocd_project(spec), cluster_path(spec) + "/" + stage.name, spec->namespace_, sync_policy());
+  s["ignoreDifferences"] = statefulset_ignore_differences();
+  Json m = meta("neon-" + spec->name + "-" + stage.name, spec->gitops.argocd_namespace);
+  m["annotations"] = Json{{k_wave, std::to_string(stage.wave)}};
+  return Json{{"apiVersion", "argoproj.io/v1alpha1"}, {"kind", "Application"}, {"metadata", m}, {"spec", s}};
+}
+
+/// Split by project: one Application per folder under projects/ (a Git directory generator), in a
+/// wave after the compute stage's Application, so after storage and control too. The
+/// Applications carry the resources finalizer: a project gone from the spec takes its computes
+/// (stateless; its data stays in storage) with it. preserveResourcesOnDeletion: deleting the
+/// ApplicationSet itself deletes nothing in the cluster.
+Json projects_application_set(const ValidSpec& spec) {
+  const Stage& compute = *stage_of("compute");
+  Json app_meta = meta(project_unit_name(spec->name, "{{.path.basename}}"), spec->gitops.argocd_namespace);
+  app_meta["finalizers"] = Json::array({"resources-finalizer.argocd.argoproj.io"});
+  Json m = meta("neon-" + spec->name + "-projects", spec->gitops.argocd_namespace);
+  m["annotations"] = Json{{k_wave, std::to_string(compute.wave + 1)}};
+  return Json{
+      {"apiVersion", "argoproj.io/v1alpha1"},
+      {"kind", "ApplicationSet"},
+      {"metadata", m},
+      {"spec",
+       Json{{"goTemplate", true},
+            {"goTemplateOptions", Json::array({"missingkey=error"})},
+            {"generators",
+             Json::array({Json{
+                 {"git", Json{{"repoURL", spec->gitops.repo_url},
+                              {"revision", spec->gitops.revision},
+                              {"directories", Json::array({Json{{"path", cluster_path(spec) + "/projects/*"}}})}}}}})},
+            {"syncPolicy", Json{{"preserveResourcesOnDeletion", true}}},
+            {"template", Json{{"metadata", app_meta},
+                              {"spec", app_spec(spec, argocd_project(spec), "{{.path.path}}", spec->namespace_,
+                                                sync_policy())}}}}}};
+}
+
 std::string file(const Json& object) { return std::string(k_generated_header) + to_yaml(object); }
 
 }  // namespace
+
+std::string project_unit_name(const std::string& cluster, const std::string& project) {
+  return "neon-" + cluster + "-project-" + project;
+}
 
 std::string bootstrap_path(const ValidSpec& spec) { return "bootstrap/" + spec->name; }
 
@@ -225,19 +281,36 @@ FileTree bootstrap_tree(const ValidSpec& spec) {
     case GitopsTarget::argocd:
       add("appproject-neon-" + spec->name + ".yaml", app_project(spec));
       add("appproject-neon-" + spec->name + "-bootstrap.yaml", bootstrap_project(spec));
-      add("application-neon-" + spec->name + ".yaml", application(spec));
+      if (split_by_project(spec)) {
+        for (const auto& stage : stages()) {
+          add("application-neon-" + spec->name + "-" + stage.name + ".yaml", stage_application(spec, stage));
+        }
+        add("applicationset-neon-" + spec->name + "-projects.yaml", projects_application_set(spec));
+      } else {
+        add("application-neon-" + spec->name + ".yaml", application(spec));
+      }
       add("application-neon-" + spec->name + "-bootstrap.yaml", bootstrap_application(spec));
       break;
     case GitopsTarget::flux: {
       add("gitrepository-neon-" + spec->name + ".yaml", git_repository(spec));
       add("kustomization-neon-" + spec->name + "-bootstrap.yaml", flux_bootstrap(spec));
       const auto objects = stage_objects(spec);
-      const Stage* previous = nullptr;
+      std::string previous;
       for (std::size_t i = 0; i < stages().size(); ++i) {
         const Stage& stage = stages()[i];
-        add(std::string("kustomization-neon-") + spec->name + "-" + stage.name + ".yaml",
-            flux_kustomization(spec, stage, objects.at(i), previous));
-        previous = &stage;
+        const std::string name = "neon-" + spec->name + "-" + stage.name;
+        add("kustomization-" + name + ".yaml",
+            flux_kustomization(spec, name, stage.name, stage.retry_interval, objects.at(i), previous));
+        previous = name;
+      }
+      // One per project, side by side, each after the compute stage (and so after every stage
+      // its computes need at start: control, storage; stages.hpp start_needs).
+      const Stage& compute = *stage_of("compute");
+      for (const auto& [project, project_objs] : project_objects(spec)) {
+        const std::string name = project_unit_name(spec->name, project);
+        add("kustomization-" + name + ".yaml",
+            flux_kustomization(spec, name, project_folder(project), compute.retry_interval, project_objs,
+                               "neon-" + spec->name + "-" + compute.name));
       }
       break;
     }

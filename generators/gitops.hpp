@@ -15,6 +15,17 @@
 //           healthy; each waits as long as its slowest workload may take to roll out, and
 //           decrypts SOPS when spec.gitops.sops is set. A Kustomization neon-<name>-bootstrap keeps
 //           the folder itself as Git says once it is applied by hand.
+// With spec.gitops.split: project (generators/layout.hpp) the engines get one unit per project:
+//   argocd: an Application per stage (neon-<name>-<stage>, each in the bootstrap app of apps'
+//           sync wave of its stage) instead of neon-<name>, and an ApplicationSet
+//           neon-<name>-projects whose Git directory generator makes one Application per
+//           projects/<project>/ folder, in the wave after the compute stage. Argo CD orders
+//           Applications of an app of apps by wave only when its Application health check is on
+//           (argocd-cm resource.customizations.health.argoproj.io_Application; removed in v1.8):
+//           README "Fleets". ApplicationSet progressive sync (RollingSync) is not used: it is
+//           alpha, off unless the ApplicationSet controller is started with it;
+//   flux:   a Kustomization per project folder, dependsOn the compute stage's (which follows
+//           storage, control and base), with the stages' interval, prune, wait and timeout rules.
 // Every object's name holds the cluster name, so two clusters' bootstrap folders never define the
 // same object. Each folder has a kustomization.yaml, so `kubectl apply -k bootstrap/<name>/` works.
 
@@ -26,6 +37,11 @@
 #include "generators/spec.hpp"
 
 namespace neon::gen {
+
+/// The Argo CD Application and the Flux Kustomization of one project with spec.gitops.split:
+/// project: `neon-<cluster>-project-<project>`. The engines write it into a label (Flux's
+/// kustomize.toolkit.fluxcd.io/name, Argo CD's label tracking), so validate keeps it to 63.
+std::string project_unit_name(const std::string& cluster, const std::string& project);
 
 /// `bootstrap/<name>` (no trailing `/`).
 std::string bootstrap_path(const ValidSpec& spec);

@@ -73,9 +73,9 @@ Json namespace_manifest(const ClusterSpec& s) {
 
 namespace {
 
-std::string local_component_text(const Stage& stage, const std::string& ns) {
-  return std::string("# Your changes to the ") + stage.name +
-         " stage: add patches and resources here.\n"
+std::string local_component_text(const std::string& what, const std::string& ns) {
+  return "# Your changes to " + what +
+         ": add patches and resources here.\n"
          "# kubectl neon generate created this file once and never overwrites it; everything outside\n"
          "# local/ is regenerated, so edit this kustomize Component instead of the generated files.\n"
          "# The generated objects carry `namespace: " +
@@ -236,16 +236,21 @@ struct Components {
   std::vector<std::pair<std::string, std::map<std::string, Json>>> folders;
 };
 
-/// Every generator's objects by component folder, each with its stage's sync wave and the
-/// cluster's namespace.
+constexpr const char* k_projects = "projects";
+
+bool is_project_folder(const std::string& folder) { return folder.rfind(std::string(k_projects) + "/", 0) == 0; }
+
+/// Every generator's objects by component folder (a project's in its project folder when split),
+/// each with its stage's sync wave and the cluster's namespace.
 Components collect(const ValidSpec& spec) {
   Components out;
+  const bool split = split_by_project(spec);
   for (const auto& g : generators()) {
     for (auto& r : g.fn(spec)) {
-      auto it =
-          std::find_if(out.folders.begin(), out.folders.end(), [&](const auto& f) { return f.first == r.component; });
+      const std::string folder = split && !r.project.empty() ? project_folder(r.project) : r.component;
+      auto it = std::find_if(out.folders.begin(), out.folders.end(), [&](const auto& f) { return f.first == folder; });
       if (it == out.folders.end()) {
-        out.folders.emplace_back(r.component, std::map<std::string, Json>{});
+        out.folders.emplace_back(folder, std::map<std::string, Json>{});
         it = std::prev(out.folders.end());
       }
       const std::string file = lower(r.kind()) + "-" + r.name() + ".yaml";
@@ -258,6 +263,10 @@ Components collect(const ValidSpec& spec) {
 }
 
 }  // namespace
+
+bool split_by_project(const ValidSpec& spec) { return spec->gitops.split == GitopsSplit::project; }
+
+std::string project_folder(const std::string& project) { return std::string(k_projects) + "/" + project; }
 
 std::string cluster_path(const ValidSpec& spec) {
   std::string path = spec->gitops.path.empty() ? "clusters/" + spec->name : spec->gitops.path;
@@ -279,6 +288,11 @@ std::vector<std::string> user_owned_paths(const ValidSpec& spec) {
   std::vector<std::string> out;
   for (const auto& st : stages()) {
     out.push_back(cluster_path(spec) + "/local/" + st.name + "/kustomization.yaml");
+  }
+  if (split_by_project(spec)) {
+    for (const auto& p : spec->projects) {
+      out.push_back(cluster_path(spec) + "/local/" + project_folder(p.name) + "/kustomization.yaml");
+    }
   }
   return out;
 }
@@ -305,6 +319,12 @@ FileTree generate_tree(const ValidSpec& spec) {
     }
     Json k = kustomization();
     k["resources"] = list;
+    if (is_project_folder(folder)) {
+      // The project's own Component: the compute stage's local/compute no longer reaches it.
+      k["components"] = Json::array({"../../local/" + folder});
+      tree[root + "local/" + folder + "/kustomization.yaml"] =
+          local_component_text("project " + folder.substr(folder.find('/') + 1) + "'s objects", s.namespace_);
+    }
     tree[root + folder + "/kustomization.yaml"] = generated(k);
   }
 
@@ -333,7 +353,7 @@ FileTree generate_tree(const ValidSpec& spec) {
       resources.push_back("namespace.yaml");
     }
     for (const auto& [folder, files] : comps.folders) {
-      if (&stage_for(folder) != &st) {
+      if (&stage_for(folder) != &st || is_project_folder(folder)) {
         continue;
       }
       if (folder == name) {
@@ -356,8 +376,19 @@ FileTree generate_tree(const ValidSpec& spec) {
     k["resources"] = resources;
     k["components"] = components;
     tree[root + name + "/kustomization.yaml"] = generated(k);
-    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text(st, s.namespace_);
+    tree[root + "local/" + name + "/kustomization.yaml"] = local_component_text("the " + name + " stage", s.namespace_);
     folders.push_back(name);
+    if (split_by_project(spec) && name == std::string("compute")) {
+      // Every project folder, so the root still builds the whole cluster (render, kubectl apply -k).
+      Json projects = Json::array();
+      for (const auto& p : s.projects) {
+        projects.push_back(p.name);
+      }
+      Json pk = kustomization();
+      pk["resources"] = projects;
+      tree[root + k_projects + "/kustomization.yaml"] = generated(pk);
+      folders.push_back(k_projects);
+    }
   }
 
   Json k = kustomization();
@@ -379,7 +410,7 @@ std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
       objects.push_back(namespace_manifest(s));
     }
     for (const auto& [folder, files] : comps.folders) {
-      if (&stage_for(folder) == &st) {
+      if (&stage_for(folder) == &st && !is_project_folder(folder)) {
         for (const auto& entry : files) {
           objects.push_back(entry.second);
         }
@@ -399,10 +430,28 @@ std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec) {
   return out;
 }
 
+std::vector<std::pair<std::string, std::vector<Json>>> project_objects(const ValidSpec& spec) {
+  std::vector<std::pair<std::string, std::vector<Json>>> out;
+  Components comps = collect(spec);
+  for (auto& [folder, files] : comps.folders) {
+    if (is_project_folder(folder)) {
+      out.emplace_back(folder.substr(folder.find('/') + 1), std::vector<Json>{});
+      for (auto& entry : files) {
+        out.back().second.push_back(std::move(entry.second));
+      }
+    }
+  }
+  return out;
+}
+
 std::string render_stream(const ValidSpec& spec) {
   std::vector<Json> objects;
   for (auto& stage : stage_objects(spec)) {
     objects.insert(objects.end(), std::make_move_iterator(stage.begin()), std::make_move_iterator(stage.end()));
+  }
+  for (auto& project : project_objects(spec)) {
+    objects.insert(objects.end(), std::make_move_iterator(project.second.begin()),
+                   std::make_move_iterator(project.second.end()));
   }
   sort_for_output(objects);
   return to_yaml_stream(objects);

@@ -17,6 +17,17 @@
 //                                 dev-minio, dev-postgres, network-policy, monitoring
 //   local/<stage>/kustomization.yaml  user-owned Components, created once, never overwritten
 //
+// With spec.gitops.split: project, each project's objects (its branches' compute Deployments and
+// Services) leave the compute stage folder for a folder of their own, so a change to one branch
+// rewrites one project's folder and the engines sync projects side by side (gitops.hpp):
+//   projects/kustomization.yaml   the project folders (the root kustomization lists `projects`)
+//   projects/<project>/           the project's objects, its kustomization.yaml listing them and
+//                                 the Component ../../local/projects/<project>
+//   local/projects/<project>/kustomization.yaml  the user's Component for the project, created
+//                                 once, never overwritten, and kept when split goes back to none
+// What the whole cluster shares stays in its stage folder. The root kustomization builds the same
+// objects in both layouts; only the folders (and the GitOps units applying them) differ.
+//
 // No kustomization has a transformer (`namespace:`, `images:`, `patches:`, labels): every object
 // is written with its namespace, labels, annotations and the spec's values, so kustomize (and
 // Argo CD's repo server or Flux's kustomize-controller at every sync) only gathers files, and the
@@ -33,6 +44,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "generators/resource.hpp"
@@ -68,6 +80,20 @@ bool is_generated(const std::string& file_content);
 /// The objects each stage folder builds (`kubectl kustomize <cluster path>/<stage>`), in
 /// stage_folders() order.
 std::vector<std::vector<Json>> stage_objects(const ValidSpec& spec);
+
+/// Whether spec.gitops.split is project.
+bool split_by_project(const ValidSpec& spec);
+
+/// `projects/<project>`: the folder, under the cluster path, of a project's objects when split.
+std::string project_folder(const std::string& project);
+
+/// The objects of each project folder, in spec order (`kubectl kustomize <cluster
+/// path>/projects/<project>`); empty unless split_by_project. stage_objects then leaves them out.
+std::vector<std::pair<std::string, std::vector<Json>>> project_objects(const ValidSpec& spec);
+
+/// The unit a GitOps engine applies each object with: "Kind/namespace/name" -> the stage name, or
+/// projects/<project> when split_by_project.
+std::map<std::string, std::string> object_units(const ValidSpec& spec);
 
 /// Every object as one YAML stream, as `kubectl kustomize <cluster path>` builds it from the tree:
 /// the same objects, in kustomize's kind order.

@@ -17,6 +17,9 @@ using Json = nlohmann::ordered_json;
 struct Resource {
   std::string component;  ///< folder in the cluster tree, e.g. "pageserver", "storage-controller"
   Json body;              ///< the whole object: apiVersion, kind, metadata, ...
+  /// The project the object belongs to (a branch's compute, its Service), empty for what the whole
+  /// cluster shares. With spec.gitops.split: project it goes in projects/<project>/.
+  std::string project{};
   std::string kind() const { return body.at("kind").get<std::string>(); }
   std::string name() const { return body.at("metadata").at("name").get<std::string>(); }
 };

@@ -19,6 +19,9 @@ enum class Profile { dev, prod };
 /// The pods' primary address family: listeners and URLs built from pod IPs follow it.
 enum class IpFamily { ipv4, ipv6 };
 enum class GitopsTarget { none, argocd, flux };
+/// How the tree is cut for the GitOps engine: `none`, one folder for all computes; `project`, one
+/// folder (one Argo CD Application, one Flux Kustomization) per project (generators/layout.hpp).
+enum class GitopsSplit { none, project };
 enum class CredentialsMode { secret, workload_identity };
 enum class DatabaseMode { secret, in_cluster };
 
@@ -165,8 +168,9 @@ struct Gitops {
   std::string path;                            ///< folder of this cluster in the repository; default clusters/<name>
   std::string argocd_namespace = "argocd";     ///< where Argo CD runs (its Application and AppProject)
   std::string flux_namespace = "flux-system";  ///< where Flux runs (its GitRepository and Kustomizations)
-  std::string secret_ref;   ///< Secret with Flux's Git credentials; empty: neon-<name>-git for ssh URLs
-  std::string sops_secret;  ///< Secret with Flux's SOPS decryption keys; empty: no decryption
+  std::string secret_ref;                 ///< Secret with Flux's Git credentials; empty: neon-<name>-git for ssh URLs
+  std::string sops_secret;                ///< Secret with Flux's SOPS decryption keys; empty: no decryption
+  GitopsSplit split = GitopsSplit::none;  ///< project: a folder and a GitOps unit per project
 };
 
 struct ClusterSpec {

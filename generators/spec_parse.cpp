@@ -54,7 +54,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.projects[].branches[].compute", {"size", "readReplicas", "pooler"}, {}},
       {"spec.projects[].branches[].compute.pooler", {"enabled", "settings"}, {}},
       {"spec.gitops",
-       {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops"},
+       {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops", "split"},
        {"target"}},
       {"spec.gitops.secretRef", {"name"}, {"name"}},
       {"spec.gitops.sops", {"secretRef"}, {"secretRef"}},

@@ -196,6 +196,18 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
               DiagKind::invalid);
     }
   }
+  if (auto split = r.string(n, p, "split")) {
+    if (*split == "project") {
+      out.gitops.split = GitopsSplit::project;
+    } else if (*split == "none") {
+      out.gitops.split = GitopsSplit::none;
+    } else {
+      r.error(out.mark_of(p + ".split"), p + ".split",
+              fmt::format("must be one of none, project, got \"{}\"{}", *split,
+                          suggestion_suffix(*split, {"none", "project"})),
+              DiagKind::invalid);
+    }
+  }
   set_if(r.string(n, p, "repoURL"), out.gitops.repo_url);
   set_if(r.string(n, p, "revision"), out.gitops.revision);
   set_if(r.string(n, p, "path"), out.gitops.path);

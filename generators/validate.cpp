@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "generators/gitops.hpp"
 #include "generators/pooler.hpp"
 #include "generators/roles.hpp"
 #include "generators/spec_parse.hpp"
@@ -22,16 +23,6 @@ public:
 };
 
 namespace {
-
-bool is_label_value(std::string_view s) {
-  static const std::regex k_re(R"(^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$)");
-  return s.size() <= 63 && std::regex_match(s.begin(), s.end(), k_re);
-}
-
-bool is_s3_bucket(std::string_view s) {
-  static const std::regex k_re(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
-  return std::regex_match(s.begin(), s.end(), k_re) && s.find("..") == std::string_view::npos;
-}
 
 /// True when `path` is `root` or lies under it ("spec.images" covers "spec.images.hook").
 bool is_under(const std::string& path, const std::string& root) {
@@ -435,6 +426,17 @@ void Checker::gitops() {
   }
   if (!g.sops_secret.empty()) {
     secret_name(p + ".sops.secretRef.name", g.sops_secret, "for Flux's SOPS keys");
+  }
+  if (g.split == GitopsSplit::project && !m_spec.name.empty()) {
+    for (std::size_t i = 0; i < m_spec.projects.size(); ++i) {
+      const std::string unit = project_unit_name(m_spec.name, m_spec.projects[i].name);
+      if (unit.size() > 63) {
+        error(fmt::format("spec.projects[{}].name", i),
+              fmt::format("with spec.gitops.split: project, the project's Application or Kustomization \"{}\" is {} "
+                          "characters, more than the 63 a label value holds: shorten the project or cluster name",
+                          unit, unit.size()));
+      }
+    }
   }
 }
 

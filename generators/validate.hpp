@@ -25,6 +25,10 @@ LoadResult load_spec(std::string_view text, const std::string& file);
 
 /// Shape checks shared with the CLI (flags) and the bootstrap steps.
 bool is_dns1123_label(std::string_view s);
+/// A Kubernetes label value: at most 63 characters, alphanumeric at both ends.
+bool is_label_value(std::string_view s);
+/// An S3 bucket name (3-63 of a-z, 0-9, '.', '-'; no "..").
+bool is_s3_bucket(std::string_view s);
 bool is_dns1123_subdomain(std::string_view s);
 bool is_hex_id(std::string_view s);  ///< 32 lowercase hex digits
 bool is_lsn(std::string_view s);     ///< "X/Y" hex, e.g. "0/169AD58"

@@ -9,6 +9,16 @@
 
 namespace neon::gen {
 
+bool is_label_value(std::string_view s) {
+  static const std::regex k_re(R"(^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$)");
+  return s.size() <= 63 && std::regex_match(s.begin(), s.end(), k_re);
+}
+
+bool is_s3_bucket(std::string_view s) {
+  static const std::regex k_re(R"(^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$)");
+  return std::regex_match(s.begin(), s.end(), k_re) && s.find("..") == std::string_view::npos;
+}
+
 bool is_dns1123_label(std::string_view s) {
   if (s.empty() || s.size() > 63) {
     return false;

@@ -189,6 +189,7 @@ int cmd_diff(Context& ctx, const Args& args) {
   DiffReport& report = *diffed;
   check_spec_changes(before->spec ? &before->spec->spec() : nullptr, after->spec ? &after->spec->spec() : nullptr,
                      report);
+  add_units(before->spec ? &*before->spec : nullptr, after->spec ? &*after->spec : nullptr, report);
   const DiffLabels labels{*path, base, head};
   if (format == "json") {
     ctx.out << render_json(report, labels);

@@ -250,6 +250,9 @@ std::vector<std::string> summary(const DiffReport& r) {
       }
     }
   }
+  for (auto& line : unit_summary(r)) {
+    out.push_back(std::move(line));
+  }
   return out;
 }
 
@@ -471,6 +474,9 @@ std::string render_json(const DiffReport& r, const DiffLabels& l) {
                              {"name", c.name}};
     if (!c.old_name.empty() && c.old_name != c.name) {
       e["previousName"] = c.old_name;
+    }
+    if (!c.unit.empty()) {
+      e["unit"] = c.unit;
     }
     e["additions"] = c.additions;
     e["deletions"] = c.deletions;

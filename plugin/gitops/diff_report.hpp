@@ -28,6 +28,9 @@ struct ObjectChange {
   int additions = 0;
   int deletions = 0;
   std::string diff;  ///< unified diff of the YAML, Secret values masked
+  /// With spec.gitops.split: project on either side, the folder whose Application or Kustomization
+  /// applies it (a stage, or projects/<project>); empty otherwise.
+  std::string unit;
   std::string id() const { return kind + "/" + namespace_ + "/" + name; }
 };
 
@@ -55,6 +58,15 @@ Result<DiffReport> diff_streams(std::string_view before, std::string_view after)
 /// rename is no loss). Each orphans data the rendered objects do not show. Either side may be
 /// null (a cluster that is new or gone).
 void check_spec_changes(const gen::ClusterSpec* before, const gen::ClusterSpec* after, DiffReport& report);
+
+/// With spec.gitops.split: project on either side, sets each change's unit (the head side's, the
+/// base side's for a deletion) so the summary groups changes per project, and warns when split
+/// itself changes (the objects move to other Applications or Kustomizations). Either side may be
+/// null.
+void add_units(const gen::ValidSpec* before, const gen::ValidSpec* after, DiffReport& report);
+
+/// The summary's lines grouping the changes by unit (none when no change has one).
+std::vector<std::string> unit_summary(const DiffReport& report);
 
 /// What `kubectl neon diff` reports between two specs, both rendered by this binary: the objects'
 /// changes (diff_streams) plus the spec's own findings (check_spec_changes).

@@ -177,6 +177,11 @@ std::string where_changes_go(const Desired& d, const std::string& path) {
   }
   std::string rel = path.substr(d.cluster_path.size() + 1);
   std::string first = rel.substr(0, rel.find('/'));
+  if (first == "projects" && rel.find('/', first.size() + 1) != std::string::npos) {  // split: project
+    const std::string folder = rel.substr(0, rel.find('/', first.size() + 1));
+    return fmt::format("put such changes in {}/local/{}/kustomization.yaml (a kustomize Component kept across runs)",
+                       d.cluster_path, folder);
+  }
   if (first == "components") {
     rel = rel.substr(first.size() + 1);
     first = rel.substr(0, rel.find('/'));

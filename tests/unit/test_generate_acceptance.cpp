@@ -510,7 +510,7 @@ TEST_SUITE("acceptance") {
       CHECK_MESSAGE(built.err.empty(), built.err);
       const auto objs = parse_stream(built.out);
       REQUIRE(!objs.empty());
-      std::set<std::string> in_tiers;
+      std::map<std::string, int> in_tiers;  // each object in exactly one unit (no double apply)
       const auto folders = neon::gen::stage_folders();
       const auto staged = neon::gen::stage_objects(c.spec);
       REQUIRE(staged.size() == folders.size());
@@ -523,12 +523,26 @@ TEST_SUITE("acceptance") {
         const auto tier_objs = t.out.empty() ? std::vector<Json>{} : parse_stream(t.out);
         neon::test::check_same_objects(staged[i], tier_objs);
         for (const auto& o : tier_objs) {
-          in_tiers.insert(where(o));
+          ++in_tiers[where(o)];
+        }
+      }
+      // With spec.gitops.split: project, each project folder builds alone too (its own Application
+      // or Kustomization), giving the objects project_objects says.
+      for (const auto& [project, project_objs] : neon::gen::project_objects(c.spec)) {
+        CAPTURE(project);
+        const auto t = neon::test::run_process(
+            {"kubectl", "kustomize", root + "/" + neon::gen::project_folder(project)}, dir.path());
+        REQUIRE_MESSAGE(t.exit == 0, t.err);
+        CHECK_MESSAGE(t.err.empty(), t.err);
+        const auto built_objs = parse_stream(t.out);
+        neon::test::check_same_objects(project_objs, built_objs);
+        for (const auto& o : built_objs) {
+          ++in_tiers[where(o)];
         }
       }
       for (const auto& o : objs) {
         if (str(o, "kind") != "Namespace") {
-          CHECK_MESSAGE(in_tiers.count(where(o)) == 1, where(o) << " is in no tier");
+          CHECK_MESSAGE(in_tiers[where(o)] == 1, where(o) << " is in " << in_tiers[where(o)] << " units, not 1");
         }
       }
 
