@@ -76,8 +76,12 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
                                              names::compute_token_secret_key(id))});
   container["ports"] = Json::array({Json{{"name", "postgres"}, {"containerPort", names::k_compute_pg_port}},
                                     Json{{"name", "http"}, {"containerPort", names::k_compute_ctl_port}}});
-  container["volumeMounts"] = Json::array({Json{{"name", "pgdata"}, {"mountPath", k_pgdata_volume_dir}},
-                                           Json{{"name", "dshm"}, {"mountPath", "/dev/shm"}}});
+  // The root filesystem is read-only: compute_ctl and Postgres write pgdata (and, in pods,
+  // pgbouncer.ini below it: compute_tools/src/pg_helpers.rs:540-548) and /tmp (Postgres' socket,
+  // compute_tools/src/pgbouncer.rs:1, compute_tools/src/communicator_socket_client.rs:59).
+  container["volumeMounts"] =
+      Json::array({Json{{"name", "pgdata"}, {"mountPath", k_pgdata_volume_dir}},
+                   Json{{"name", "dshm"}, {"mountPath", "/dev/shm"}}, Json{{"name", "tmp"}, {"mountPath", "/tmp"}}});
   // compute_ctl's /status needs a JWT: Postgres readiness by TCP, liveness on /metrics.
   container["readinessProbe"] =
       Json{{"tcpSocket", Json{{"port", "postgres"}}}, {"periodSeconds", 5}, {"failureThreshold", 3}};
@@ -93,11 +97,12 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
       {"containers", Json::array({container})},
       {"volumes",
        Json::array(
-           {Json{{"name", "pgdata"}, {"emptyDir", Json::object()}},
+           {Json{{"name", "pgdata"}, {"emptyDir", Json{{"sizeLimit", spec.compute.data_size}}}},
             // Postgres' dynamic shared memory; it counts against the memory limit.
             Json{{"name", "dshm"},
                  {"emptyDir", Json{{"medium", "Memory"},
                                    {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
+            Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", "1Gi"}}}},
             Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}})}};
   Json pod_labels = common_labels(name, k_component);
   if (c.replica) {

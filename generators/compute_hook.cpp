@@ -84,6 +84,7 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
     mounts.push_back(Json{{"name", "role-passwords"}, {"mountPath", k_passwords_dir}, {"readOnly", true}});
     volumes.push_back(std::move(passwords));
   }
+  mount_scratch(mounts, volumes, "64Mi");  // kubectl-neon writes no file; a spare for the read-only root
   Json container{
       {"name", "hook"}, {"image", spec.images.hook}, {"imagePullPolicy", "IfNotPresent"}, {"args", std::move(args)}};
   if (!env.empty()) {

@@ -9,6 +9,7 @@
 #include "generators/dev_extras.hpp"
 #include "generators/embedded.hpp"
 #include "generators/emit.hpp"
+#include "generators/network_policy.hpp"
 #include "generators/registry.hpp"
 #include "generators/stages.hpp"
 
@@ -21,22 +22,26 @@ constexpr const char* k_overlay_root = "overlays/components/";
 constexpr const char* k_wave_annotation = "argocd.argoproj.io/sync-wave";
 
 /// Shipped kustomize Components, the spec switch that turns each on, and what the stage's
-/// kustomization sets from the spec in its objects (nullptr: nothing). Their stage comes from the
-/// stage table (generators/stages.hpp).
+/// kustomization sets from the spec in its objects (nullptr: nothing), and the files built from
+/// the spec in C++ after the shipped ones (nullptr: none). Their stage comes from the stage table
+/// (generators/stages.hpp).
 struct Feature {
   const char* name;
   bool (*enabled)(const ClusterSpec&);
   void (*transformers)(const ClusterSpec&, Transformers&);
+  std::vector<GeneratedFile> (*generated)(const ClusterSpec&);
 };
 
 const std::array<Feature, 4>& features() {
   static const std::array<Feature, 4> k_features = {
-      Feature{"dev-minio", [](const ClusterSpec& s) { return s.object_storage.minio; }, &dev_minio_transformers},
+      Feature{"dev-minio", [](const ClusterSpec& s) { return s.object_storage.minio; }, &dev_minio_transformers,
+              nullptr},
       Feature{"dev-postgres",
               [](const ClusterSpec& s) { return s.storage_controller.database == DatabaseMode::in_cluster; },
-              &dev_postgres_transformers},
-      Feature{"network-policy", [](const ClusterSpec& s) { return s.network_policies; }, nullptr},
-      Feature{"monitoring", [](const ClusterSpec& s) { return s.monitoring; }, nullptr},
+              &dev_postgres_transformers, nullptr},
+      Feature{"network-policy", [](const ClusterSpec& s) { return s.network_policies; }, nullptr,
+              &network_policy_files},
+      Feature{"monitoring", [](const ClusterSpec& s) { return s.monitoring; }, nullptr, &metrics_policy_files},
   };
   return k_features;
 }
@@ -57,8 +62,9 @@ Json kustomization() { return Json{{"apiVersion", k_kustomize_api}, {"kind", "Ku
 
 Json namespace_manifest(const ClusterSpec& s) {
   Json labels = common_labels(s.namespace_, "namespace");
-  // Dev services and the neon components all run as non-root with seccomp; warn on anything else.
-  labels["pod-security.kubernetes.io/enforce"] = "baseline";
+  // Every pod of the tree (dev services too) meets the restricted profile: non-root, seccomp, no
+  // capabilities, no privilege escalation. Anything else added to the namespace must as well.
+  labels["pod-security.kubernetes.io/enforce"] = "restricted";
   labels["pod-security.kubernetes.io/warn"] = "restricted";
   // In the first wave: Argo CD applies Namespaces before every other kind of the same wave.
   return Json{{"apiVersion", "v1"},
@@ -198,6 +204,17 @@ std::vector<FeatureFile> feature_files(const ClusterSpec& s, const Feature& f) {
     f.transformers(s, tx);
   }
   const std::string wave = std::to_string(stage_for(f.name).wave);
+  auto finish = [&](std::vector<Json>& objects) {
+    for (auto& o : objects) {
+      Json& annotations = o["metadata"]["annotations"];
+      annotations[k_wave_annotation] = wave;
+      if (needs_optional_crd(o.value("kind", ""))) {
+        annotations[k_argocd_sync_options] =
+            with_sync_option(annotations.value(k_argocd_sync_options, ""), "SkipDryRunOnMissingResource=true");
+      }
+      set_namespace(o, s.namespace_);
+    }
+  };
   for (const auto& file : (*docs)[0]["resources"]) {
     const std::string name = file.get<std::string>();
     const auto text = embedded(root + name);
@@ -209,16 +226,14 @@ std::vector<FeatureFile> feature_files(const ClusterSpec& s, const Feature& f) {
       continue;
     }
     apply_transformers(*objects, tx);
-    for (auto& o : *objects) {
-      Json& annotations = o["metadata"]["annotations"];
-      annotations[k_wave_annotation] = wave;
-      if (needs_optional_crd(o.value("kind", ""))) {
-        annotations[k_argocd_sync_options] =
-            with_sync_option(annotations.value(k_argocd_sync_options, ""), "SkipDryRunOnMissingResource=true");
-      }
-      set_namespace(o, s.namespace_);
-    }
+    finish(*objects);
     out.push_back(FeatureFile{name, leading_comments(*text), std::move(*objects)});
+  }
+  if (f.generated != nullptr) {
+    for (auto& g : f.generated(s)) {
+      finish(g.objects);
+      out.push_back(FeatureFile{g.name, g.comments, std::move(g.objects)});
+    }
   }
   return out;
 }

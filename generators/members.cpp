@@ -103,6 +103,11 @@ Json admin_token_env(const ClusterSpec& spec) {
   return Json::array({env_secret("NEON_STORAGE_CONTROLLER_TOKEN", auth.token_secret, names::k_token_admin)});
 }
 
+void mount_scratch(Json& mounts, Json& volumes, const std::string& size) {
+  mounts.push_back(Json{{"name", "tmp"}, {"mountPath", "/tmp"}});
+  volumes.push_back(Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", size}}}});
+}
+
 Json hook_container(const ClusterSpec& spec, const std::string& name, Json args, Json env, Json mounts) {
   Json c{{"name", name}, {"image", spec.images.hook}, {"imagePullPolicy", "IfNotPresent"}, {"args", std::move(args)}};
   if (!env.empty()) {

@@ -58,6 +58,10 @@ Json pod_disruption_budget(const std::string& name, const std::string& component
 Json headless_service(const std::string& name, const std::string& component, Json ports, Wave wave);
 Json http_probe(const std::string& path, const std::string& port, int period, int failures);
 
+/// An emptyDir at /tmp (at most `size`) for a container whose root filesystem is read-only: a mount
+/// added to `mounts` and a volume to `volumes`.
+void mount_scratch(Json& mounts, Json& volumes, const std::string& size = "1Gi");
+
 /// A volume holding one key of a Secret as a file of the same name.
 Json secret_file_volume(const std::string& volume, const std::string& secret, const std::string& key);
 

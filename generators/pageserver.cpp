@@ -66,6 +66,9 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   Json volumes = Json::array({Json{{"name", "config"}, {"configMap", Json{{"name", config}}}}});
   mount_public_key(spec, mounts, volumes);
+  // The pageserver writes under -D /data only (temp files beside their targets, e.g.
+  // pageserver/src/consumption_metrics/disk_cache.rs:109); /tmp is a spare for the read-only root.
+  mount_scratch(mounts, volumes);
   Json container{{"name", k_component},
                  {"image", spec.images.storage},
                  {"imagePullPolicy", "IfNotPresent"},

@@ -36,6 +36,7 @@ Json pod_security_context(int uid) {
 
 Json container_security_context() {
   return Json{{"allowPrivilegeEscalation", false},
+              {"readOnlyRootFilesystem", true},
               {"capabilities", Json{{"drop", Json::array({"ALL"})}}},
               {"seccompProfile", Json{{"type", "RuntimeDefault"}}}};
 }

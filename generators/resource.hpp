@@ -48,7 +48,8 @@ inline constexpr const char* k_flux_prune = "kustomize.toolkit.fluxcd.io/prune";
 
 /// Restricted pod-security settings: runAsNonRoot, seccomp RuntimeDefault, fsGroup.
 Json pod_security_context(int uid);
-/// Restricted container settings: no privilege escalation, all capabilities dropped.
+/// Restricted container settings: no privilege escalation, a read-only root filesystem (writes go
+/// to volumes: the data volume, or members::mount_scratch's /tmp), all capabilities dropped.
 Json container_security_context();
 /// requests/limits from the spec, with `defaults` filling what the spec leaves out.
 Json resources_json(const Resources& spec_resources, const Resources& defaults);

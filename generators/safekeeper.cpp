@@ -65,6 +65,9 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   Json volumes = Json::array();
   mount_public_key(spec, mounts, volumes);
+  // The safekeeper writes under -D /data only (new timelines in <workdir>/tmp,
+  // safekeeper/src/timelines_global_map.rs:708); /tmp is a spare for the read-only root.
+  mount_scratch(mounts, volumes);
   if (spec.storage_controller.auth.enabled) {
     mounts.push_back(Json{{"name", "peer-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
     volumes.push_back(

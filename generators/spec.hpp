@@ -173,6 +173,51 @@ struct Gitops {
   GitopsSplit split = GitopsSplit::none;  ///< project: a folder and a GitOps unit per project
 };
 
+/// A NetworkPolicyPeer (networking.k8s.io/v1) as the spec writes it: selectors are plain label
+/// maps (matchLabels); an empty map selects everything, an absent one is not set.
+struct NetworkPeer {
+  std::optional<std::map<std::string, std::string>> namespace_selector;
+  std::optional<std::map<std::string, std::string>> pod_selector;
+  std::string cidr;                 ///< ipBlock.cidr; empty: no ipBlock
+  std::vector<std::string> except;  ///< ipBlock.except
+};
+
+struct NetworkPort {
+  int port = 0;
+  std::string protocol = "TCP";
+};
+
+/// spec.networkPolicies.egress[]: more egress for the listed components (all Neon pods when empty).
+struct EgressRule {
+  std::vector<std::string> components;
+  std::vector<NetworkPeer> to;
+  std::vector<NetworkPort> ports;  ///< empty: every port
+};
+
+struct NetworkPolicies {
+  bool enabled = false;
+  /// Where object storage lives; empty: any address but link-local (pageservers and safekeepers).
+  std::vector<std::string> object_storage_cidrs;
+  std::vector<EgressRule> egress;
+};
+
+/// Who scrapes /metrics: Prometheus pods in the matching namespaces (kube-prometheus-stack's
+/// defaults: namespace `monitoring`, pods labelled app.kubernetes.io/name=prometheus).
+struct Monitoring {
+  bool enabled = false;
+  std::map<std::string, std::string> namespace_selector{{"kubernetes.io/metadata.name", "monitoring"}};
+  std::map<std::string, std::string> pod_selector{{"app.kubernetes.io/name", "prometheus"}};
+};
+
+/// spec.compute: settings of every compute.
+struct ClusterCompute {
+  /// Who may connect to the computes' client ports; nullopt: pods of the cluster's namespace.
+  std::optional<std::vector<NetworkPeer>> allow_from;
+  /// sizeLimit of each compute's data emptyDir (pgdata: WAL not yet acknowledged, temporary
+  /// files of big sorts and hashes); a pod writing more is evicted.
+  std::string data_size = "10Gi";
+};
+
 struct ClusterSpec {
   std::string file;  ///< where it came from, for diagnostics
   std::string api_version;
@@ -189,8 +234,11 @@ struct ClusterSpec {
   StorageBroker storage_broker;
   std::vector<Project> projects;
   Gitops gitops;
-  bool monitoring = false;
-  bool network_policies = false;
+  ClusterCompute compute;
+  bool monitoring = false;  ///< monitoring_config.enabled, kept for the many readers of the switch
+  Monitoring monitoring_config;
+  bool network_policies = false;  ///< network_policy_config.enabled
+  NetworkPolicies network_policy_config;
   /// Position of every field read, keyed by field path (`spec.pageservers.count`).
   std::map<std::string, Mark> marks;
 

@@ -18,7 +18,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
        {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers",
-        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies"},
+        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "compute"},
        {"images", "objectStorage", "projects"}},
       {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
@@ -59,8 +59,15 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.gitops.secretRef", {"name"}, {"name"}},
       {"spec.gitops.sops", {"secretRef"}, {"secretRef"}},
       {"spec.gitops.sops.secretRef", {"name"}, {"name"}},
-      {"spec.monitoring", {"enabled"}, {"enabled"}},
-      {"spec.networkPolicies", {"enabled"}, {"enabled"}},
+      {"spec.monitoring", {"enabled", "namespaceSelector", "podSelector"}, {"enabled"}},
+      {"spec.networkPolicies", {"enabled", "objectStorageCIDRs", "egress"}, {"enabled"}},
+      {"spec.networkPolicies.egress[]", {"components", "to", "ports"}, {"to"}},
+      {"spec.networkPolicies.egress[].to[]", {"namespaceSelector", "podSelector", "ipBlock"}, {}},
+      {"spec.networkPolicies.egress[].to[].ipBlock", {"cidr", "except"}, {"cidr"}},
+      {"spec.networkPolicies.egress[].ports[]", {"port", "protocol"}, {"port"}},
+      {"spec.compute", {"allowFrom", "dataSize"}, {}},
+      {"spec.compute.allowFrom[]", {"namespaceSelector", "podSelector", "ipBlock"}, {}},
+      {"spec.compute.allowFrom[].ipBlock", {"cidr", "except"}, {"cidr"}},
   };
   return k_tables;
 }
@@ -171,8 +178,7 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
       spec.projects.push_back(std::move(p));
     }
     read_gitops(r, s, spec);
-    spec.monitoring = read_switch(r, s, "monitoring");
-    spec.network_policies = read_switch(r, s, "networkPolicies");
+    read_network(r, s, spec);
   }
   // Without a name there is no default folder; the missing name is the one error to report.
   if (spec.gitops.path.empty() && !spec.name.empty()) {

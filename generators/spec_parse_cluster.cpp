@@ -1,5 +1,5 @@
 // Readers for the cluster-level sections of `spec`: images, object storage, storage controller,
-// pageservers, safekeepers, storage broker, gitops and the on/off switches.
+// pageservers, safekeepers, storage broker and gitops.
 #include "generators/hook_image.hpp"
 #include "generators/spec_parse_internal.hpp"
 
@@ -223,11 +223,6 @@ void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
   if (sops_ref.IsDefined()) {
     set_if(r.string(sops_ref, p + ".sops.secretRef", "name"), out.gitops.sops_secret);
   }
-}
-
-bool read_switch(Reader& r, const YAML::Node& spec, const std::string& key) {
-  const YAML::Node n = r.section(spec, "spec", key, "spec." + key);
-  return n.IsDefined() && r.boolean(n, "spec." + key, "enabled").value_or(false);
 }
 
 }  // namespace neon::gen::detail

@@ -86,8 +86,8 @@ void read_pageservers(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_safekeepers(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_broker(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out);
-/// `spec.<key>.enabled`, false when absent.
-bool read_switch(Reader& r, const YAML::Node& spec, const std::string& key);
+/// spec.monitoring, spec.networkPolicies and spec.compute (spec_parse_network.cpp).
+void read_network(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 
 /// spec.projects[].tenantConfig at `path`: each value checked against its key's type and kept as
 /// JSON, sorted by key (spec_parse_tenant_config.cpp).

@@ -457,6 +457,7 @@ void Checker::run() {
   members();
   projects();
   gitops();
+  check_network(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
 }
 
 }  // namespace

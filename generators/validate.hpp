@@ -2,6 +2,7 @@
 // validate: every cross-field rule of the cluster spec, all reported at once. Only validate makes
 // a ValidSpec, so generators can take one and never fail.
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,5 +36,11 @@ bool is_lsn(std::string_view s);     ///< "X/Y" hex, e.g. "0/169AD58"
 bool is_rfc3339(std::string_view s);
 bool is_quantity(std::string_view s);  ///< a Kubernetes resource quantity
 bool is_pinned_image(std::string_view s);
+bool is_cidr(std::string_view s);  ///< "10.0.0.0/8", "fd00::/8"
+
+/// Reports one problem at a spec field path.
+using NetworkError = std::function<void(const std::string& path, std::string message)>;
+/// The network rules (validate_network.cpp): label selectors, ipBlocks, egress ports.
+void check_network(const ClusterSpec& spec, const NetworkError& error);
 
 }  // namespace neon::gen

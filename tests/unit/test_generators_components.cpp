@@ -259,7 +259,9 @@ TEST_SUITE("generate") {
 
     auto report = neon::cli::write_tree(neon::gen::generate_tree(off), dir.path(), neon::cli::tree_scope(off));
     REQUIRE(report);
-    CHECK(report->removed.size() == 5);
+    // The Component's five files, and MinIO's NetworkPolicy (only there while MinIO is).
+    CHECK(report->removed.size() == 6);
+    CHECK_FALSE(fs::exists(dir / "clusters/dev/components/network-policy/dev-minio.yaml"));
     CHECK_FALSE(fs::exists(minio));
     CHECK(fs::exists(dir / "clusters/dev/components/dev-postgres/kustomization.yaml"));
     CHECK(neon::test::read_text(dir / "clusters/dev/base/kustomization.yaml").find("dev-minio") == std::string::npos);
@@ -271,7 +273,7 @@ TEST_SUITE("generate") {
     neon::test::write_text(minio / "service-minio.yaml", mine);
     report = neon::cli::write_tree(neon::gen::generate_tree(off), dir.path(), neon::cli::tree_scope(off));
     REQUIRE(report);
-    CHECK(report->removed.size() == 4);
+    CHECK(report->removed.size() == 5);
     CHECK(neon::test::read_text(minio / "service-minio.yaml") == mine);
   }
 }

@@ -1,0 +1,220 @@
+// Issue 20 items 3, 4 and 7: the generated NetworkPolicies, read back from the written tree and
+// walked by an evaluator of Kubernetes' NetworkPolicy semantics (tests/support/netpol_eval.hpp),
+// prove which pod reaches which port: Prometheus only the metrics ports and only from the
+// configured namespace, clients of the computes only from compute.allowFrom, and every component
+// only DNS and what it calls (computes never the metadata server or the API server).
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "generators/embedded.hpp"
+#include "generators/emit.hpp"
+#include "generators/layout.hpp"
+#include "generators/validate.hpp"
+#include "tests/support/netpol_eval.hpp"
+
+namespace {
+
+using neon::test::netpol::Cluster;
+using neon::test::netpol::Endpoint;
+using Json = nlohmann::ordered_json;
+
+std::string starter_text(const std::string& name) {
+  const auto text = neon::gen::embedded("schemas/starters/" + name + ".yaml");
+  REQUIRE(text);
+  return std::string(*text);
+}
+
+std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const auto at = text.find(from);
+  REQUIRE_MESSAGE(at != std::string::npos, from);
+  return text.replace(at, from.size(), to);
+}
+
+/// The tree of `spec_text`, every generated YAML file parsed back, plus the cluster's neighbours:
+/// Prometheus in `monitoring`, a pod labelled like Prometheus in `apps`, clients in the cluster's
+/// namespace and in `apps`, kube-dns, the API server's Service address and public addresses.
+Cluster cluster_of(const std::string& spec_text) {
+  auto loaded = neon::gen::load_spec(spec_text, "neon.yaml");
+  for (const auto& d : loaded.diagnostics) {
+    FAIL_CHECK(d.message);
+  }
+  REQUIRE(loaded.spec);
+  std::vector<Json> objects;
+  for (const auto& [path, text] : neon::gen::generate_tree(*loaded.spec)) {
+    if (path.size() < 5 || path.substr(path.size() - 5) != ".yaml" ||
+        path.find("kustomization.yaml") != std::string::npos) {
+      continue;
+    }
+    auto docs = neon::gen::parse_yaml_stream(text);
+    REQUIRE_MESSAGE(docs, path);
+    objects.insert(objects.end(), docs->begin(), docs->end());
+  }
+  Cluster c;
+  c.add_namespace(loaded.spec->spec().namespace_);
+  c.add_policies(objects);
+  c.add_workload_pods(objects);
+  c.add_pod("prometheus", "monitoring", {{"app.kubernetes.io/name", "prometheus"}});
+  c.add_pod("fake-prometheus", "apps", {{"app.kubernetes.io/name", "prometheus"}});
+  c.add_pod("client-same-ns", loaded.spec->spec().namespace_, {{"app", "client"}});
+  c.add_pod("client-apps", "apps", {{"app", "client"}});
+  c.add_pod("kube-dns", "kube-system", {{"k8s-app", "kube-dns"}});
+  c.add_address("api-server", "10.96.0.1");
+  c.add_address("metadata", "169.254.169.254");
+  c.add_address("s3", "52.216.1.1");
+  return c;
+}
+
+void check_flow(const Cluster& c, const Endpoint& from, const Endpoint& to, int port, bool expected,
+                const std::string& protocol = "TCP") {
+  const std::string what = (expected ? "refused: " : "allowed: ") + Cluster::describe(from, to, port, protocol);
+  CHECK_MESSAGE(c.allowed(from, to, port, protocol) == expected, what);
+}
+
+struct Port {
+  const char* component;
+  int port;
+};
+
+// Each component's metrics port, and every port it listens on (neon-api.md §1).
+const std::vector<Port> k_metrics = {{"storage-broker", 50051}, {"storage-controller", 1234},
+                                     {"pageserver", 9898},      {"safekeeper", 7676},
+                                     {"compute", 3080},         {"compute-hook", 8080}};
+const std::vector<Port> k_listeners = {
+    {"storage-broker", 50051}, {"storage-controller", 1234}, {"pageserver", 6400},  {"pageserver", 9898},
+    {"safekeeper", 5454},      {"safekeeper", 7676},         {"compute", 55433},    {"compute", 3080},
+    {"compute", 3081},         {"compute", 10301},           {"compute-hook", 8080}};
+
+}  // namespace
+
+TEST_SUITE("network policy") {
+  TEST_CASE("Prometheus in the configured namespace reaches the metrics ports and nothing else") {
+    const Cluster c = cluster_of(starter_text("prod"));
+    const Endpoint& prom = c.endpoint("prometheus");
+    for (const auto& l : k_listeners) {
+      bool metrics = false;
+      for (const auto& m : k_metrics) {
+        metrics = metrics || (std::string(m.component) == l.component && m.port == l.port);
+      }
+      check_flow(c, prom, c.pod(l.component), l.port, metrics);
+    }
+  }
+
+  TEST_CASE("a pod labelled like Prometheus in another namespace reaches nothing") {
+    const Cluster c = cluster_of(starter_text("prod"));
+    for (const auto& l : k_listeners) {
+      check_flow(c, c.endpoint("fake-prometheus"), c.pod(l.component), l.port, false);
+    }
+  }
+
+  TEST_CASE("spec.monitoring selectors move the scraper") {
+    const Cluster c = cluster_of(replaced(starter_text("prod"), "  monitoring:\n    enabled: true\n",
+                                          "  monitoring:\n    enabled: true\n    namespaceSelector:\n"
+                                          "      kubernetes.io/metadata.name: apps\n"));
+    check_flow(c, c.endpoint("fake-prometheus"), c.pod("pageserver"), 9898, true);
+    check_flow(c, c.endpoint("fake-prometheus"), c.pod("pageserver"), 6400, false);
+    check_flow(c, c.endpoint("prometheus"), c.pod("pageserver"), 9898, false);
+  }
+
+  TEST_CASE("compute client ports: this namespace by default, compute.allowFrom when given") {
+    const Cluster dflt = cluster_of(starter_text("prod"));
+    check_flow(dflt, dflt.endpoint("client-same-ns"), dflt.pod("compute"), 55433, true);
+    check_flow(dflt, dflt.endpoint("client-apps"), dflt.pod("compute"), 55433, false);
+    check_flow(dflt, dflt.endpoint("client-same-ns"), dflt.pod("compute"), 3080, false);
+
+    const Cluster c = cluster_of(replaced(starter_text("prod"), "  networkPolicies:\n    enabled: true\n",
+                                          "  networkPolicies:\n    enabled: true\n  compute:\n    allowFrom:\n"
+                                          "      - namespaceSelector: {kubernetes.io/metadata.name: apps}\n"
+                                          "        podSelector: {app: client}\n"));
+    check_flow(c, c.endpoint("client-apps"), c.pod("compute"), 55433, true);
+    check_flow(c, c.endpoint("fake-prometheus"), c.pod("compute"), 55433, false);
+    check_flow(c, c.endpoint("client-same-ns"), c.pod("compute"), 55433, false);
+
+    const Cluster none = cluster_of(replaced(starter_text("prod"), "  networkPolicies:\n    enabled: true\n",
+                                             "  networkPolicies:\n    enabled: true\n  compute:\n    allowFrom: []\n"));
+    check_flow(none, none.endpoint("client-same-ns"), none.pod("compute"), 55433, false);
+    check_flow(none, none.endpoint("client-apps"), none.pod("compute"), 55433, false);
+  }
+
+  TEST_CASE("computes reach DNS and the storage they use, never the metadata server or the API server") {
+    const Cluster c = cluster_of(starter_text("prod"));
+    const Endpoint& compute = c.pod("compute");
+    check_flow(c, compute, c.endpoint("kube-dns"), 53, true, "UDP");
+    check_flow(c, compute, c.endpoint("kube-dns"), 53, true, "TCP");
+    check_flow(c, compute, c.pod("pageserver"), 6400, true);
+    check_flow(c, compute, c.pod("safekeeper"), 5454, true);
+    check_flow(c, compute, c.pod("compute-hook"), 8080, true);
+    for (const int port : {80, 443}) {
+      check_flow(c, compute, c.endpoint("metadata"), port, false);
+      check_flow(c, compute, c.endpoint("s3"), port, false);
+    }
+    check_flow(c, compute, c.endpoint("api-server"), 443, false);
+    check_flow(c, compute, c.endpoint("api-server"), 6443, false);
+    check_flow(c, compute, c.pod("pageserver"), 9898, false);
+    check_flow(c, compute, c.endpoint("client-apps"), 5432, false);
+  }
+
+  TEST_CASE("every flow the cluster needs is open, object storage included") {
+    for (const char* profile : {"prod", "dev"}) {
+      CAPTURE(profile);
+      const Cluster c = cluster_of(starter_text(profile));
+      struct Flow {
+        const char* from;
+        const char* to;
+        int port;
+      };
+      std::vector<Flow> flows = {
+          {"compute", "storage-controller", 1234},      {"pageserver", "storage-broker", 50051},
+          {"pageserver", "storage-controller", 1234},   {"pageserver", "safekeeper", 5454},
+          {"safekeeper", "storage-broker", 50051},      {"safekeeper", "storage-controller", 1234},
+          {"safekeeper", "safekeeper", 5454},           {"safekeeper", "safekeeper", 7676},
+          {"storage-controller", "pageserver", 9898},   {"storage-controller", "safekeeper", 7676},
+          {"storage-controller", "compute-hook", 8080}, {"storage-controller", "storage-controller", 1234},
+          {"compute-hook", "storage-controller", 1234}, {"compute-hook", "compute", 3080}};
+      if (std::string(profile) == "dev") {
+        flows.push_back({"pageserver", "dev-minio", 9000});
+        flows.push_back({"safekeeper", "dev-minio", 9000});
+        flows.push_back({"dev-minio", "dev-minio", 9000});
+        flows.push_back({"storage-controller", "dev-postgres", 5432});
+      }
+      for (const auto& f : flows) {
+        check_flow(c, c.pod(f.from), c.pod(f.to), f.port, true);
+      }
+      for (const char* component :
+           {"compute", "pageserver", "safekeeper", "storage-controller", "storage-broker", "compute-hook"}) {
+        check_flow(c, c.pod(component), c.endpoint("kube-dns"), 53, true, "UDP");
+        check_flow(c, c.pod(component), c.endpoint("metadata"), 80, false);
+      }
+      check_flow(c, c.pod("storage-broker"), c.endpoint("s3"), 443, false);
+      check_flow(c, c.pod("compute-hook"), c.endpoint("api-server"), 443, false);
+      if (std::string(profile) == "prod") {
+        // No objectStorageCIDRs: any address but link-local, on the endpoint's port.
+        check_flow(c, c.pod("pageserver"), c.endpoint("s3"), 443, true);
+        check_flow(c, c.pod("safekeeper"), c.endpoint("s3"), 443, true);
+        check_flow(c, c.pod("pageserver"), c.endpoint("s3"), 80, false);
+      } else {
+        check_flow(c, c.pod("pageserver"), c.endpoint("s3"), 443, false);
+      }
+    }
+  }
+
+  TEST_CASE("objectStorageCIDRs and networkPolicies.egress open exactly what they name") {
+    Cluster c = cluster_of(replaced(starter_text("prod"), "  networkPolicies:\n    enabled: true\n",
+                                    "  networkPolicies:\n    enabled: true\n"
+                                    "    objectStorageCIDRs: [52.216.0.0/15]\n"
+                                    "    egress:\n"
+                                    "      - components: [compute]\n"
+                                    "        to:\n"
+                                    "          - ipBlock: {cidr: 8.8.8.0/24, except: [8.8.8.8/32]}\n"
+                                    "        ports: [{port: 443}]\n"));
+    check_flow(c, c.pod("pageserver"), c.endpoint("s3"), 443, true);
+    check_flow(c, c.pod("pageserver"), c.endpoint("api-server"), 443, false);
+    const Endpoint& dns8 = c.add_address("dns8", "8.8.8.8");
+    const Endpoint& dns4 = c.add_address("dns4", "8.8.8.4");
+    check_flow(c, c.pod("compute"), dns4, 443, true);
+    check_flow(c, c.pod("compute"), dns8, 443, false);
+    check_flow(c, c.pod("compute"), dns4, 80, false);
+    check_flow(c, c.pod("pageserver"), dns4, 443, false);
+  }
+}
