@@ -271,13 +271,17 @@ void add_pooler_sidecar(const ClusterSpec& spec, const Project& project, const B
          {"imagePullPolicy", "IfNotPresent"},
          {"command", Json::array({"/usr/local/bin/pgbouncer", ini_path})}};
   c["ports"] = Json::array({Json{{"name", "pooler"}, {"containerPort", names::k_compute_pooler_port}}});
-  c["volumeMounts"] = Json::array({Json{{"name", k_volume}, {"mountPath", k_ini_dir}, {"readOnly", true}}});
+  // The root filesystem is read-only: PgBouncer's pidfile and unix socket (the ini's /tmp) go in an
+  // emptyDir of its own.
+  c["volumeMounts"] = Json::array({Json{{"name", k_volume}, {"mountPath", k_ini_dir}, {"readOnly", true}},
+                                   Json{{"name", "pooler-tmp"}, {"mountPath", "/tmp"}}});
   c["readinessProbe"] = Json{{"tcpSocket", Json{{"port", "pooler"}}}, {"periodSeconds", 5}, {"failureThreshold", 3}};
   c["resources"] = resources_json({}, Resources{{{"cpu", "50m"}, {"memory", "64Mi"}}, {{"memory", "256Mi"}}});
   c["securityContext"] = container_security_context();
   pod_spec["containers"].push_back(std::move(c));
   pod_spec["volumes"].push_back(
       Json{{"name", k_volume}, {"configMap", Json{{"name", pooler_config_name(project.name, branch.name)}}}});
+  pod_spec["volumes"].push_back(Json{{"name", "pooler-tmp"}, {"emptyDir", Json{{"sizeLimit", "64Mi"}}}});
   pod_meta["annotations"][members::k_config_digest_annotation] =
       members::content_digest(pooler_ini(spec, branch.compute.pooler));
 }

@@ -1,8 +1,10 @@
 // Issue 15, the pooler: compute.pooler in the spec, the PgBouncer sidecar, its ini and Service port,
 // and PgBouncer with that ini in front of a real Postgres.
 #include <doctest/doctest.h>
+
 #include <sys/stat.h>
 #include <unistd.h>
+#include <algorithm>
 
 #include <chrono>
 #include <csignal>
@@ -139,8 +141,16 @@ TEST_SUITE("pooler") {
     CHECK((*pooler)["readinessProbe"]["tcpSocket"]["port"] == "pooler");
     CHECK((*pooler)["securityContext"] == (*compute)["securityContext"]);
     const Json& pod = (*primary)["spec"]["template"];
-    CHECK(pod["spec"]["volumes"].back() ==
-          Json::parse(R"({"name": "pooler-config", "configMap": {"name": "compute-app-main-pooler"}})"));
+    const Json& volumes = pod["spec"]["volumes"];
+    CHECK(std::find(volumes.begin(), volumes.end(),
+                    Json::parse(R"({"name": "pooler-config", "configMap": {"name": "compute-app-main-pooler"}})")) !=
+          volumes.end());
+    // A read-only root filesystem: the ini's pidfile and unix_socket_dir (/tmp) are an emptyDir.
+    CHECK((*pooler)["securityContext"]["readOnlyRootFilesystem"] == true);
+    CHECK(std::find(volumes.begin(), volumes.end(),
+                    Json::parse(R"({"name": "pooler-tmp", "emptyDir": {"sizeLimit": "64Mi"}})")) != volumes.end());
+    CHECK(std::find((*pooler)["volumeMounts"].begin(), (*pooler)["volumeMounts"].end(),
+                    Json::parse(R"({"name": "pooler-tmp", "mountPath": "/tmp"})")) != (*pooler)["volumeMounts"].end());
     CHECK(pod["metadata"]["annotations"].contains("kubectl-neon.io/config-digest"));
     CHECK(has_port(*find(set, "Service", "compute-app-main"), "pooler", 6432));
     // The read replica runs one too, in front of its own Postgres; both Services publish it.
