@@ -2,6 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <mutex>
@@ -134,6 +137,23 @@ std::string tool_skip_summary() {
     out += fmt::format("[doctest]   {} (needs {})\n", s.test_case, s.tool);
   }
   return out;
+}
+
+PostgresBin postgres_bin() {
+  for (const char* v : {"17", "16", "15", "14", "13"}) {
+    const auto bin = std::filesystem::path("/usr/lib/postgresql") / v / "bin";
+    if (std::filesystem::exists(bin / "initdb")) {
+      return PostgresBin{(bin / "initdb").string(), (bin / "pg_ctl").string(), false};
+    }
+  }
+  return PostgresBin{};
+}
+
+std::string world_writable_scratch(const std::string& prefix) {
+  std::string tmpl = "/tmp/" + prefix + "-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+  REQUIRE(::chmod(tmpl.c_str(), 0777) == 0);
+  return tmpl;
 }
 
 }  // namespace neon::test

@@ -35,6 +35,18 @@ std::vector<ToolSkip> tool_skips();
 /// The summary printed after the run ("" when nothing was skipped).
 std::string tool_skip_summary();
 
+/// Debian's PostgreSQL server programs: those of the newest /usr/lib/postgresql/<version>/bin, or
+/// plain "initdb" and "pg_ctl" (from PATH, `on_path` true) when no such folder exists.
+struct PostgresBin {
+  std::string initdb = "initdb";
+  std::string pg_ctl = "pg_ctl";
+  bool on_path = true;
+};
+PostgresBin postgres_bin();
+
+/// A new folder below /tmp that every user may write (the servers of a test run as nobody).
+std::string world_writable_scratch(const std::string& prefix);
+
 /// What run_process calls with argv[0] before it starts a program, when set. neon_tests sets it
 /// (tools.cpp) to fail a test outside the suites "integration" and "e2e" that runs one of the
 /// tools above, so the unit tier never needs them; the benches leave it unset.

@@ -17,6 +17,7 @@
 #include "generators/validate.hpp"
 #include "plugin/gitops/tree_writer.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/replaced.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/same_objects.hpp"
 #include "tests/support/tools.hpp"
@@ -26,6 +27,8 @@ using neon::gen::Json;
 using neon::gen::ValidSpec;
 
 namespace {
+
+using neon::test::replaced;
 
 const std::string k_digest = "sha256:" + std::string(64, 'a');
 
@@ -38,12 +41,6 @@ ValidSpec load(const std::string& text) {
 }
 
 std::string dev_text() { return std::string(*neon::gen::embedded("schemas/starters/dev.yaml")); }
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  return text.replace(at, from.size(), to);
-}
 
 std::vector<Json> parse_stream(const std::string& text) {
   auto docs = neon::gen::parse_yaml_stream(text);

@@ -17,6 +17,7 @@
 #include "generators/storage_controller.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/replaced.hpp"
 #include "tests/support/resources.hpp"
 #include "tests/support/run.hpp"
 
@@ -24,6 +25,8 @@ using namespace neon::gen;
 using neon::test::of_kind;
 
 namespace {
+
+using neon::test::replaced;
 
 std::string starter_text(const std::string& name) {
   return neon::test::read_text(neon::test::source_dir() / "schemas" / "starters" / (name + ".yaml"));
@@ -36,12 +39,6 @@ ValidSpec load_text(const std::string& text) {
   }
   REQUIRE(loaded.spec.has_value());
   return *loaded.spec;
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  return text.replace(at, from.size(), to);
 }
 
 const Json& container(const Json& workload) { return workload["spec"]["template"]["spec"]["containers"][0]; }

@@ -13,8 +13,11 @@
 #include "generators/layout.hpp"
 #include "generators/validate.hpp"
 #include "tests/support/netpol_eval.hpp"
+#include "tests/support/replaced.hpp"
 
 namespace {
+
+using neon::test::replaced;
 
 using neon::test::netpol::Cluster;
 using neon::test::netpol::Endpoint;
@@ -24,12 +27,6 @@ std::string starter_text(const std::string& name) {
   const auto text = neon::gen::embedded("schemas/starters/" + name + ".yaml");
   REQUIRE(text);
   return std::string(*text);
-}
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE_MESSAGE(at != std::string::npos, from);
-  return text.replace(at, from.size(), to);
 }
 
 /// The tree of `spec_text`, every generated YAML file parsed back, plus the cluster's neighbours:

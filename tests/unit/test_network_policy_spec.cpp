@@ -8,21 +8,18 @@
 
 #include <fmt/format.h>
 
+#include "tests/support/replaced.hpp"
 #include "tests/support/run.hpp"
 
 namespace {
+
+using neon::test::replaced;
 
 namespace fs = std::filesystem;
 using neon::test::read_text;
 using neon::test::run_cli;
 using neon::test::ScratchDir;
 using neon::test::write_text;
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
 
 bool has(const std::string& haystack, const std::string& needle) { return haystack.find(needle) != std::string::npos; }
 

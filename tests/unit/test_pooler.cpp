@@ -215,24 +215,15 @@ TEST_SUITE("pooler") {
     NEON_REQUIRE_TOOL("runuser");
     NEON_REQUIRE_TOOL("psql");
     NEON_REQUIRE_TOOL("pgbouncer");
-    std::string bin;
-    for (const char* v : {"17", "16", "15", "14", "13"}) {
-      if (fs::exists(fs::path("/usr/lib/postgresql") / v / "bin/initdb")) {
-        bin = fs::path("/usr/lib/postgresql") / v / "bin";
-        break;
-      }
-    }
-    if (bin.empty()) {
+    const auto pg = neon::test::postgres_bin();
+    if (pg.on_path) {
       NEON_REQUIRE_TOOL("initdb");
       NEON_REQUIRE_TOOL("pg_ctl");
     }
-    const std::string initdb = bin.empty() ? "initdb" : bin + "/initdb";
-    const std::string pg_ctl = bin.empty() ? "pg_ctl" : bin + "/pg_ctl";
+    const std::string& initdb = pg.initdb;
+    const std::string& pg_ctl = pg.pg_ctl;
     REQUIRE_MESSAGE(geteuid() == 0, "runs the servers as nobody: needs root to switch user");
-    char tmpl[] = "/tmp/neon-pooler-XXXXXX";
-    REQUIRE(mkdtemp(tmpl) != nullptr);
-    const fs::path dir(tmpl);
-    REQUIRE(chmod(tmpl, 0777) == 0);
+    const fs::path dir(neon::test::world_writable_scratch("neon-pooler"));
     auto as_nobody = [&](std::vector<std::string> argv, std::map<std::string, std::string> env = {}) {
       argv.insert(argv.begin(), {"runuser", "-u", "nobody", "--"});
       return neon::test::run_process(argv, dir, env);

@@ -11,21 +11,18 @@
 #include <filesystem>
 #include <string>
 
+#include "tests/support/replaced.hpp"
 #include "tests/support/run.hpp"
 
 namespace {
+
+using neon::test::replaced;
 
 namespace fs = std::filesystem;
 using neon::test::read_text;
 using neon::test::run_cli;
 using neon::test::ScratchDir;
 using neon::test::write_text;
-
-std::string replaced(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
-}
 
 /// Runs the built kubectl-neon with standard output sent to `out` (created 0644, as a shell would).
 int run_binary_to_file(const std::vector<std::string>& args, const fs::path& out) {
