@@ -340,18 +340,13 @@ int walk_entry(const char* root, const git_tree_entry* entry, void* payload) {
 
 Result<std::map<std::string, std::string>> Repository::read_tree(const std::string& rev,
                                                                  const std::string& prefix) const {
-  auto commit = lookup_commit(m_repo.get(), rev);
-  NEON_TRY(commit);
-  git_tree* tree = nullptr;
-  int rc = git_commit_tree(&tree, commit->get());
-  if (rc != 0) {
-    return last_error(fmt::format("cannot read the tree of {}", rev), rc);
-  }
-  TreePtr owned(tree);
+  auto owned = lookup_tree(m_repo.get(), rev);
+  NEON_TRY(owned);
+  git_tree* tree = owned->get();
   WalkState st;
   st.repo = m_repo.get();
   st.prefix = prefix;
-  rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_entry, &st);
+  const int rc = git_tree_walk(tree, GIT_TREEWALK_PRE, walk_entry, &st);
   if (rc != 0) {
     return last_error(fmt::format("cannot read the tree of {}", rev), st.error != 0 ? st.error : rc);
   }

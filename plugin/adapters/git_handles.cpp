@@ -31,4 +31,15 @@ Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& rev) {
   return CommitPtr(reinterpret_cast<git_commit*>(peeled));
 }
 
+Result<TreePtr> lookup_tree(git_repository* repo, const std::string& rev) {
+  auto commit = lookup_commit(repo, rev);
+  NEON_TRY(commit);
+  git_tree* tree = nullptr;
+  const int rc = git_commit_tree(&tree, commit->get());
+  if (rc != 0) {
+    return last_error(fmt::format("cannot read the tree of {}", rev), rc);
+  }
+  return TreePtr(tree);
+}
+
 }  // namespace neon::cli::git::detail

@@ -56,4 +56,7 @@ std::string oid_hex(const git_oid& oid);
 /// The commit `rev` names (a branch, HEAD, an id).
 Result<CommitPtr> lookup_commit(git_repository* repo, const std::string& rev);
 
+/// The tree of the commit `rev` names.
+Result<TreePtr> lookup_tree(git_repository* repo, const std::string& rev);
+
 }  // namespace neon::cli::git::detail

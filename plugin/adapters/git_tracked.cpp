@@ -95,14 +95,9 @@ Result<IndexPtr> open_index(git_repository* repo) {
 Result<std::map<std::string, Repository::Tracked>> Repository::tracked(const std::vector<std::string>& prefixes) const {
   std::map<std::string, Tracked> out;
   if (auto head = head_commit()) {
-    auto commit = lookup_commit(m_repo.get(), *head);
-    NEON_TRY(commit);
-    git_tree* tree = nullptr;
-    int rc = git_commit_tree(&tree, commit->get());
-    if (rc != 0) {
-      return last_error("cannot read HEAD's tree", rc);
-    }
-    TreePtr owned_tree(tree);
+    auto owned_tree = lookup_tree(m_repo.get(), *head);
+    NEON_TRY(owned_tree);
+    git_tree* tree = owned_tree->get();
     for (const auto& prefix : prefixes) {
       git_tree_entry* entry = nullptr;
       if (git_tree_entry_bypath(&entry, tree, prefix.substr(0, prefix.size() - 1).c_str()) != 0) {
@@ -113,7 +108,7 @@ Result<std::map<std::string, Repository::Tracked>> Repository::tracked(const std
         continue;
       }
       git_tree* sub = nullptr;
-      rc = git_tree_lookup(&sub, m_repo.get(), git_tree_entry_id(entry));
+      int rc = git_tree_lookup(&sub, m_repo.get(), git_tree_entry_id(entry));
       if (rc != 0) {
         return last_error(fmt::format("cannot read {} at HEAD", prefix), rc);
       }
@@ -233,16 +228,10 @@ Result<std::string> Repository::tree_id(const std::string& path) const {
   if (!head_commit()) {
     return std::string();
   }
-  auto commit = lookup_commit(m_repo.get(), "HEAD");
-  NEON_TRY(commit);
-  git_tree* tree = nullptr;
-  int rc = git_commit_tree(&tree, commit->get());
-  if (rc != 0) {
-    return last_error("cannot read the tree of HEAD", rc);
-  }
-  TreePtr owned(tree);
+  auto tree = lookup_tree(m_repo.get(), "HEAD");
+  NEON_TRY(tree);
   git_tree_entry* entry = nullptr;
-  rc = git_tree_entry_bypath(&entry, tree, path.c_str());
+  const int rc = git_tree_entry_bypath(&entry, tree->get(), path.c_str());
   if (rc == GIT_ENOTFOUND) {
     return std::string();
   }
