@@ -50,14 +50,21 @@ constexpr const char* k_replicas_label = "kubectl-neon.io/read-replicas-of";
 Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   const std::string name = c.name();
   const std::string id = c.id();
-  const std::string computes_file = fmt::format("{}/{}", k_computes_dir, names::k_computes_key);
-
-  Json init =
-      hook_container(spec, "bootstrap",
-                     Json::array({"bootstrap", "compute", "--storage-controller", controller_url(spec), "--computes",
-                                  computes_file, "--compute-id", id}),
-                     admin_token_env(spec),
-                     Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}}));
+  // The tenant and timelines are created by the hook on this compute's behalf (plugin/hook/
+  // hook_bootstrap.hpp), with this compute's own spec token read from a file: no storage controller
+  // token is in a compute pod, and computes need no route to the controller.
+  const std::string token_file = fmt::format("{}/{}", k_compute_token_dir, k_compute_token_file);
+  Json init = hook_container(
+      spec, "bootstrap",
+      Json::array({"bootstrap", "compute", "--hook",
+                   fmt::format("http://{}:{}", names::service_host(spec, names::k_hook), names::k_hook_port),
+                   "--compute-id", id, "--compute-token-file", token_file}),
+      Json::array(),
+      Json::array({Json{{"name", "compute-token"}, {"mountPath", k_compute_token_dir}, {"readOnly", true}}}));
+  Json token_volume{{"name", "compute-token"},
+                    {"secret", Json{{"secretName", spec.storage_controller.auth.hook_token_secret},
+                                    {"items", Json::array({Json{{"key", names::compute_token_secret_key(id)},
+                                                                {"path", k_compute_token_file}}})}}}};
 
   auto image = spec.images.compute.find(c.project.pg_version);
   Json container{
@@ -102,8 +109,7 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
             Json{{"name", "dshm"},
                  {"emptyDir", Json{{"medium", "Memory"},
                                    {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
-            Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", "1Gi"}}}},
-            Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}})}};
+            Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", "1Gi"}}}}, std::move(token_volume)})}};
   Json pod_labels = common_labels(name, k_component);
   if (c.replica) {
     pod_labels[k_replicas_label] = names::compute_name(c.project.name, c.branch.name, true);

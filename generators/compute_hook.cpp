@@ -45,7 +45,9 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   const auto& auth = spec.storage_controller.auth;
   const std::string name = names::k_hook;
 
-  Json env = admin_token_env(spec);
+  // No storage controller token: the hook mints its own, scoped and expiring, from the storage
+  // signing key (plugin/hook/controller_tokens.hpp).
+  Json env = Json::array();
   Json mounts = Json::array({Json{{"name", "computes"}, {"mountPath", k_computes_dir}, {"readOnly", true}}});
   Json volumes = Json::array({Json{{"name", "computes"}, {"configMap", Json{{"name", names::k_computes_config}}}}});
   // The signing key comes from a Secret in every profile: compute_ctl fixes the keys it accepts at

@@ -95,14 +95,6 @@ std::string controller_url(const ClusterSpec& spec) {
   return fmt::format("http://{}:{}", names::service_host(spec, names::k_controller), names::k_controller_port);
 }
 
-Json admin_token_env(const ClusterSpec& spec) {
-  const auto& auth = spec.storage_controller.auth;
-  if (!auth.enabled) {
-    return Json::array();
-  }
-  return Json::array({env_secret("NEON_STORAGE_CONTROLLER_TOKEN", auth.token_secret, names::k_token_admin)});
-}
-
 void mount_scratch(Json& mounts, Json& volumes, const std::string& size) {
   mounts.push_back(Json{{"name", "tmp"}, {"mountPath", "/tmp"}});
   volumes.push_back(Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", size}}}});
@@ -199,13 +191,28 @@ Json secret_file_volume(const std::string& volume, const std::string& secret, co
               {"secret", Json{{"secretName", secret}, {"items", Json::array({Json{{"key", key}, {"path", key}}})}}}};
 }
 
+Json controller_token_file(const ClusterSpec& spec, const std::string& flag, const std::string& key, Json& args,
+                           Json& mounts) {
+  const auto& auth = spec.storage_controller.auth;
+  if (!auth.enabled) {
+    return nullptr;
+  }
+  args.push_back(flag);
+  args.push_back(fmt::format("{}/{}", k_controller_token_dir, key));
+  mounts.push_back(Json{{"name", "controller-token"}, {"mountPath", k_controller_token_dir}, {"readOnly", true}});
+  return secret_file_volume("controller-token", auth.token_secret, key);
+}
+
 void mount_public_key(const ClusterSpec& spec, Json& mounts, Json& volumes) {
   const auto& auth = spec.storage_controller.auth;
   if (!auth.enabled) {
     return;
   }
   mounts.push_back(Json{{"name", "auth-public-key"}, {"mountPath", k_public_key_dir}, {"readOnly", true}});
-  volumes.push_back(secret_file_volume("auth-public-key", auth.key_secret, names::k_public_key));
+  // Every key of the Secret: public.pem, and next.pem or previous.pem while `secrets rotate` overlaps
+  // two keys. The pageserver and the safekeeper read each file of a key directory
+  // (libs/utils/src/auth.rs JwtAuth::from_key_path; Secret volumes' ..data entries are folders, skipped).
+  volumes.push_back(Json{{"name", "auth-public-key"}, {"secret", Json{{"secretName", auth.key_secret}}}});
 }
 
 }  // namespace members

@@ -17,6 +17,11 @@ inline constexpr const char* k_public_key_dir = "/etc/neon/auth";
 inline constexpr const char* k_config_dir = "/config";
 inline constexpr const char* k_computes_dir = "/etc/neon";
 inline constexpr const char* k_token_dir = "/etc/neon/token";
+/// The storage controller token of an init container (its one scope), as a file.
+inline constexpr const char* k_controller_token_dir = "/etc/neon/controller-token";
+/// A compute init container's own spec token, as a file.
+inline constexpr const char* k_compute_token_dir = "/etc/neon/compute-token";
+inline constexpr const char* k_compute_token_file = "token";
 
 Json env_value(const std::string& name, const std::string& value);
 Json env_secret(const std::string& name, const std::string& secret, const std::string& key);
@@ -40,8 +45,6 @@ std::string remote_storage_toml(const ClusterSpec& spec, const std::string& comp
 
 /// `http://storage-controller.<ns>.svc.cluster.local:1234`
 std::string controller_url(const ClusterSpec& spec);
-/// Env NEON_STORAGE_CONTROLLER_TOKEN (admin token), only with auth on.
-Json admin_token_env(const ClusterSpec& spec);
 
 /// A container running `kubectl-neon ARGS...` from spec.images.hook (the image's entrypoint).
 Json hook_container(const ClusterSpec& spec, const std::string& name, Json args, Json env, Json mounts);
@@ -65,7 +68,13 @@ void mount_scratch(Json& mounts, Json& volumes, const std::string& size = "1Gi")
 /// A volume holding one key of a Secret as a file of the same name.
 Json secret_file_volume(const std::string& volume, const std::string& secret, const std::string& key);
 
-/// With auth on, mounts the auth public key Secret's key at k_public_key_dir: a mount added to
+/// An init container's storage controller token (token Secret key `key`) as a file: `flag` and
+/// the file's path appended to `args`, its mount to `mounts`; the volume for the pod. Returns the
+/// volume, or null with auth off (nothing appended then).
+Json controller_token_file(const ClusterSpec& spec, const std::string& flag, const std::string& key, Json& args,
+                           Json& mounts);
+
+/// With auth on, mounts the auth public key Secret whole at k_public_key_dir: a mount added to
 /// `mounts` and a volume to `volumes`. Nothing with auth off.
 void mount_public_key(const ClusterSpec& spec, Json& mounts, Json& volumes);
 

@@ -83,17 +83,25 @@ int members_in_zone(int count, std::size_t zones, std::size_t z);
 // Secret keys. The Secret names come from the spec (so users can point at existing ones).
 inline constexpr const char* k_s3_access_key = "AWS_ACCESS_KEY_ID";
 inline constexpr const char* k_s3_secret_key = "AWS_SECRET_ACCESS_KEY";
-inline constexpr const char* k_public_key = "public.pem";              ///< in auth.keySecret
+// auth.keySecret is mounted whole as a directory: pageservers and safekeepers trust every key in it
+// (libs/utils/src/auth.rs JwtAuth::from_key_path reads each file of a directory), the storage
+// controller only public.pem (storage_controller/src/main.rs:282-283 JwtAuth::from_key, one key).
+inline constexpr const char* k_public_key = "public.pem";              ///< the signing key's public half
+inline constexpr const char* k_public_key_next = "next.pem";           ///< `secrets rotate` step add
+inline constexpr const char* k_public_key_previous = "previous.pem";   ///< `secrets rotate` step reissue
 inline constexpr const char* k_token_pageserver = "pageserver";        ///< scope pageserverapi
 inline constexpr const char* k_token_safekeeper = "safekeeper";        ///< scope safekeeperdata
 inline constexpr const char* k_token_generations = "generations";      ///< scope generations_api
 inline constexpr const char* k_token_control_plane = "control-plane";  ///< controller -> hook, in auth.hookTokenSecret
-inline constexpr const char* k_token_admin = "admin";                  ///< scope admin (bootstrap, hook)
+inline constexpr const char* k_token_infra = "infra";                  ///< scope infra: safekeeper registration
+inline constexpr const char* k_token_peer = "controller-peer";         ///< scope controller_peer: step-down
+inline constexpr const char* k_token_admin = "admin";  ///< scope admin: the operator's kubectl neon; no pod has it
 inline constexpr const char* k_compute_token_key = "compute-token-key";  ///< in auth.hookTokenSecret
 /// The key of compute `compute_id`'s spec token in auth.hookTokenSecret: `<compute id>.token` (a
 /// compute ID has no dot, so it never meets the Secret's other keys).
 inline std::string compute_token_secret_key(const std::string& compute_id) { return compute_id + ".token"; }
 inline constexpr const char* k_signing_key =
     "private.pem";  ///< in auth.computeSigningSecret and auth.storageSigningSecret
+inline constexpr const char* k_signing_key_next = "next.pem";  ///< storageSigningSecret, `secrets rotate` step add
 
 }  // namespace neon::gen::names

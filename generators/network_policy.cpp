@@ -105,10 +105,9 @@ Json component_ingress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "storage-controller") {
     // Pageserver upcalls, the bootstrap init containers, the hook, and a second controller asking
     // the leader to step down.
-    in.push_back(from({"pageserver", "safekeeper", "compute", "compute-hook", "storage-controller"},
-                      {names::k_controller_port}));
+    in.push_back(from({"pageserver", "safekeeper", "compute-hook", "storage-controller"}, {names::k_controller_port}));
   } else if (c == "compute-hook") {
-    in.push_back(from({"storage-controller", "compute"}, {names::k_hook_port}));  // notify, spec fetch
+    in.push_back(from({"storage-controller", "compute"}, {names::k_hook_port}));  // notify; spec, bootstrap
   } else if (c == "compute") {
     in.push_back(from({"compute-hook"}, {names::k_compute_ctl_port}));  // /configure
     // Clients: compute.allowFrom, or this namespace's pods. An empty list admits nobody (a rule

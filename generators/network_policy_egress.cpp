@@ -83,20 +83,19 @@ Json dns_policy() {
 Json component_egress(const ClusterSpec& spec, const std::string& c) {
   Json out = Json::array();
   if (c == "compute") {
-    // GetPage requests, WAL, the spec from the hook, and the bootstrap init container's calls to
-    // the controller (until it needs no token there).
+    // GetPage requests, WAL, and the hook (the spec, and the bootstrap init container's tenant and
+    // timelines, which the hook creates): computes never reach the storage controller.
     out.push_back(to({"pageserver"}, {names::k_pageserver_pg_port}));
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port}));
     out.push_back(to({"compute-hook"}, {names::k_hook_port}));
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));
   } else if (c == "pageserver") {
     out.push_back(to({"storage-broker"}, {names::k_broker_port}));
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));  // upcalls, bootstrap
+    out.push_back(to({"storage-controller"}, {names::k_controller_port}));  // upcalls
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port}));       // WAL from safekeepers
     object_storage_egress(spec, out);
   } else if (c == "safekeeper") {
     out.push_back(to({"storage-broker"}, {names::k_broker_port}));
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));                            // bootstrap
+    out.push_back(to({"storage-controller"}, {names::k_controller_port}));                            // registration
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port, names::k_safekeeper_http_port}));  // peers
     object_storage_egress(spec, out);
   } else if (c == "storage-controller") {

@@ -33,8 +33,8 @@ std::string pageserver_toml(const ClusterSpec& spec, const std::string& zone) {
     // The page service too: computes bring a tenant token (pageserver/src/auth.rs:4-34,
     // libs/pageserver_api/src/config.rs:208-210).
     t += "pg_auth_type = \"NeonJWT\"\n";
-    t += fmt::format("auth_validation_public_key_path = {}\n",
-                     toml_string(fmt::format("{}/{}", k_public_key_dir, names::k_public_key)));
+    // The folder: every key in it is trusted, so keys can rotate with an overlap (members.hpp).
+    t += fmt::format("auth_validation_public_key_path = {}\n", toml_string(k_public_key_dir));
   }
   t += fmt::format("remote_storage = {}\n", remote_storage_toml(spec, k_component));
   return t;
@@ -46,18 +46,17 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   const Json selector = selector_labels(set, k_component);
   const std::string config = set + "-config";
 
-  Json init_env = Json::array({env_field("POD_NAME", "metadata.name")});
-  if (auth.enabled) {
-    init_env.push_back(env_secret("NEON_CONTROL_PLANE_API_TOKEN", auth.token_secret, names::k_token_generations));
-  }
-  Json init = hook_container(
-      spec, "bootstrap",
+  Json init_args =
       Json::array({"bootstrap", "pageserver", "--workdir", k_workdir, "--config",
                    fmt::format("{}/pageserver.toml", k_config_dir), "--zone-number", std::to_string(zone_number),
-                   "--zone", zone.empty() ? "default" : zone, "--set", set, "--namespace", spec.namespace_}),
-      init_env,
-      Json::array({Json{{"name", "data"}, {"mountPath", "/data"}},
-                   Json{{"name", "config"}, {"mountPath", k_config_dir}, {"readOnly", true}}}));
+                   "--zone", zone.empty() ? "default" : zone, "--set", set, "--namespace", spec.namespace_});
+  Json init_mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}},
+                                  Json{{"name", "config"}, {"mountPath", k_config_dir}, {"readOnly", true}}});
+  // The upcall token (scope generations_api) as a file, written into pageserver.toml.
+  Json token_volume =
+      controller_token_file(spec, "--control-plane-token-file", names::k_token_generations, init_args, init_mounts);
+  Json init = hook_container(spec, "bootstrap", std::move(init_args),
+                             Json::array({env_field("POD_NAME", "metadata.name")}), std::move(init_mounts));
 
   Json env = s3_env(spec);
   if (auth.enabled) {
@@ -65,6 +64,9 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   }
   Json mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   Json volumes = Json::array({Json{{"name", "config"}, {"configMap", Json{{"name", config}}}}});
+  if (!token_volume.is_null()) {
+    volumes.push_back(std::move(token_volume));
+  }
   mount_public_key(spec, mounts, volumes);
   // The pageserver writes under -D /data only (temp files beside their targets, e.g.
   // pageserver/src/consumption_metrics/disk_cache.rs:109); /tmp is a spare for the read-only root.

@@ -28,7 +28,9 @@ Json safekeeper_args(const ClusterSpec& spec, const std::string& set, const std:
     args.push_back("--disable-wal-backup");
   }
   if (spec.storage_controller.auth.enabled) {
-    const std::string key = fmt::format("{}/{}", k_public_key_dir, names::k_public_key);
+    // The folder: every key in it is trusted (safekeeper/src/bin/safekeeper.rs:359-391 reads it
+    // with JwtAuth::from_key_path), so keys can rotate with an overlap (members.hpp).
+    const std::string key = k_public_key_dir;
     args.push_back("--http-auth-public-key-path=" + key);
     // Auth on means auth on the WAL port too: computes bring a tenant token, pageservers a
     // safekeeperdata token (safekeeper/src/bin/safekeeper.rs:299-314, safekeeper/src/auth.rs:7-36).
@@ -43,18 +45,17 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
                  int replicas) {
   const Json selector = selector_labels(set, k_component);
 
-  Json init_env = Json::array({env_field("POD_NAME", "metadata.name")});
-  for (const auto& e : admin_token_env(spec)) {
-    init_env.push_back(e);
-  }
+  const auto& auth = spec.storage_controller.auth;
   // The storage controller (an earlier sync wave) only learns about safekeepers by registration.
   // The same step writes the node id into the data volume (safekeeper.id).
-  Json init = hook_container(
-      spec, "register",
-      Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec), "--zone-number",
-                   std::to_string(zone_number), "--zone", zone.empty() ? "default" : zone, "--set", set, "--namespace",
-                   spec.namespace_, "--data-dir", "/data"}),
-      init_env, Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}}));
+  Json init_args = Json::array({"bootstrap", "safekeeper", "--storage-controller", controller_url(spec),
+                                "--zone-number", std::to_string(zone_number), "--zone", zone.empty() ? "default" : zone,
+                                "--set", set, "--namespace", spec.namespace_, "--data-dir", "/data"});
+  Json init_mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
+  // Registration needs scope infra only (storage_controller/src/http.rs:1684, :1713), as a file.
+  Json token_volume = controller_token_file(spec, "--token-file", names::k_token_infra, init_args, init_mounts);
+  Json init = hook_container(spec, "register", std::move(init_args),
+                             Json::array({env_field("POD_NAME", "metadata.name")}), std::move(init_mounts));
 
   Json env = Json::array({env_field("POD_NAME", "metadata.name")});
   if (spec.safekeepers.wal_offload) {
@@ -68,10 +69,10 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   // The safekeeper writes under -D /data only (new timelines in <workdir>/tmp,
   // safekeeper/src/timelines_global_map.rs:708); /tmp is a spare for the read-only root.
   mount_scratch(mounts, volumes);
-  if (spec.storage_controller.auth.enabled) {
+  if (auth.enabled) {
     mounts.push_back(Json{{"name", "peer-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
-    volumes.push_back(
-        secret_file_volume("peer-token", spec.storage_controller.auth.token_secret, names::k_token_safekeeper));
+    volumes.push_back(secret_file_volume("peer-token", auth.token_secret, names::k_token_safekeeper));
+    volumes.push_back(std::move(token_volume));
   }
   Json container{{"name", k_component},
                  {"image", spec.images.storage},

@@ -35,7 +35,8 @@ Json controller_env(const ClusterSpec& s) {
     env.push_back(env_from_secret("PUBLIC_KEY", auth.key_secret, names::k_public_key));
     env.push_back(env_from_secret("PAGESERVER_JWT_TOKEN", auth.token_secret, names::k_token_pageserver));
     env.push_back(env_from_secret("SAFEKEEPER_JWT_TOKEN", auth.token_secret, names::k_token_safekeeper));
-    env.push_back(env_from_secret("PEER_JWT_TOKEN", auth.token_secret, names::k_token_admin));
+    // Step-down calls need scope controller_peer only (storage_controller/src/http.rs:1452).
+    env.push_back(env_from_secret("PEER_JWT_TOKEN", auth.token_secret, names::k_token_peer));
   }
   return env;
 }

@@ -218,7 +218,10 @@ Result<nlohmann::json> verify(const std::string& token, const std::string& publi
   return claims;
 }
 
-Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& kid) {
+namespace {
+
+/// The 32 raw bytes of an Ed25519 public key PEM.
+Result<std::string> raw_public(const std::string& public_pem) {
   auto key = load_public(public_pem);
   if (!key) {
     return key.error();
@@ -229,12 +232,37 @@ Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& ki
     return make_error(ssl_error("cannot read the raw public key"));
   }
   raw.resize(len);
+  return raw;
+}
+
+}  // namespace
+
+Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& kid) {
+  auto raw = raw_public(public_pem);
+  if (!raw) {
+    return raw.error();
+  }
   nlohmann::json jwk = {
-      {"kty", "OKP"}, {"crv", "Ed25519"}, {"x", base64url_encode(raw)}, {"alg", "EdDSA"}, {"use", "sig"}};
+      {"kty", "OKP"}, {"crv", "Ed25519"}, {"x", base64url_encode(*raw)}, {"alg", "EdDSA"}, {"use", "sig"}};
   if (!kid.empty()) {
     jwk["kid"] = kid;
   }
   return nlohmann::json{{"keys", nlohmann::json::array({jwk})}};
+}
+
+Result<std::string> key_id(const std::string& public_pem) {
+  auto raw = raw_public(public_pem);
+  if (!raw) {
+    return raw.error();
+  }
+  // RFC 7638 §3.2: the required members in lexicographic order, no whitespace.
+  const std::string members = fmt::format(R"({{"crv":"Ed25519","kty":"OKP","x":"{}"}})", base64url_encode(*raw));
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int len = 0;
+  if (EVP_Digest(members.data(), members.size(), digest.data(), &len, EVP_sha256(), nullptr) != 1) {
+    return make_error(ssl_error("cannot hash the public key"));
+  }
+  return base64url_encode(std::string(reinterpret_cast<const char*>(digest.data()), len));
 }
 
 }  // namespace neon::cli::jwt

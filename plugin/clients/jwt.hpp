@@ -31,6 +31,10 @@ Result<nlohmann::json> verify(const std::string& token, const std::string& publi
 /// {"keys":[{"kty":"OKP","crv":"Ed25519","x":...,"alg":"EdDSA","use":"sig","kid":...}]}.
 Result<nlohmann::json> jwks(const std::string& public_pem, const std::string& kid);
 
+/// The key's RFC 7638 JWK thumbprint (SHA-256, base64url): the `kid` of every token it signs, so
+/// a token names the key that verifies it while two keys overlap during a rotation.
+Result<std::string> key_id(const std::string& public_pem);
+
 /// The public key PEM for a private key PEM.
 Result<std::string> public_from_private(const std::string& private_pem);
 

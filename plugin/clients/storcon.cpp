@@ -139,7 +139,7 @@ Expected<Reply> Client::call(const std::string& method, const std::string& path,
   if (!raw->body.empty()) {
     reply.body = Json::parse(raw->body, nullptr, false);
     if (reply.body.is_discarded()) {
-      return unreadable_answer(fmt::format("storage controller: {} {}: {}: the response is not valid JSON", method,
+      return unreadable_answer(fmt::format("{}: {} {}: {}: the response is not valid JSON", m_options.service, method,
                                            path, status_text(raw->status)));
     }
   }
@@ -155,15 +155,16 @@ Expected<http::Response> Client::call_text(const std::string& method, const std:
     printed.status = 200;
     return printed;
   }
-  const std::string call_name = fmt::format("storage controller: {} {}", method, path);
+  const std::string call_name = fmt::format("{}: {} {}", m_options.service, method, path);
   http::Request req;
   req.method = method;
   req.url = m_options.base_url + path;
   req.timeout = m_options.timeout;
   req.headers = m_options.headers;
   req.headers.emplace_back("Accept", "application/json");
-  if (!m_options.token.empty()) {
-    req.headers.emplace_back("Authorization", "Bearer " + m_options.token);
+  const std::string token = m_options.token_for ? m_options.token_for(method, path) : m_options.token;
+  if (!token.empty()) {
+    req.headers.emplace_back("Authorization", "Bearer " + token);
   }
   if (body) {
     req.headers.emplace_back("Content-Type", "application/json");

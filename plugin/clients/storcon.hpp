@@ -185,8 +185,10 @@ Json tenant_create_body(const TenantCreate& create);
 Json timeline_create_body(const TimelineCreate& create);
 
 struct ClientOptions {
-  std::string base_url;                                      ///< e.g. http://127.0.0.1:1234 (no trailing slash needed)
-  std::string token;                                         ///< bearer token; empty: none
+  std::string base_url;  ///< e.g. http://127.0.0.1:1234 (no trailing slash needed)
+  std::string token;     ///< bearer token; empty: none
+  /// Set: the bearer token of each call by method and path (a token per scope), instead of `token`.
+  std::function<std::string(const std::string& method, const std::string& path)> token_for;
   std::vector<std::pair<std::string, std::string>> headers;  ///< extra headers (API server proxy credentials)
   std::chrono::milliseconds timeout = http::k_request_timeout;
   int max_attempts = 5;
@@ -196,6 +198,8 @@ struct ClientOptions {
   std::ostream* dry_run = nullptr;
   /// Sleeps between retries; tests and benches can shorten it. Default: std::this_thread.
   std::function<void(std::chrono::milliseconds)> sleep;
+  /// What errors call the other end ("compute hook" for `bootstrap compute` through the hook).
+  std::string service = "storage controller";
 };
 
 /// What a call returned, for callers that must inspect the status themselves.

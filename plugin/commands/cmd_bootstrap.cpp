@@ -13,6 +13,7 @@
 
 #include "generators/names.hpp"
 #include "plugin/adapters/files.hpp"
+#include "plugin/adapters/text.hpp"
 #include "plugin/clients/storcon_bootstrap.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
@@ -73,9 +74,10 @@ Result<PodIdentity> pod_identity(const Context& ctx, const cxxopts::ParseResult&
   return id;
 }
 
-/// Runs `step` until it succeeds, fails permanently or the deadline passes.
+/// Runs `step` until it succeeds, fails permanently or the deadline passes. After a refused token
+/// `auth_hint` is printed, or the controller's token hint when it is empty.
 int retry_until(Context& ctx, const Controller& controller, std::chrono::milliseconds deadline_after,
-                const std::function<storcon::Expected<void>()>& step) {
+                const std::function<storcon::Expected<void>()>& step, const std::string& auth_hint = "") {
   const auto deadline = Clock::now() + deadline_after;
   std::chrono::milliseconds delay{500};
   for (;;) {
@@ -87,7 +89,7 @@ int retry_until(Context& ctx, const Controller& controller, std::chrono::millise
     if (permanent(e)) {
       fail(ctx, e.message);
       if (e.auth()) {
-        fmt::print(ctx.err, "hint: {}\n", token_hint(e, controller.has_token));
+        fmt::print(ctx.err, "hint: {}\n", auth_hint.empty() ? token_hint(e, controller.has_token) : auth_hint);
       }
       return k_exit_failure;
     }
@@ -169,10 +171,14 @@ OptionSet bootstrap_pageserver_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap pageserver",
                            "Write pageserver.toml, identity.toml and metadata.json into the pageserver's workdir.");
   opts.add_options()("workdir", "Pageserver working directory", cxxopts::value<std::string>())(
-      "config", "pageserver.toml to copy", cxxopts::value<std::string>());
+      "config", "pageserver.toml to copy", cxxopts::value<std::string>())(
+      "control-plane-token-file",
+      "File holding the upcall token (scope generations_api) for pageserver.toml (default: "
+      "$NEON_CONTROL_PLANE_API_TOKEN)",
+      cxxopts::value<std::string>());
   add_pod_options(opts);
   opts.dirs({"workdir"});
-  opts.files({"config"});
+  opts.files({"config", "control-plane-token-file"});
   return opts;
 }
 
@@ -200,9 +206,18 @@ int bootstrap_pageserver(Context& ctx, const Args& args) {
   if (!config) {
     return fail(ctx, config.error().message);
   }
-  // The pageserver reads its upcall token only from pageserver.toml; the manifests hand it over
-  // in the environment so that it stays in a Secret.
-  const auto token = ctx.getenv("NEON_CONTROL_PLANE_API_TOKEN");
+  // The pageserver reads its upcall token only from pageserver.toml; the manifests hand it over as
+  // a mounted Secret file so that it stays in a Secret.
+  auto token = ctx.getenv("NEON_CONTROL_PLANE_API_TOKEN");
+  if (r->count("control-plane-token-file") != 0) {
+    auto text = read_file((*r)["control-plane-token-file"].as<std::string>(), 64 * 1024);
+    if (!text || trim(*text).empty()) {
+      return fail(ctx,
+                  fmt::format("--control-plane-token-file {}: {}", (*r)["control-plane-token-file"].as<std::string>(),
+                              text ? "the file is empty" : text.error().message));
+    }
+    token = trim(*text);
+  }
   if (token && !token->empty()) {
     *config = with_control_plane_token(*config, *token);
   }
@@ -293,20 +308,18 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
       return before.error();
     }
     NEON_TRY(controller.client.upsert_safekeeper(sk));
-    // A new safekeeper starts Activating. Only then, or when it is absent, is it set Active: a Pause
-    // or Decomissioned (sic, SkSchedulingPolicy) set by an operator stays (neon-api.md 2.7, 2.10).
-    const std::string current = *before ? (*before)->scheduling_policy : "Activating";
-    if (current != "Activating") {
-      policy = current;
-      return {};
-    }
-    NEON_TRY(controller.client.set_safekeeper_policy(sk.id, "Active"));
-    policy = "Active";
+    // A new safekeeper starts Activating, and the controller makes it Active at its first good
+    // heartbeat (storage_controller/src/service.rs:1423-1434): no admin-scoped policy call here, so
+    // this step needs only an infra token (http.rs:1684, :1713). A Pause or Decomissioned (sic) set by
+    // an operator stays as it is (neon-api.md 2.7, 2.10).
+    policy = *before ? (*before)->scheduling_policy : "Activating";
     return {};
   });
   if (code == k_exit_ok) {
-    if (policy == "Active") {
-      fmt::print(ctx.out, "safekeeper {} ({}) registered and Active\n", sk.id, sk.host);
+    if (policy == "Activating") {
+      fmt::print(ctx.out,
+                 "safekeeper {} ({}) registered; Activating until the controller's first heartbeat makes it Active\n",
+                 sk.id, sk.host);
     } else {
       fmt::print(ctx.out, "safekeeper {} ({}) registered; scheduling policy {} kept as it was\n", sk.id, sk.host,
                  policy);
@@ -317,13 +330,63 @@ int bootstrap_safekeeper(Context& ctx, const Args& args) {
 
 OptionSet bootstrap_compute_options(const Context& ctx) {
   auto opts = make_options(ctx, "bootstrap compute",
-                           "Create the compute's tenant and every timeline from the root to its branch.");
-  opts.add_options()("computes", "computes.json", cxxopts::value<std::string>())("compute-id", "The compute's id",
-                                                                                 cxxopts::value<std::string>())(
-      "deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
+                           "Create the compute's tenant and every timeline from the root to its branch: through the "
+                           "compute\nhook with --hook (the generated init container; the compute's own token, no "
+                           "storage controller\ntoken), or at the storage controller with --computes.");
+  opts.add_options()("computes", "computes.json (with --storage-controller)", cxxopts::value<std::string>())(
+      "compute-id", "The compute's id", cxxopts::value<std::string>())(
+      "hook", "Compute hook URL: the hook creates them with its own scoped tokens", cxxopts::value<std::string>())(
+      "compute-token-file", "With --hook: file holding the compute's spec token (its <id>.token key)",
+      cxxopts::value<std::string>())("deadline", "Give up after", cxxopts::value<std::string>()->default_value("10m"));
   add_controller_options(opts);
-  opts.files({"computes"});
+  opts.files({"computes", "compute-token-file"});
   return opts;
+}
+
+/// POST /bootstrap/v1/computes/<id> at the hook (plugin/hook/hook_bootstrap.hpp) until it answers
+/// 200; a 503 is retried, a 409 says what retrying cannot change.
+int bootstrap_compute_via_hook(Context& ctx, const cxxopts::ParseResult& r, std::chrono::milliseconds deadline) {
+  const std::string id = r["compute-id"].as<std::string>();
+  if (r.count("compute-token-file") == 0) {
+    return usage_error(ctx, "bootstrap compute", "--hook needs --compute-token-file");
+  }
+  auto token = read_file(r["compute-token-file"].as<std::string>(), 64 * 1024);
+  if (!token || trim(*token).empty()) {
+    return fail(ctx, fmt::format("--compute-token-file {}: {}", r["compute-token-file"].as<std::string>(),
+                                 token ? "the file is empty" : token.error().message));
+  }
+  ControllerTarget target;
+  target.options.base_url = r["hook"].as<std::string>();
+  target.options.token = trim(*token);
+  target.options.service = "compute hook";
+  target.options.timeout = std::chrono::minutes(2);  // the hook waits for the controller's tenant create
+  target.options.max_attempts = 1;
+  target.described = http::redact_url(target.options.base_url);
+  Controller hook(target);
+  const std::string path = "/bootstrap/v1/computes/" + http::url_encode(id);
+  Json answer;
+  const int code = retry_until(
+      ctx, hook, deadline,
+      [&]() -> storcon::Expected<void> {
+        auto reply = hook.client.call("POST", path, Json::object(), storcon::Client::Retry::once);
+        if (!reply) {
+          return reply.error();
+        }
+        answer = reply->body;
+        return {};
+      },
+      fmt::format("the hook accepts only compute {}'s own token, key {} of the hook tokens Secret; run `kubectl neon "
+                  "secrets init` again if the compute is new",
+                  id, gen::names::compute_token_secret_key(id)));
+  if (code == k_exit_ok) {
+    if (answer.contains("warnings") && answer["warnings"].is_string()) {
+      fmt::print(ctx.err, "{}", answer["warnings"].get<std::string>());
+    }
+    const std::size_t timelines = answer.contains("timelines") ? answer["timelines"].size() : 0;
+    fmt::print(ctx.out, "tenant {} and {} timeline(s) ready for compute {}\n", answer.value("tenant_id", "?"),
+               timelines, id);
+  }
+  return code;
 }
 
 int bootstrap_compute(Context& ctx, const Args& args) {
@@ -333,12 +396,15 @@ int bootstrap_compute(Context& ctx, const Args& args) {
   if (!r) {
     return exit;
   }
-  if (r->count("computes") == 0 || r->count("compute-id") == 0) {
-    return usage_error(ctx, "bootstrap compute", "--computes and --compute-id are required");
-  }
   const auto deadline = deadline_of(*r);
   if (!deadline) {
     return usage_error(ctx, "bootstrap compute", "invalid --deadline");
+  }
+  if (r->count("compute-id") != 0 && r->count("hook") != 0) {
+    return bootstrap_compute_via_hook(ctx, *r, *deadline);
+  }
+  if (r->count("computes") == 0 || r->count("compute-id") == 0) {
+    return usage_error(ctx, "bootstrap compute", "--compute-id and either --hook or --computes are required");
   }
   auto text = read_file((*r)["computes"].as<std::string>(), k_max_config_bytes);
   if (!text) {

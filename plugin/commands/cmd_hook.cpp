@@ -77,9 +77,10 @@ void serve_until_signalled(hook::HookServer& server) {
 OptionSet hook_serve_options(const Context& ctx) {
   auto opts = make_options(ctx, "hook serve",
                            "Run the compute hook: the storage controller's --control-plane-url and compute_ctl's\n"
-                           "--control-plane-uri. Environment: NEON_STORAGE_CONTROLLER_TOKEN (admin token),\n"
+                           "--control-plane-uri, which also creates each compute's tenant and timelines. Environment:\n"
                            "NEON_HOOK_SIGNING_KEY_FILE (Ed25519 private key for compute_ctl tokens; required),\n"
-                           "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens),\n"
+                           "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens,\n"
+                           "and the hook's calls to the controller carry scoped tokens that expire, minted from it),\n"
                            "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE (key of the computes' spec tokens; required),\n"
                            "NEON_HOOK_EXPECTED_TOKEN_FILE (the storage controller's token on /notify-*; required).");
   opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
@@ -122,7 +123,6 @@ int hook_serve(Context& ctx, const Args& args) {
   if (r->count("passwords")) {
     options.passwords_dir = (*r)["passwords"].as<std::string>();
   }
-  options.storage_controller_token = trim(ctx.getenv("NEON_STORAGE_CONTROLLER_TOKEN").value_or(""));
   auto signing = env_file(ctx, "NEON_HOOK_SIGNING_KEY_FILE");
   if (!signing) {
     return fail(ctx, signing_key_help("NEON_HOOK_SIGNING_KEY_FILE is not set."));

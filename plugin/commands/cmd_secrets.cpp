@@ -3,8 +3,9 @@
 // SOPS / Sealed Secrets. Tokens never appear on argv or in logs, and nothing is written into the
 // Git repository.
 //
-// Tokens (neon-api.md §3): pageserver scope "pageserverapi", safekeeper "safekeeperdata",
-// generations "generations_api", admin "admin". The control-plane token is a credential of its
+// Tokens (neon-api.md §3): one per holder with the one scope it needs, each naming its key by `kid`
+// (plugin/clients/storage_tokens.hpp); the admin token is the operator's, no pod mounts it. The
+// control-plane token is a credential of its
 // own, in the compute hook tokens Secret in every profile (dev too): a random opaque string (not a
 // JWT, and not a copy of the admin token) that the storage controller sends to the compute hook,
 // which accepts nothing else on /notify-*. Leaking it lets someone send notifications, not use the
@@ -39,10 +40,13 @@
 #include "plugin/clients/jwt.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/kubeconfig.hpp"
+#include "plugin/clients/storage_tokens.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/secrets_files.hpp"
 #include "plugin/commands/secrets_hook_tokens.hpp"
+#include "plugin/commands/secrets_plan.hpp"
+#include "plugin/commands/secrets_rotate.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
@@ -50,158 +54,6 @@ namespace {
 
 namespace fs = std::filesystem;
 namespace names = gen::names;
-
-/// Secrets generated together: the tokens are only valid with the public key beside them.
-struct Group {
-  Group(std::string what_, std::vector<kube::Secret> secrets_,
-        std::function<Result<SecretData>(const kube::Secret&)> complete_ = {})
-      : what(std::move(what_)), secrets(std::move(secrets_)), complete(std::move(complete_)) {}
-  std::string what;
-  std::vector<kube::Secret> secrets;
-  /// When every Secret of the group exists: the keys one lacks (added, none of the others
-  /// touched), or nothing. Unset: an existing group is left alone.
-  std::function<Result<SecretData>(const kube::Secret&)> complete;
-};
-
-struct Plan {
-  std::vector<Group> groups;
-  /// The key that signed the tokens. It goes to the cluster only in the storage signing Secret
-  /// (mounted into the compute hook alone); --private-key-out keeps a copy outside it.
-  std::string signing_private_pem;
-  /// Flux's Git credentials, from --git-ssh-key or --git-token-file (in Flux's namespace).
-  std::optional<Group> flux_git;
-};
-
-std::map<std::string, std::string> labels() {
-  return {{"app.kubernetes.io/part-of", "neon"}, {"app.kubernetes.io/managed-by", "kubectl-neon"}};
-}
-
-kube::Secret make_secret(const std::string& ns, const std::string& name, std::map<std::string, std::string> data) {
-  kube::Secret s;
-  s.name = name;
-  s.namespace_ = ns;
-  s.labels = labels();
-  s.data = std::move(data);
-  return s;
-}
-
-Result<std::string> random_token(std::size_t length) {
-  static constexpr std::string_view k_chars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-  std::string raw(length, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(raw.size())) != 1) {
-    return make_error("the random number generator failed");
-  }
-  std::string out;
-  for (const char c : raw) {
-    // 256 % 62 != 0 leaves a slight bias; at 40 characters that is far beyond guessing range.
-    out += k_chars[static_cast<unsigned char>(c) % k_chars.size()];
-  }
-  return out;
-}
-
-Result<Group> auth_group(const gen::ClusterSpec& spec, const std::string& ns, std::string& private_pem) {
-  const auto& auth = spec.storage_controller.auth;
-  auto kp = jwt::generate_ed25519();
-  if (!kp) {
-    return kp.error();
-  }
-  const std::pair<const char*, const char*> tokens[] = {{names::k_token_pageserver, "pageserverapi"},
-                                                        {names::k_token_safekeeper, "safekeeperdata"},
-                                                        {names::k_token_generations, "generations_api"},
-                                                        {names::k_token_admin, "admin"}};
-  std::map<std::string, std::string> data;
-  for (const auto& [key, scope] : tokens) {
-    auto token = jwt::sign({{"scope", scope}}, kp->private_pem);
-    if (!token) {
-      return token.error();
-    }
-    data[key] = std::move(*token);
-  }
-  private_pem = kp->private_pem;
-  Group group{"auth key and tokens",
-              {make_secret(ns, auth.key_secret, {{names::k_public_key, kp->public_pem}}),
-               make_secret(ns, auth.token_secret, std::move(data))}};
-  if (!auth.storage_signing_secret.empty()) {
-    group.what = "auth key, tokens and storage signing key";
-    group.secrets.push_back(make_secret(ns, auth.storage_signing_secret, {{names::k_signing_key, kp->private_pem}}));
-  }
-  return group;
-}
-
-/// The compute hook's tokens, in every profile (secrets_hook_tokens.hpp).
-Result<Group> hook_tokens_group(const gen::ValidSpec& valid, const std::string& ns) {
-  auto key = random_token(48);
-  // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
-  auto control_plane = random_token(48);
-  if (!key || !control_plane) {
-    return make_error("the random number generator failed");
-  }
-  SecretData data = compute_tokens(*key, valid);
-  data[names::k_compute_token_key] = *key;
-  data[names::k_token_control_plane] = *control_plane;
-  Group group{"compute hook tokens", {make_secret(ns, valid->storage_controller.auth.hook_token_secret, data)}};
-  group.complete = [&valid](const kube::Secret& existing) { return missing_compute_tokens(existing.data, valid); };
-  return group;
-}
-
-Result<Plan> make_plan(const gen::ValidSpec& valid, const std::string& ns) {
-  const gen::ClusterSpec& spec = valid.spec();
-  Plan plan;
-  const auto& auth = spec.storage_controller.auth;
-  if (auth.enabled && !auth.key_secret.empty() && !auth.token_secret.empty()) {
-    auto g = auth_group(spec, ns, plan.signing_private_pem);
-    if (!g) {
-      return g.error();
-    }
-    plan.groups.push_back(std::move(*g));
-  }
-  if (!auth.compute_signing_secret.empty()) {
-    auto kp = jwt::generate_ed25519();
-    if (!kp) {
-      return kp.error();
-    }
-    plan.groups.push_back({"compute hook signing key",
-                           {make_secret(ns, auth.compute_signing_secret, {{names::k_signing_key, kp->private_pem}})}});
-  }
-  if (!auth.hook_token_secret.empty()) {
-    auto g = hook_tokens_group(valid, ns);
-    if (!g) {
-      return g.error();
-    }
-    plan.groups.push_back(std::move(*g));
-  }
-  const auto& os = spec.object_storage;
-  if (os.minio && os.credentials == gen::CredentialsMode::secret && !os.credentials_secret.empty()) {
-    auto user = random_token(20);
-    auto password = random_token(40);
-    if (!user || !password) {
-      return make_error("the random number generator failed");
-    }
-    plan.groups.push_back({"MinIO credentials",
-                           {make_secret(ns, os.credentials_secret,
-                                        {{names::k_s3_access_key, *user}, {names::k_s3_secret_key, *password}})}});
-  }
-  // One Secret per branch and role, each its own group: a user's own Secret (External Secrets,
-  // holding just `password`) is left alone without --overwrite. The compute hook reads `password`.
-  for (const gen::Project& p : spec.projects) {
-    for (const gen::Branch& b : p.branches) {
-      for (const gen::Role& role : gen::effective_roles(p, b)) {
-        auto password = random_token(32);
-        NEON_TRY(password);
-        const gen::Connection conn = gen::connection_for(spec, p, b, role.name, false);
-        kube::Secret s =
-            make_secret(ns, gen::role_secret_name(p.name, b.name, role.name), gen::role_secret_data(conn, *password));
-        s.type = "kubernetes.io/basic-auth";
-        auto complete = [conn](const kube::Secret& have) -> Result<SecretData> {
-          return gen::role_secret_missing(conn, have.data);
-        };
-        plan.groups.push_back(
-            Group{fmt::format("role {} of {}/{}", role.name, p.name, b.name), {std::move(s)}, std::move(complete)});
-      }
-    }
-  }
-  return plan;
-}
 
 std::string to_yaml(const kube::Secret& s) {
   YAML::Emitter y;
@@ -251,7 +103,9 @@ Result<void> apply_group(Context& ctx, kube::Client& client, const Group& group,
   if (!overwrite && present.size() == group.secrets.size()) {
     for (std::size_t i = 0; i < group.secrets.size(); ++i) {
       const kube::Secret& s = group.secrets[i];
-      auto missing = group.complete ? group.complete(*existing[i]) : Result<SecretData>(SecretData{});
+      std::vector<kube::Secret> all;
+      std::for_each(existing.begin(), existing.end(), [&all](const auto& e) { all.push_back(*e); });
+      auto missing = group.complete ? group.complete(*existing[i], all) : Result<SecretData>(SecretData{});
       NEON_TRY(missing);
       if (missing->empty()) {
         fmt::print(ctx.out, "Secret {}/{} exists, left alone (--overwrite replaces it)\n", s.namespace_, s.name);
@@ -492,7 +346,9 @@ int secrets_init_command(Context& ctx, const Args& args) {
 const VerbGroup& secrets_verbs() {
   static const VerbGroup k_group{"Generate the Secrets a cluster spec names.",
                                  {{"init", "Create the auth keys, tokens and credentials (or print them with -o yaml)",
-                                   secrets_init_command, secrets_init_options}}};
+                                   secrets_init_command, secrets_init_options},
+                                  {"rotate", "Replace the storage auth key in steps: add, reissue, drop",
+                                   secrets_rotate_command, secrets_rotate_options}}};
   return k_group;
 }
 

@@ -61,6 +61,12 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} secrets init -f neon.yaml\n\n"
        "  # Print them instead, to encrypt with SOPS or seal\n"
        "  {prog} secrets init -f neon.yaml -o yaml > secrets.yaml\n"},
+      {"secrets rotate",
+       "  # A new storage auth key, trusted beside the old one; restart as told\n"
+       "  {prog} secrets rotate --step add -f neon.yaml\n\n"
+       "  # Every token signed with it; then drop the old key\n"
+       "  {prog} secrets rotate --step reissue -f neon.yaml\n"
+       "  {prog} secrets rotate --step drop -f neon.yaml\n"},
       {"connection-string",
        "  # The URI of app/main for its first role, password masked\n"
        "  {prog} connection-string app/main -f neon.yaml\n\n"

@@ -25,7 +25,9 @@ std::vector<DescribedShard> described(const storcon::Tenant& tenant) {
 storcon::ClientOptions controller_options(const PlacementBook::Options& options, int attempts) {
   storcon::ClientOptions o;
   o.base_url = options.controller_url;
-  o.token = options.controller_token;
+  if (options.tokens != nullptr) {
+    o.token_for = options.tokens->for_routes();
+  }
   o.timeout = std::chrono::milliseconds(3000);
   o.max_attempts = attempts;
   return o;

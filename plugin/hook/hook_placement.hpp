@@ -13,6 +13,7 @@
 #include <string>
 
 #include "generators/result.hpp"
+#include "plugin/hook/controller_tokens.hpp"
 #include "plugin/hook/hook_spec.hpp"
 
 namespace neon::cli::hook {
@@ -21,7 +22,8 @@ class PlacementBook {
 public:
   struct Options {
     std::string controller_url;
-    std::string controller_token;  ///< admin scope; empty: none
+    /// The hook's own tokens (controller_tokens.hpp); nullptr or without a key: none sent.
+    ControllerTokens* tokens = nullptr;
     std::chrono::milliseconds wait{10000};
     int max_waiting = 8;
     /// The most read of one controller answer (a tenant listing of a large cluster fits).

@@ -3,8 +3,6 @@
 
 #include <array>
 #include <atomic>
-#include <condition_variable>
-#include <deque>
 #include <future>
 #include <map>
 #include <mutex>
@@ -25,10 +23,12 @@
 #include "plugin/adapters/work_pool.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_auth.hpp"
+#include "plugin/hook/hook_bootstrap.hpp"
 #include "plugin/hook/hook_configure.hpp"
 #include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
 #include "plugin/hook/hook_roles.hpp"
+#include "plugin/hook/tenant_queues.hpp"
 
 namespace neon::cli::hook {
 
@@ -45,28 +45,9 @@ struct Outcome {
   std::string message;  ///< empty on success
 };
 
-struct Ticket {
-  bool done = false;
-  Outcome outcome;
-};
-
-struct Job {
-  Kind kind = k_attach;
-  std::string key;  ///< what a newer job of the same kind may replace: tenant or tenant/timeline
-  std::variant<AttachNotification, SafekeepersNotification> notification;
-  std::vector<std::shared_ptr<Ticket>> tickets;
-};
-
-struct TenantQueue {
-  bool running = false;
-  std::deque<std::shared_ptr<Job>> waiting;
-};
+using Notification = std::variant<AttachNotification, SafekeepersNotification>;
 
 std::string error_body(const std::string& message) { return Json{{"error", message}}.dump(); }
-
-bool contains(const Job& job, const std::shared_ptr<Ticket>& t) {
-  return std::find(job.tickets.begin(), job.tickets.end(), t) != job.tickets.end();
-}
 
 }  // namespace
 
@@ -82,12 +63,11 @@ struct HookServer::Impl {
   std::atomic<bool> stopping{false};
   std::atomic<bool> run_active{false};
 
-  std::mutex queue_mutex;
-  std::condition_variable queue_cv;
-  std::map<std::string, TenantQueue> queues;
-  std::size_t waiting_callers = 0;  ///< callers whose notification has not started; queue_mutex
+  TenantQueues<Notification, Outcome> queues;  ///< notifications, in order per tenant
 
+  std::unique_ptr<ControllerTokens> tokens;  ///< the hook's own, scoped and expiring
   std::unique_ptr<PlacementBook> book;
+  std::unique_ptr<ComputeBootstrap> bootstraps;
   std::unique_ptr<WorkPool> configure_pool;  ///< bounds the /configure calls in flight
   std::mutex state_mutex;
   std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
@@ -228,57 +208,11 @@ struct HookServer::Impl {
     return configure_all(targets, *placement);
   }
 
-  Outcome apply(const Job& job) {
-    if (job.kind == k_attach) {
-      return apply_attach(std::get<AttachNotification>(job.notification));
+  Outcome apply(const Notification& n) {
+    if (const auto* attach = std::get_if<AttachNotification>(&n)) {
+      return apply_attach(*attach);
     }
-    return apply_safekeepers(std::get<SafekeepersNotification>(job.notification));
-  }
-
-  /// Queues the job behind the tenant's earlier ones and waits for its outcome; the thread whose
-  /// job reaches the front of an idle queue applies it.
-  Outcome submit(const std::string& tenant, std::shared_ptr<Job> job) {
-    auto ticket = std::make_shared<Ticket>();
-    std::unique_lock<std::mutex> lock(queue_mutex);
-    TenantQueue& q = queues[tenant];
-    if (!q.waiting.empty() && q.waiting.back()->kind == job->kind && q.waiting.back()->key == job->key) {
-      std::shared_ptr<Job>& older = q.waiting.back();
-      metrics[job->kind].superseded++;
-      older->notification = std::move(job->notification);
-      older->tickets.push_back(ticket);
-    } else {
-      job->tickets.push_back(ticket);
-      q.waiting.push_back(std::move(job));
-    }
-    ++waiting_callers;
-    for (;;) {
-      if (ticket->done) {
-        return ticket->outcome;
-      }
-      auto it = queues.find(tenant);
-      if (it != queues.end() && !it->second.running && !it->second.waiting.empty() &&
-          contains(*it->second.waiting.front(), ticket)) {
-        std::shared_ptr<Job> mine = it->second.waiting.front();
-        it->second.waiting.pop_front();
-        it->second.running = true;
-        waiting_callers -= mine->tickets.size();
-        lock.unlock();
-        Outcome outcome = apply(*mine);
-        lock.lock();
-        for (auto& t : mine->tickets) {
-          t->done = true;
-          t->outcome = outcome;
-        }
-        auto again = queues.find(tenant);
-        again->second.running = false;
-        if (again->second.waiting.empty()) {
-          queues.erase(again);
-        }
-        queue_cv.notify_all();
-        return outcome;
-      }
-      queue_cv.wait(lock);
-    }
+    return apply_safekeepers(std::get<SafekeepersNotification>(n));
   }
 
   /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
@@ -302,17 +236,17 @@ struct HookServer::Impl {
       finish(*denied);
       return;
     }
-    auto job = std::make_shared<Job>();
-    job->kind = kind;
+    Notification notification;
     std::string tenant;
+    std::string key;  ///< what a newer notification of the same kind may replace
     if (kind == k_attach) {
       auto n = parse_notify_attach(req.body);
       if (!n) {
         finish(Outcome{400, n.error().message});
         return;
       }
-      tenant = job->key = n->tenant_id;
-      job->notification = std::move(*n);
+      tenant = key = n->tenant_id;
+      notification = std::move(*n);
     } else {
       auto n = parse_notify_safekeepers(req.body);
       if (!n) {
@@ -320,21 +254,40 @@ struct HookServer::Impl {
         return;
       }
       tenant = n->tenant_id;
-      job->key = n->tenant_id + "/" + n->timeline_id;
-      job->notification = std::move(*n);
+      key = n->tenant_id + "/" + n->timeline_id;
+      notification = std::move(*n);
     }
-    const std::string summary = fmt::format("notify-{} {}", kind_name(kind), job->key);
-    Outcome o = submit(tenant, std::move(job));
+    const std::string summary = fmt::format("notify-{} {}", kind_name(kind), key);
+    Outcome o = queues.submit(
+        tenant, kind, key, std::move(notification), [this](const Notification& n) { return apply(n); },
+        [this, kind] { metrics[kind].superseded++; });
     log(o.status == 200 ? summary + ": applied" : fmt::format("{}: {} {}", summary, o.status, o.message));
     finish(o);
   }
 
-  void handle_spec(const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    // Before the lookup, so an unknown caller learns nothing, not even which computes exist.
-    if (auto denied = check_compute_token(req.get_header_value("Authorization"), options.compute_token_key, id)) {
+  /// Before any lookup, so an unknown caller learns nothing, not even which computes exist.
+  bool compute_denied(const httplib::Request& req, httplib::Response& res, const std::string& id) const {
+    auto denied = check_compute_token(req.get_header_value("Authorization"), options.compute_token_key, id);
+    if (denied) {
       res.status = denied->status;
       res.set_content(error_body(denied->message), k_json);
+    }
+    return denied.has_value();
+  }
+
+  void handle_bootstrap(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (!compute_denied(req, res, id)) {
+      BootstrapAnswer a = bootstraps->run(id);
+      log(fmt::format("bootstrap {}: {}", id, a.status == 200 ? "ready" : a.body.value("error", "")));
+      res.status = a.status;
+      res.set_content(a.body.dump(), k_json);
+    }
+  }
+
+  void handle_spec(const httplib::Request& req, httplib::Response& res) {
+    const std::string id = req.matches[1];
+    if (compute_denied(req, res, id)) {
       return;
     }
     const ComputeEntry* compute = options.computes.compute(id);
@@ -355,14 +308,7 @@ struct HookServer::Impl {
     res.set_content(spec_reply(spec_for(*compute, *placement), jwks).dump(), k_json);
   }
 
-  std::string render_metrics() {
-    std::size_t waiting = 0;
-    {
-      std::lock_guard<std::mutex> lock(queue_mutex);
-      waiting = waiting_callers;
-    }
-    return metrics.render(waiting, book->waiting());
-  }
+  std::string render_metrics() { return metrics.render(queues.waiting(), book->waiting()); }
 
   void routes() {
     const int threads = options.threads;
@@ -375,6 +321,8 @@ struct HookServer::Impl {
                [this](const httplib::Request& q, httplib::Response& r) { handle_notify(k_safekeepers, q, r); });
     server.Get(R"(/compute/api/v2/computes/([^/]+)/spec)",
                [this](const httplib::Request& q, httplib::Response& r) { handle_spec(q, r); });
+    server.Post(R"(/bootstrap/v1/computes/([^/]+))",
+                [this](const httplib::Request& q, httplib::Response& r) { handle_bootstrap(q, r); });
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& r) { r.set_content("ok\n", "text/plain"); });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
       r.set_content(render_metrics(), "text/plain; version=0.0.4");
@@ -413,9 +361,14 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
     }
     impl->storage_tokens = std::move(*tokens);
   }
+  auto tokens = ControllerTokens::create(options.storage_signing_key_pem);
+  if (!tokens) {
+    return tokens.error();
+  }
+  impl->tokens = std::make_unique<ControllerTokens>(std::move(*tokens));
   PlacementBook::Options book;
   book.controller_url = options.storage_controller_url;
-  book.controller_token = options.storage_controller_token;
+  book.tokens = impl->tokens.get();
   book.wait = options.spec_wait;
   book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
   impl->book = std::make_unique<PlacementBook>(std::move(book));
@@ -427,6 +380,8 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->passwords = std::make_unique<PasswordBook>(options.passwords_dir, options.computes);
   impl->options = std::move(options);
+  impl->bootstraps = std::make_unique<ComputeBootstrap>(
+      impl->options.computes, ComputeBootstrap::Options{impl->options.storage_controller_url, impl->tokens.get()});
   if (!impl->options.passwords_dir.empty()) {
     impl->reload_passwords(false);  // before the first spec is served: nothing to reconfigure yet
     impl->password_ticker =

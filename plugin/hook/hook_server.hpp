@@ -43,10 +43,11 @@ inline constexpr std::chrono::milliseconds k_spec_wait{10000};
 
 struct HookOptions {
   Computes computes;
-  std::string storage_controller_url;    ///< e.g. http://storage-controller:1234
-  std::string storage_controller_token;  ///< admin scope; empty: none
-  std::string signing_key_pem;           ///< Ed25519 PKCS#8 private key; required
-  /// The storage auth private key (PKCS#8); set: specs carry tenant-scoped storage_auth_tokens.
+  std::string storage_controller_url;  ///< e.g. http://storage-controller:1234
+  std::string signing_key_pem;         ///< Ed25519 PKCS#8 private key; required
+  /// The storage auth private key (PKCS#8); set: specs carry tenant-scoped storage_auth_tokens,
+  /// and the hook's calls to the controller carry scoped tokens minted from it
+  /// (controller_tokens.hpp). Unset (auth off): no token is sent.
   std::optional<std::string> storage_signing_key_pem;
   /// Required: the storage controller's bearer token on /notify-* (its CONTROL_PLANE_JWT_TOKEN),
   /// in every profile.

@@ -1,6 +1,8 @@
 // Fake storage controller: one catch-all handler routes by path segments under one mutex.
 #include "tests/support/fake_storcon.hpp"
 
+#include "plugin/clients/jwt.hpp"
+
 #include <httplib.h>
 
 #include <algorithm>
@@ -103,6 +105,7 @@ struct FakeStorcon::State {
   std::string lsn_kind = "present";
   std::size_t next_node = 0;
   std::string token;
+  std::string jwt_public_pem;
   std::vector<Fault> faults;
   std::vector<LoggedRequest> log;
   std::string cp_url;
@@ -264,6 +267,22 @@ void FakeStorcon::State::handle(const httplib::Request& req, httplib::Response& 
     }
     if (auth.substr(7) != token) {
       return reply_error(res, 403, "JWT authentication error");
+    }
+  }
+  if (!jwt_public_pem.empty() && open_paths.count(req.path) == 0) {
+    const std::string auth = req.get_header_value("Authorization");
+    if (auth.rfind("Bearer ", 0) != 0) {
+      return reply_error(res, 401, "missing or malformed Authorization header");
+    }
+    const auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+    auto claims = neon::cli::jwt::verify(auth.substr(7), jwt_public_pem, now);
+    if (!claims) {
+      return reply_error(res, 403, "JWT authentication error");
+    }
+    const std::string scope = claims->value("scope", "");
+    if (scope != "admin" && scope != required_scope(req.method, req.path)) {
+      return reply_error(res, 403, "Forbidden: JWT authentication error");
     }
   }
   if (auto fault = take_fault(req.method, req.path)) {
@@ -831,6 +850,54 @@ std::vector<int> FakeStorcon::shard_sets(const std::string& tenant_id) const {
     out.push_back(std::max(1, c));
   }
   return out;
+}
+
+void FakeStorcon::require_jwt(const std::string& public_pem) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->jwt_public_pem = public_pem;
+}
+
+std::string FakeStorcon::required_scope(const std::string& method, const std::string& path) {
+  const auto seg = split_path(path);
+  if (!seg.empty() && seg[0] == "v1") {
+    return "pageserverapi";  // §2.4, §2.6
+  }
+  if (!seg.empty() && seg[0] == "upcall") {
+    return "generations_api";  // §2.9
+  }
+  if (seg.size() < 3 || seg[0] != "control" || seg[1] != "v1") {
+    return "admin";  // /debug and the rest (§2.8)
+  }
+  const std::string& what = seg[2];
+  if (what == "step_down") {
+    return "controller_peer";
+  }
+  if (what == "node") {  // §2.3
+    if (seg.size() <= 4) {
+      return method == "DELETE" ? "admin" : "infra";
+    }
+    const std::string& action = seg[4];
+    if (action == "drain" || action == "fill") {
+      return "infra";
+    }
+    if (action == "delete") {
+      return method == "DELETE" ? "infra" : "admin";
+    }
+    return "admin";  // config, shards
+  }
+  if (what == "safekeeper") {  // §2.7
+    return seg.size() == 5 && seg[4] == "scheduling_policy" ? "admin" : "infra";
+  }
+  if (what == "tenant") {  // §2.5
+    if (seg.size() == 4 && method == "GET") {
+      return "scrubber";
+    }
+    if (seg.size() == 6 && seg[4] == "timeline" && method == "GET") {
+      return "scrubber";
+    }
+    return "admin";
+  }
+  return "admin";
 }
 
 void FakeStorcon::require_token(const std::string& token) {

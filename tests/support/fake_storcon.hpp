@@ -75,6 +75,13 @@ public:
   void reattach_node(std::uint64_t id);
   /// Requires `Authorization: Bearer <token>` on everything but /status, /ready, /live, /metrics.
   void require_token(const std::string& token);
+  /// Checks tokens as the real controller does with --public-key: an EdDSA JWT signed by the key
+  /// (401 without a bearer token, 403 for a bad signature or a passed `exp`), whose scope is the
+  /// route's or admin (storage_controller/src/http.rs check_permissions; scopes in neon-api.md
+  /// §2.2-2.9).
+  void require_jwt(const std::string& public_pem);
+  /// The scope the real controller requires for a route (neon-api.md §2.2-2.9).
+  static std::string required_scope(const std::string& method, const std::string& path);
   void add_fault(Fault fault);
   void clear_faults();
 

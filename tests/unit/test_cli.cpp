@@ -125,7 +125,7 @@ TEST_SUITE("cli") {
     const std::map<std::string, std::vector<std::string>> verbs = {
         {"project", {"create", "delete"}},
         {"branch", {"create", "delete"}},
-        {"secrets", {"init"}},
+        {"secrets", {"init", "rotate"}},
         {"hook", {"serve"}},
         {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
     for (const auto& c : neon::cli::commands()) {
@@ -157,7 +157,7 @@ TEST_SUITE("cli") {
         {"branch", {"create", "delete"}},
         {"hook", {"serve"}},
         {"bootstrap", {"pageserver", "safekeeper", "compute"}},
-        {"secrets", {"init"}}};
+        {"secrets", {"init", "rotate"}}};
     for (const auto& [group, verbs] : groups) {
       CAPTURE(group);
       const auto r = run_cli({group, "--help"});

@@ -260,7 +260,7 @@ TEST_SUITE("cli conventions") {
     const Neon neon;
     const std::vector<std::pair<std::string, Words>> groups = {{"project", {"create", "delete"}},
                                                                {"branch", {"create", "delete"}},
-                                                               {"secrets", {"init"}},
+                                                               {"secrets", {"init", "rotate"}},
                                                                {"hook", {"serve"}},
                                                                {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
     for (const auto& [group, verbs] : groups) {

@@ -226,7 +226,7 @@ TEST_SUITE("fidelity") {
     }
     for (const auto& sts : of_kind(generate_safekeepers(prod), "StatefulSet")) {
       const Json& c = container(sts);
-      CHECK(has_arg(c["args"], "--pg-auth-public-key-path=/etc/neon/auth/public.pem"));
+      CHECK(has_arg(c["args"], "--pg-auth-public-key-path=/etc/neon/auth"));
       CHECK(has_arg(c["args"], "--auth-token-path=/etc/neon/token/safekeeper"));
       const Json& volumes = sts["spec"]["template"]["spec"]["volumes"];
       const bool token_volume = std::any_of(volumes.begin(), volumes.end(), [](const Json& v) {

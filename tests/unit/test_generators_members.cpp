@@ -194,7 +194,9 @@ TEST_SUITE("members") {
       CHECK(t.find("prefix_in_bucket = \"prod/pageserver/\"") != std::string::npos);
       CHECK(t.find("{endpoint") == std::string::npos);  // AWS: no custom endpoint
       CHECK(t.find("http_auth_type = \"NeonJWT\"") != std::string::npos);
-      CHECK(t.find("auth_validation_public_key_path = \"/etc/neon/auth/public.pem\"") != std::string::npos);
+      // The folder of the mounted key Secret: every key in it is trusted, so keys rotate with an
+      // overlap (libs/utils/src/auth.rs JwtAuth::from_key_path).
+      CHECK(t.find("auth_validation_public_key_path = \"/etc/neon/auth\"\n") != std::string::npos);
       CHECK(t.find("${") == std::string::npos);
       CHECK(t.find("availability_zone = \"zone-") != std::string::npos);
     }
@@ -223,8 +225,22 @@ TEST_SUITE("members") {
         const bool auth = std::string(name) == "prod";
         CHECK(has_arg_prefix(args, "--http-auth-public-key-path=") == auth);
         // Auth on means the WAL port checks tokens too (safekeeper/src/bin/safekeeper.rs:299-314).
-        CHECK(has_arg_prefix(args, "--pg-auth-public-key-path=/etc/neon/auth/public.pem") == auth);
+        const bool key_folder =
+            std::find(args.begin(), args.end(), Json("--pg-auth-public-key-path=/etc/neon/auth")) != args.end();
+        CHECK(key_folder == auth);
         CHECK(has_arg_prefix(args, "--auth-token-path=/etc/neon/token/safekeeper") == auth);
+        // Registration with an infra token read from a file, never the admin token.
+        const auto tf = std::find(init["args"].begin(), init["args"].end(), Json("--token-file"));
+        CHECK((tf != init["args"].end()) == auth);
+        if (auth) {
+          CHECK(*(tf + 1) == "/etc/neon/controller-token/infra");
+          CHECK(init.value("env", Json::array()).dump().find("neon-auth-tokens") == std::string::npos);
+          for (const auto& v : pod["volumes"]) {
+            if (v["name"] == "auth-public-key") {
+              CHECK(v == Json{{"name", "auth-public-key"}, {"secret", Json{{"secretName", "neon-auth-public-key"}}}});
+            }
+          }
+        }
       }
     }
     const auto off = prod_with("walOffload: true", "walOffload: false");
@@ -296,18 +312,71 @@ TEST_SUITE("members") {
       CHECK(by_ref > 0);
       CHECK(of_kind(all, "Secret").empty());
     }
-    // With auth on, every component gets its token from the token Secret.
+    // With auth on, each member gets the tokens of its own calls from the token Secret, as files
+    // where the consumer reads files; no pod gets the admin token.
     const auto prod = members_of(starter("prod"));
     std::set<std::string> keys;
     for_each_container(prod, [&](const Json&, const Json& c) {
       for (const auto& e : c.value("env", Json::array())) {
         if (e.contains("valueFrom") && e["valueFrom"].contains("secretKeyRef") &&
             e["valueFrom"]["secretKeyRef"]["name"] == "neon-auth-tokens") {
-          keys.insert(e["valueFrom"]["secretKeyRef"]["key"].get<std::string>());
+          keys.insert("env:" + e["valueFrom"]["secretKeyRef"]["key"].get<std::string>());
         }
       }
     });
-    CHECK(keys == std::set<std::string>{"admin", "generations", "safekeeper"});
+    for (const auto& o : prod) {
+      if (!is_workload(o.kind())) {
+        continue;
+      }
+      for (const auto& v : o.body["spec"]["template"]["spec"].value("volumes", Json::array())) {
+        if (v.contains("secret") && v["secret"]["secretName"] == "neon-auth-tokens") {
+          REQUIRE(v["secret"].contains("items"));  // never the whole Secret
+          for (const auto& item : v["secret"]["items"]) {
+            keys.insert("file:" + item["key"].get<std::string>());
+          }
+        }
+      }
+    }
+    CHECK(keys == std::set<std::string>{"env:safekeeper", "file:generations", "file:infra", "file:safekeeper"});
+  }
+
+  TEST_CASE("computes bootstrap through the hook with their own token file; the hook has no controller token") {
+    for (const auto* name : {"dev", "prod"}) {
+      CAPTURE(name);
+      const auto spec = starter(name);
+      for (const auto& d : of_kind(generate_computes(spec), "Deployment")) {
+        const Json& pod = d["spec"]["template"]["spec"];
+        const Json& init = pod["initContainers"][0];
+        const Json& args = init["args"];
+        const std::string id = d["metadata"]["name"].get<std::string>().substr(std::string("compute-").size());
+        CAPTURE(id);
+        CHECK(args[0] == "bootstrap");
+        CHECK(args[1] == "compute");
+        CHECK(std::find(args.begin(), args.end(), Json("--storage-controller")) == args.end());
+        const auto hook = std::find(args.begin(), args.end(), Json("--hook"));
+        REQUIRE(hook != args.end());
+        CHECK(*(hook + 1) == "http://compute-hook.neon.svc.cluster.local:8080");
+        const auto file = std::find(args.begin(), args.end(), Json("--compute-token-file"));
+        REQUIRE(file != args.end());
+        CHECK(*(file + 1) == "/etc/neon/compute-token/token");
+        CHECK_FALSE(init.contains("env"));
+        bool token_volume = false;
+        for (const auto& v : pod["volumes"]) {
+          if (v["name"] == "compute-token") {
+            token_volume = true;
+            CHECK(v["secret"]["secretName"] == "neon-compute-hook-tokens");
+            CHECK(v["secret"]["items"] == Json::array({Json{{"key", id + ".token"}, {"path", "token"}}}));
+          }
+        }
+        CHECK(token_volume);
+        CHECK(pod.dump().find("neon-auth-tokens") == std::string::npos);
+      }
+      for (const auto& d : of_kind(generate_compute_hook(spec), "Deployment")) {
+        const std::string text = d.dump();
+        CHECK(text.find("NEON_STORAGE_CONTROLLER_TOKEN") == std::string::npos);
+        CHECK(text.find("neon-auth-tokens") == std::string::npos);
+      }
+    }
   }
 
   TEST_CASE("volumeClaimTemplates carry apiVersion and kind") {

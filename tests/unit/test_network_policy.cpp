@@ -161,14 +161,20 @@ TEST_SUITE("network policy") {
         const char* to;
         int port;
       };
-      std::vector<Flow> flows = {
-          {"compute", "storage-controller", 1234},      {"pageserver", "storage-broker", 50051},
-          {"pageserver", "storage-controller", 1234},   {"pageserver", "safekeeper", 5454},
-          {"safekeeper", "storage-broker", 50051},      {"safekeeper", "storage-controller", 1234},
-          {"safekeeper", "safekeeper", 5454},           {"safekeeper", "safekeeper", 7676},
-          {"storage-controller", "pageserver", 9898},   {"storage-controller", "safekeeper", 7676},
-          {"storage-controller", "compute-hook", 8080}, {"storage-controller", "storage-controller", 1234},
-          {"compute-hook", "storage-controller", 1234}, {"compute-hook", "compute", 3080}};
+      std::vector<Flow> flows = {{"compute", "compute-hook", 8080},
+                                 {"pageserver", "storage-broker", 50051},
+                                 {"pageserver", "storage-controller", 1234},
+                                 {"pageserver", "safekeeper", 5454},
+                                 {"safekeeper", "storage-broker", 50051},
+                                 {"safekeeper", "storage-controller", 1234},
+                                 {"safekeeper", "safekeeper", 5454},
+                                 {"safekeeper", "safekeeper", 7676},
+                                 {"storage-controller", "pageserver", 9898},
+                                 {"storage-controller", "safekeeper", 7676},
+                                 {"storage-controller", "compute-hook", 8080},
+                                 {"storage-controller", "storage-controller", 1234},
+                                 {"compute-hook", "storage-controller", 1234},
+                                 {"compute-hook", "compute", 3080}};
       if (std::string(profile) == "dev") {
         flows.push_back({"pageserver", "dev-minio", 9000});
         flows.push_back({"safekeeper", "dev-minio", 9000});
@@ -185,6 +191,8 @@ TEST_SUITE("network policy") {
       }
       check_flow(c, c.pod("storage-broker"), c.endpoint("s3"), 443, false);
       check_flow(c, c.pod("compute-hook"), c.endpoint("api-server"), 443, false);
+      // Computes hold no storage controller token: the hook creates their tenants and timelines.
+      check_flow(c, c.pod("compute"), c.pod("storage-controller"), 1234, false);
       if (std::string(profile) == "prod") {
         // No objectStorageCIDRs: any address but link-local, on the endpoint's port.
         check_flow(c, c.pod("pageserver"), c.endpoint("s3"), 443, true);

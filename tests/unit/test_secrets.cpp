@@ -49,10 +49,10 @@ std::string spec_with_auth() {
   return text;
 }
 
-const std::map<std::string, std::string> k_scopes = {{"pageserver", "pageserverapi"},
-                                                     {"safekeeper", "safekeeperdata"},
-                                                     {"generations", "generations_api"},
-                                                     {"admin", "admin"}};
+const std::map<std::string, std::string> k_scopes = {
+    {"pageserver", "pageserverapi"},        {"safekeeper", "safekeeperdata"},
+    {"generations", "generations_api"},     {"infra", "infra"},
+    {"controller-peer", "controller_peer"}, {"admin", "admin"}};
 
 void check_tokens(const std::map<std::string, std::string>& tokens, const std::string& public_pem) {
   REQUIRE(tokens.size() == k_scopes.size());
@@ -289,8 +289,8 @@ TEST_SUITE("secrets") {
     Cluster c("secrets-ns");
     auto dry = c.run({"--dry-run"});
     REQUIRE(dry.exit == 0);
-    CHECK(dry.out.find("would create Secret neon-dev/neon-auth-tokens (keys: admin, generations, "
-                       "pageserver, safekeeper)") != std::string::npos);
+    CHECK(dry.out.find("would create Secret neon-dev/neon-auth-tokens (keys: admin, controller-peer, generations, "
+                       "infra, pageserver, safekeeper)") != std::string::npos);
     CHECK(c.fake.requests().empty());
     auto r = c.run({"-n", "other"});
     REQUIRE_MESSAGE(r.exit == 0, r.err);
@@ -458,5 +458,110 @@ TEST_SUITE("secrets") {
     auto r = c.run({});
     CHECK(r.exit == 1);
     CHECK(r.err.find("namespace flux-system does not exist: install Flux first") != std::string::npos);
+  }
+}
+
+TEST_SUITE("secrets") {
+  TEST_CASE("rotate: add, reissue and drop keep two keys trusted while holders restart" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Cluster c("secrets-rotate");
+    REQUIRE(c.run({}).exit == 0);
+    auto rotate = [&](const std::string& step) {
+      return run_cli(
+          {"secrets", "rotate", "--step", step, "-f", (c.dir / "spec.yaml").string(), "--kubeconfig", c.kubeconfig});
+    };
+    auto secret = [&](const std::string& name) { return decoded(*c.fake.secret("neon-dev", name)); };
+    const std::string old_public = secret("neon-auth-public-key").at("public.pem");
+    const auto old_tokens = secret("neon-auth-tokens");
+
+    auto nothing = rotate("drop");
+    CHECK(nothing.exit == 0);
+    CHECK(nothing.out.find("no previous key to drop") != std::string::npos);
+    auto early = rotate("reissue");
+    CHECK(early.exit == 1);
+    CHECK(early.err.find("run --step add first") != std::string::npos);
+    CHECK(rotate("bogus").exit == 2);
+
+    // add: a next key beside the current one; tokens untouched.
+    auto add = rotate("add");
+    REQUIRE_MESSAGE(add.exit == 0, add.err);
+    CHECK(add.err.find("rollout restart statefulset") != std::string::npos);
+    auto keys = secret("neon-auth-public-key");
+    CHECK(keys.size() == 2);
+    CHECK(keys.at("public.pem") == old_public);
+    const std::string next_public = keys.at("next.pem");
+    CHECK(next_public != old_public);
+    auto signing = secret("neon-storage-signing-key");
+    REQUIRE(signing.count("next.pem") == 1);
+    CHECK(*jwt::public_from_private(signing.at("next.pem")) == next_public);
+    CHECK(*jwt::public_from_private(signing.at("private.pem")) == old_public);
+    CHECK(secret("neon-auth-tokens") == old_tokens);
+    auto again = rotate("add");
+    CHECK(again.exit == 0);
+    CHECK(again.out.find("already in place") != std::string::npos);
+    CHECK(secret("neon-auth-public-key").at("next.pem") == next_public);
+
+    // reissue: every token signed by the next key and naming it; the old key stays trusted as
+    // previous.pem; the controller's public.pem and the hook's signing key are the next key.
+    auto reissue = rotate("reissue");
+    REQUIRE_MESSAGE(reissue.exit == 0, reissue.err);
+    CHECK(reissue.err.find("storage controller") != std::string::npos);
+    keys = secret("neon-auth-public-key");
+    CHECK(keys == std::map<std::string, std::string>{{"public.pem", next_public}, {"previous.pem", old_public}});
+    const auto new_tokens = secret("neon-auth-tokens");
+    check_tokens(new_tokens, next_public);
+    const std::string next_kid = *jwt::key_id(next_public);
+    for (const auto& [key, token] : new_tokens) {
+      CAPTURE(key);
+      CHECK_FALSE(jwt::verify(token, old_public, 0));
+      auto header = jwt::base64url_decode(token.substr(0, token.find('.')));
+      REQUIRE(header);
+      CHECK(nlohmann::json::parse(*header)["kid"] == next_kid);
+    }
+    signing = secret("neon-storage-signing-key");
+    CHECK(signing.size() == 1);
+    CHECK(*jwt::public_from_private(signing.at("private.pem")) == next_public);
+    CHECK(rotate("reissue").err.find("run --step add first") != std::string::npos);
+    auto refused = rotate("add");
+    CHECK(refused.exit == 1);
+    CHECK(refused.err.find("run --step drop first") != std::string::npos);
+
+    // drop: the old key goes.
+    auto drop = rotate("drop");
+    REQUIRE_MESSAGE(drop.exit == 0, drop.err);
+    CHECK(secret("neon-auth-public-key") == std::map<std::string, std::string>{{"public.pem", next_public}});
+    CHECK(secret("neon-auth-tokens") == new_tokens);
+  }
+}
+
+TEST_SUITE("secrets") {
+  TEST_CASE("init adds the scoped tokens an earlier version's token Secret lacks, signed with the stored key" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Cluster c("secrets-upgrade-tokens");
+    REQUIRE(c.run({}).exit == 0);
+    const std::string public_pem = decoded(*c.fake.secret("neon-dev", "neon-auth-public-key")).at("public.pem");
+    auto old = decoded(*c.fake.secret("neon-dev", "neon-auth-tokens"));
+    old.erase("infra");
+    old.erase("controller-peer");
+    c.fake.put_secret("neon-dev", "neon-auth-tokens", old);
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    CHECK(r.out.find("Secret neon-dev/neon-auth-tokens exists; added keys: controller-peer, infra") !=
+          std::string::npos);
+    const auto now = decoded(*c.fake.secret("neon-dev", "neon-auth-tokens"));
+    check_tokens(now, public_pem);
+    for (const auto& [key, token] : old) {
+      CHECK(now.at(key) == token);  // the others are left as they were
+    }
+    // Without the stored signing key nothing can mint them: the error says what to do.
+    c.fake.put_secret("neon-dev", "neon-auth-tokens", old);
+    c.fake.put_secret("neon-dev", "neon-storage-signing-key", {{"unrelated", "x"}});
+    auto stuck = c.run({});
+    INFO(stuck.err);
+    CHECK(stuck.exit == 1);
+    CHECK(stuck.err.find("lacks keys infra, controller-peer;") != std::string::npos);
+    CHECK(stuck.err.find("--overwrite") != std::string::npos);
   }
 }

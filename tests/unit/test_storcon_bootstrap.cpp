@@ -109,7 +109,7 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(neon::test::read_text(dir / "data/pageserver.toml") == neon::test::read_text(dir / "in.toml"));
   }
 
-  TEST_CASE("safekeeper: upsert then Active, idempotent") {
+  TEST_CASE("safekeeper: upsert, left Activating for the controller's heartbeat (service.rs:1423-1434), idempotent") {
     FakeStorcon fake;
     neon::test::ScratchDir dir("bootstrap-safekeeper");
     const std::vector<std::string> args = {"bootstrap",
@@ -136,7 +136,8 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(sk["region_id"] == "default");
     CHECK(sk["version"] == 1);
     CHECK(sk["availability_zone_id"] == "az-a");
-    CHECK(sk["scheduling_policy"] == "Active");
+    CHECK(sk["scheduling_policy"] == "Activating");
+    CHECK(res.out.find("Activating until the controller's first heartbeat makes it Active") != std::string::npos);
     CHECK(run_cli(args, "", {{"POD_NAME", "safekeeper-2"}}).exit == 0);
   }
 
@@ -154,7 +155,7 @@ TEST_SUITE("storcon bootstrap") {
                        "", {{"POD_NAME", "safekeeper-0"}});
     REQUIRE(res.exit == 0);
     CHECK(res.err.find("retrying") != std::string::npos);
-    CHECK(fake.safekeeper(10)["scheduling_policy"] == "Active");
+    CHECK(fake.safekeeper(10)["scheduling_policy"] == "Activating");
   }
 
   TEST_CASE("compute: tenant and timelines from the root, timestamp resolved; conflicts are clear") {
@@ -251,7 +252,7 @@ TEST_SUITE("storcon bootstrap") {
     CHECK(missing.err.find("not a directory") != std::string::npos);
   }
 
-  TEST_CASE("safekeeper: Active only when absent or Activating; Pause and Decomissioned are kept") {
+  TEST_CASE("safekeeper: no scheduling policy call (an admin route); Pause and Decomissioned are kept") {
     FakeStorcon fake;
     neon::test::ScratchDir dir("bootstrap-safekeeper-policy");
     auto run_as = [&](const std::string& pod) {
@@ -273,11 +274,9 @@ TEST_SUITE("storcon bootstrap") {
     REQUIRE(run_as("safekeeper-1").exit == 0);
     CHECK(fake.safekeeper(11)["scheduling_policy"] == "Decomissioned");
     REQUIRE(run_as("safekeeper-2").exit == 0);
-    CHECK(fake.safekeeper(12)["scheduling_policy"] == "Active");
+    CHECK(fake.safekeeper(12)["scheduling_policy"] == "Activating");
     for (const auto& r : fake.requests()) {
-      if (r.path.find("scheduling_policy") != std::string::npos) {
-        CHECK(r.path == "/control/v1/safekeeper/12/scheduling_policy");
-      }
+      CHECK(r.path.find("scheduling_policy") == std::string::npos);
     }
   }
 
