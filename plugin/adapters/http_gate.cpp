@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "plugin/adapters/tls_server.hpp"
 #include "plugin/adapters/work_pool.hpp"
 
 namespace neon::cli {
@@ -26,17 +27,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+using Io = GateEndpoint::Io;
+
 struct Conn {
-  int fd = -1;
+  GateEndpoint io;
   Clock::time_point start;
   std::string data;
   bool continued = false;        ///< "100 Continue" sent
   std::size_t discard_left = 0;  ///< bytes of a too large body still to read and drop before the 413
+  short events = POLLIN;         ///< what the TLS layer waits for
 };
 
 enum class Parse { more, more_continue, complete, header_too_large, body_too_large, bad };
-
-void set_blocking(int fd) { static_cast<void>(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL, 0) & ~O_NONBLOCK)); }
 
 void set_timeouts(int fd, std::chrono::milliseconds t) {
   timeval tv{};
@@ -61,20 +63,16 @@ bool send_all(int fd, const char* p, std::size_t n) {
   return true;
 }
 
-/// A short answer of the gate's own, sent without waiting (it fits the socket buffer), then closed.
-void refuse(int fd, int status, const char* reason, const char* message) {
-  const std::string body = fmt::format(R"({{"error":"{}"}})", message);
-  const std::string text = fmt::format(
-      "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
-      reason, body.size(), body);
-  static_cast<void>(::send(fd, text.data(), text.size(), MSG_NOSIGNAL | MSG_DONTWAIT));
-  // Closing with unread input would reset the connection and could lose the answer: drop what
-  // has arrived, and end our side first.
-  std::array<char, 4096> buf{};
-  while (::recv(fd, buf.data(), buf.size(), MSG_DONTWAIT) > 0) {
+/// A short answer of the gate's own, sent without waiting (it fits the socket buffer), then the
+/// connection is ended. A TLS connection still in its handshake is just closed.
+void refuse(GateEndpoint& io, int status, const char* reason, const char* message) {
+  if (io.handshaken()) {
+    const std::string body = fmt::format(R"({{"error":"{}"}})", message);
+    io.send_nowait(fmt::format(
+        "HTTP/1.1 {} {}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{}", status,
+        reason, body.size(), body));
   }
-  ::shutdown(fd, SHUT_WR);
-  ::close(fd);
+  io.finish();
 }
 
 std::string trimmed(const std::string& s) {
@@ -148,9 +146,8 @@ Parse parse(const std::string& data, const GateOptions& o, std::string& out, std
 }
 
 /// Sends the request to the server on loopback and its answer back to the client.
-void relay(int client, const std::string& request, int backend_port, std::chrono::milliseconds timeout) {
-  set_blocking(client);
-  set_timeouts(client, timeout);
+void relay(GateEndpoint& client, const std::string& request, int backend_port, std::chrono::milliseconds timeout) {
+  client.set_blocking(timeout);
   const int b = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
@@ -171,52 +168,54 @@ void relay(int client, const std::string& request, int backend_port, std::chrono
       if (r < 0 && errno == EINTR) {
         continue;
       }
-      if (r <= 0 || !send_all(client, buf.data(), static_cast<std::size_t>(r))) {
+      if (r <= 0 || !client.send_all(std::string_view(buf.data(), static_cast<std::size_t>(r)))) {
         break;
       }
     }
   }
   ::close(b);
-  ::shutdown(client, SHUT_WR);
-  ::close(client);
+  client.finish();
 }
 
 }  // namespace
 
 struct HttpGate::Impl {
   GateOptions options;
+  std::unique_ptr<TlsServerContext> tls;  ///< nullptr: plaintext
+  std::optional<std::string> problem;
   int listen_fd = -1;
   std::array<int, 2> wake{-1, -1};
   std::atomic<bool> stopping{false};
 
-  /// Reads from `c` what has arrived; false when the client closed or failed.
-  static bool read_some(Conn& c, std::size_t limit) {
-    std::array<char, 16384> buf{};
-    for (;;) {
-      const ssize_t r = ::recv(c.fd, buf.data(), buf.size(), 0);
-      if (r > 0) {
-        c.data.append(buf.data(), static_cast<std::size_t>(r));
-        if (c.data.size() > limit) {
-          return true;
-        }
-        continue;
-      }
-      if (r < 0 && errno == EINTR) {
-        continue;
-      }
-      return r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
-    }
-  }
+  bool expired(const Conn& c, Clock::time_point now) const { return now - c.start >= options.request_deadline; }
 
   /// One pass over a connection being read: true while it stays in the reading set.
-  bool step(Conn& c, bool readable, Clock::time_point now, WorkPool& pool, int backend_port) const {
-    const bool open = !readable || read_some(c, options.max_header + options.max_body + 1);
+  bool step(Conn& c, bool ready, Clock::time_point now, WorkPool& pool, int backend_port) const {
+    if (!c.io.handshaken()) {
+      const Io h = ready ? c.io.handshake() : Io::want_read;
+      if (h == Io::closed) {
+        return false;  // a plaintext request to the TLS port, a failed or abandoned handshake
+      }
+      if (h != Io::done) {
+        if (ready) {
+          c.events = h == Io::want_write ? POLLOUT : POLLIN;
+        }
+        return !expired(c, now);  // the handshake counts against the deadline: closed unanswered
+      }
+      c.events = POLLIN;
+    }
+    bool open = true;
+    if (ready) {
+      const Io r = c.io.read_some(c.data, options.max_header + options.max_body + 1);
+      open = r != Io::closed;
+      c.events = r == Io::want_write ? POLLOUT : POLLIN;
+    }
     if (c.discard_left > 0) {
       // The body of a request refused for its size: read to its end, so the 413 arrives.
       const std::size_t got = c.data.size();
       c.data.clear();
       if (got >= c.discard_left) {
-        refuse(c.fd, 413, "Payload Too Large", "request body too large");
+        refuse(c.io, 413, "Payload Too Large", "request body too large");
         return false;
       }
       c.discard_left -= got;
@@ -225,43 +224,42 @@ struct HttpGate::Impl {
     std::size_t total = 0;
     switch (c.discard_left > 0 ? Parse::more : parse(c.data, options, request, total)) {
       case Parse::complete: {
-        const int fd = c.fd;
+        auto io = std::make_shared<GateEndpoint>(std::move(c.io));
         const auto timeout = options.relay_timeout;
-        pool.submit([fd, request = std::move(request), backend_port, timeout] {
-          relay(fd, request, backend_port, timeout);
+        pool.submit([io, request = std::move(request), backend_port, timeout] {
+          relay(*io, request, backend_port, timeout);
           return 0;
         });
         return false;
       }
       case Parse::header_too_large:
-        refuse(c.fd, 431, "Request Header Fields Too Large", "request headers too large");
+        refuse(c.io, 431, "Request Header Fields Too Large", "request headers too large");
         return false;
       case Parse::body_too_large:
         if (total - std::min(total, c.data.size()) == 0 || total > 64 * options.max_body) {
-          refuse(c.fd, 413, "Payload Too Large", "request body too large");
+          refuse(c.io, 413, "Payload Too Large", "request body too large");
           return false;
         }
         c.discard_left = total - c.data.size();
         c.data.clear();
         break;
       case Parse::bad:
-        refuse(c.fd, 400, "Bad Request", "malformed request");
+        refuse(c.io, 400, "Bad Request", "malformed request");
         return false;
       case Parse::more_continue:
         if (!c.continued) {
           c.continued = true;
-          static_cast<void>(::send(c.fd, "HTTP/1.1 100 Continue\r\n\r\n", 25, MSG_NOSIGNAL | MSG_DONTWAIT));
+          static_cast<void>(c.io.send_nowait("HTTP/1.1 100 Continue\r\n\r\n"));
         }
         break;
       case Parse::more:
         break;
     }
     if (!open) {
-      ::close(c.fd);
       return false;
     }
-    if (now - c.start >= options.request_deadline) {
-      refuse(c.fd, 408, "Request Timeout", "the request took too long to arrive");
+    if (expired(c, now)) {
+      refuse(c.io, 408, "Request Timeout", "the request took too long to arrive");
       return false;
     }
     return true;
@@ -269,7 +267,16 @@ struct HttpGate::Impl {
 };
 
 HttpGate::HttpGate(GateOptions options) : m_impl(std::make_unique<Impl>()) {
-  m_impl->options = options;
+  m_impl->options = std::move(options);
+  const GateOptions& o = m_impl->options;
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    auto tls = TlsServerContext::load(o.tls_cert_file, o.tls_key_file, o.tls_reload);
+    if (tls) {
+      m_impl->tls = std::move(*tls);
+    } else {
+      m_impl->problem = tls.error().message;
+    }
+  }
   static_cast<void>(::pipe2(m_impl->wake.data(), O_CLOEXEC | O_NONBLOCK));
 }
 
@@ -280,6 +287,8 @@ HttpGate::~HttpGate() {
     }
   }
 }
+
+std::optional<std::string> HttpGate::problem() const { return m_impl->problem; }
 
 int HttpGate::bind(const std::string& host, int port) {
   addrinfo hints{};
@@ -319,6 +328,9 @@ int HttpGate::bind(const std::string& host, int port) {
 
 void HttpGate::run(int backend_port) {
   Impl& m = *m_impl;
+  if (m.problem) {
+    return;
+  }
   WorkPool pool(static_cast<std::size_t>(std::max(1, m.options.relay_threads)));
   std::deque<Conn> conns;  // oldest first
   while (!m.stopping) {
@@ -326,10 +338,13 @@ void HttpGate::run(int backend_port) {
     auto now = Clock::now();
     auto wait = std::chrono::milliseconds(1000);
     for (const Conn& c : conns) {
-      fds.push_back({c.fd, POLLIN, 0});
+      fds.push_back({c.io.fd(), c.events, 0});
       const auto left =
           std::chrono::duration_cast<std::chrono::milliseconds>(c.start + m.options.request_deadline - now);
       wait = std::max(std::chrono::milliseconds(0), std::min(wait, left + std::chrono::milliseconds(1)));
+      if (c.io.buffered()) {
+        wait = std::chrono::milliseconds(0);  // decrypted bytes poll() cannot see
+      }
     }
     if (::poll(fds.data(), fds.size(), static_cast<int>(wait.count())) < 0 && errno != EINTR) {
       break;
@@ -340,8 +355,8 @@ void HttpGate::run(int backend_port) {
     now = Clock::now();
     std::deque<Conn> keep;
     for (std::size_t i = 0; i < conns.size(); ++i) {
-      const bool readable = (fds[i + 2].revents & (POLLIN | POLLHUP | POLLERR)) != 0;
-      if (m.step(conns[i], readable, now, pool, backend_port)) {
+      const bool ready = (fds[i + 2].revents & (POLLIN | POLLOUT | POLLHUP | POLLERR)) != 0 || conns[i].io.buffered();
+      if (m.step(conns[i], ready, now, pool, backend_port)) {
         keep.push_back(std::move(conns[i]));
       }
     }
@@ -354,15 +369,17 @@ void HttpGate::run(int backend_port) {
         }
         if (conns.size() >= m.options.max_reading) {
           // Full of connections that have not sent their request: the oldest is the slowest.
-          refuse(conns.front().fd, 408, "Request Timeout", "the request took too long to arrive");
+          refuse(conns.front().io, 408, "Request Timeout", "the request took too long to arrive");
           conns.pop_front();
         }
-        conns.push_back(Conn{fd, now, {}, false});
+        std::optional<std::string> reload_problem;
+        ssl_ctx_st* ctx = m.tls ? m.tls->current(now, reload_problem) : nullptr;
+        if (reload_problem && m.options.log) {
+          m.options.log(*reload_problem);
+        }
+        conns.push_back(Conn{GateEndpoint(fd, ctx), now, {}, false, 0, POLLIN});
       }
     }
-  }
-  for (const Conn& c : conns) {
-    ::close(c.fd);
   }
 }
 

@@ -8,10 +8,16 @@
 // under one overall deadline and size bounds, and only a complete request goes on, with
 // `Connection: close`, to the server listening on loopback, whose answer is relayed back by a small
 // pool. A request that misses the deadline gets 408, one too large 431 or 413.
+//
+// With a certificate and key the gate serves HTTPS (tls_server.hpp): the handshake is driven by
+// the same poll() loop and counts against the request deadline, so a client that never finishes
+// it is closed then, and a plaintext request to the port is closed unanswered.
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace neon::cli {
@@ -23,14 +29,24 @@ struct GateOptions {
   std::size_t max_reading = 1024;                  ///< connections being read at once; more are closed at accept
   int relay_threads = 32;                          ///< complete requests relayed at once
   std::chrono::milliseconds relay_timeout{60000};  ///< no byte from the server or the client for this long
+  /// PEM certificate chain and private key; both empty: plaintext HTTP.
+  std::string tls_cert_file, tls_key_file;
+  std::chrono::milliseconds tls_reload{60000};  ///< how often the files are checked for a change
+  /// Lines worth an operator's attention (a certificate that failed to reload); empty: dropped.
+  std::function<void(const std::string&)> log;
 };
 
 class HttpGate {
 public:
+  /// Reads the TLS files when set: see problem().
   explicit HttpGate(GateOptions options);
   ~HttpGate();
   HttpGate(const HttpGate&) = delete;
   HttpGate& operator=(const HttpGate&) = delete;
+
+  /// Why the gate cannot serve (a TLS file unreadable, the key not the certificate's); nullopt
+  /// when it can.
+  std::optional<std::string> problem() const;
 
   /// Listens on `host:port` (port 0: any free port); the bound port, or -1. An IPv6 address is
   /// dual-stack (IPV6_V6ONLY off).

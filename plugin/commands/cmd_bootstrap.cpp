@@ -350,6 +350,9 @@ int bootstrap_compute_via_hook(Context& ctx, const cxxopts::ParseResult& r, std:
   if (r.count("compute-token-file") == 0) {
     return usage_error(ctx, "bootstrap compute", "--hook needs --compute-token-file");
   }
+  if (auto bad = check_ca_file(r)) {
+    return usage_error(ctx, "bootstrap compute", *bad);
+  }
   auto token = read_file(r["compute-token-file"].as<std::string>(), 64 * 1024);
   if (!token || trim(*token).empty()) {
     return fail(ctx, fmt::format("--compute-token-file {}: {}", r["compute-token-file"].as<std::string>(),
@@ -361,6 +364,7 @@ int bootstrap_compute_via_hook(Context& ctx, const cxxopts::ParseResult& r, std:
   target.options.service = "compute hook";
   target.options.timeout = std::chrono::minutes(2);  // the hook waits for the controller's tenant create
   target.options.max_attempts = 1;
+  target.tls.ca_file = r["ca-file"].as<std::string>();  // an https:// hook's CA
   target.described = http::redact_url(target.options.base_url);
   Controller hook(target);
   const std::string path = "/bootstrap/v1/computes/" + http::url_encode(id);

@@ -89,8 +89,14 @@ OptionSet hook_serve_options(const Context& ctx) {
       "storage-controller", "Storage controller URL",
       cxxopts::value<std::string>()->default_value("http://storage-controller:1234"))(
       "passwords", "Folder of the mounted role Secrets: file <folder>/<secret> holds the role's password",
+      cxxopts::value<std::string>())("tls-cert-file",
+                                     "Serve HTTPS with this certificate chain (PEM, e.g. tls.crt of a cert-manager "
+                                     "Secret; read again when it changes); needs --tls-key-file",
+                                     cxxopts::value<std::string>())(
+      "tls-key-file", "Private key (PEM) of --tls-cert-file", cxxopts::value<std::string>())(
+      "ca-file", "CA bundle (PEM) that verifies an https:// --storage-controller (default: the system's)",
       cxxopts::value<std::string>());
-  opts.files({"computes"});
+  opts.files({"computes", "tls-cert-file", "tls-key-file", "ca-file"});
   return opts;
 }
 
@@ -108,8 +114,21 @@ int hook_serve(Context& ctx, const Args& args) {
   if (!listen) {
     return usage_error(ctx, "hook serve", "--listen must be HOST:PORT, [IPV6]:PORT or :PORT");
   }
+  if (r->count("tls-cert-file") != r->count("tls-key-file")) {
+    return usage_error(ctx, "hook serve", "--tls-cert-file and --tls-key-file go together");
+  }
   hook::HookOptions options;
   options.log = &ctx.err;
+  if (r->count("tls-cert-file") != 0) {
+    options.tls_cert_file = (*r)["tls-cert-file"].as<std::string>();
+    options.tls_key_file = (*r)["tls-key-file"].as<std::string>();
+  }
+  if (r->count("ca-file") != 0) {
+    options.ca_file = (*r)["ca-file"].as<std::string>();
+    if (auto ca = read_file(options.ca_file, k_max_computes_file); !ca) {
+      return usage_error(ctx, "hook serve", "--ca-file: " + ca.error().message);
+    }
+  }
   auto text = read_file((*r)["computes"].as<std::string>(), k_max_computes_file);
   if (!text) {
     return fail(ctx, text.error().message);
@@ -156,6 +175,7 @@ int hook_serve(Context& ctx, const Args& args) {
   }
   options.expected_token = trim(**expected);
   const std::size_t compute_count = options.computes.computes.size();
+  const bool tls = !options.tls_cert_file.empty();
   http::Global curl;
   auto server = hook::HookServer::create(std::move(options));
   if (!server) {
@@ -165,8 +185,8 @@ int hook_serve(Context& ctx, const Args& args) {
   if (!port) {
     return fail(ctx, port.error().message);
   }
-  fmt::print(ctx.err, "compute hook listening on {} ({} compute{})\n", (*server)->listening_on(), compute_count,
-             compute_count == 1 ? "" : "s");
+  fmt::print(ctx.err, "compute hook listening on {} ({}, {} compute{})\n", (*server)->listening_on(),
+             tls ? "https" : "http", compute_count, compute_count == 1 ? "" : "s");
   serve_until_signalled(**server);
   return k_exit_ok;
 }

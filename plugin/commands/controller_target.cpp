@@ -23,8 +23,12 @@ void add_controller_options(OptionSet& opts) {
                                          cxxopts::value<std::string>()->default_value(""))(
       "token-file", "File holding the storage controller's admin token (default: $NEON_STORAGE_CONTROLLER_TOKEN)",
       cxxopts::value<std::string>()->default_value(""))("request-timeout", "Timeout of one HTTP request, e.g. 30s",
-                                                        cxxopts::value<std::string>()->default_value("30s"));
-  opts.files({"token-file"});
+                                                        cxxopts::value<std::string>()->default_value("30s"))(
+      "ca-file",
+      "CA bundle (PEM) that verifies the storage controller's certificate (or the hook's, with bootstrap compute "
+      "--hook)",
+      cxxopts::value<std::string>()->default_value(""));
+  opts.files({"token-file", "ca-file"});
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text) {
@@ -83,6 +87,21 @@ std::string controller_url(const Context& ctx, const cxxopts::ParseResult& flags
 
 }  // namespace
 
+std::optional<std::string> check_ca_file(const cxxopts::ParseResult& flags) {
+  const std::string ca_file = flags["ca-file"].as<std::string>();
+  if (ca_file.empty()) {
+    return std::nullopt;
+  }
+  auto text = read_file(ca_file, 16 * 1024 * 1024);
+  if (!text) {
+    return "--ca-file: " + text.error().message;
+  }
+  if (text->find("-----BEGIN CERTIFICATE-----") == std::string::npos) {
+    return fmt::format("--ca-file {}: no PEM certificate in the file", ca_file);
+  }
+  return std::nullopt;
+}
+
 std::optional<std::string> check_controller_flags(const Context& ctx, const cxxopts::ParseResult& flags) {
   const auto timeout = parse_duration(flags["request-timeout"].as<std::string>());
   if (!timeout || timeout->count() <= 0) {
@@ -94,6 +113,9 @@ std::optional<std::string> check_controller_flags(const Context& ctx, const cxxo
     return fmt::format(
         "storage controller URL \"{}\" ({}) must start with http:// or https://", http::redact_url(url),
         flags["storage-controller"].as<std::string>().empty() ? k_env_controller_url : "--storage-controller");
+  }
+  if (auto bad = check_ca_file(flags)) {
+    return bad;
   }
   const std::string token_file = flags["token-file"].as<std::string>();
   if (!token_file.empty()) {
@@ -133,6 +155,7 @@ Result<ControllerTarget> resolve_controller(const Context& ctx, const cxxopts::P
   const std::string url = controller_url(ctx, flags);
   if (!url.empty()) {
     target.options.base_url = url;
+    target.tls.ca_file = flags["ca-file"].as<std::string>();
     target.described = http::redact_url(url);
     return target;
   }

@@ -23,13 +23,17 @@ namespace neon::cli {
 inline constexpr const char* k_env_controller_url = "NEON_STORAGE_CONTROLLER_URL";
 inline constexpr const char* k_env_controller_token = "NEON_STORAGE_CONTROLLER_TOKEN";
 
-/// Adds --storage-controller, --token-file and --request-timeout.
+/// Adds --storage-controller, --token-file, --request-timeout and --ca-file (the CA bundle that
+/// verifies an https:// controller URL; the kubeconfig's CA verifies the service proxy).
 void add_controller_options(OptionSet& opts);
 
 /// "30s", "5m", "1h", "500ms", "1m30s" or a bare number of seconds.
 std::optional<std::chrono::milliseconds> parse_duration(const std::string& text);
 
 enum class Kubeconfig { allowed, never };
+
+/// --ca-file, when set: readable and holding a PEM certificate. A message for a usage error.
+std::optional<std::string> check_ca_file(const cxxopts::ParseResult& flags);
 
 /// The controller flags' values on their own: --request-timeout, the URL's scheme (flag or
 /// environment) and --token-file (readable, not empty). A message for a usage error (exit 2).

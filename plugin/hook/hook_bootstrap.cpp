@@ -57,7 +57,9 @@ BootstrapAnswer ComputeBootstrap::run(const std::string& compute_id) {
       --running;
     }
   } release{m_mutex, m_running};
-  http::CurlTransport transport;
+  http::TlsOptions tls;
+  tls.ca_file = m_options.ca_file;
+  http::CurlTransport transport(tls);
   transport.limit_answer(m_options.max_answer);
   storcon::ClientOptions o;
   o.base_url = m_options.controller_url;

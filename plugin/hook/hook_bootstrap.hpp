@@ -36,6 +36,7 @@ public:
   struct Options {
     std::string controller_url;
     ControllerTokens* tokens = nullptr;  ///< not owned; nullptr: no token (auth off)
+    std::string ca_file;                 ///< CA bundle (PEM) for an https controller_url; empty: the system store
     int max_running = k_default_bootstraps;
     /// One controller call: tenant create waits up to 30 s for its reconcile (neon-api.md 2.4).
     std::chrono::milliseconds call_timeout{45000};

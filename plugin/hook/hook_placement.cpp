@@ -52,7 +52,9 @@ Result<std::string> PlacementBook::node_url(std::uint64_t node_id) {
   if (auto url = cached_node_url(node_id)) {
     return *url;
   }
-  http::CurlTransport transport;
+  http::TlsOptions tls;
+  tls.ca_file = m_options.ca_file;
+  http::CurlTransport transport(tls);
   transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 2));
   auto node = client.get_node(node_id);
@@ -94,7 +96,9 @@ void PlacementBook::remember(const std::string& tenant_id, const Placement& plac
 }
 
 Result<Placement> PlacementBook::current(const std::string& tenant_id) {
-  http::CurlTransport transport;
+  http::TlsOptions tls;
+  tls.ca_file = m_options.ca_file;
+  http::CurlTransport transport(tls);
   transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 2));
   auto tenant = client.describe_tenant(tenant_id);
@@ -117,7 +121,9 @@ Result<Placement> PlacementBook::current(const std::string& tenant_id) {
 }
 
 std::optional<std::string> PlacementBook::splitting(const std::string& tenant_id) {
-  http::CurlTransport transport;
+  http::TlsOptions tls;
+  tls.ca_file = m_options.ca_file;
+  http::CurlTransport transport(tls);
   transport.limit_answer(m_options.max_answer);
   storcon::Client client(transport, controller_options(m_options, 1));
   auto tenant = client.describe_tenant(tenant_id);

@@ -22,6 +22,7 @@ class PlacementBook {
 public:
   struct Options {
     std::string controller_url;
+    std::string ca_file;  ///< CA bundle (PEM) for an https controller_url; empty: the system store
     /// The hook's own tokens (controller_tokens.hpp); nullptr or without a key: none sent.
     ControllerTokens* tokens = nullptr;
     std::chrono::milliseconds wait{10000};

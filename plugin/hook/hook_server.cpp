@@ -369,6 +369,7 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   PlacementBook::Options book;
   book.controller_url = options.storage_controller_url;
   book.tokens = impl->tokens.get();
+  book.ca_file = options.ca_file;
   book.wait = options.spec_wait;
   book.max_waiting = options.max_waiting_specs > 0 ? options.max_waiting_specs : std::max(1, options.threads / 4);
   impl->book = std::make_unique<PlacementBook>(std::move(book));
@@ -376,12 +377,22 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   gate.request_deadline = options.request_deadline;
   gate.max_body = options.max_body;
   gate.relay_threads = options.threads;
+  gate.tls_cert_file = options.tls_cert_file;
+  gate.tls_key_file = options.tls_key_file;
+  gate.tls_reload = options.tls_reload;
+  gate.log = [p = impl.get()](const std::string& line) { p->log(line); };
   impl->gate = std::make_unique<HttpGate>(gate);
+  if (auto problem = impl->gate->problem()) {
+    return make_error(*problem, ErrorKind::invalid);
+  }
   impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->passwords = std::make_unique<PasswordBook>(options.passwords_dir, options.computes);
   impl->options = std::move(options);
-  impl->bootstraps = std::make_unique<ComputeBootstrap>(
-      impl->options.computes, ComputeBootstrap::Options{impl->options.storage_controller_url, impl->tokens.get()});
+  ComputeBootstrap::Options bootstrap;
+  bootstrap.controller_url = impl->options.storage_controller_url;
+  bootstrap.tokens = impl->tokens.get();
+  bootstrap.ca_file = impl->options.ca_file;
+  impl->bootstraps = std::make_unique<ComputeBootstrap>(impl->options.computes, std::move(bootstrap));
   if (!impl->options.passwords_dir.empty()) {
     impl->reload_passwords(false);  // before the first spec is served: nothing to reconfigure yet
     impl->password_ticker =

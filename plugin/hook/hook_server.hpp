@@ -44,7 +44,13 @@ inline constexpr std::chrono::milliseconds k_spec_wait{10000};
 struct HookOptions {
   Computes computes;
   std::string storage_controller_url;  ///< e.g. http://storage-controller:1234
-  std::string signing_key_pem;         ///< Ed25519 PKCS#8 private key; required
+  std::string ca_file;                 ///< CA bundle (PEM) verifying an https controller; empty: system store
+  /// The hook's certificate chain and private key (PEM files, e.g. a mounted kubernetes.io/tls
+  /// Secret); both empty: plain HTTP. Read again when they change (checked every tls_reload).
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  std::chrono::milliseconds tls_reload{60000};
+  std::string signing_key_pem;  ///< Ed25519 PKCS#8 private key; required
   /// The storage auth private key (PKCS#8); set: specs carry tenant-scoped storage_auth_tokens,
   /// and the hook's calls to the controller carry scoped tokens minted from it
   /// (controller_tokens.hpp). Unset (auth off): no token is sent.

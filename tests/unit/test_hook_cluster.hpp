@@ -105,6 +105,8 @@ struct ClusterOptions {
   std::chrono::milliseconds request_deadline = neon::cli::hook::k_request_deadline;
   std::string passwords_dir;  ///< the mounted role Secrets
   std::chrono::milliseconds password_poll{10000};
+  std::string tls_cert_file, tls_key_file;  ///< the hook serves HTTPS with these
+  std::chrono::milliseconds tls_reload{60000};
 };
 
 /// The computes.json entries the hook reads for `defs` served by `computes`.
@@ -154,6 +156,9 @@ public:
     options.request_deadline = o.request_deadline;
     options.passwords_dir = o.passwords_dir;
     options.password_poll = o.password_poll;
+    options.tls_cert_file = o.tls_cert_file;
+    options.tls_key_file = o.tls_key_file;
+    options.tls_reload = o.tls_reload;
     hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
     port = hook->port;
     if (o.computes_trust_hook) {
