@@ -8,6 +8,7 @@
 
 #include "generators/names.hpp"
 #include "generators/pooler.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace {
@@ -47,6 +48,17 @@ struct ComputeRef {
 /// Label shared by the read replicas of one branch, selected by their common read-only Service.
 constexpr const char* k_replicas_label = "kubectl-neon.io/read-replicas-of";
 
+/// The init container's `bootstrap compute --hook` (with the CA that verifies the hook under spec.tls).
+Json init_args(const ClusterSpec& spec, const std::string& id, const std::string& token_file) {
+  Json args = Json::array(
+      {"bootstrap", "compute", "--hook", tls::hook_url(spec), "--compute-id", id, "--compute-token-file", token_file});
+  if (spec.tls.enabled) {
+    args.push_back("--ca-file");
+    args.push_back(tls::k_ca_file);
+  }
+  return args;
+}
+
 Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   const std::string name = c.name();
   const std::string id = c.id();
@@ -54,13 +66,12 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   // hook_bootstrap.hpp), with this compute's own spec token read from a file: no storage controller
   // token is in a compute pod, and computes need no route to the controller.
   const std::string token_file = fmt::format("{}/{}", k_compute_token_dir, k_compute_token_file);
-  Json init = hook_container(
-      spec, "bootstrap",
-      Json::array({"bootstrap", "compute", "--hook",
-                   fmt::format("http://{}:{}", names::service_host(spec, names::k_hook), names::k_hook_port),
-                   "--compute-id", id, "--compute-token-file", token_file}),
-      Json::array(),
-      Json::array({Json{{"name", "compute-token"}, {"mountPath", k_compute_token_dir}, {"readOnly", true}}}));
+  Json init_mounts =
+      Json::array({Json{{"name", "compute-token"}, {"mountPath", k_compute_token_dir}, {"readOnly", true}}});
+  if (spec.tls.enabled) {
+    init_mounts.push_back(tls::ca_mount());
+  }
+  Json init = hook_container(spec, "bootstrap", init_args(spec, id, token_file), Json::array(), std::move(init_mounts));
   Json token_volume{{"name", "compute-token"},
                     {"secret", Json{{"secretName", spec.storage_controller.auth.hook_token_secret},
                                     {"items", Json::array({Json{{"key", names::compute_token_secret_key(id)},
@@ -71,16 +82,20 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
       {"name", k_component},
       {"image", image == spec.images.compute.end() ? std::string() : image->second},
       {"imagePullPolicy", "IfNotPresent"},
-      {"args", Json::array({"--pgdata", k_pgdata, "-C",
-                            fmt::format("postgresql://cloud_admin@localhost:{}/postgres", names::k_compute_pg_port),
-                            "--compute-id", id, "--control-plane-uri",
-                            fmt::format("http://{}:{}", names::service_host(spec, names::k_hook), names::k_hook_port),
-                            "-b", "/usr/local/bin/postgres"})}};
+      {"args",
+       Json::array({"--pgdata", k_pgdata, "-C",
+                    fmt::format("postgresql://cloud_admin@localhost:{}/postgres", names::k_compute_pg_port),
+                    "--compute-id", id, "--control-plane-uri", tls::hook_url(spec), "-b", "/usr/local/bin/postgres"})}};
   // compute_ctl reads its spec token from NEON_CONTROL_PLANE_TOKEN only (compute_tools/src/spec.rs:79),
   // so it comes from the Secret into the environment, never argv. The token is this compute's own
   // (HMAC of its ID): it fetches this compute's spec and nothing else, not even another compute's.
   container["env"] = Json::array({env_secret("NEON_CONTROL_PLANE_TOKEN", spec.storage_controller.auth.hook_token_secret,
                                              names::compute_token_secret_key(id))});
+  if (spec.tls.enabled) {
+    // compute_ctl has no CA flag: its client takes the native roots, which SSL_CERT_FILE replaces
+    // (compute_tools/src/spec.rs:27; rustls-native-certs 0.7 lib.rs:57-71); public roots stay.
+    container["env"].push_back(env_value("SSL_CERT_FILE", tls::k_ca_file));
+  }
   container["ports"] = Json::array({Json{{"name", "postgres"}, {"containerPort", names::k_compute_pg_port}},
                                     Json{{"name", "http"}, {"containerPort", names::k_compute_ctl_port}}});
   // The root filesystem is read-only: compute_ctl and Postgres write pgdata (and, in pods,
@@ -110,6 +125,10 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
                  {"emptyDir", Json{{"medium", "Memory"},
                                    {"sizeLimit", fmt::format("{}Mi", std::lround(c.branch.compute.size * 1024.0))}}}},
             Json{{"name", "tmp"}, {"emptyDir", Json{{"sizeLimit", "1Gi"}}}}, std::move(token_volume)})}};
+  if (Json ca = tls::ca_volume(spec, names::k_hook); !ca.is_null()) {
+    pod_spec["volumes"].push_back(std::move(ca));
+    pod_spec["containers"][0]["volumeMounts"].push_back(tls::ca_mount());
+  }
   Json pod_labels = common_labels(name, k_component);
   if (c.replica) {
     pod_labels[k_replicas_label] = names::compute_name(c.project.name, c.branch.name, true);

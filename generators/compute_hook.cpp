@@ -6,6 +6,7 @@
 #include "generators/members.hpp"
 #include "generators/names.hpp"
 #include "generators/roles.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace {
@@ -80,6 +81,19 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   Json args = Json::array({"hook", "serve", "--listen", fmt::format(":{}", names::k_hook_port), "--computes",
                            fmt::format("{}/{}", k_computes_dir, names::k_computes_key), "--storage-controller",
                            controller_url(spec)});
+  Json ports = Json::array({Json{{"name", "http"}, {"containerPort", names::k_hook_port}}});
+  if (spec.tls.enabled) {
+    // Every route over HTTPS; the plain port keeps /metrics and /healthz only, for Prometheus and
+    // the probes. The CA of its own Secret verifies the storage controller (same issuer).
+    args = Json::array({"hook", "serve", "--listen", fmt::format(":{}", tls::k_https_port), "--metrics-listen",
+                        fmt::format(":{}", names::k_hook_port), "--computes",
+                        fmt::format("{}/{}", k_computes_dir, names::k_computes_key), "--storage-controller",
+                        controller_url(spec), "--tls-cert-file", fmt::format("{}/tls.crt", tls::k_server_dir),
+                        "--tls-key-file", fmt::format("{}/tls.key", tls::k_server_dir), "--ca-file",
+                        fmt::format("{}/ca.crt", tls::k_server_dir)});
+    tls::mount_server(spec, names::k_hook, mounts, volumes);
+    ports.push_back(Json{{"name", "https"}, {"containerPort", tls::k_https_port}});
+  }
   if (Json passwords = password_volume(spec); !passwords.is_null()) {
     args.push_back("--passwords");
     args.push_back(k_passwords_dir);
@@ -92,7 +106,7 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   if (!env.empty()) {
     container["env"] = env;
   }
-  container["ports"] = Json::array({Json{{"name", "http"}, {"containerPort", names::k_hook_port}}});
+  container["ports"] = std::move(ports);
   container["volumeMounts"] = mounts;
   container["readinessProbe"] = http_probe("/healthz", "http", 10, 3);
   container["livenessProbe"] = http_probe("/healthz", "http", 20, 3);
@@ -128,12 +142,18 @@ ResourceSet generate_compute_hook(const ValidSpec& valid) {
                                    {"metadata", object_meta(names::k_computes_config, k_component, Wave::hook)},
                                    {"data", Json{{names::k_computes_key, computes_json}}}}});
   out.push_back({k_component, deployment(spec, computes_json)});
-  out.push_back(
-      {k_component, Json{{"apiVersion", "v1"},
-                         {"kind", "Service"},
-                         {"metadata", object_meta(names::k_hook, k_component, Wave::hook)},
-                         {"spec", Json{{"selector", selector_labels(names::k_hook, k_component)},
-                                       {"ports", Json::array({service_port("http", names::k_hook_port)})}}}}});
+  Json service_ports = Json::array({service_port("http", names::k_hook_port)});
+  if (spec.tls.enabled) {
+    service_ports.push_back(service_port("https", tls::k_https_port));
+  }
+  out.push_back({k_component, Json{{"apiVersion", "v1"},
+                                   {"kind", "Service"},
+                                   {"metadata", object_meta(names::k_hook, k_component, Wave::hook)},
+                                   {"spec", Json{{"selector", selector_labels(names::k_hook, k_component)},
+                                                 {"ports", std::move(service_ports)}}}}});
+  if (Json cert = tls::certificate(spec, names::k_hook, Wave::hook); !cert.is_null()) {
+    out.push_back({k_component, std::move(cert)});
+  }
   return out;
 }
 

@@ -248,6 +248,18 @@ std::vector<Diagnostic> prerequisite_warnings(const ValidSpec& spec) {
     d.warning = true;
     out.push_back(std::move(d));
   }
+  if (spec->tls.enabled && !spec->tls.issuer_name.empty()) {
+    Diagnostic d;
+    d.file = spec->file;
+    d.mark = spec->mark_of("spec.tls.issuerRef.name");
+    d.path = "spec.tls.issuerRef.name";
+    d.message = fmt::format(
+        "the Certificates need cert-manager (certificates.cert-manager.io) and the {} {} in the cluster; until "
+        "it issues them the storage controller and the compute hook wait for their TLS Secrets",
+        spec->tls.issuer_kind, spec->tls.issuer_name);
+    d.warning = true;
+    out.push_back(std::move(d));
+  }
   return out;
 }
 

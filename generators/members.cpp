@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace members {
@@ -91,9 +92,7 @@ std::string remote_storage_toml(const ClusterSpec& spec, const std::string& comp
   return out;
 }
 
-std::string controller_url(const ClusterSpec& spec) {
-  return fmt::format("http://{}:{}", names::service_host(spec, names::k_controller), names::k_controller_port);
-}
+std::string controller_url(const ClusterSpec& spec) { return tls::controller_url(spec); }
 
 void mount_scratch(Json& mounts, Json& volumes, const std::string& size) {
   mounts.push_back(Json{{"name", "tmp"}, {"mountPath", "/tmp"}});

@@ -43,7 +43,7 @@ std::string toml_string(const std::string& s);
 /// The `remote_storage` inline table, with prefix `<prefix>/<component>/` or `<component>/`.
 std::string remote_storage_toml(const ClusterSpec& spec, const std::string& component);
 
-/// `http://storage-controller.<ns>.svc.cluster.local:1234`
+/// `http://storage-controller.<ns>.svc.cluster.local:1234`, or its HTTPS port with spec.tls
 std::string controller_url(const ClusterSpec& spec);
 
 /// A container running `kubectl-neon ARGS...` from spec.images.hook (the image's entrypoint).

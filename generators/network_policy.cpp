@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "generators/names.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 
@@ -103,11 +104,14 @@ Json component_ingress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "storage-broker") {
     in.push_back(from({"pageserver", "safekeeper"}, {names::k_broker_port}));
   } else if (c == "storage-controller") {
-    // Pageserver upcalls, the bootstrap init containers, the hook, and a second controller asking
-    // the leader to step down.
-    in.push_back(from({"pageserver", "safekeeper", "compute-hook", "storage-controller"}, {names::k_controller_port}));
+    // Pageserver upcalls, the bootstrap init containers, the hook (with spec.tls on the HTTPS port
+    // alone, so no token goes in the clear), and a second controller asking the leader to step down.
+    const int api = spec.tls.enabled ? tls::k_https_port : names::k_controller_port;
+    in.push_back(from({"pageserver", "safekeeper", "compute-hook"}, {api}));
+    in.push_back(from({"storage-controller"}, {names::k_controller_port}));
   } else if (c == "compute-hook") {
-    in.push_back(from({"storage-controller", "compute"}, {names::k_hook_port}));  // notify; spec, bootstrap
+    // Notifications; specs and bootstraps. With spec.tls the plain port serves /metrics and /healthz only.
+    in.push_back(from({"storage-controller", "compute"}, {spec.tls.enabled ? tls::k_https_port : names::k_hook_port}));
   } else if (c == "compute") {
     in.push_back(from({"compute-hook"}, {names::k_compute_ctl_port}));  // /configure
     // Clients: compute.allowFrom, or this namespace's pods. An empty list admits nobody (a rule

@@ -4,6 +4,7 @@
 
 #include "generators/names.hpp"
 #include "generators/network_policy.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen::netpol {
 
@@ -68,6 +69,10 @@ void object_storage_egress(const ClusterSpec& spec, Json& out) {
   }
 }
 
+/// The port callers with a token use: the HTTPS one with spec.tls.
+int controller_port(const ClusterSpec& spec) { return spec.tls.enabled ? tls::k_https_port : names::k_controller_port; }
+int hook_port(const ClusterSpec& spec) { return spec.tls.enabled ? tls::k_https_port : names::k_hook_port; }
+
 }  // namespace
 
 Json dns_policy() {
@@ -87,21 +92,21 @@ Json component_egress(const ClusterSpec& spec, const std::string& c) {
     // timelines, which the hook creates): computes never reach the storage controller.
     out.push_back(to({"pageserver"}, {names::k_pageserver_pg_port}));
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port}));
-    out.push_back(to({"compute-hook"}, {names::k_hook_port}));
+    out.push_back(to({"compute-hook"}, {hook_port(spec)}));
   } else if (c == "pageserver") {
     out.push_back(to({"storage-broker"}, {names::k_broker_port}));
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));  // upcalls
-    out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port}));       // WAL from safekeepers
+    out.push_back(to({"storage-controller"}, {controller_port(spec)}));  // upcalls
+    out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port}));    // WAL from safekeepers
     object_storage_egress(spec, out);
   } else if (c == "safekeeper") {
     out.push_back(to({"storage-broker"}, {names::k_broker_port}));
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));                            // registration
+    out.push_back(to({"storage-controller"}, {controller_port(spec)}));                               // registration
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_pg_port, names::k_safekeeper_http_port}));  // peers
     object_storage_egress(spec, out);
   } else if (c == "storage-controller") {
     out.push_back(to({"pageserver"}, {names::k_pageserver_http_port}));
     out.push_back(to({"safekeeper"}, {names::k_safekeeper_http_port}));
-    out.push_back(to({"compute-hook"}, {names::k_hook_port}));              // notify
+    out.push_back(to({"compute-hook"}, {hook_port(spec)}));                 // notify
     out.push_back(to({"storage-controller"}, {names::k_controller_port}));  // step-down with HA
     if (spec.storage_controller.database == DatabaseMode::in_cluster) {
       out.push_back(to({"dev-postgres"}, {names::k_postgres_port}));
@@ -112,7 +117,7 @@ Json component_egress(const ClusterSpec& spec, const std::string& c) {
       out.push_back(Json{{"to", std::move(peers)}, {"ports", ports_json({names::k_postgres_port})}});
     }
   } else if (c == "compute-hook") {
-    out.push_back(to({"storage-controller"}, {names::k_controller_port}));
+    out.push_back(to({"storage-controller"}, {controller_port(spec)}));
     out.push_back(to({"compute"}, {names::k_compute_ctl_port}));  // /configure
   } else if (c == "dev-minio") {
     out.push_back(to({"dev-minio"}, {names::k_minio_port}));  // the bucket Job

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace {
@@ -35,6 +36,10 @@ std::string pageserver_toml(const ClusterSpec& spec, const std::string& zone) {
     t += "pg_auth_type = \"NeonJWT\"\n";
     // The folder: every key in it is trusted, so keys can rotate with an overlap (members.hpp).
     t += fmt::format("auth_validation_public_key_path = {}\n", toml_string(k_public_key_dir));
+  }
+  if (spec.tls.enabled) {
+    // Upcalls over HTTPS, verified with this CA (pageserver/src/controller_upcall_client.rs:80-95).
+    t += fmt::format("ssl_ca_file = {}\n", toml_string(tls::k_ca_file));
   }
   t += fmt::format("remote_storage = {}\n", remote_storage_toml(spec, k_component));
   return t;
@@ -68,6 +73,10 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
     volumes.push_back(std::move(token_volume));
   }
   mount_public_key(spec, mounts, volumes);
+  if (Json ca = tls::ca_volume(spec, names::k_controller); !ca.is_null()) {
+    volumes.push_back(std::move(ca));
+    mounts.push_back(tls::ca_mount());
+  }
   // The pageserver writes under -D /data only (temp files beside their targets, e.g.
   // pageserver/src/consumption_metrics/disk_cache.rs:109); /tmp is a spare for the read-only root.
   mount_scratch(mounts, volumes);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "generators/names.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace {
@@ -54,6 +55,12 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
   Json init_mounts = Json::array({Json{{"name", "data"}, {"mountPath", "/data"}}});
   // Registration needs scope infra only (storage_controller/src/http.rs:1684, :1713), as a file.
   Json token_volume = controller_token_file(spec, "--token-file", names::k_token_infra, init_args, init_mounts);
+  Json ca_volume = tls::ca_volume(spec, names::k_controller);
+  if (!ca_volume.is_null()) {
+    init_args.push_back("--ca-file");
+    init_args.push_back(tls::k_ca_file);
+    init_mounts.push_back(tls::ca_mount());
+  }
   Json init = hook_container(spec, "register", std::move(init_args),
                              Json::array({env_field("POD_NAME", "metadata.name")}), std::move(init_mounts));
 
@@ -73,6 +80,9 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
     mounts.push_back(Json{{"name", "peer-token"}, {"mountPath", k_token_dir}, {"readOnly", true}});
     volumes.push_back(secret_file_volume("peer-token", auth.token_secret, names::k_token_safekeeper));
     volumes.push_back(std::move(token_volume));
+  }
+  if (!ca_volume.is_null()) {
+    volumes.push_back(std::move(ca_volume));
   }
   Json container{{"name", k_component},
                  {"image", spec.images.storage},

@@ -209,6 +209,17 @@ struct Monitoring {
   std::map<std::string, std::string> pod_selector{{"app.kubernetes.io/name", "prometheus"}};
 };
 
+/// spec.tls: HTTPS where tokens cross the pod network (to the storage controller and the compute
+/// hook), with certificates from cert-manager (issuerRef: one Certificate per server) or from one
+/// kubernetes.io/tls Secret of the user's (secretRef). Either way the Secrets hold ca.crt, which the
+/// clients trust.
+struct InternalTls {
+  bool enabled = false;
+  std::string issuer_name;             ///< issuerRef.name; empty with secretRef
+  std::string issuer_kind = "Issuer";  ///< issuerRef.kind: Issuer | ClusterIssuer
+  std::string secret_name;             ///< secretRef.name; empty with issuerRef
+};
+
 /// spec.compute: settings of every compute.
 struct ClusterCompute {
   /// Who may connect to the computes' client ports; nullopt: pods of the cluster's namespace.
@@ -239,6 +250,7 @@ struct ClusterSpec {
   Monitoring monitoring_config;
   bool network_policies = false;  ///< network_policy_config.enabled
   NetworkPolicies network_policy_config;
+  InternalTls tls;
   /// Position of every field read, keyed by field path (`spec.pageservers.count`).
   std::map<std::string, Mark> marks;
 

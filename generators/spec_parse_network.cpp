@@ -1,7 +1,6 @@
 // Readers for the network sections of `spec`: monitoring (who scrapes), networkPolicies (object
-// storage CIDRs and extra egress) and spec.compute (who reaches the computes' client ports, and the
-// size of their data volume).
-// Shapes only; validate_network.cpp checks label syntax, CIDRs and ports.
+// storage CIDRs and extra egress), tls (HTTPS inside the cluster) and spec.compute (who reaches the computes' client
+// ports, and the size of their data volume). Shapes only; validate_network.cpp checks label syntax, CIDRs and ports.
 #include "generators/spec_parse_internal.hpp"
 
 #include <fmt/format.h>
@@ -82,6 +81,20 @@ void read_network(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
     }
   }
   out.network_policies = out.network_policy_config.enabled;
+
+  const YAML::Node t = r.section(spec, "spec", "tls", "spec.tls");
+  if (t.IsDefined()) {
+    set_if(r.boolean(t, "spec.tls", "enabled"), out.tls.enabled);
+    const YAML::Node issuer = r.section(t, "spec.tls", "issuerRef", "spec.tls.issuerRef");
+    if (issuer.IsDefined()) {
+      set_if(r.string(issuer, "spec.tls.issuerRef", "name"), out.tls.issuer_name);
+      set_if(r.string(issuer, "spec.tls.issuerRef", "kind"), out.tls.issuer_kind);
+    }
+    const YAML::Node secret = r.section(t, "spec.tls", "secretRef", "spec.tls.secretRef");
+    if (secret.IsDefined()) {
+      set_if(r.string(secret, "spec.tls.secretRef", "name"), out.tls.secret_name);
+    }
+  }
 
   const YAML::Node c = r.section(spec, "spec", "compute", "spec.compute");
   if (c.IsDefined()) {

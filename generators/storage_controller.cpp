@@ -6,6 +6,7 @@
 
 #include "generators/names.hpp"
 #include "generators/storage_broker.hpp"
+#include "generators/tls.hpp"
 
 namespace neon::gen {
 namespace {
@@ -43,6 +44,10 @@ Json controller_env(const ClusterSpec& s) {
 
 Json controller_container(const ValidSpec& spec) {
   const ClusterSpec& s = spec.spec();
+  Json ports = Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}});
+  if (s.tls.enabled) {
+    ports.push_back(Json{{"name", "https"}, {"containerPort", tls::k_https_port}, {"protocol", "TCP"}});
+  }
   const Resources defaults{{{"cpu", "250m"}, {"memory", "512Mi"}}, {{"memory", "1Gi"}}};
   Json security = container_security_context();
   security["readOnlyRootFilesystem"] = true;
@@ -56,8 +61,7 @@ Json controller_container(const ValidSpec& spec) {
               {"command", Json::array({"storage_controller"})},
               {"args", storage_controller_args(spec)},
               {"env", controller_env(s)},
-              {"ports",
-               Json::array({Json{{"name", "http"}, {"containerPort", names::k_controller_port}, {"protocol", "TCP"}}})},
+              {"ports", ports},
               {"startupProbe", startup},
               {"readinessProbe", http_probe("/ready", "http", 5, 3)},
               {"livenessProbe", http_probe("/status", "http", 10, 6)},
@@ -78,8 +82,17 @@ std::vector<std::string> storage_controller_args(const ValidSpec& spec) {
   std::vector<std::string> args{
       "--listen=" + names::listen_any(s, names::k_controller_port),
       // Always set: without it a --dev controller panics on its first notification (§4.1).
-      fmt::format("--control-plane-url=http://{}:{}/", names::service_host(s, names::k_hook), names::k_hook_port),
+      fmt::format("--control-plane-url={}/", tls::hook_url(s)),
   };
+  if (s.tls.enabled) {
+    // Both listeners at once (storage_controller/src/main.rs:56-71, :505-543): HTTPS for every
+    // caller with a token, plain for /metrics, probes and a peer asking for step-down. The CA file is
+    // trusted by the controller's clients, the compute hook's among them (compute_hook.rs:625-632).
+    args.push_back("--listen-https=" + names::listen_any(s, tls::k_https_port));
+    args.push_back(fmt::format("--ssl-cert-file={}/tls.crt", tls::k_server_dir));
+    args.push_back(fmt::format("--ssl-key-file={}/tls.key", tls::k_server_dir));
+    args.push_back(fmt::format("--ssl-ca-file={}/ca.crt", tls::k_server_dir));
+  }
   if (s.storage_controller.ha) {
     // Each candidate advertises its own pod, so the leader hand-over reaches the right instance: an
     // address equal to the recorded leader's counts as a restart and asks nobody to step down
@@ -108,6 +121,13 @@ ResourceSet generate_storage_controller(const ValidSpec& spec) {
                 {"securityContext", pod_security_context(k_neon_uid)},
                 {"terminationGracePeriodSeconds", 30},
                 {"containers", Json::array({controller_container(spec)})}};
+  if (s.tls.enabled) {
+    Json mounts = Json::array();
+    Json volumes = Json::array();
+    tls::mount_server(s, name, mounts, volumes);
+    pod_spec["containers"][0]["volumeMounts"] = std::move(mounts);
+    pod_spec["volumes"] = std::move(volumes);
+  }
   if (ha) {
     pod_spec["affinity"] = preferred_anti_affinity(selector);
     pod_spec["topologySpreadConstraints"] = spread_constraints(selector);
@@ -131,14 +151,19 @@ ResourceSet generate_storage_controller(const ValidSpec& spec) {
             {"selector", Json{{"matchLabels", selector}}},
             {"template", Json{{"metadata", Json{{"labels", common_labels(name, k_component)}}}, {"spec", pod_spec}}}}}};
 
+  Json service_ports = Json::array({service_port("http", names::k_controller_port)});
+  if (s.tls.enabled) {
+    service_ports.push_back(service_port("https", tls::k_https_port));
+  }
   Json service{{"apiVersion", "v1"},
                {"kind", "Service"},
                {"metadata", object_meta(name, k_component, Wave::controller)},
-               {"spec", Json{{"type", "ClusterIP"},
-                             {"selector", selector},
-                             {"ports", Json::array({service_port("http", names::k_controller_port)})}}}};
+               {"spec", Json{{"type", "ClusterIP"}, {"selector", selector}, {"ports", service_ports}}}};
 
   ResourceSet out{Resource{k_component, std::move(deployment)}, Resource{k_component, std::move(service)}};
+  if (Json cert = tls::certificate(s, name, Wave::controller); !cert.is_null()) {
+    out.push_back(Resource{k_component, std::move(cert)});
+  }
   if (ha) {
     Json pdb{{"apiVersion", "policy/v1"},
              {"kind", "PodDisruptionBudget"},

@@ -1,5 +1,6 @@
 // The network rules of validate: label selectors (monitoring, compute.allowFrom, extra egress),
-// ipBlock CIDRs and their exceptions, ports and component names, each reported at its field.
+// ipBlock CIDRs and their exceptions, ports and component names, and spec.tls, each reported at
+// its field.
 #include <arpa/inet.h>
 
 #include <array>
@@ -148,6 +149,22 @@ bool is_cidr(std::string_view s) { return parse_cidr(std::string(s)).has_value()
 
 void check_network(const ClusterSpec& s, const NetworkError& error) {
   NetworkChecker c(error);
+  const InternalTls& tls = s.tls;
+  if (tls.enabled && tls.issuer_name.empty() == tls.secret_name.empty()) {
+    error("spec.tls",
+          "give exactly one of issuerRef (cert-manager issues the certificates) and secretRef (your own "
+          "kubernetes.io/tls Secret with ca.crt)");
+  }
+  if (!tls.issuer_name.empty() && !is_dns1123_subdomain(tls.issuer_name)) {
+    error("spec.tls.issuerRef.name", fmt::format("\"{}\" is not a valid cert-manager issuer name", tls.issuer_name));
+  }
+  if (tls.issuer_kind != "Issuer" && tls.issuer_kind != "ClusterIssuer") {
+    error("spec.tls.issuerRef.kind", fmt::format("must be Issuer or ClusterIssuer, got \"{}\"", tls.issuer_kind));
+  }
+  if (!tls.secret_name.empty() && !is_dns1123_subdomain(tls.secret_name)) {
+    error("spec.tls.secretRef.name",
+          fmt::format("\"{}\" is not a valid Secret name (RFC 1123 subdomain)", tls.secret_name));
+  }
   if (!is_quantity(s.compute.data_size)) {
     error("spec.compute.dataSize", fmt::format("\"{}\" is not a Kubernetes quantity (e.g. 10Gi)", s.compute.data_size));
   }

@@ -38,7 +38,7 @@ struct Conn {
   short events = POLLIN;         ///< what the TLS layer waits for
 };
 
-enum class Parse { more, more_continue, complete, header_too_large, body_too_large, bad };
+enum class Parse { more, more_continue, complete, header_too_large, body_too_large, bad, not_allowed };
 
 void set_timeouts(int fd, std::chrono::milliseconds t) {
   timeval tv{};
@@ -104,6 +104,16 @@ Parse parse(const std::string& data, const GateOptions& o, std::string& out, std
     auto nl = data.find("\r\n", pos);
     const std::string line = data.substr(pos, nl - pos);
     pos = nl + 2;
+    if (first && !o.only_get.empty()) {
+      // "GET /metrics?x HTTP/1.1": the method and the path without its query.
+      const auto sp = line.find(' ');
+      const std::string target = line.substr(sp + 1, line.find(' ', sp + 1) - sp - 1);
+      const std::string path = target.substr(0, target.find('?'));
+      if (line.compare(0, sp, "GET") != 0 ||
+          std::find(o.only_get.begin(), o.only_get.end(), path) == o.only_get.end()) {
+        return Parse::not_allowed;
+      }
+    }
     if (!first) {
       const auto colon = line.find(':');
       if (colon == std::string::npos) {
@@ -245,6 +255,9 @@ struct HttpGate::Impl {
         break;
       case Parse::bad:
         refuse(c.io, 400, "Bad Request", "malformed request");
+        return false;
+      case Parse::not_allowed:
+        refuse(c.io, 404, "Not Found", "not served on this port");
         return false;
       case Parse::more_continue:
         if (!c.continued) {

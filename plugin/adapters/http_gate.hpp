@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace neon::cli {
 
@@ -32,6 +33,9 @@ struct GateOptions {
   /// PEM certificate chain and private key; both empty: plaintext HTTP.
   std::string tls_cert_file, tls_key_file;
   std::chrono::milliseconds tls_reload{60000};  ///< how often the files are checked for a change
+  /// Set: only GET requests for these paths (the query aside) are relayed; any other gets 404 from
+  /// the gate itself (a plaintext port that must carry no token: /healthz and /metrics).
+  std::vector<std::string> only_get;
   /// Lines worth an operator's attention (a certificate that failed to reload); empty: dropped.
   std::function<void(const std::string&)> log;
 };

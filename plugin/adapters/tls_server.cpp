@@ -209,15 +209,7 @@ GateEndpoint::Io GateEndpoint::handshake() {
     m_handshaken = true;
     return Io::done;
   }
-  const int e = SSL_get_error(m_ssl.get(), r);
-  ERR_clear_error();
-  if (e == SSL_ERROR_WANT_READ) {
-    return Io::want_read;
-  }
-  if (e == SSL_ERROR_WANT_WRITE) {
-    return Io::want_write;
-  }
-  return Io::closed;
+  return after_failure(r);
 }
 
 GateEndpoint::Io GateEndpoint::read_some(std::string& out, std::size_t limit) {
@@ -247,16 +239,20 @@ GateEndpoint::Io GateEndpoint::read_some(std::string& out, std::size_t limit) {
       }
       continue;
     }
-    const int e = SSL_get_error(m_ssl.get(), r);
-    ERR_clear_error();
-    if (e == SSL_ERROR_WANT_READ) {
-      return Io::want_read;
-    }
-    if (e == SSL_ERROR_WANT_WRITE) {
-      return Io::want_write;
-    }
-    return Io::closed;
+    return after_failure(r);
   }
+}
+
+GateEndpoint::Io GateEndpoint::after_failure(int result) {
+  const int e = SSL_get_error(m_ssl.get(), result);
+  ERR_clear_error();
+  if (e == SSL_ERROR_WANT_READ) {
+    return Io::want_read;
+  }
+  if (e == SSL_ERROR_WANT_WRITE) {
+    return Io::want_write;
+  }
+  return Io::closed;
 }
 
 bool GateEndpoint::buffered() const { return m_ssl && m_handshaken && SSL_pending(m_ssl.get()) > 0; }

@@ -98,6 +98,8 @@ public:
   void finish();
 
 private:
+  /// What a failed SSL_accept or SSL_read (result `result`) asks for next.
+  Io after_failure(int result);
   int m_fd = -1;
   SslPtr m_ssl;
   bool m_handshaken = false;

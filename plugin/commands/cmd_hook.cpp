@@ -85,7 +85,11 @@ OptionSet hook_serve_options(const Context& ctx) {
                            "NEON_HOOK_EXPECTED_TOKEN_FILE (the storage controller's token on /notify-*; required).");
   opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
                      cxxopts::value<std::string>()->default_value(":8080"))(
-      "computes", "computes.json (the compute-hook-computes ConfigMap)", cxxopts::value<std::string>())(
+      "metrics-listen",
+      "Also serve GET /healthz and /metrics, and nothing else, in plaintext here (Prometheus and probes while "
+      "--listen serves HTTPS)",
+      cxxopts::value<std::string>())("computes", "computes.json (the compute-hook-computes ConfigMap)",
+                                     cxxopts::value<std::string>())(
       "storage-controller", "Storage controller URL",
       cxxopts::value<std::string>()->default_value("http://storage-controller:1234"))(
       "passwords", "Folder of the mounted role Secrets: file <folder>/<secret> holds the role's password",
@@ -116,6 +120,13 @@ int hook_serve(Context& ctx, const Args& args) {
   }
   if (r->count("tls-cert-file") != r->count("tls-key-file")) {
     return usage_error(ctx, "hook serve", "--tls-cert-file and --tls-key-file go together");
+  }
+  std::optional<hook::ListenAddress> metrics_listen;
+  if (r->count("metrics-listen") != 0) {
+    metrics_listen = hook::parse_listen((*r)["metrics-listen"].as<std::string>());
+    if (!metrics_listen) {
+      return usage_error(ctx, "hook serve", "--metrics-listen must be HOST:PORT, [IPV6]:PORT or :PORT");
+    }
   }
   hook::HookOptions options;
   options.log = &ctx.err;
@@ -184,6 +195,13 @@ int hook_serve(Context& ctx, const Args& args) {
   auto port = (*server)->bind(listen->host, listen->port);
   if (!port) {
     return fail(ctx, port.error().message);
+  }
+  if (metrics_listen) {
+    auto bound = (*server)->bind_metrics(metrics_listen->host, metrics_listen->port);
+    if (!bound) {
+      return fail(ctx, bound.error().message);
+    }
+    fmt::print(ctx.err, "compute hook serving /healthz and /metrics on :{} (http)\n", *bound);
   }
   fmt::print(ctx.err, "compute hook listening on {} ({}, {} compute{})\n", (*server)->listening_on(),
              tls ? "https" : "http", compute_count, compute_count == 1 ? "" : "s");

@@ -49,15 +49,20 @@ Result<std::pair<std::string, Json>> signing_keys(const std::string& signing_key
 }
 
 Result<std::map<std::string, std::string>> tenant_tokens(const Computes& computes, const std::string& storage_key_pem) {
-  if (auto pub = jwt::public_from_private(storage_key_pem); !pub) {
+  auto pub = jwt::public_from_private(storage_key_pem);
+  if (!pub) {
     return make_error("storage signing key: " + pub.error().message);
+  }
+  auto kid = jwt::key_id(*pub);  // names the key while `secrets rotate` overlaps two
+  if (!kid) {
+    return kid.error();
   }
   std::map<std::string, std::string> out;
   for (const ComputeEntry& c : computes.computes) {
     if (out.count(c.tenant_id) != 0) {
       continue;
     }
-    auto token = jwt::sign(tenant_token_claims(c.tenant_id), storage_key_pem);
+    auto token = jwt::sign(tenant_token_claims(c.tenant_id), storage_key_pem, *kid);
     if (!token) {
       return make_error("storage signing key: " + token.error().message);
     }

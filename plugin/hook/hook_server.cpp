@@ -34,7 +34,6 @@ namespace neon::cli::hook {
 
 namespace {
 
-constexpr const char* k_kid = "compute-hook";
 constexpr const char* k_json = "application/json";
 constexpr std::uint32_t k_safekeeper_pg_port = 5454;
 
@@ -54,12 +53,15 @@ std::string error_body(const std::string& message) { return Json{{"error", messa
 struct HookServer::Impl {
   HookOptions options;
   std::string public_pem;
+  std::string kid;  ///< of the signing key
   Json jwks;
   std::map<std::string, std::string> storage_tokens;  ///< by tenant; fixed at create(); never logged
   std::string listening;
-  httplib::Server server;          ///< on 127.0.0.1, behind the gate
-  std::unique_ptr<HttpGate> gate;  ///< the public listener
+  httplib::Server server;                  ///< on 127.0.0.1, behind the gate
+  std::unique_ptr<HttpGate> gate;          ///< the public listener
+  std::unique_ptr<HttpGate> metrics_gate;  ///< plaintext, /healthz and /metrics only; may be null
   int backend_port = 0;
+  bool metrics_bound = false;
   std::atomic<bool> stopping{false};
   std::atomic<bool> run_active{false};
 
@@ -125,7 +127,7 @@ struct HookServer::Impl {
   }
 
   Outcome configure(const ComputeEntry& compute, const Json& spec) {
-    ConfigureCall call{options.signing_key_pem, k_kid, jwks, options.configure_timeout,
+    ConfigureCall call{options.signing_key_pem, kid, jwks, options.configure_timeout,
                        storage_token(compute.tenant_id).value_or("")};
     call.redact_more = [this](const std::string& text) { return passwords->redact(text); };
     const ConfigureResult r = configure_compute(compute, spec, call);
@@ -349,7 +351,14 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   if (options.expected_token.empty()) {
     return make_error("the storage controller's token is required: notifications are accepted with it only");
   }
-  auto keys = signing_keys(options.signing_key_pem, k_kid);
+  // The key's RFC 7638 thumbprint names it in the JWKS and in every token it signs.
+  auto hook_public = jwt::public_from_private(options.signing_key_pem);
+  auto kid = hook_public ? jwt::key_id(*hook_public) : Result<std::string>(hook_public.error());
+  if (!kid) {
+    return kid.error();
+  }
+  impl->kid = *kid;
+  auto keys = signing_keys(options.signing_key_pem, impl->kid);
   if (!keys) {
     return keys.error();
   }
@@ -385,6 +394,10 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   if (auto problem = impl->gate->problem()) {
     return make_error(*problem, ErrorKind::invalid);
   }
+  gate.tls_cert_file.clear();
+  gate.tls_key_file.clear();
+  gate.only_get = {"/healthz", "/metrics"};
+  impl->metrics_gate = std::make_unique<HttpGate>(gate);
   impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->passwords = std::make_unique<PasswordBook>(options.passwords_dir, options.computes);
   impl->options = std::move(options);
@@ -429,6 +442,19 @@ Result<int> HookServer::bind(const std::string& host, int port) {
   return make_error(fmt::format("cannot listen on {}", where));
 }
 
+Result<int> HookServer::bind_metrics(const std::string& host, int port) {
+  for (const std::string& h :
+       host.empty() ? std::vector<std::string>{"::", "0.0.0.0"} : std::vector<std::string>{host}) {
+    const int bound = m_impl->metrics_gate->bind(h, port);
+    if (bound > 0) {
+      m_impl->metrics_bound = true;
+      return bound;
+    }
+  }
+  return make_error(
+      fmt::format("cannot listen on {}", host.empty() ? fmt::format(":{}", port) : host_port(host, port)));
+}
+
 std::string HookServer::listening_on() const { return m_impl->listening; }
 
 void HookServer::run() {
@@ -440,7 +466,15 @@ void HookServer::run() {
       m.server.listen_after_bind();
       backend_done = true;
     });
+    std::thread metrics;
+    if (m.metrics_bound) {
+      metrics = std::thread([&m] { m.metrics_gate->run(m.backend_port); });
+    }
     m.gate->run(m.backend_port);
+    if (metrics.joinable()) {
+      m.metrics_gate->stop();
+      metrics.join();
+    }
     // stop() was called: the server stops once it is accepting (stop() reaches no other).
     while (!backend_done && !m.server.is_running()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(1));
@@ -458,6 +492,7 @@ void HookServer::stop() {
   }
   m_impl->book->stop();
   m_impl->gate->stop();
+  m_impl->metrics_gate->stop();
 }
 
 const Json& HookServer::jwks() const { return m_impl->jwks; }

@@ -95,6 +95,9 @@ public:
   /// Binds `host:port` (port 0: any free port) and returns the bound port. An empty host listens
   /// on every address family: `::` dual-stack, or 0.0.0.0 when the kernel has no IPv6.
   Result<int> bind(const std::string& host, int port);
+  /// A second, plaintext listener that serves GET /healthz and /metrics and nothing else (404),
+  /// for Prometheus and probes while the main one is HTTPS. Call after bind(), before run().
+  Result<int> bind_metrics(const std::string& host, int port);
   /// Where bind() listens, e.g. `[::]:8080` or `0.0.0.0:8080`.
   std::string listening_on() const;
   /// Serves until stop(). Call after bind().

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Offline check of rendered Kubernetes manifests against the schemas of kubernetes-models (core
-// API groups), @kubernetes-models/argo-cd, /flux-cd and /prometheus-operator.
+// API groups), @kubernetes-models/argo-cd, /flux-cd, /prometheus-operator and /cert-manager.
 //
 //   node check-manifests.mjs [--fail-on-unchecked] [--allow-empty] FILE|DIR|- ...
 //
@@ -25,6 +25,7 @@ const PACKAGES = [
   "@kubernetes-models/argo-cd",
   "@kubernetes-models/flux-cd",
   "@kubernetes-models/prometheus-operator",
+  "@kubernetes-models/cert-manager",
 ];
 const KUSTOMIZE_FILES = new Set(["kustomization.yaml", "kustomization.yml", "Kustomization"]);
 

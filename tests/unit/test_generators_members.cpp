@@ -355,7 +355,9 @@ TEST_SUITE("members") {
         CHECK(std::find(args.begin(), args.end(), Json("--storage-controller")) == args.end());
         const auto hook = std::find(args.begin(), args.end(), Json("--hook"));
         REQUIRE(hook != args.end());
-        CHECK(*(hook + 1) == "http://compute-hook.neon.svc.cluster.local:8080");
+        // The prod starter has spec.tls: the hook's HTTPS port (test_tls_inside.cpp).
+        CHECK(*(hook + 1) == (std::string(name) == "prod" ? "https://compute-hook.neon.svc.cluster.local:8443"
+                                                          : "http://compute-hook.neon.svc.cluster.local:8080"));
         const auto file = std::find(args.begin(), args.end(), Json("--compute-token-file"));
         REQUIRE(file != args.end());
         CHECK(*(file + 1) == "/etc/neon/compute-token/token");
@@ -405,7 +407,7 @@ TEST_SUITE("members") {
     const Json& c = deployments[0]["spec"]["template"]["spec"]["containers"][0];
     CHECK(c["resources"]["requests"]["cpu"] == "1000m");
     CHECK(c["resources"]["requests"]["memory"] == "4096Mi");
-    CHECK(has_arg_prefix(c["args"], "http://compute-hook.neon.svc.cluster.local:8080"));
+    CHECK(has_arg_prefix(c["args"], "https://compute-hook.neon.svc.cluster.local:8443"));  // spec.tls
     const auto id_at = std::find(c["args"].begin(), c["args"].end(), Json("--compute-id"));
     REQUIRE(id_at != c["args"].end());
     CHECK(*(id_at + 1) == names::compute_id("app", "main"));
@@ -416,7 +418,8 @@ TEST_SUITE("members") {
     // each compute's own key of the hook tokens Secret, into the environment, never argv or a literal.
     for (const auto& [container, id] : {std::pair<const Json&, std::string>{c, names::compute_id("app", "main")},
                                         {ro, names::replica_id("app", "main", 0)}}) {
-      REQUIRE(container["env"].size() == 1);
+      REQUIRE(container["env"].size() == 2);  // and SSL_CERT_FILE (spec.tls)
+      CHECK(container["env"][1] == Json{{"name", "SSL_CERT_FILE"}, {"value", "/etc/neon/tls-ca/ca.crt"}});
       CHECK(container["env"][0] == Json{{"name", "NEON_CONTROL_PLANE_TOKEN"},
                                         {"valueFrom", Json{{"secretKeyRef", Json{{"name", "neon-compute-hook-tokens"},
                                                                                  {"key", id + ".token"}}}}}});

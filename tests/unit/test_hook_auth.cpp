@@ -170,6 +170,7 @@ TEST_SUITE("hook") {
       auto header = jwt::base64url_decode(token.substr(0, token.find('.')));
       REQUIRE(header);
       CHECK(Json::parse(*header)["alg"] == "EdDSA");
+      CHECK(Json::parse(*header)["kid"] == *jwt::key_id(public_pem));  // names the key during a rotation
       if (by_tenant.count(tenant) != 0) {
         CHECK(by_tenant[tenant] == token);  // one token per tenant, the same for each of its computes
       }

@@ -16,41 +16,15 @@
 #include <vector>
 
 #include "plugin/adapters/http.hpp"
+#include "tests/support/sockets.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 
 namespace {
 
 using namespace hook_test;
+using neon::test::connect_loopback;
+using neon::test::read_all;
 using Clock = std::chrono::steady_clock;
-
-int connect_loopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
-  timeval tv{2, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
-/// Everything the server sends until it closes the connection; `closed` says whether it did
-/// (end of stream or reset) rather than fall silent for 2 s.
-std::string read_all(int fd, bool& closed) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
-    if (r > 0) {
-      out.append(buf, static_cast<std::size_t>(r));
-      continue;
-    }
-    closed = r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-    return out;
-  }
-}
 
 std::string read_all(int fd) {
   bool closed = false;

@@ -32,43 +32,18 @@
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/sockets.hpp"
 #include "tests/support/tools.hpp"
 #include "tests/unit/test_hook_cluster.hpp"
 
 namespace {
 
 using namespace hook_test;
+using neon::test::connect_loopback;
+using neon::test::read_all;
 using Clock = std::chrono::steady_clock;
 namespace fs = std::filesystem;
 namespace http = neon::cli::http;
-
-int connect_loopback(int port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  REQUIRE(::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) == 0);
-  timeval tv{3, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-  return fd;
-}
-
-/// Everything the server sends until it closes; `closed`: it did, rather than fall silent for 3 s.
-std::string read_all(int fd, bool& closed) {
-  std::string out;
-  char buf[4096];
-  for (;;) {
-    const ssize_t r = ::recv(fd, buf, sizeof(buf), 0);
-    if (r > 0) {
-      out.append(buf, static_cast<std::size_t>(r));
-      continue;
-    }
-    closed = r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-    return out;
-  }
-}
 
 /// GET `path` at the hook over HTTPS, trusting `ca_file`.
 http::Outcome get(int port, const std::string& path, const std::string& ca_file, const std::string& bearer = "") {
@@ -194,7 +169,7 @@ TEST_SUITE("hook") {
     CHECK(refused.error->kind == http::FailureKind::tls);
 
     // Plaintext HTTP to the TLS port gets no HTTP answer: the connection is closed.
-    const int fd = connect_loopback(cluster.port);
+    const int fd = connect_loopback(cluster.port, 3);
     const std::string request = "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n";
     REQUIRE(::send(fd, request.data(), request.size(), MSG_NOSIGNAL) > 0);
     bool closed = false;
@@ -214,7 +189,7 @@ TEST_SUITE("hook") {
     Cluster cluster({{"app-main", k_tenant, k_timeline}}, o);
     std::vector<int> stalled;
     for (int i = 0; i < 40; ++i) {
-      stalled.push_back(connect_loopback(cluster.port));
+      stalled.push_back(connect_loopback(cluster.port, 3));
       if (i % 2 == 0) {
         // Half send the start of a TLS record (a ClientHello's header) and nothing more.
         const char start[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
@@ -364,5 +339,58 @@ TEST_SUITE("hook") {
     CHECK(res.exit == 0);
     CHECK(res.out.find("1 timeline(s) ready for compute app-main") != std::string::npos);
     CHECK_FALSE(fake.tenant(k_boot_tenant).is_null());
+  }
+}
+
+TEST_SUITE("hook") {
+  TEST_CASE("--metrics-listen: plaintext /healthz and /metrics only; every route with a token is 404 there" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    TlsFolder tls("hook-tls-metrics");
+    FakeStorcon storcon;
+    std::vector<std::unique_ptr<FakeComputeCtl>> computes;
+    computes.push_back(std::make_unique<FakeComputeCtl>("app-main"));
+    HookOptions options = hook_options({{"app-main", k_tenant, k_timeline}}, computes, storcon.url());
+    options.signing_key_pem = new_key();
+    options.tls_cert_file = tls.crt();
+    options.tls_key_file = tls.key();
+    options.spec_wait = std::chrono::milliseconds(200);
+    auto created = HookServer::create(std::move(options));
+    REQUIRE_MESSAGE(created, (created ? std::string() : created.error().message));
+    auto& server = *created;
+    auto main_port = server->bind("127.0.0.1", 0);
+    REQUIRE(main_port);
+    auto metrics_port = server->bind_metrics("127.0.0.1", 0);
+    REQUIRE(metrics_port);
+    std::thread serving([&] { server->run(); });
+
+    httplib::Client plain("127.0.0.1", *metrics_port);
+    plain.set_read_timeout(5);
+    auto health = plain.Get("/healthz");
+    REQUIRE(health);
+    CHECK(health->status == 200);
+    auto metrics = plain.Get("/metrics?x=1");
+    REQUIRE(metrics);
+    CHECK(metrics->status == 200);
+    CHECK(metrics->body.find("neon_hook") != std::string::npos);
+    // Routes that carry a token never answer in the clear: the gate says 404 before the server.
+    auto spec = plain.Get("/compute/api/v2/computes/app-main/spec",
+                          httplib::Headers{{"Authorization", "Bearer " + compute_token("app-main")}});
+    REQUIRE(spec);
+    CHECK(spec->status == 404);
+    CHECK(spec->body.find("tenant") == std::string::npos);
+    auto notify = plain.Put("/notify-attach", httplib::Headers{{"Authorization", "Bearer test-control-plane-token"}},
+                            attach_body(k_tenant, 1), "application/json");
+    REQUIRE(notify);
+    CHECK(notify->status == 404);
+    auto post = plain.Post("/metrics", "", "text/plain");
+    REQUIRE(post);
+    CHECK(post->status == 404);
+    // The same routes over HTTPS on the main port.
+    auto secure = get(*main_port, "/compute/api/v2/computes/app-main/spec", tls.ca(), compute_token("app-main"));
+    REQUIRE(secure.response);
+    CHECK(secure.response->status != 404);
+    server->stop();
+    serving.join();
   }
 }

@@ -206,6 +206,9 @@ TEST_SUITE("least-privilege tokens") {
     options.expected_token = "control-plane";
     auto server = neon::cli::hook::HookServer::create(std::move(options));
     REQUIRE(server);
+    // The hook's own key is named by its thumbprint in the JWKS compute_ctl trusts (and in each
+    // /configure token), so a second key can be published beside it (neon-api-corrections-2.md (d)).
+    CHECK((*server)->jwks()["keys"][0]["kid"] == *jwt::key_id(hook_key->public_pem));
     auto port = (*server)->bind("127.0.0.1", 0);
     REQUIRE(port);
     std::thread serving([&] { (*server)->run(); });

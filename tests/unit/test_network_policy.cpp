@@ -141,7 +141,8 @@ TEST_SUITE("network policy") {
     check_flow(c, compute, c.endpoint("kube-dns"), 53, true, "TCP");
     check_flow(c, compute, c.pod("pageserver"), 6400, true);
     check_flow(c, compute, c.pod("safekeeper"), 5454, true);
-    check_flow(c, compute, c.pod("compute-hook"), 8080, true);
+    check_flow(c, compute, c.pod("compute-hook"), 8443, true);  // the prod starter has spec.tls
+    check_flow(c, compute, c.pod("compute-hook"), 8080, false);
     for (const int port : {80, 443}) {
       check_flow(c, compute, c.endpoint("metadata"), port, false);
       check_flow(c, compute, c.endpoint("s3"), port, false);
@@ -161,20 +162,34 @@ TEST_SUITE("network policy") {
         const char* to;
         int port;
       };
-      std::vector<Flow> flows = {{"compute", "compute-hook", 8080},
+      // With spec.tls (the prod starter) every caller with a token uses the HTTPS ports.
+      const bool tls = std::string(profile) == "prod";
+      const int controller = tls ? 8443 : 1234;
+      const int hook = tls ? 8443 : 8080;
+      std::vector<Flow> flows = {{"compute", "compute-hook", hook},
                                  {"pageserver", "storage-broker", 50051},
-                                 {"pageserver", "storage-controller", 1234},
+                                 {"pageserver", "storage-controller", controller},
                                  {"pageserver", "safekeeper", 5454},
                                  {"safekeeper", "storage-broker", 50051},
-                                 {"safekeeper", "storage-controller", 1234},
+                                 {"safekeeper", "storage-controller", controller},
                                  {"safekeeper", "safekeeper", 5454},
                                  {"safekeeper", "safekeeper", 7676},
                                  {"storage-controller", "pageserver", 9898},
                                  {"storage-controller", "safekeeper", 7676},
-                                 {"storage-controller", "compute-hook", 8080},
+                                 {"storage-controller", "compute-hook", hook},
                                  {"storage-controller", "storage-controller", 1234},
-                                 {"compute-hook", "storage-controller", 1234},
+                                 {"compute-hook", "storage-controller", controller},
                                  {"compute-hook", "compute", 3080}};
+      if (tls) {
+        // The plain ports carry no token: /metrics, probes and the controller's peers only.
+        for (const char* from : {"pageserver", "safekeeper", "compute-hook"}) {
+          check_flow(c, c.pod(from), c.pod("storage-controller"), 1234, false);
+        }
+        check_flow(c, c.pod("compute"), c.pod("compute-hook"), 8080, false);
+        check_flow(c, c.pod("storage-controller"), c.pod("compute-hook"), 8080, false);
+        check_flow(c, c.endpoint("prometheus"), c.pod("compute-hook"), 8080, true);
+        check_flow(c, c.endpoint("prometheus"), c.pod("compute-hook"), 8443, false);
+      }
       if (std::string(profile) == "dev") {
         flows.push_back({"pageserver", "dev-minio", 9000});
         flows.push_back({"safekeeper", "dev-minio", 9000});
