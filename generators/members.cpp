@@ -190,6 +190,8 @@ Json secret_file_volume(const std::string& volume, const std::string& secret, co
               {"secret", Json{{"secretName", secret}, {"items", Json::array({Json{{"key", key}, {"path", key}}})}}}};
 }
 
+Json on_delete() { return Json{{"type", "OnDelete"}}; }
+
 Json controller_token_file(const ClusterSpec& spec, const std::string& flag, const std::string& key, Json& args,
                            Json& mounts) {
   const auto& auth = spec.storage_controller.auth;

@@ -68,6 +68,11 @@ void mount_scratch(Json& mounts, Json& volumes, const std::string& size = "1Gi")
 /// A volume holding one key of a Secret as a file of the same name.
 Json secret_file_volume(const std::string& volume, const std::string& secret, const std::string& key);
 
+/// `updateStrategy: OnDelete`: a new template in Git restarts no pageserver or safekeeper by
+/// itself, so a sync cannot restart them all at once; each is restarted one at a time after a
+/// drain (pageservers) or with the timelines' quorum kept (safekeepers): README "Upgrading Neon".
+Json on_delete();
+
 /// An init container's storage controller token (token Secret key `key`) as a file: `flag` and
 /// the file's path appended to `args`, its mount to `mounts`; the volume for the pod. Returns the
 /// volume, or null with auth off (nothing appended then).

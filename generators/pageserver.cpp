@@ -118,6 +118,7 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
       {"spec", Json{{"serviceName", set},
                     {"replicas", replicas},
                     {"podManagementPolicy", "Parallel"},
+                    {"updateStrategy", on_delete()},
                     {"selector", Json{{"matchLabels", selector}}},
                     {"template",
                      Json{{"metadata", Json{{"labels", common_labels(set, k_component)},

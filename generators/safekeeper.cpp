@@ -122,6 +122,7 @@ Json statefulset(const ClusterSpec& spec, const std::string& set, const std::str
        Json{{"serviceName", set},
             {"replicas", replicas},
             {"podManagementPolicy", "Parallel"},
+            {"updateStrategy", on_delete()},
             {"selector", Json{{"matchLabels", selector}}},
             {"template", Json{{"metadata", Json{{"labels", common_labels(set, k_component)}}}, {"spec", pod_spec}}},
             {"volumeClaimTemplates", Json::array({volume_claim_template("data", spec.safekeepers.storage)})}}}};

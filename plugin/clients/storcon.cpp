@@ -282,6 +282,15 @@ Expected<void> Client::configure_node(std::uint64_t id, const std::optional<std:
   return discard(call("PUT", fmt::format("/control/v1/node/{}/config", id), body, Retry::idempotent));
 }
 
+Expected<void> Client::delete_node(std::uint64_t id, bool force) {
+  return discard(call("PUT", fmt::format("/control/v1/node/{}/delete{}", id, force ? "?force=true" : ""), std::nullopt,
+                      Retry::once));
+}
+
+Expected<void> Client::cancel_delete_node(std::uint64_t id) {
+  return discard(call("DELETE", fmt::format("/control/v1/node/{}/delete", id), std::nullopt, Retry::once, {202}));
+}
+
 Expected<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_id) {
   auto r = call("GET", "/control/v1/tenant/" + tenant_id, std::nullopt, Retry::idempotent, {404});
   if (!r) {

@@ -219,6 +219,12 @@ public:
   Expected<void> start_fill(std::uint64_t id);
   Expected<void> cancel_fill(std::uint64_t id);
   Expected<Json> node_shards(std::uint64_t id);
+  /// PUT /control/v1/node/:id/delete[?force=true]: a graceful delete in the background (every
+  /// shard moved off, then the node removed and tombstoned: it cannot register again;
+  /// storage_controller/src/service.rs:8168-8265, :7432-7590). `force` skips prewarming secondaries.
+  Expected<void> delete_node(std::uint64_t id, bool force);
+  /// DELETE /control/v1/node/:id/delete: the node gets its scheduling policy back (service.rs:7446).
+  Expected<void> cancel_delete_node(std::uint64_t id);
   Expected<void> configure_node(std::uint64_t id, const std::optional<std::string>& availability,
                                 const std::optional<std::string>& scheduling);
 

@@ -12,8 +12,37 @@
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
+#include "plugin/commands/node_progress.hpp"
 
 namespace neon::cli {
+
+std::string elapsed_text(std::chrono::steady_clock::duration d) {
+  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
+  return s < 60 ? fmt::format("{}s", s) : fmt::format("{}m{:02}s", s / 60, s % 60);
+}
+
+storcon::Expected<std::pair<storcon::Node, Progress>> read_progress(storcon::Client& client, std::uint64_t node) {
+  auto n = client.get_node(node);
+  if (!n) {
+    return n.error();
+  }
+  auto tenants = client.list_tenants();
+  if (!tenants) {
+    return tenants.error();
+  }
+  Progress p;
+  p.scheduling = n->scheduling;
+  for (const auto& t : *tenants) {
+    for (const auto& s : t.shards) {
+      if (s.node_attached == node) {
+        p.left.push_back(s.tenant_shard_id);
+        p.moving = p.moving || s.is_reconciling;
+      }
+    }
+  }
+  p.attached = p.left.size();
+  return std::make_pair(std::move(*n), std::move(p));
+}
 
 namespace {
 
@@ -23,11 +52,6 @@ enum class Operation { drain, fill };
 
 /// Non-TTY progress lines come at least this often, and whenever the numbers change.
 constexpr std::chrono::seconds k_progress_every{30};
-
-std::string elapsed_text(Clock::duration d) {
-  const auto s = std::chrono::duration_cast<std::chrono::seconds>(d).count();
-  return s < 60 ? fmt::format("{}s", s) : fmt::format("{}m{:02}s", s / 60, s % 60);
-}
 
 /// `kubectl delete pod P -n NS` for a pageserver registered as P.<set>.NS.svc..., else a
 /// description, for the advice after a drain.
@@ -51,38 +75,6 @@ std::string first_ids(const std::vector<std::string>& ids) {
     out += (i == 0 ? "" : ", ") + ids[i];
   }
   return ids.size() > 5 ? out + fmt::format(" and {} more", ids.size() - 5) : out;
-}
-
-struct Progress {
-  std::string scheduling;
-  std::size_t attached = 0;
-  bool moving = false;  ///< a shard attached to the node is reconciling
-  std::vector<std::string> left;
-};
-
-/// The node and its attached shards, both from routes the controller forwards to its leader
-/// (the per-node shard list is not forwarded: storage_controller/src/http.rs:1093-1102).
-storcon::Expected<std::pair<storcon::Node, Progress>> read_progress(storcon::Client& client, std::uint64_t node) {
-  auto n = client.get_node(node);
-  if (!n) {
-    return n.error();
-  }
-  auto tenants = client.list_tenants();
-  if (!tenants) {
-    return tenants.error();
-  }
-  Progress p;
-  p.scheduling = n->scheduling;
-  for (const auto& t : *tenants) {
-    for (const auto& s : t.shards) {
-      if (s.node_attached == node) {
-        p.left.push_back(s.tenant_shard_id);
-        p.moving = p.moving || s.is_reconciling;
-      }
-    }
-  }
-  p.attached = p.left.size();
-  return std::make_pair(std::move(*n), std::move(p));
 }
 
 /// After a 412 from PUT .../fill: a drained node sits in PauseForRestart and fill needs Active

@@ -51,5 +51,6 @@ const VerbGroup& branch_verbs();
 const VerbGroup& secrets_verbs();
 const VerbGroup& hook_verbs();
 const VerbGroup& bootstrap_verbs();
+const VerbGroup& node_verbs();
 
 }  // namespace neon::cli

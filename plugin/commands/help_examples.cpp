@@ -61,6 +61,15 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} secrets init -f neon.yaml\n\n"
        "  # Print them instead, to encrypt with SOPS or seal\n"
        "  {prog} secrets init -f neon.yaml -o yaml > secrets.yaml\n"},
+      {"node pageserver",
+       "  # Before scaling pageservers down: move every shard off pageserver 13, then remove it\n"
+       "  {prog} node pageserver delete 13 --wait\n\n"
+       "  # Keep new shards off pageserver 11 for now\n"
+       "  {prog} node pageserver configure 11 --scheduling Pause\n"},
+      {"node safekeeper",
+       "  # No new timelines on safekeeper 12; later for good\n"
+       "  {prog} node safekeeper pause 12\n"
+       "  {prog} node safekeeper decommission 12\n"},
       {"secrets rotate",
        "  # A new storage auth key, trusted beside the old one; restart as told\n"
        "  {prog} secrets rotate --step add -f neon.yaml\n\n"

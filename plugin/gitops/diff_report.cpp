@@ -1,4 +1,5 @@
 #include "plugin/gitops/diff_report.hpp"
+#include "plugin/gitops/diff_risks.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -113,13 +114,15 @@ void check_restarts(const Keyed& o, const Json& now, const std::string& id, Diff
   if (o.kind == "StatefulSet" && field_differs(o.body(), now, "/spec/template")) {
     if (component == "pageserver") {
       report.warnings.push_back(fmt::format(
-          "{}: pod template changed: its pageservers restart one at a time, and the tenants attached to each are "
-          "unavailable until it is back (drain a pageserver first to move them: kubectl neon drain)",
+          "{}: pod template changed: nothing restarts on sync (updateStrategy OnDelete); restart its pageservers "
+          "one at a time: kubectl neon drain ID, delete the pod, wait until it is Active, kubectl neon fill ID "
+          "(README \"Upgrading Neon\")",
           id));
     } else if (component == "safekeeper") {
       report.warnings.push_back(fmt::format(
-          "{}: pod template changed: its safekeepers restart one at a time; writes continue only while a majority "
-          "of each timeline's safekeepers is up",
+          "{}: pod template changed: nothing restarts on sync (updateStrategy OnDelete); delete its pods one at a "
+          "time, each once the last is Ready: writes go on only while a majority of each timeline's safekeepers "
+          "is up",
           id));
     }
   }
@@ -153,8 +156,8 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
   }
   if (sk_after < sk_before) {
     report.warnings.push_back(
-        fmt::format("fewer safekeepers ({} -> {}): timelines on removed safekeepers must be migrated first, and fewer "
-                    "than 3 loses the write quorum's fault tolerance",
+        fmt::format("fewer safekeepers ({} -> {}): fewer than 3 loses the write quorum's fault "
+                    "tolerance",
                     sk_before, sk_after));
   }
   for (const auto& [key, o] : before) {
@@ -171,11 +174,11 @@ void check_risks(const std::map<std::string, Keyed>& before, const std::map<std:
     const Json& now = it->second.body();
     check_restarts(o, now, id, report);
     if (o.kind == "StatefulSet") {
-      if (starts_with(o.name, "pageserver") && replicas(now) < replicas(o.body())) {
+      if (const std::string first = removed_node_advice(o.body(), now); !first.empty()) {
         report.warnings.push_back(
-            fmt::format("pageserver StatefulSet {} scaled down ({} -> {}): drain the removed "
-                        "pageservers first",
-                        id, replicas(o.body()), replicas(now)));
+            fmt::format("{} scaled down ({} -> {}): the storage controller must let go of the "
+                        "removed nodes before their pods go; run first:{}",
+                        id, replicas(o.body()), replicas(now), first));
       }
       for (const char* f :
            {"/spec/selector", "/spec/volumeClaimTemplates", "/spec/serviceName", "/spec/podManagementPolicy"}) {
@@ -428,7 +431,11 @@ std::string render_markdown(const DiffReport& r, const DiffLabels& l, std::size_
     head += "> [!CAUTION]\n> **Blocking:** " + b + "\n\n";
   }
   for (const auto& w : r.warnings) {
-    head += "> [!WARNING]\n> " + w + "\n\n";
+    std::string quoted = w;  // a warning may list commands, one per line
+    for (auto at = quoted.find('\n'); at != std::string::npos; at = quoted.find('\n', at + 3)) {
+      quoted.replace(at, 1, "\n> ");
+    }
+    head += "> [!WARNING]\n> " + quoted + "\n\n";
   }
   head += "```\n";
   for (const auto& s : summary(r)) {

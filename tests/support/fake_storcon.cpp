@@ -29,6 +29,8 @@ struct NodeRec {
   std::string availability = "Active";
   std::string scheduling = "Active";
   int polls_left = 0;
+  std::string policy_on_start;  ///< of a delete: restored when it is cancelled (service.rs:7446)
+  bool removed = false;         ///< a finished delete: gone from the controller (service.rs:7575-7590)
 };
 
 struct ShardRec {
@@ -196,6 +198,10 @@ struct FakeStorcon::State {
   /// stay); when none is left to move the node becomes PauseForRestart (service.rs:9745-9752),
   /// whatever is still attached to it.
   void advance(NodeRec& n) {
+    if (n.scheduling == "Deleting") {
+      advance_delete(n);
+      return;
+    }
     if (n.scheduling != "Draining" && n.scheduling != "Filling") {
       return;
     }
@@ -225,6 +231,32 @@ struct FakeStorcon::State {
       }
     }
     n.scheduling = "PauseForRestart";
+  }
+
+  /// A delete moves one attached shard per read to another schedulable node, then removes the
+  /// node (service.rs:7432-7590: every shard rescheduled, then the tombstone).
+  void advance_delete(NodeRec& n) {
+    if (n.polls_left > 1) {
+      --n.polls_left;
+      return;
+    }
+    for (auto& [tid, t] : tenants) {
+      for (auto& s : t.shards) {
+        s.secondaries.erase(std::remove(s.secondaries.begin(), s.secondaries.end(), n.id), s.secondaries.end());
+        if (s.attached != n.id) {
+          continue;
+        }
+        for (const auto dest : schedulable_nodes()) {
+          if (dest != n.id) {
+            s.attached = dest;
+            s.reconcile_left = reconcile_polls;
+            return;
+          }
+        }
+        return;  // nowhere to go yet: the delete waits
+      }
+    }
+    n.removed = true;
   }
 
   std::optional<Fault> take_fault(const std::string& method, const std::string& path) {
@@ -337,7 +369,12 @@ void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Respon
     Json out = Json::array();
     for (auto& [id, n] : nodes) {
       advance(n);
-      out.push_back(node_json(n));
+      if (!n.removed) {
+        out.push_back(node_json(n));
+      }
+    }
+    for (auto it = nodes.begin(); it != nodes.end();) {
+      it = it->second.removed ? nodes.erase(it) : std::next(it);
     }
     return reply(res, 200, out);
   }
@@ -357,7 +394,40 @@ void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Respon
   NodeRec& n = it->second;
   if (seg.size() == 4 && req.method == "GET") {
     advance(n);
+    if (n.removed) {
+      nodes.erase(it);
+      return reply_error(res, 404, fmt::format("Node {} not found", id));
+    }
     return reply(res, 200, node_json(n));
+  }
+  if (seg.size() == 5 && seg[4] == "delete" && req.method == "PUT") {
+    // service.rs:8168-8265: one background operation at a time (412), a schedulable node to move
+    // shards to (412), Active or Pause only (412), already deleting 409; http.rs:1124-1141 200 null.
+    for (const auto& [other_id, other] : nodes) {
+      if (other.scheduling == "Draining" || other.scheduling == "Filling" || other.scheduling == "Deleting") {
+        if (other_id == id && other.scheduling == "Deleting") {
+          return reply_error(res, 409, fmt::format("Node {} has delete in progress", id));
+        }
+        return reply_error(res, 412, fmt::format("Background operation already ongoing for node: {}", other_id));
+      }
+    }
+    if (schedulable_nodes().empty()) {
+      return reply_error(res, 412, "No other schedulable nodes to move shards");
+    }
+    if (n.scheduling != "Active" && n.scheduling != "Pause") {
+      return reply_error(res, 412, fmt::format("Node {} cannot be deleted due to {} policy", id, n.scheduling));
+    }
+    n.policy_on_start = n.scheduling;
+    n.scheduling = "Deleting";
+    n.polls_left = drain_polls;
+    return reply(res, 200, Json());
+  }
+  if (seg.size() == 5 && seg[4] == "delete" && req.method == "DELETE") {
+    if (n.scheduling != "Deleting") {  // service.rs:8290-8302
+      return reply_error(res, 412, fmt::format("Node {} has no delete in progress", id));
+    }
+    n.scheduling = n.policy_on_start;
+    return reply(res, 202, Json());
   }
   const std::string what = seg.size() == 5 ? seg[4] : "";
   if (what == "shards" && req.method == "GET") {
@@ -379,8 +449,8 @@ void FakeStorcon::State::route_node(const httplib::Request& req, httplib::Respon
     if (!body.is_object() || body.value("node_id", std::uint64_t{0}) != id) {
       return reply_error(res, 400, "node_id in the body does not match the path");
     }
-    if (n.scheduling == "Draining" || n.scheduling == "Filling") {
-      return reply_error(res, 412, "a drain or fill is in progress");
+    if (n.scheduling == "Draining" || n.scheduling == "Filling" || n.scheduling == "Deleting") {
+      return reply_error(res, 412, "a drain, fill or delete is in progress");
     }
     n.availability = body.value("availability", n.availability);
     n.scheduling = body.value("scheduling", n.scheduling);

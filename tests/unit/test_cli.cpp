@@ -126,6 +126,7 @@ TEST_SUITE("cli") {
         {"project", {"create", "delete"}},
         {"branch", {"create", "delete"}},
         {"secrets", {"init", "rotate"}},
+        {"node", {"pageserver", "safekeeper"}},
         {"hook", {"serve"}},
         {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
     for (const auto& c : neon::cli::commands()) {
@@ -157,7 +158,8 @@ TEST_SUITE("cli") {
         {"branch", {"create", "delete"}},
         {"hook", {"serve"}},
         {"bootstrap", {"pageserver", "safekeeper", "compute"}},
-        {"secrets", {"init", "rotate"}}};
+        {"secrets", {"init", "rotate"}},
+        {"node", {"pageserver", "safekeeper"}}};
     for (const auto& [group, verbs] : groups) {
       CAPTURE(group);
       const auto r = run_cli({group, "--help"});

@@ -261,6 +261,7 @@ TEST_SUITE("cli conventions") {
     const std::vector<std::pair<std::string, Words>> groups = {{"project", {"create", "delete"}},
                                                                {"branch", {"create", "delete"}},
                                                                {"secrets", {"init", "rotate"}},
+                                                               {"node", {"pageserver", "safekeeper"}},
                                                                {"hook", {"serve"}},
                                                                {"bootstrap", {"pageserver", "safekeeper", "compute"}}};
     for (const auto& [group, verbs] : groups) {

@@ -251,21 +251,38 @@ TEST_SUITE("gitops") {
       std::string name;
       std::string head;
       std::vector<std::string> warnings;
+      std::string base{};  ///< empty: the dev starter
     };
+    const std::string two_pageservers =
+        replace(dev_spec(), "  pageservers:\n    count: 1\n", "  pageservers:\n    count: 2\n");
     const std::vector<Case> cases = {
         {"image",
          replace(dev_spec(), "storage: docker.io/neondatabase/neon:8463", "storage: docker.io/neondatabase/neon:8470"),
-         {"StatefulSet/neon/pageserver: pod template changed: its pageservers restart one at a time",
-          "StatefulSet/neon/safekeeper: pod template changed: its safekeepers restart one at a time"}},
+         {"StatefulSet/neon/pageserver: pod template changed: nothing restarts on sync (updateStrategy OnDelete); "
+          "restart its pageservers one at a time: kubectl neon drain ID",
+          "StatefulSet/neon/safekeeper: pod template changed: nothing restarts on sync (updateStrategy OnDelete); "
+          "delete its pods one at a time"}},
         {"controller-ha",
          replace(dev_spec(), "    auth:\n      enabled: false\n", "    auth:\n      enabled: false\n    ha: true\n"),
          {"Deployment/neon/storage-controller: replicas or update strategy changed (1 x Recreate -> 1 x "
           "RollingUpdate)"}},
+        // A shrinking StatefulSet names each node to let go of first, by its node id (zone 1,
+        // ordinals 1 and 2: generators/names.hpp node_id).
+        {"scale-down",
+         replace(dev_spec(), "  safekeepers:\n    count: 3\n", "  safekeepers:\n    count: 1\n"),
+         {"StatefulSet/neon/safekeeper scaled down (3 -> 1): the storage controller must let go of the removed "
+          "nodes before their pods go; run first:\n  kubectl neon node safekeeper decommission 11   # after moving "
+          "its timelines\n  kubectl neon node safekeeper decommission 12"}},
+        {"scale-down-pageservers",
+         dev_spec(),
+         {"StatefulSet/neon/pageserver scaled down (2 -> 1): the storage controller must let go of the removed "
+          "nodes before their pods go; run first:\n  kubectl neon node pageserver delete 11 --wait"},
+         two_pageservers},
     };
     for (const auto& c : cases) {
       CAPTURE(c.name);
       ScratchDir dir("diff-risk-" + c.name);
-      make_repo(dir.path(), dev_spec(), c.head);
+      make_repo(dir.path(), c.base.empty() ? dev_spec() : c.base, c.head);
       const auto r = run_process({NEON_BINARY, "diff", "--repo", dir.path().string()}, dir.path());
       CHECK_MESSAGE(r.exit == 1, r.err);
       for (const auto& w : c.warnings) {

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <functional>
 #include <set>
 #include <string>
@@ -378,6 +379,31 @@ TEST_SUITE("members") {
         CHECK(text.find("NEON_STORAGE_CONTROLLER_TOKEN") == std::string::npos);
         CHECK(text.find("neon-auth-tokens") == std::string::npos);
       }
+    }
+  }
+
+  TEST_CASE("pageservers and safekeepers are OnDelete in every starter and example: a sync restarts none of them") {
+    std::vector<std::filesystem::path> specs;
+    for (const char* folder : {"starters", "examples"}) {
+      for (const auto& e : std::filesystem::directory_iterator(neon::test::source_dir() / "schemas" / folder)) {
+        if (e.path().extension() == ".yaml") {
+          specs.push_back(e.path());
+        }
+      }
+    }
+    REQUIRE(specs.size() >= 5);
+    for (const auto& path : specs) {
+      CAPTURE(path.string());
+      auto loaded = load_spec(neon::test::read_text(path), path.filename().string());
+      REQUIRE(loaded.spec);
+      int sets = 0;
+      for (auto* fn : {&generate_pageservers, &generate_safekeepers}) {
+        for (const auto& sts : of_kind(fn(*loaded.spec), "StatefulSet")) {
+          CHECK(sts["spec"]["updateStrategy"] == Json{{"type", "OnDelete"}});
+          ++sets;
+        }
+      }
+      CHECK(sets >= 2);
     }
   }
 
