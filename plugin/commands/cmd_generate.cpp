@@ -15,6 +15,8 @@
 #include "plugin/adapters/git.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
+#include "plugin/commands/controller_target.hpp"
+#include "plugin/commands/scale_down_guard.hpp"
 #include "plugin/gitops/generate_run.hpp"
 #include "plugin/gitops/repo_lock.hpp"
 #include "plugin/gitops/spec_input.hpp"
@@ -179,7 +181,10 @@ OptionSet generate_options(const Context& ctx) {
       cxxopts::value<std::string>()->default_value(""))(
       "force",
       "Overwrite uncommitted edits to generated files and a cluster folder holding another cluster, and "
-      "commit a change that needs work by hand (the commit message lists it)");
+      "commit a change that needs work by hand (the commit message lists it) or removes pageservers or "
+      "safekeepers the storage controller still uses");
+  // Asked only when the spec removes pageservers or safekeepers (scale_down_guard.hpp).
+  add_controller_options(opts);
   opts.dirs({"repo"});
   opts.files({"git-token-file"});
   return opts;
@@ -201,6 +206,12 @@ int cmd_generate(Context& ctx, const Args& args) {
   o.push = r->count("push") != 0;
   o.force = r->count("force") != 0;
   o.refuse_blocking = true;
+  const cxxopts::ParseResult& flags = *r;
+  if (o.commit) {  // files written without a commit reach no cluster
+    o.scale_down_check = [&ctx, &flags](const gen::ValidSpec& before, const gen::ValidSpec& after) {
+      return scale_down_problems(ctx, flags, before.spec(), after.spec());
+    };
+  }
   if (!o.author.empty() && !git::parse_signature(o.author)) {
     return usage_error(ctx, "generate", "--author must look like \"Name <email>\"");
   }

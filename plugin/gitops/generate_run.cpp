@@ -301,6 +301,22 @@ Outcome render_and_commit(Context& ctx, git::Repository& repo, const gen::ValidS
                "commit message then lists this work)\n");
     return Outcome::failed;
   }
+  if (o.scale_down_check && !o.force) {
+    const auto old = old_spec_at_head(repo, d.cluster_path);
+    const std::vector<std::string> in_use = old ? o.scale_down_check(*old, spec) : std::vector<std::string>{};
+    if (!in_use.empty()) {
+      fmt::print(ctx.err,
+                 "error: fewer pageservers or safekeepers, and the storage controller is not done with the "
+                 "nodes whose pods go away:\n");
+      for (const auto& line : in_use) {
+        fmt::print(ctx.err, "  - {}\n", line);
+      }
+      fmt::print(ctx.err,
+                 "nothing was written; run those first, or pass --force (the pods then go while the "
+                 "controller still places tenants or timelines on them)\n");
+      return Outcome::failed;
+    }
+  }
   if (o.before_write) {
     if (auto r = o.before_write(); !r) {
       return failed(ctx, r.error().message);

@@ -45,6 +45,10 @@ struct GenerateOptions {
   /// Runs once the checks passed, before the first file is written (project commands write the
   /// edited spec here). A failure stops the run with nothing written.
   std::function<Result<void>()> before_write;
+  /// Set: when the spec at HEAD has more pageservers or safekeepers than `after`, what still stands
+  /// in the way in the storage controller (nodes not deleted or decommissioned); a non-empty
+  /// answer refuses the run unless `force`.
+  std::function<std::vector<std::string>(const gen::ValidSpec& before, const gen::ValidSpec& after)> scale_down_check;
 };
 
 enum class Outcome { committed, up_to_date, failed };
