@@ -171,4 +171,33 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
   return pods;
 }
 
+Result<std::vector<StatefulSet>> Client::list_statefulsets(const std::string& ns, const std::string& label_selector) {
+  std::string path = fmt::format("/apis/apps/v1/namespaces/{}/statefulsets", ns);
+  if (!label_selector.empty()) {
+    path += "?labelSelector=" + http::url_encode(label_selector);
+  }
+  auto resp = call("GET", path);
+  if (!resp) {
+    return resp.error();
+  }
+  if (resp->status != 200) {
+    return api_error("GET", path, *resp);
+  }
+  const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {
+    return make_error(fmt::format("GET {}: the API server did not return a StatefulSetList", path));
+  }
+  std::vector<StatefulSet> out;
+  for (const auto& item : doc["items"]) {
+    StatefulSet s;
+    s.name = item.value("metadata", nlohmann::json::object()).value("name", "");
+    const auto strategy =
+        item.value("spec", nlohmann::json::object()).value("updateStrategy", nlohmann::json::object());
+    s.update_strategy = strategy.value("type", "RollingUpdate");
+    s.update_revision = item.value("status", nlohmann::json::object()).value("updateRevision", "");
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
 }  // namespace neon::cli::kube

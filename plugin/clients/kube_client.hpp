@@ -33,6 +33,13 @@ struct Pod {
   std::map<std::string, std::string> labels;
 };
 
+/// What `status` needs of a StatefulSet: its update strategy and the revision new pods get.
+struct StatefulSet {
+  std::string name;
+  std::string update_strategy;  ///< spec.updateStrategy.type: RollingUpdate (the default) or OnDelete
+  std::string update_revision;  ///< status.updateRevision; pods carry theirs as controller-revision-hash
+};
+
 enum class Created { created, already_exists };
 
 /// Standard base64 (plugin/base64.hpp), as Secret `data` and kubeconfig `*-data` use it.
@@ -56,6 +63,7 @@ public:
   /// PUT; replaces data and labels.
   Result<void> replace_secret(const Secret& secret);
   Result<std::vector<Pod>> list_pods(const std::string& ns, const std::string& label_selector);
+  Result<std::vector<StatefulSet>> list_statefulsets(const std::string& ns, const std::string& label_selector);
 
   /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
   Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");

@@ -93,6 +93,35 @@ void check_prerequisites(kube::Client& client, const gen::ValidSpec* spec, Compo
   }
 }
 
+/// Pods of the OnDelete StatefulSets (pageservers, safekeepers) whose controller-revision-hash is
+/// not their StatefulSet's updateRevision: a new template is in the cluster and they wait for a
+/// restart.
+std::vector<std::string> outdated_pods(kube::Client& client, const std::string& ns,
+                                       const std::vector<kube::Pod>& pods) {
+  auto sets = client.list_statefulsets(ns, "app.kubernetes.io/part-of=neon");
+  if (!sets) {
+    return {"StatefulSet revisions not read: " + sets.error().message};
+  }
+  std::vector<std::string> out;
+  for (const auto& set : *sets) {
+    if (set.update_strategy != "OnDelete" || set.update_revision.empty()) {
+      continue;
+    }
+    for (const auto& pod : pods) {
+      auto owner = pod.labels.find("app.kubernetes.io/name");
+      auto revision = pod.labels.find("controller-revision-hash");
+      if (owner != pod.labels.end() && owner->second == set.name && revision != pod.labels.end() &&
+          revision->second != set.update_revision) {
+        out.push_back(
+            fmt::format("pod {} runs revision {}, StatefulSet {} is at {}: restart it (README \"Upgrading "
+                        "Neon\": pageservers drained first)",
+                        pod.name, revision->second, set.name, set.update_revision));
+      }
+    }
+  }
+  return out;
+}
+
 Components read_components(const Context& ctx, const std::string& spec_namespace, const gen::ValidSpec* spec) {
   Components c;
   auto api = kube::resolve_api_server(ctx, spec_namespace);
@@ -115,6 +144,7 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
     ++entry.total;
     entry.ready += pod.ready ? 1 : 0;
   }
+  c.outdated = outdated_pods(client, api->namespace_, *pods);
   check_prerequisites(client, spec, c);
   return c;
 }

@@ -136,6 +136,9 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
   for (const auto& line : c.checked) {
     out.push_back("note: " + line);
   }
+  for (const auto& line : c.outdated) {
+    out.push_back("restart pending: " + line);
+  }
   return out;
 }
 
@@ -161,6 +164,11 @@ void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Com
   } else {
     w.key("note").string(c.note);
   }
+  w.key("restart_pending").begin_array();
+  for (const auto& line : c.outdated) {
+    w.string(line);
+  }
+  w.end_array();
   w.end_object();
   w.key("health").begin_object().key("problems").begin_array();
   for (const auto& p : h.problems) {

@@ -35,6 +35,9 @@ struct Components {
   std::vector<std::string> missing;
   /// Prerequisites checked and present, or checked without a spec that needs them: notes.
   std::vector<std::string> checked;
+  /// Pods of an OnDelete StatefulSet still on an older revision: they restart only when deleted
+  /// (README "Upgrading Neon"), so they show until then.
+  std::vector<std::string> outdated;
 };
 
 struct Health {

@@ -114,6 +114,7 @@ struct FakeKubeApi::Impl {
   mutable std::mutex mu;
   std::map<std::string, std::map<std::string, nlohmann::json>> secrets;  // ns -> name -> object
   std::map<std::string, std::vector<nlohmann::json>> pods;
+  std::map<std::string, std::vector<nlohmann::json>> statefulsets;
   bool track_namespaces = false;
   std::map<std::string, nlohmann::json> namespaces;  // name -> object, when tracked
   std::vector<std::string> crds;
@@ -249,6 +250,23 @@ struct FakeKubeApi::Impl {
           {{"kind", "PodList"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "1"}}}, {"items", items}});
   }
 
+  void handle_statefulsets(const httplib::Request& req, httplib::Response& res) {
+    const std::string ns = req.matches[1];
+    const std::string selector = req.has_param("labelSelector") ? req.get_param_value("labelSelector") : "";
+    std::lock_guard<std::mutex> lock(mu);
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& sts : statefulsets[ns]) {
+      if (selector_matches(selector, sts["metadata"]["labels"].get<std::map<std::string, std::string>>())) {
+        items.push_back(sts);
+      }
+    }
+    reply(res, 200,
+          {{"kind", "StatefulSetList"},
+           {"apiVersion", "apps/v1"},
+           {"metadata", {{"resourceVersion", "1"}}},
+           {"items", items}});
+  }
+
   void handle_proxy(const httplib::Request& req, httplib::Response& res) const {
     if (options.proxy_upstream.empty()) {
       return reply(res, 503, status_body(503, "ServiceUnavailable", "no endpoints available for service"));
@@ -323,6 +341,8 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
           [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_crd(req, res); });
   srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
           [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_pods(req, res); });
+  srv.Get(R"(/apis/apps/v1/namespaces/([^/]+)/statefulsets)",
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_statefulsets(req, res); });
   const char* proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
   const auto forward = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_proxy(req, res); };
   srv.Get(proxy, forward);
@@ -418,6 +438,15 @@ void FakeKubeApi::add_pod(const std::string& ns, const std::string& name,
   m_impl->pods[ns].push_back(
       {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
        {"status", {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}});
+}
+
+void FakeKubeApi::add_statefulset(const std::string& ns, const std::string& name,
+                                  const std::map<std::string, std::string>& labels, const std::string& strategy,
+                                  const std::string& update_revision) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->statefulsets[ns].push_back({{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+                                      {"spec", {{"updateStrategy", {{"type", strategy}}}}},
+                                      {"status", {{"updateRevision", update_revision}}}});
 }
 
 std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {

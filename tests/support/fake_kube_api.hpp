@@ -57,6 +57,11 @@ public:
   void add_pod(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& labels,
                const std::string& phase, bool ready);
 
+  /// A StatefulSet (apps/v1) with its update strategy and status.updateRevision, listed by
+  /// GET /apis/apps/v1/namespaces/<ns>/statefulsets (labelSelector as for pods).
+  void add_statefulset(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& labels,
+                       const std::string& strategy, const std::string& update_revision);
+
   std::vector<LoggedRequest> requests() const;
   /// From now on, only these namespaces exist (GET/POST /api/v1/namespaces; creating a Secret in a
   /// missing namespace is 404, as on a real API server). Until called, every namespace exists (GET

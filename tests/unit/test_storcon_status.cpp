@@ -66,6 +66,7 @@ TEST_SUITE("storcon status") {
     CHECK(doc["components"] ==
           Json{{"available", true},
                {"namespace", "neon"},
+               {"restart_pending", Json::array()},
                {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
                                       Json{{"component", "safekeeper"}, {"ready", 1}, {"pods", 1}}})}});
     CHECK(doc["health"]["problems"] == Json::array({"pageserver: 1/2 pods ready"}));
@@ -75,6 +76,46 @@ TEST_SUITE("storcon status") {
     CHECK(table.out.find("COMPONENT") != std::string::npos);
     CHECK(table.out.find("degraded: 1 pageserver, 1 safekeeper, 1 tenant; 1 problem") != std::string::npos);
     CHECK(table.err.find("warning: pageserver: 1/2 pods ready") != std::string::npos);
+  }
+
+  TEST_CASE("status: pods of an OnDelete StatefulSet on an older revision are listed as restart pending" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    neon::test::ScratchDir dir("status-revisions");
+    neon::test::TestPki pki(dir.path());
+    REQUIRE_MESSAGE(pki.ok, pki.error);
+    neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, ""});
+    REQUIRE(kube.running());
+    auto with_revision = [](std::map<std::string, std::string> labels, const std::string& revision) {
+      labels["controller-revision-hash"] = revision;
+      return labels;
+    };
+    // A new image reached the StatefulSet (updateRevision v2); pageserver-1 was restarted, -0 not.
+    kube.add_statefulset("neon", "pageserver", component("pageserver"), "OnDelete", "pageserver-v2");
+    kube.add_pod("neon", "pageserver-0", with_revision(component("pageserver"), "pageserver-v1"), "Running", true);
+    kube.add_pod("neon", "pageserver-1", with_revision(component("pageserver"), "pageserver-v2"), "Running", true);
+    // A RollingUpdate StatefulSet rolls by itself: never listed.
+    kube.add_statefulset("neon", "storage-broker", component("storage-broker"), "RollingUpdate", "b-v2");
+    kube.add_pod("neon", "storage-broker-0", with_revision(component("storage-broker"), "b-v1"), "Running", true);
+    neon::test::write_text(
+        dir / "kubeconfig",
+        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
+                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
+                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
+                    "    namespace: neon\n",
+                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    neon::test::FakeStorcon fake;
+    small_cluster(fake);
+    const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()}};
+    auto json = run_cli({"status", "-o", "json", "--storage-controller", fake.url()}, "", env);
+    INFO(json.err);
+    const auto doc = Json::parse(json.out);
+    CHECK(doc["components"]["restart_pending"] ==
+          Json::array({"pod pageserver-0 runs revision pageserver-v1, StatefulSet pageserver is at pageserver-v2: "
+                       "restart it (README \"Upgrading Neon\": pageservers drained first)"}));
+    auto table = run_cli({"status", "--storage-controller", fake.url()}, "", env);
+    CHECK(table.err.find("restart pending: pod pageserver-0 runs revision pageserver-v1") != std::string::npos);
+    CHECK(table.err.find("storage-broker-0") == std::string::npos);
   }
 
   TEST_CASE("status: with no URL given, reaches the controller through the API server's service proxy" *
