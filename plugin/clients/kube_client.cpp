@@ -134,8 +134,9 @@ Result<void> Client::replace_secret(const Secret& secret) {
   return {};
 }
 
-Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::string& label_selector) {
-  std::string path = fmt::format("/api/v1/namespaces/{}/pods", ns);
+Result<nlohmann::json> Client::list(const std::string& path_base, const std::string& label_selector,
+                                    const char* list_kind) {
+  std::string path = path_base;
   if (!label_selector.empty()) {
     path += "?labelSelector=" + http::url_encode(label_selector);
   }
@@ -146,12 +147,18 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
   if (resp->status != 200) {
     return api_error("GET", path, *resp);
   }
-  const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
+  auto doc = nlohmann::json::parse(resp->body, nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {
-    return make_error(fmt::format("GET {}: the API server did not return a PodList", path));
+    return make_error(fmt::format("GET {}: the API server did not return a {}", path, list_kind));
   }
+  return std::move(doc["items"]);
+}
+
+Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::string& label_selector) {
+  auto items = list(fmt::format("/api/v1/namespaces/{}/pods", ns), label_selector, "PodList");
+  NEON_TRY(items);
   std::vector<Pod> pods;
-  for (const auto& item : doc["items"]) {
+  for (const auto& item : *items) {
     Pod p;
     const auto meta = item.value("metadata", nlohmann::json::object());
     p.name = meta.value("name", "");
@@ -172,23 +179,10 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
 }
 
 Result<std::vector<StatefulSet>> Client::list_statefulsets(const std::string& ns, const std::string& label_selector) {
-  std::string path = fmt::format("/apis/apps/v1/namespaces/{}/statefulsets", ns);
-  if (!label_selector.empty()) {
-    path += "?labelSelector=" + http::url_encode(label_selector);
-  }
-  auto resp = call("GET", path);
-  if (!resp) {
-    return resp.error();
-  }
-  if (resp->status != 200) {
-    return api_error("GET", path, *resp);
-  }
-  const auto doc = nlohmann::json::parse(resp->body, nullptr, false);
-  if (doc.is_discarded() || !doc.is_object() || !doc.contains("items") || !doc["items"].is_array()) {
-    return make_error(fmt::format("GET {}: the API server did not return a StatefulSetList", path));
-  }
+  auto items = list(fmt::format("/apis/apps/v1/namespaces/{}/statefulsets", ns), label_selector, "StatefulSetList");
+  NEON_TRY(items);
   std::vector<StatefulSet> out;
-  for (const auto& item : doc["items"]) {
+  for (const auto& item : *items) {
     StatefulSet s;
     s.name = item.value("metadata", nlohmann::json::object()).value("name", "");
     const auto strategy =

@@ -69,6 +69,8 @@ public:
   Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");
 
 private:
+  /// GET `path_base` (with the selector): the `items` of a `list_kind`.
+  Result<nlohmann::json> list(const std::string& path_base, const std::string& label_selector, const char* list_kind);
   ApiServer m_api;
   http::Transport& m_transport;
 };

@@ -32,6 +32,17 @@ std::map<std::string, std::string> component(const std::string& name) {
       {"app.kubernetes.io/name", name}, {"app.kubernetes.io/component", name}, {"app.kubernetes.io/part-of", "neon"}};
 }
 
+/// A kubeconfig for `kube` with token kube-token and namespace neon.
+void write_kubeconfig(const std::filesystem::path& path, const neon::test::FakeKubeApi& kube,
+                      const neon::test::TestPki& pki) {
+  neon::test::write_text(
+      path, fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
+                        "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
+                        "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
+                        "    namespace: neon\n",
+                        kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+}
+
 }  // namespace
 
 TEST_SUITE("storcon status") {
@@ -48,13 +59,7 @@ TEST_SUITE("storcon status") {
     kube.add_pod("neon", "safekeeper-0", component("safekeeper"), "Running", true);
     kube.add_pod("neon", "unrelated-0", {{"app", "other"}}, "Running", false);
     kube.add_pod("other", "pageserver-0", component("pageserver"), "Running", false);
-    neon::test::write_text(
-        dir / "kubeconfig",
-        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
-                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
-                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
-                    "    namespace: neon\n",
-                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    write_kubeconfig(dir / "kubeconfig", kube, pki);
     neon::test::FakeStorcon fake;
     small_cluster(fake);
     const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()}};
@@ -97,13 +102,7 @@ TEST_SUITE("storcon status") {
     // A RollingUpdate StatefulSet rolls by itself: never listed.
     kube.add_statefulset("neon", "storage-broker", component("storage-broker"), "RollingUpdate", "b-v2");
     kube.add_pod("neon", "storage-broker-0", with_revision(component("storage-broker"), "b-v1"), "Running", true);
-    neon::test::write_text(
-        dir / "kubeconfig",
-        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
-                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
-                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
-                    "    namespace: neon\n",
-                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    write_kubeconfig(dir / "kubeconfig", kube, pki);
     neon::test::FakeStorcon fake;
     small_cluster(fake);
     const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()}};
@@ -128,13 +127,7 @@ TEST_SUITE("storcon status") {
     small_cluster(fake);
     neon::test::FakeKubeApi kube(pki, neon::test::FakeKubeOptions{"kube-token", false, fake.url()});
     REQUIRE(kube.running());
-    neon::test::write_text(
-        dir / "kubeconfig",
-        fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: c\n  cluster:\n"
-                    "    server: {}\n    certificate-authority-data: {}\nusers:\n- name: u\n  user:\n"
-                    "    token: kube-token\ncontexts:\n- name: k\n  context:\n    cluster: c\n    user: u\n"
-                    "    namespace: neon\n",
-                    kube.url(), neon::cli::kube::base64_encode(neon::test::read_text(pki.ca_crt))));
+    write_kubeconfig(dir / "kubeconfig", kube, pki);
     const std::map<std::string, std::string> env = {{"KUBECONFIG", (dir / "kubeconfig").string()},
                                                     {"NEON_STORAGE_CONTROLLER_URL", ""}};
     auto r = run_cli({"status", "-o", "json"}, "", env);
