@@ -12,17 +12,20 @@
 //   or delete runs.
 // - POST /control/v1/safekeeper/:id/scheduling_policy {"scheduling_policy": "Pause" | "Active" |
 //   "Decomissioned"} (sic, SkSchedulingPolicy).
+#include <algorithm>
 #include <chrono>
 #include <set>
 #include <thread>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
 #include "plugin/commands/node_progress.hpp"
+#include "plugin/gitops/spec_input.hpp"
 
 namespace neon::cli {
 
@@ -55,8 +58,12 @@ OptionSet safekeeper_options(const Context& ctx) {
   auto opts = make_options(ctx, "node safekeeper",
                            "A safekeeper's scheduling policy in the storage controller: pause ID (no new timelines "
                            "on it),\nactivate ID (new timelines again), decommission ID (for good, before scaling "
-                           "down; its timelines\nmust move first).",
-                           "pause|activate|decommission ID");
+                           "down; its timelines\nmust move first: migrate-timelines ID --to A,B,C moves every "
+                           "timeline of the spec that it holds).",
+                           "pause|activate|decommission|migrate-timelines ID");
+  add_spec_flag(opts, SpecFlag::live);
+  opts.add_options()("to", "migrate-timelines: the new safekeeper set, e.g. 10,11,13", cxxopts::value<std::string>())(
+      "dry-run", "migrate-timelines: print the moves only");
   add_controller_options(opts);
   return opts;
 }
@@ -210,6 +217,81 @@ int node_pageserver(Context& ctx, const Args& args) {
   return k_exit_ok;
 }
 
+/// --to as distinct node ids without `from`; nullopt (and `exit` set) otherwise.
+std::optional<std::vector<std::uint64_t>> new_set(Context& ctx, const cxxopts::ParseResult& r, std::uint64_t from,
+                                                  int& exit) {
+  std::vector<std::uint64_t> out;
+  const std::string text = r.count("to") != 0 ? r["to"].as<std::string>() : "";
+  for (std::size_t at = 0; !text.empty() && at <= text.size();) {
+    const std::size_t comma = std::min(text.find(',', at), text.size());
+    const auto id = parse_integer(text.substr(at, comma - at), {});
+    if (!id || static_cast<std::uint64_t>(*id) == from ||
+        std::find(out.begin(), out.end(), static_cast<std::uint64_t>(*id)) != out.end()) {
+      exit = usage_error(ctx, "node safekeeper",
+                         fmt::format("--to must list distinct safekeeper ids other than {}, e.g. --to 10,11,13", from));
+      return std::nullopt;
+    }
+    out.push_back(static_cast<std::uint64_t>(*id));
+    at = comma + 1;
+  }
+  if (out.empty()) {
+    exit = usage_error(ctx, "node safekeeper", "migrate-timelines needs --to A,B,C (the new safekeeper set)");
+    return std::nullopt;
+  }
+  return out;
+}
+
+/// Every timeline of the spec whose safekeeper set holds `from` moves to `to`
+/// (POST /v1/tenant/:t/timeline/:tl/safekeeper_migrate, safekeeper_service.rs:1127-1200). Sets
+/// come from GET /debug/v1/tenant/:t/timeline/:tl/locate (:493-520), which a controller without
+/// --timelines-onto-safekeepers answers 404 for every timeline.
+int migrate_timelines(Context& ctx, Controller& controller, const gen::ClusterSpec& spec, std::uint64_t from,
+                      const std::vector<std::uint64_t>& to, bool dry_run) {
+  int moved = 0;
+  int untracked = 0;
+  int timelines = 0;
+  for (const auto& p : spec.projects) {
+    for (const auto& b : p.branches) {
+      ++timelines;
+      const std::string where = fmt::format("{}/{}", p.name, b.name);
+      const std::string path = fmt::format("/tenant/{}/timeline/{}", p.tenant_id, b.timeline_id);
+      auto located = controller.client.call("GET", "/debug/v1" + path + "/locate", std::nullopt,
+                                            storcon::Client::Retry::idempotent, {404});
+      if (!located) {
+        return controller_failure(ctx, controller, located.error());
+      }
+      if (located->status == 404) {
+        ++untracked;
+        continue;
+      }
+      const auto sk_set = located->body.value("sk_set", std::vector<std::uint64_t>{});
+      if (std::find(sk_set.begin(), sk_set.end(), from) == sk_set.end()) {
+        continue;
+      }
+      fmt::print(ctx.out, "{}{} ({}): safekeepers {} -> {}\n", dry_run ? "would move " : "", where, b.timeline_id,
+                 fmt::join(sk_set, ","), fmt::join(to, ","));
+      if (!dry_run) {
+        auto done = controller.client.call("POST", "/v1" + path + "/safekeeper_migrate",
+                                           storcon::Json{{"new_sk_set", to}}, storcon::Client::Retry::once);
+        if (!done) {
+          return controller_failure(ctx, controller, done.error());
+        }
+      }
+      ++moved;
+    }
+  }
+  if (untracked == timelines && timelines > 0) {
+    return fail(ctx,
+                "the storage controller tracks no safekeeper set for any timeline of the spec (GET .../locate "
+                "answers 404): it places timelines on safekeepers only with --timelines-onto-safekeepers; "
+                "without it, safekeepers hold whatever computes wrote to them");
+  }
+  fmt::print(ctx.err, "{} timeline{} of safekeeper {} {}{}\n", moved, moved == 1 ? "" : "s", from,
+             dry_run ? "to move" : "moved",
+             untracked > 0 ? fmt::format(" ({} not tracked by the controller)", untracked) : std::string());
+  return k_exit_ok;
+}
+
 int node_safekeeper(Context& ctx, const Args& args) {
   auto opts = safekeeper_options(ctx);
   int exit = 0;
@@ -217,9 +299,26 @@ int node_safekeeper(Context& ctx, const Args& args) {
   if (!r) {
     return exit;
   }
-  auto what = action_and_id(ctx, "node safekeeper", *r, {"pause", "activate", "decommission"}, exit);
+  auto what =
+      action_and_id(ctx, "node safekeeper", *r, {"pause", "activate", "decommission", "migrate-timelines"}, exit);
   if (!what) {
     return exit;
+  }
+  if (what->first == "migrate-timelines") {
+    auto to = new_set(ctx, *r, what->second, exit);
+    if (!to) {
+      return exit;
+    }
+    auto spec = load_valid_spec(ctx, (*r)["file"].as<std::string>());
+    if (!spec) {
+      return k_exit_failure;
+    }
+    auto target = controller_from_flags(ctx, "node safekeeper", *r, (*spec)->namespace_, Kubeconfig::allowed, exit);
+    if (!target) {
+      return exit;
+    }
+    Controller controller(*target);
+    return migrate_timelines(ctx, controller, spec->spec(), what->second, *to, r->count("dry-run") != 0);
   }
   // SkSchedulingPolicy's spellings, "Decomissioned" with one m (neon-api.md 2.7, 2.10).
   const std::string policy = what->first == "pause" ? "Pause" : what->first == "activate" ? "Active" : "Decomissioned";
@@ -243,8 +342,8 @@ const VerbGroup& node_verbs() {
       "A pageserver's or safekeeper's lifecycle in the storage controller (delete, pause, decommission).",
       {{"pageserver", "delete|configure ID: delete a pageserver before scaling down, or set its scheduling",
         node_pageserver, pageserver_options},
-       {"safekeeper", "pause|activate|decommission ID: set a safekeeper's scheduling policy", node_safekeeper,
-        safekeeper_options}}};
+       {"safekeeper", "pause|activate|decommission|migrate-timelines ID: a safekeeper's policy, or move its timelines",
+        node_safekeeper, safekeeper_options}}};
   return k_group;
 }
 

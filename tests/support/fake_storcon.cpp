@@ -108,6 +108,10 @@ struct FakeStorcon::State {
   std::size_t next_node = 0;
   std::string token;
   std::string jwt_public_pem;
+  /// Safekeeper sets by "<tenant>/<timeline>": the controller's timelines table, filled only when it
+  /// runs with --timelines-onto-safekeepers (safekeeper_service.rs:493-520).
+  std::map<std::string, std::vector<std::uint64_t>> timeline_sks;
+  std::size_t timeline_safekeeper_count = 3;
   std::vector<Fault> faults;
   std::vector<LoggedRequest> log;
   std::string cp_url;
@@ -356,6 +360,44 @@ void FakeStorcon::State::route(const httplib::Request& req, httplib::Response& r
     if (seg[2] == "safekeeper") {
       return route_safekeeper(req, res, seg);
     }
+  }
+  // GET /debug/v1/tenant/:t/timeline/:tl/locate (safekeeper_service.rs:493-520) and POST
+  // /v1/tenant/:t/timeline/:tl/safekeeper_migrate (:1127-1200): the timeline's safekeeper set.
+  if (seg.size() == 7 && seg[0] == "debug" && seg[2] == "tenant" && seg[6] == "locate" && req.method == "GET") {
+    auto it = timeline_sks.find(seg[3] + "/" + seg[5]);
+    if (it == timeline_sks.end()) {
+      return reply_error(res, 404, fmt::format("Timeline {}/{} not found", seg[3], seg[5]));
+    }
+    return reply(res, 200, Json{{"generation", 1}, {"sk_set", it->second}, {"new_sk_set", nullptr}});
+  }
+  if (seg.size() == 6 && seg[0] == "v1" && seg[5] == "safekeeper_migrate" && req.method == "POST") {
+    const Json body = Json::parse(req.body, nullptr, false);
+    const auto wanted = body.value("new_sk_set", std::vector<std::uint64_t>{});
+    for (const auto id : wanted) {
+      if (safekeepers.count(id) == 0) {
+        return reply_error(res, 400, fmt::format("safekeeper {} does not exist", id));
+      }
+    }
+    if (wanted.empty()) {
+      return reply_error(res, 400, "new safekeeper set is empty");
+    }
+    if (wanted.size() < timeline_safekeeper_count) {
+      return reply_error(res, 400, fmt::format("new safekeeper set must have at least {} safekeepers",
+                                               timeline_safekeeper_count));
+    }
+    auto it = timeline_sks.find(seg[2] + "/" + seg[4]);
+    if (it == timeline_sks.end()) {
+      return reply_error(res, 404,
+                         fmt::format("timeline {}/{} doesn't exist in timelines table", seg[2], seg[4]));
+    }
+    for (const auto id : wanted) {
+      const bool current = std::find(it->second.begin(), it->second.end(), id) != it->second.end();
+      if (!current && safekeepers.at(id).second == "Decomissioned") {
+        return reply_error(res, 400, fmt::format("safekeeper {} is decomissioned", id));
+      }
+    }
+    it->second = wanted;
+    return reply(res, 200, Json());
   }
   if (seg.size() >= 2 && seg[0] == "v1" && seg[1] == "tenant") {
     return route_v1(req, res, seg);
@@ -920,6 +962,19 @@ std::vector<int> FakeStorcon::shard_sets(const std::string& tenant_id) const {
     out.push_back(std::max(1, c));
   }
   return out;
+}
+
+void FakeStorcon::set_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,
+                                           std::vector<std::uint64_t> ids) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->timeline_sks[tenant_id + "/" + timeline_id] = std::move(ids);
+}
+
+std::vector<std::uint64_t> FakeStorcon::timeline_safekeepers(const std::string& tenant_id,
+                                                             const std::string& timeline_id) const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  auto it = m_state->timeline_sks.find(tenant_id + "/" + timeline_id);
+  return it == m_state->timeline_sks.end() ? std::vector<std::uint64_t>{} : it->second;
 }
 
 void FakeStorcon::require_jwt(const std::string& public_pem) {

@@ -73,6 +73,11 @@ public:
   void set_lsn_by_timestamp(const std::string& lsn, const std::string& kind);
   /// The pageserver restarted and re-attached: Active again (ends PauseForRestart).
   void reattach_node(std::uint64_t id);
+  /// The timeline's safekeeper set, as a controller with --timelines-onto-safekeepers records it
+  /// (without one, locate answers 404). Migrations need at least 3 (timeline_safekeeper_count).
+  void set_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,
+                                std::vector<std::uint64_t> ids);
+  std::vector<std::uint64_t> timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id) const;
   /// Requires `Authorization: Bearer <token>` on everything but /status, /ready, /live, /metrics.
   void require_token(const std::string& token);
   /// Checks tokens as the real controller does with --public-key: an EdDSA JWT signed by the key

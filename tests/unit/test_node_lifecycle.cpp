@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "generators/names.hpp"
+#include "generators/validate.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/clients/storage_tokens.hpp"
 #include "tests/support/fake_storcon.hpp"
@@ -163,5 +164,54 @@ TEST_SUITE("node lifecycle") {
     auto admin = run_with(neon::gen::names::k_token_admin, {"node", "pageserver", "delete", "13", "--no-wait"});
     CHECK(admin.exit == 0);
     CHECK(fake.node(13)["scheduling"] == "Deleting");
+  }
+}
+
+TEST_SUITE("node lifecycle") {
+  TEST_CASE("node safekeeper migrate-timelines: every timeline of the spec on it moves (safekeeper_service.rs:1127)") {
+    const std::string spec_file = NEON_SOURCE_DIR "/schemas/starters/dev.yaml";
+    auto loaded = neon::gen::load_spec(neon::test::read_text(spec_file), "dev.yaml");
+    REQUIRE(loaded.spec);
+    const auto& project = (*loaded.spec)->projects.at(0);
+    const std::string tenant = project.tenant_id;
+    const std::string timeline = project.branches.at(0).timeline_id;
+    FakeStorcon fake;
+    for (std::uint64_t id : {10, 11, 12, 13}) {
+      fake.add_safekeeper(id, "az-a", "Active");
+    }
+    auto migrate = [&](std::vector<std::string> extra) {
+      std::vector<std::string> args{"node", "safekeeper", "migrate-timelines", "12", "-f", spec_file};
+      args.insert(args.end(), extra.begin(), extra.end());
+      return run_cli(with_url(fake, args));
+    };
+    // A controller without --timelines-onto-safekeepers tracks no set: said plainly.
+    auto untracked = migrate({"--to", "10,11,13"});
+    CHECK(untracked.exit == 1);
+    CHECK(untracked.err.find("--timelines-onto-safekeepers") != std::string::npos);
+
+    fake.set_timeline_safekeepers(tenant, timeline, {10, 11, 12});
+    auto dry = migrate({"--to", "10,11,13", "--dry-run"});
+    REQUIRE(dry.exit == 0);
+    CHECK(dry.out.find("would move " + project.name + "/" + project.branches.at(0).name) != std::string::npos);
+    CHECK(fake.timeline_safekeepers(tenant, timeline) == std::vector<std::uint64_t>{10, 11, 12});
+
+    fake.add_safekeeper(14, "az-a", "Decomissioned");
+    auto refused = migrate({"--to", "10,11,14"});
+    CHECK(refused.exit == 1);
+    CHECK(refused.err.find("safekeeper 14 is decomissioned") != std::string::npos);
+
+    auto moved = migrate({"--to", "10,11,13"});
+    INFO(moved.err);
+    REQUIRE(moved.exit == 0);
+    CHECK(moved.out.find("safekeepers 10,11,12 -> 10,11,13") != std::string::npos);
+    CHECK(fake.timeline_safekeepers(tenant, timeline) == std::vector<std::uint64_t>{10, 11, 13});
+    // Nothing left on 12: a second run moves nothing.
+    auto again = migrate({"--to", "10,11,13"});
+    CHECK(again.exit == 0);
+    CHECK(again.out.empty());
+
+    CHECK(migrate({}).exit == 2);
+    CHECK(migrate({"--to", "10,12,13"}).exit == 2);  // the safekeeper being emptied
+    CHECK(migrate({"--to", "10,10,13"}).exit == 2);
   }
 }
