@@ -59,7 +59,7 @@ struct HookServer::Impl {
   std::string listening;
   httplib::Server server;                  ///< on 127.0.0.1, behind the gate
   std::unique_ptr<HttpGate> gate;          ///< the public listener
-  std::unique_ptr<HttpGate> metrics_gate;  ///< plaintext, /healthz and /metrics only; may be null
+  std::unique_ptr<HttpGate> metrics_gate;  ///< plaintext, /healthz and /metrics only; bound by bind_metrics()
   int backend_port = 0;
   bool metrics_bound = false;
   std::atomic<bool> stopping{false};

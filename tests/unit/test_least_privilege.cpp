@@ -258,3 +258,29 @@ TEST_SUITE("least-privilege tokens") {
     serving.join();
   }
 }
+
+TEST_SUITE("least-privilege tokens") {
+  TEST_CASE("bootstrap pageserver takes its upcall token from a mounted file (the generated init container)") {
+    neon::test::ScratchDir dir("least-privilege-ps");
+    neon::test::write_text(dir / "in.toml", "broker_endpoint = \"http://storage-broker:50051\"\n");
+    neon::test::write_text(dir / "generations", "eyJ0eXAiOiJKV1QifQ.eyJzY29wZSI6ImdlbmVyYXRpb25zX2FwaSJ9.c2ln\n");
+    auto run_with = [&](const std::string& token_file) {
+      return run_cli(
+          {"bootstrap", "pageserver", "--workdir", (dir / "data").string(), "--config", (dir / "in.toml").string(),
+           "--set", "pageserver", "--namespace", "neon", "--control-plane-token-file", token_file},
+          "", {{"POD_NAME", "pageserver-0"}});
+    };
+    auto res = run_with((dir / "generations").string());
+    INFO(res.err);
+    REQUIRE(res.exit == 0);
+    CHECK(neon::test::read_text(dir / "data/pageserver.toml") ==
+          "broker_endpoint = \"http://storage-broker:50051\"\n"
+          "control_plane_api_token = \"eyJ0eXAiOiJKV1QifQ.eyJzY29wZSI6ImdlbmVyYXRpb25zX2FwaSJ9.c2ln\"\n");
+    CHECK(res.err.find("eyJ") == std::string::npos);
+    neon::test::write_text(dir / "empty", "\n");
+    auto empty = run_with((dir / "empty").string());
+    CHECK(empty.exit == 1);
+    CHECK(empty.err.find("the file is empty") != std::string::npos);
+    CHECK(run_with((dir / "missing").string()).exit != 0);
+  }
+}
