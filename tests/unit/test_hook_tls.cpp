@@ -29,6 +29,7 @@
 #include "plugin/clients/compute_token.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_server.hpp"
+#include "tests/support/computes_file.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
@@ -120,25 +121,6 @@ ClusterOptions tls_options(const TlsFolder& f) {
 const std::string k_boot_tenant = "5d1b6f0c2a9e4c7b8f3a2e1d0c9b8a71";
 const std::string k_boot_main = "6e2c7a1d3b0f4d8c9a4b3f2e1d0c9b81";
 const std::string k_boot_key = "hook-tls-compute-token-key";
-
-/// A project "app" with branch main and its compute (test_least_privilege.cpp's setup).
-std::string boot_computes_file() {
-  Json doc{{"version", 1},
-           {"namespace", "neon"},
-           {"safekeepers", Json::array()},
-           {"projects",
-            Json::array({Json{{"name", "app"},
-                              {"tenant_id", k_boot_tenant},
-                              {"pg_version", 17},
-                              {"branches", Json::array({Json{{"name", "main"}, {"timeline_id", k_boot_main}}})}}})},
-           {"computes", Json::array({Json{{"compute_id", "app-main"},
-                                          {"project", "app"},
-                                          {"branch", "main"},
-                                          {"tenant_id", k_boot_tenant},
-                                          {"timeline_id", k_boot_main},
-                                          {"address", "127.0.0.1:1"}}})}};
-  return doc.dump();
-}
 
 }  // namespace
 
@@ -299,7 +281,12 @@ TEST_SUITE("hook") {
     auto hook_key = neon::cli::jwt::generate_ed25519();
     REQUIRE(hook_key);
     neon::cli::hook::HookOptions options;
-    auto parsed = neon::cli::hook::parse_computes(boot_computes_file());
+    auto parsed = neon::cli::hook::parse_computes(neon::test::computes_file(
+        Json{{"name", "app"},
+             {"tenant_id", k_boot_tenant},
+             {"pg_version", 17},
+             {"branches", Json::array({Json{{"name", "main"}, {"timeline_id", k_boot_main}}})}},
+        "main"));
     REQUIRE(parsed);
     options.computes = *parsed;
     options.storage_controller_url = fake.url();

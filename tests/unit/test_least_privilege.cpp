@@ -21,6 +21,7 @@
 #include "plugin/clients/storage_tokens.hpp"
 #include "plugin/hook/controller_tokens.hpp"
 #include "plugin/hook/hook_server.hpp"
+#include "tests/support/computes_file.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
 
@@ -52,28 +53,6 @@ Json claims_of(const std::string& token, const std::string& public_pem) {
 
 std::int64_t unix_now() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-/// A project "app" with branches main and dev, and the compute of dev.
-std::string computes_file() {
-  Json doc{{"version", 1},
-           {"namespace", "neon"},
-           {"safekeepers", Json::array()},
-           {"projects", Json::array({Json{{"name", "app"},
-                                          {"tenant_id", k_tenant},
-                                          {"pg_version", 17},
-                                          {"branches", Json::array({Json{{"name", "main"}, {"timeline_id", k_main}},
-                                                                    Json{{"name", "dev"},
-                                                                         {"timeline_id", k_dev},
-                                                                         {"ancestor_timeline_id", k_main},
-                                                                         {"ancestor_start_lsn", "0/169AD58"}}})}}})},
-           {"computes", Json::array({Json{{"compute_id", "app-dev"},
-                                          {"project", "app"},
-                                          {"branch", "dev"},
-                                          {"tenant_id", k_tenant},
-                                          {"timeline_id", k_dev},
-                                          {"address", "127.0.0.1:1"}}})}};
-  return doc.dump();
 }
 
 }  // namespace
@@ -196,7 +175,16 @@ TEST_SUITE("least-privilege tokens") {
     fake.require_jwt(storage_key->public_pem);
 
     neon::cli::hook::HookOptions options;
-    auto parsed = neon::cli::hook::parse_computes(computes_file());
+    auto parsed = neon::cli::hook::parse_computes(
+        neon::test::computes_file(Json{{"name", "app"},
+                                       {"tenant_id", k_tenant},
+                                       {"pg_version", 17},
+                                       {"branches", Json::array({Json{{"name", "main"}, {"timeline_id", k_main}},
+                                                                 Json{{"name", "dev"},
+                                                                      {"timeline_id", k_dev},
+                                                                      {"ancestor_timeline_id", k_main},
+                                                                      {"ancestor_start_lsn", "0/169AD58"}}})}},
+                                  "dev"));
     REQUIRE(parsed);
     options.computes = *parsed;
     options.storage_controller_url = fake.url();

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/computes_file.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
 
@@ -31,23 +32,14 @@ std::string computes_json(const std::string& dev_lsn) {
                           {"timeline_id", k_feature},
                           {"ancestor_timeline_id", k_dev},
                           {"ancestor_timestamp", "2025-01-02T03:04:05Z"}});
-  Json doc{{"version", 1},
-           {"namespace", "neon"},
-           {"safekeepers", Json::array()},
-           {"projects", Json::array({Json{{"name", "app"},
-                                          {"tenant_id", k_tenant},
-                                          {"pg_version", 17},
-                                          {"shard_count", 2},
-                                          {"stripe_size", 2048},
-                                          {"tenant_config", Json{{"pitr_interval", "7 days"}}},
-                                          {"branches", branches}}})},
-           {"computes", Json::array({Json{{"compute_id", "app-feature"},
-                                          {"project", "app"},
-                                          {"branch", "feature"},
-                                          {"tenant_id", k_tenant},
-                                          {"timeline_id", k_feature},
-                                          {"address", "compute-app-feature.neon.svc.cluster.local:3080"}}})}};
-  return doc.dump();
+  return neon::test::computes_file(Json{{"name", "app"},
+                                        {"tenant_id", k_tenant},
+                                        {"pg_version", 17},
+                                        {"shard_count", 2},
+                                        {"stripe_size", 2048},
+                                        {"tenant_config", Json{{"pitr_interval", "7 days"}}},
+                                        {"branches", branches}},
+                                   "feature");
 }
 
 }  // namespace
