@@ -291,6 +291,36 @@ Expected<void> Client::cancel_delete_node(std::uint64_t id) {
   return discard(call("DELETE", fmt::format("/control/v1/node/{}/delete", id), std::nullopt, Retry::once, {202}));
 }
 
+Expected<std::optional<std::vector<std::uint64_t>>> Client::timeline_safekeepers(const std::string& tenant_id,
+                                                                                 const std::string& timeline_id) {
+  const std::string path = fmt::format("/debug/v1/tenant/{}/timeline/{}/locate", tenant_id, timeline_id);
+  auto r = call("GET", path, std::nullopt, Retry::idempotent, {404});
+  if (!r) {
+    return r.error();
+  }
+  if (r->status == 404) {
+    return std::optional<std::vector<std::uint64_t>>{};
+  }
+  const Json& set = r->body.is_object() ? r->body.value("sk_set", Json()) : Json();
+  if (!set.is_array()) {
+    return CallError(Error{fmt::format("{}: GET {}: no \"sk_set\" in the response", m_options.service, path)});
+  }
+  std::vector<std::uint64_t> out;
+  for (const auto& id : set) {
+    if (!id.is_number_unsigned()) {
+      return CallError(Error{fmt::format("{}: GET {}: \"sk_set\" holds a non-id", m_options.service, path)});
+    }
+    out.push_back(id.get<std::uint64_t>());
+  }
+  return std::optional<std::vector<std::uint64_t>>(std::move(out));
+}
+
+Expected<void> Client::migrate_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,
+                                                    const std::vector<std::uint64_t>& new_set) {
+  return discard(call("POST", fmt::format("/v1/tenant/{}/timeline/{}/safekeeper_migrate", tenant_id, timeline_id),
+                      Json{{"new_sk_set", new_set}}, Retry::once));
+}
+
 Expected<std::optional<Tenant>> Client::describe_tenant(const std::string& tenant_id) {
   auto r = call("GET", "/control/v1/tenant/" + tenant_id, std::nullopt, Retry::idempotent, {404});
   if (!r) {

@@ -253,6 +253,16 @@ public:
   Expected<std::optional<Safekeeper>> get_safekeeper(std::uint64_t id);
   Expected<void> upsert_safekeeper(const SafekeeperUpsert& sk);
   Expected<void> set_safekeeper_policy(std::uint64_t id, const std::string& policy);
+  /// GET /debug/v1/tenant/:t/timeline/:tl/locate: the timeline's safekeeper set; nullopt on 404,
+  /// which a controller without --timelines-onto-safekeepers answers for every timeline
+  /// (storage_controller/src/service/safekeeper_service.rs:493-520).
+  Expected<std::optional<std::vector<std::uint64_t>>> timeline_safekeepers(const std::string& tenant_id,
+                                                                           const std::string& timeline_id);
+  /// POST /v1/tenant/:t/timeline/:tl/safekeeper_migrate {"new_sk_set": [...]}
+  /// (safekeeper_service.rs:1127-1200): 400 for an unknown or decommissioned safekeeper or too
+  /// small a set, 404 for a timeline the controller does not track.
+  Expected<void> migrate_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,
+                                              const std::vector<std::uint64_t>& new_set);
   Expected<std::vector<Safekeeper>> list_safekeepers();
 
   /// Low level: one call with retries as described above; non-2xx statuses become errors unless

@@ -13,6 +13,7 @@
 #include "plugin/clients/jwt.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
+#include "plugin/commands/controller_target.hpp"
 #include "plugin/hook/hook_server.hpp"
 
 namespace neon::cli {
@@ -99,7 +100,7 @@ OptionSet hook_serve_options(const Context& ctx) {
                                      cxxopts::value<std::string>())(
       "tls-key-file", "Private key (PEM) of --tls-cert-file", cxxopts::value<std::string>())(
       "ca-file", "CA bundle (PEM) that verifies an https:// --storage-controller (default: the system's)",
-      cxxopts::value<std::string>());
+      cxxopts::value<std::string>()->default_value(""));
   opts.files({"computes", "tls-cert-file", "tls-key-file", "ca-file"});
   return opts;
 }
@@ -134,12 +135,10 @@ int hook_serve(Context& ctx, const Args& args) {
     options.tls_cert_file = (*r)["tls-cert-file"].as<std::string>();
     options.tls_key_file = (*r)["tls-key-file"].as<std::string>();
   }
-  if (r->count("ca-file") != 0) {
-    options.ca_file = (*r)["ca-file"].as<std::string>();
-    if (auto ca = read_file(options.ca_file, k_max_computes_file); !ca) {
-      return usage_error(ctx, "hook serve", "--ca-file: " + ca.error().message);
-    }
+  if (auto bad = check_ca_file(*r)) {  // the rule of every other --ca-file
+    return usage_error(ctx, "hook serve", *bad);
   }
+  options.ca_file = (*r)["ca-file"].as<std::string>();
   auto text = read_file((*r)["computes"].as<std::string>(), k_max_computes_file);
   if (!text) {
     return fail(ctx, text.error().message);

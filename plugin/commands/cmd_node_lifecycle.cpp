@@ -254,25 +254,22 @@ int migrate_timelines(Context& ctx, Controller& controller, const gen::ClusterSp
     for (const auto& b : p.branches) {
       ++timelines;
       const std::string where = fmt::format("{}/{}", p.name, b.name);
-      const std::string path = fmt::format("/tenant/{}/timeline/{}", p.tenant_id, b.timeline_id);
-      auto located = controller.client.call("GET", "/debug/v1" + path + "/locate", std::nullopt,
-                                            storcon::Client::Retry::idempotent, {404});
+      auto located = controller.client.timeline_safekeepers(p.tenant_id, b.timeline_id);
       if (!located) {
         return controller_failure(ctx, controller, located.error());
       }
-      if (located->status == 404) {
+      if (!*located) {
         ++untracked;
         continue;
       }
-      const auto sk_set = located->body.value("sk_set", std::vector<std::uint64_t>{});
+      const std::vector<std::uint64_t>& sk_set = **located;
       if (std::find(sk_set.begin(), sk_set.end(), from) == sk_set.end()) {
         continue;
       }
       fmt::print(ctx.out, "{}{} ({}): safekeepers {} -> {}\n", dry_run ? "would move " : "", where, b.timeline_id,
                  fmt::join(sk_set, ","), fmt::join(to, ","));
       if (!dry_run) {
-        auto done = controller.client.call("POST", "/v1" + path + "/safekeeper_migrate",
-                                           storcon::Json{{"new_sk_set", to}}, storcon::Client::Retry::once);
+        auto done = controller.client.migrate_timeline_safekeepers(p.tenant_id, b.timeline_id, to);
         if (!done) {
           return controller_failure(ctx, controller, done.error());
         }
