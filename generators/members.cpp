@@ -212,7 +212,8 @@ void mount_public_key(const ClusterSpec& spec, Json& mounts, Json& volumes) {
   mounts.push_back(Json{{"name", "auth-public-key"}, {"mountPath", k_public_key_dir}, {"readOnly", true}});
   // Every key of the Secret: public.pem, and next.pem or previous.pem while `secrets rotate` overlaps
   // two keys. The pageserver and the safekeeper read each file of a key directory
-  // (libs/utils/src/auth.rs JwtAuth::from_key_path; Secret volumes' ..data entries are folders, skipped).
+  // (libs/utils/src/auth.rs:150-166 JwtAuth::from_key_path, :156 skips what is not a file; Secret volumes' ..data
+  // entries are folders, skipped).
   volumes.push_back(Json{{"name", "auth-public-key"}, {"secret", Json{{"secretName", auth.key_secret}}}});
 }
 

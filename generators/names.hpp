@@ -84,7 +84,7 @@ int members_in_zone(int count, std::size_t zones, std::size_t z);
 inline constexpr const char* k_s3_access_key = "AWS_ACCESS_KEY_ID";
 inline constexpr const char* k_s3_secret_key = "AWS_SECRET_ACCESS_KEY";
 // auth.keySecret is mounted whole as a directory: pageservers and safekeepers trust every key in it
-// (libs/utils/src/auth.rs JwtAuth::from_key_path reads each file of a directory), the storage
+// (libs/utils/src/auth.rs:150-166 JwtAuth::from_key_path reads each file of a directory), the storage
 // controller only public.pem (storage_controller/src/main.rs:282-283 JwtAuth::from_key, one key).
 inline constexpr const char* k_public_key = "public.pem";              ///< the signing key's public half
 inline constexpr const char* k_public_key_next = "next.pem";           ///< `secrets rotate` step add

@@ -3,7 +3,7 @@
 // key it holds anyway (it mints the computes' tenant tokens from it): one token per scope, each
 // with `exp` and the key's `kid`, so no long-lived admin token sits in the hook's pod.
 //
-// Neon's JwtAuth validates `exp` when a token carries one (libs/utils/src/auth.rs:140-151,
+// Neon's JwtAuth validates `exp` when a token carries one (libs/utils/src/auth.rs:139-143,
 // jsonwebtoken's Validation::default with required_spec_claims emptied) and ignores claims its
 // Claims type does not name (auth.rs:75-88, no deny_unknown_fields).
 
