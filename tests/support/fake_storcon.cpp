@@ -382,13 +382,12 @@ void FakeStorcon::State::route(const httplib::Request& req, httplib::Response& r
       return reply_error(res, 400, "new safekeeper set is empty");
     }
     if (wanted.size() < timeline_safekeeper_count) {
-      return reply_error(res, 400, fmt::format("new safekeeper set must have at least {} safekeepers",
-                                               timeline_safekeeper_count));
+      return reply_error(
+          res, 400, fmt::format("new safekeeper set must have at least {} safekeepers", timeline_safekeeper_count));
     }
     auto it = timeline_sks.find(seg[2] + "/" + seg[4]);
     if (it == timeline_sks.end()) {
-      return reply_error(res, 404,
-                         fmt::format("timeline {}/{} doesn't exist in timelines table", seg[2], seg[4]));
+      return reply_error(res, 404, fmt::format("timeline {}/{} doesn't exist in timelines table", seg[2], seg[4]));
     }
     for (const auto id : wanted) {
       const bool current = std::find(it->second.begin(), it->second.end(), id) != it->second.end();
