@@ -10,6 +10,15 @@
 namespace neon::cli::kube {
 namespace {
 
+std::map<std::string, std::string> labels_of(const nlohmann::json& meta) {
+  std::map<std::string, std::string> out;
+  const nlohmann::json labels = meta.value("labels", nlohmann::json::object());
+  for (const auto& [k, v] : labels.items()) {
+    out[k] = v.is_string() ? v.get<std::string>() : v.dump();
+  }
+  return out;
+}
+
 std::string secrets_path(const std::string& ns) { return fmt::format("/api/v1/namespaces/{}/secrets", ns); }
 
 Result<Secret> secret_from_json(const nlohmann::json& doc) {
@@ -21,10 +30,7 @@ Result<Secret> secret_from_json(const nlohmann::json& doc) {
   s.name = meta.value("name", "");
   s.namespace_ = meta.value("namespace", "");
   s.resource_version = meta.value("resourceVersion", "");
-  const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
-  for (const auto& [k, v] : labels_obj.items()) {
-    s.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
-  }
+  s.labels = labels_of(meta);
   s.type = doc.value("type", "Opaque");
   const nlohmann::json data_obj = doc.value("data", nlohmann::json::object());
   for (const auto& [k, v] : data_obj.items()) {
@@ -162,10 +168,9 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
     Pod p;
     const auto meta = item.value("metadata", nlohmann::json::object());
     p.name = meta.value("name", "");
-    const nlohmann::json labels_obj = meta.value("labels", nlohmann::json::object());
-    for (const auto& [k, v] : labels_obj.items()) {
-      p.labels[k] = v.is_string() ? v.get<std::string>() : v.dump();
-    }
+    p.uid = meta.value("uid", "");
+    p.terminating = meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
+    p.labels = labels_of(meta);
     const auto status = item.value("status", nlohmann::json::object());
     p.phase = status.value("phase", "");
     for (const auto& cond : status.value("conditions", nlohmann::json::array())) {
@@ -178,13 +183,25 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
   return pods;
 }
 
+std::string Pod::label(const std::string& key) const {
+  auto it = labels.find(key);
+  return it == labels.end() ? std::string() : it->second;
+}
+
+bool Deployment::rolled_out() const {
+  return observed_generation >= generation && updated_replicas >= replicas && status_replicas == updated_replicas &&
+         available_replicas >= updated_replicas;
+}
+
 Result<std::vector<StatefulSet>> Client::list_statefulsets(const std::string& ns, const std::string& label_selector) {
   auto items = list(fmt::format("/apis/apps/v1/namespaces/{}/statefulsets", ns), label_selector, "StatefulSetList");
   NEON_TRY(items);
   std::vector<StatefulSet> out;
   for (const auto& item : *items) {
     StatefulSet s;
-    s.name = item.value("metadata", nlohmann::json::object()).value("name", "");
+    const auto meta = item.value("metadata", nlohmann::json::object());
+    s.name = meta.value("name", "");
+    s.labels = labels_of(meta);
     const auto strategy =
         item.value("spec", nlohmann::json::object()).value("updateStrategy", nlohmann::json::object());
     s.update_strategy = strategy.value("type", "RollingUpdate");
@@ -192,6 +209,38 @@ Result<std::vector<StatefulSet>> Client::list_statefulsets(const std::string& ns
     out.push_back(std::move(s));
   }
   return out;
+}
+
+Result<std::vector<Deployment>> Client::list_deployments(const std::string& ns, const std::string& label_selector) {
+  auto items = list(fmt::format("/apis/apps/v1/namespaces/{}/deployments", ns), label_selector, "DeploymentList");
+  NEON_TRY(items);
+  std::vector<Deployment> out;
+  for (const auto& item : *items) {
+    Deployment d;
+    const auto meta = item.value("metadata", nlohmann::json::object());
+    d.name = meta.value("name", "");
+    d.labels = labels_of(meta);
+    d.generation = meta.value("generation", 0LL);
+    const auto spec = item.value("spec", nlohmann::json::object());
+    d.replicas = spec.value("replicas", 1LL);
+    const auto status = item.value("status", nlohmann::json::object());
+    d.observed_generation = status.value("observedGeneration", 0LL);
+    d.status_replicas = status.value("replicas", 0LL);
+    d.updated_replicas = status.value("updatedReplicas", 0LL);
+    d.available_replicas = status.value("availableReplicas", 0LL);
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Result<void> Client::delete_pod(const std::string& ns, const std::string& name) {
+  const std::string path = fmt::format("/api/v1/namespaces/{}/pods/{}", ns, name);
+  auto resp = call("DELETE", path);
+  NEON_TRY(resp);
+  if (resp->status != 200 && resp->status != 202 && resp->status != 404) {
+    return api_error("DELETE", path, *resp);
+  }
+  return {};
 }
 
 }  // namespace neon::cli::kube

@@ -1,6 +1,7 @@
 #pragma once
-// A few typed Kubernetes API calls over http::Transport: Secrets (get, create, replace) and pod
-// listing by label selector. Bodies are JSON; API errors carry the Status message.
+// A few typed Kubernetes API calls over http::Transport: Secrets (get, create, replace), pods
+// (list by label selector, delete), and the StatefulSets and Deployments `status` and `rollout`
+// read. Bodies are JSON; API errors carry the Status message.
 
 #include <map>
 #include <optional>
@@ -28,16 +29,38 @@ struct Secret {
 
 struct Pod {
   std::string name;
-  std::string phase;   ///< Pending, Running, Succeeded, Failed, Unknown
-  bool ready = false;  ///< condition Ready is True
+  std::string uid;           ///< a pod re-created under the same name (a StatefulSet's) has a new one
+  std::string phase;         ///< Pending, Running, Succeeded, Failed, Unknown
+  bool ready = false;        ///< condition Ready is True
+  bool terminating = false;  ///< metadata.deletionTimestamp is set
   std::map<std::string, std::string> labels;
+
+  /// A label's value, or "".
+  std::string label(const std::string& key) const;
 };
 
-/// What `status` needs of a StatefulSet: its update strategy and the revision new pods get.
+/// What `status` and `rollout` need of a StatefulSet: its update strategy and the revision new pods get.
 struct StatefulSet {
   std::string name;
   std::string update_strategy;  ///< spec.updateStrategy.type: RollingUpdate (the default) or OnDelete
   std::string update_revision;  ///< status.updateRevision; pods carry theirs as controller-revision-hash
+  std::map<std::string, std::string> labels;
+};
+
+/// A Deployment's rollout state, read as `kubectl rollout status` reads it.
+struct Deployment {
+  std::string name;
+  std::map<std::string, std::string> labels;
+  long long generation = 0;
+  long long observed_generation = 0;
+  long long replicas = 1;  ///< spec.replicas
+  long long status_replicas = 0;
+  long long updated_replicas = 0;
+  long long available_replicas = 0;
+
+  /// The controller has seen the latest spec, every replica runs it, no old one is left and all
+  /// are available (kubectl's rollout status for a Deployment).
+  bool rolled_out() const;
 };
 
 enum class Created { created, already_exists };
@@ -64,6 +87,9 @@ public:
   Result<void> replace_secret(const Secret& secret);
   Result<std::vector<Pod>> list_pods(const std::string& ns, const std::string& label_selector);
   Result<std::vector<StatefulSet>> list_statefulsets(const std::string& ns, const std::string& label_selector);
+  Result<std::vector<Deployment>> list_deployments(const std::string& ns, const std::string& label_selector);
+  /// DELETE; a pod that is already gone (404) is not an error.
+  Result<void> delete_pod(const std::string& ns, const std::string& name);
 
   /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
   Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");

@@ -44,6 +44,14 @@ storcon::Expected<std::pair<storcon::Node, Progress>> read_progress(storcon::Cli
   return std::make_pair(std::move(*n), std::move(p));
 }
 
+std::string first_ids_text(const std::vector<std::string>& ids) {
+  std::string out;
+  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
+    out += (i == 0 ? "" : ", ") + ids[i];
+  }
+  return ids.size() > 5 ? out + fmt::format(" and {} more", ids.size() - 5) : out;
+}
+
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -67,14 +75,6 @@ std::string restart_advice(const storcon::Node& n) {
     return fmt::format("`kubectl delete pod {} -n {}`", labels[0], labels[2]);
   }
   return fmt::format("restarting the pod of pageserver {} ({})", n.id, n.http_addr);
-}
-
-std::string first_ids(const std::vector<std::string>& ids) {
-  std::string out;
-  for (std::size_t i = 0; i < ids.size() && i < 5; ++i) {
-    out += (i == 0 ? "" : ", ") + ids[i];
-  }
-  return ids.size() > 5 ? out + fmt::format(" and {} more", ids.size() - 5) : out;
 }
 
 /// After a 412 from PUT .../fill: a drained node sits in PauseForRestart and fill needs Active
@@ -196,7 +196,7 @@ int run_node_operation(Context& ctx, const Args& args, Operation op) {
                              "or Stop, or a lagging secondary). Restarting the pageserver now interrupts them; give "
                              "them a secondary (`{} attach TENANT --secondaries 1`) and drain again, or accept the "
                              "interruption",
-                             node, elapsed, p.attached, p.attached == 1 ? "" : "s", first_ids(p.left), ctx.prog));
+                             node, elapsed, p.attached, p.attached == 1 ? "" : "s", first_ids_text(p.left), ctx.prog));
       }
       if (op == Operation::drain) {
         fmt::print(ctx.out,

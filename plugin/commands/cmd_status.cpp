@@ -96,8 +96,8 @@ void check_prerequisites(kube::Client& client, const gen::ValidSpec* spec, Compo
 /// Pods of the OnDelete StatefulSets (pageservers, safekeepers) whose controller-revision-hash is
 /// not their StatefulSet's updateRevision: a new template is in the cluster and they wait for a
 /// restart.
-std::vector<std::string> outdated_pods(kube::Client& client, const std::string& ns,
-                                       const std::vector<kube::Pod>& pods) {
+std::vector<std::string> outdated_pods(kube::Client& client, const std::string& ns, const std::vector<kube::Pod>& pods,
+                                       const std::string& prog) {
   auto sets = client.list_statefulsets(ns, "app.kubernetes.io/part-of=neon");
   if (!sets) {
     return {"StatefulSet revisions not read: " + sets.error().message};
@@ -110,12 +110,13 @@ std::vector<std::string> outdated_pods(kube::Client& client, const std::string& 
     for (const auto& pod : pods) {
       auto owner = pod.labels.find("app.kubernetes.io/name");
       auto revision = pod.labels.find("controller-revision-hash");
+      auto component = pod.labels.find(k_component_label);
       if (owner != pod.labels.end() && owner->second == set.name && revision != pod.labels.end() &&
           revision->second != set.update_revision) {
         out.push_back(
-            fmt::format("pod {} runs revision {}, StatefulSet {} is at {}: restart it (README \"Upgrading "
-                        "Neon\": pageservers drained first)",
-                        pod.name, revision->second, set.name, set.update_revision));
+            fmt::format("pod {} runs revision {}, StatefulSet {} is at {}: `{} rollout {}` restarts it safely",
+                        pod.name, revision->second, set.name, set.update_revision, prog,
+                        component == pod.labels.end() ? std::string("all") : component->second + "s"));
       }
     }
   }
@@ -144,7 +145,7 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
     ++entry.total;
     entry.ready += pod.ready ? 1 : 0;
   }
-  c.outdated = outdated_pods(client, api->namespace_, *pods);
+  c.outdated = outdated_pods(client, api->namespace_, *pods, ctx.prog);
   check_prerequisites(client, spec, c);
   return c;
 }

@@ -56,6 +56,11 @@ const std::string* help_examples(const std::string& command) {
        "  # Move every shard off pageserver 11 and wait until it is done\n  {prog} drain 11\n\n"
        "  # Start it and return at once; follow it with status\n  {prog} drain 11 --no-wait\n"},
       {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11\n"},
+      {"rollout",
+       "  # After a new image reached the cluster: see the plan, then restart everything in order\n"
+       "  {prog} rollout all --dry-run\n  {prog} rollout all\n\n"
+       "  # One pageserver only; continue after a failure was dealt with\n"
+       "  {prog} rollout pageservers --node 11\n  {prog} rollout pageservers --resume\n"},
       {"secrets init",
        "  # Create the Secrets the spec names in its namespace\n"
        "  {prog} secrets init -f neon.yaml\n\n"

@@ -24,6 +24,9 @@ struct Progress {
 /// (the per-node shard list is not forwarded: storage_controller/src/http.rs:1093-1102).
 storcon::Expected<std::pair<storcon::Node, Progress>> read_progress(storcon::Client& client, std::uint64_t node);
 
+/// The first five ids, "and N more".
+std::string first_ids_text(const std::vector<std::string>& ids);
+
 /// "42s", "3m05s".
 std::string elapsed_text(std::chrono::steady_clock::duration d);
 

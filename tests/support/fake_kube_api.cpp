@@ -10,6 +10,7 @@
 #include <openssl/evp.h>
 
 #include "plugin/adapters/base64.hpp"
+#include "tests/support/fake_workloads.hpp"
 #include "tests/support/run.hpp"
 
 namespace neon::test {
@@ -34,34 +35,6 @@ nlohmann::json status_body(int code, const std::string& reason, const std::strin
 void reply(httplib::Response& res, int code, const nlohmann::json& body) {
   res.status = code;
   res.set_content(body.dump(), "application/json");
-}
-
-/// Equality-based selectors ("a=b,c!=d,e") as the API server evaluates them.
-bool selector_matches(const std::string& selector, const std::map<std::string, std::string>& labels) {
-  std::size_t start = 0;
-  while (start < selector.size()) {
-    std::size_t comma = selector.find(',', start);
-    if (comma == std::string::npos) {
-      comma = selector.size();
-    }
-    const std::string term = selector.substr(start, comma - start);
-    start = comma + 1;
-    if (const auto ne = term.find("!="); ne != std::string::npos) {
-      const auto it = labels.find(term.substr(0, ne));
-      if (it != labels.end() && it->second == term.substr(ne + 2)) {
-        return false;
-      }
-    } else if (const auto eq = term.find('='); eq != std::string::npos) {
-      const std::size_t value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
-      const auto it = labels.find(term.substr(0, eq));
-      if (it == labels.end() || it->second != term.substr(value_at)) {
-        return false;
-      }
-    } else if (!term.empty() && labels.count(term) == 0) {
-      return false;
-    }
-  }
-  return true;
 }
 
 }  // namespace
@@ -113,8 +86,7 @@ struct FakeKubeApi::Impl {
   int port = -1;
   mutable std::mutex mu;
   std::map<std::string, std::map<std::string, nlohmann::json>> secrets;  // ns -> name -> object
-  std::map<std::string, std::vector<nlohmann::json>> pods;
-  std::map<std::string, std::vector<nlohmann::json>> statefulsets;
+  FakeWorkloads workloads;                                               // its own lock
   bool track_namespaces = false;
   std::map<std::string, nlohmann::json> namespaces;  // name -> object, when tracked
   std::vector<std::string> crds;
@@ -236,35 +208,19 @@ struct FakeKubeApi::Impl {
            {"metadata", {{"name", name}}}});
   }
 
-  void handle_pods(const httplib::Request& req, httplib::Response& res) {
-    const std::string ns = req.matches[1];
+  void handle_list(const httplib::Request& req, httplib::Response& res, const std::string& kind) {
     const std::string selector = req.has_param("labelSelector") ? req.get_param_value("labelSelector") : "";
-    std::lock_guard<std::mutex> lock(mu);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& pod : pods[ns]) {
-      if (selector_matches(selector, pod["metadata"]["labels"].get<std::map<std::string, std::string>>())) {
-        items.push_back(pod);
-      }
-    }
-    reply(res, 200,
-          {{"kind", "PodList"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "1"}}}, {"items", items}});
+    reply(res, 200, workloads.list(kind, req.matches[1], selector));
   }
 
-  void handle_statefulsets(const httplib::Request& req, httplib::Response& res) {
-    const std::string ns = req.matches[1];
-    const std::string selector = req.has_param("labelSelector") ? req.get_param_value("labelSelector") : "";
-    std::lock_guard<std::mutex> lock(mu);
-    nlohmann::json items = nlohmann::json::array();
-    for (const auto& sts : statefulsets[ns]) {
-      if (selector_matches(selector, sts["metadata"]["labels"].get<std::map<std::string, std::string>>())) {
-        items.push_back(sts);
-      }
+  void handle_delete_pod(const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json body;
+    const std::string name = req.matches[2];
+    if (workloads.delete_pod(req.matches[1], name, body) == 404) {
+      reply(res, 404, status_body(404, "NotFound", fmt::format("pods \"{}\" not found", name)));
+      return;
     }
-    reply(res, 200,
-          {{"kind", "StatefulSetList"},
-           {"apiVersion", "apps/v1"},
-           {"metadata", {{"resourceVersion", "1"}}},
-           {"items", items}});
+    reply(res, 200, body);
   }
 
   void handle_proxy(const httplib::Request& req, httplib::Response& res) const {
@@ -340,9 +296,15 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
   srv.Get(R"(/apis/apiextensions\.k8s\.io/v1/customresourcedefinitions/([^/]+))",
           [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_crd(req, res); });
   srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
-          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_pods(req, res); });
-  srv.Get(R"(/apis/apps/v1/namespaces/([^/]+)/statefulsets)",
-          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_statefulsets(req, res); });
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "PodList"); });
+  srv.Delete(R"(/api/v1/namespaces/([^/]+)/pods/([^/]+))",
+             [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_delete_pod(req, res); });
+  srv.Get(
+      R"(/apis/apps/v1/namespaces/([^/]+)/statefulsets)",
+      [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "StatefulSetList"); });
+  srv.Get(
+      R"(/apis/apps/v1/namespaces/([^/]+)/deployments)",
+      [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "DeploymentList"); });
   const char* proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
   const auto forward = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_proxy(req, res); };
   srv.Get(proxy, forward);
@@ -434,20 +396,16 @@ std::vector<std::string> FakeKubeApi::secret_names(const std::string& ns) const 
 
 void FakeKubeApi::add_pod(const std::string& ns, const std::string& name,
                           const std::map<std::string, std::string>& labels, const std::string& phase, bool ready) {
-  std::lock_guard<std::mutex> lock(m_impl->mu);
-  m_impl->pods[ns].push_back(
-      {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-       {"status", {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}});
+  m_impl->workloads.add_pod(ns, name, labels, phase, ready);
 }
 
 void FakeKubeApi::add_statefulset(const std::string& ns, const std::string& name,
                                   const std::map<std::string, std::string>& labels, const std::string& strategy,
                                   const std::string& update_revision) {
-  std::lock_guard<std::mutex> lock(m_impl->mu);
-  m_impl->statefulsets[ns].push_back({{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
-                                      {"spec", {{"updateStrategy", {{"type", strategy}}}}},
-                                      {"status", {{"updateRevision", update_revision}}}});
+  m_impl->workloads.add_statefulset(ns, name, labels, strategy, update_revision);
 }
+
+FakeWorkloads& FakeKubeApi::workloads() { return m_impl->workloads; }
 
 std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {
   std::lock_guard<std::mutex> lock(m_impl->mu);

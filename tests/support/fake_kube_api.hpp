@@ -1,7 +1,8 @@
 #pragma once
 // A fake Kubernetes API server for tests: cpp-httplib's SSLServer on 127.0.0.1 (port 0) in a
 // background thread, with a test PKI made by the openssl CLI, optional client-certificate
-// verification, bearer tokens, an in-memory Secrets store, a pod list and the service proxy
+// verification, bearer tokens, an in-memory Secrets store, workloads (pods, StatefulSets,
+// Deployments; fake_workloads.hpp) and the service proxy
 // (/api/v1/namespaces/<ns>/services/<svc>/proxy/<rest>) forwarding to a plain-HTTP upstream.
 
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "tests/support/fake_workloads.hpp"
 
 namespace neon::test {
 
@@ -61,6 +64,9 @@ public:
   /// GET /apis/apps/v1/namespaces/<ns>/statefulsets (labelSelector as for pods).
   void add_statefulset(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& labels,
                        const std::string& strategy, const std::string& update_revision);
+
+  /// Pods, StatefulSets and Deployments, with pod deletion and re-creation (fake_workloads.hpp).
+  FakeWorkloads& workloads();
 
   std::vector<LoggedRequest> requests() const;
   /// From now on, only these namespaces exist (GET/POST /api/v1/namespaces; creating a Secret in a

@@ -28,7 +28,9 @@ struct NodeRec {
   std::string zone;
   std::string availability = "Active";
   std::string scheduling = "Active";
+  std::string host;  ///< listen_http_addr and listen_pg_addr; "" is pageserver-<id>.pageserver
   int polls_left = 0;
+  int warming_left = 0;         ///< reads until a re-attached node's first heartbeat makes it Active
   std::string policy_on_start;  ///< of a delete: restored when it is cancelled (service.rs:7446)
   bool removed = false;         ///< a finished delete: gone from the controller (service.rs:7575-7590)
 };
@@ -102,6 +104,7 @@ struct FakeStorcon::State {
   std::map<std::uint64_t, std::pair<Json, std::string>> safekeepers;  // upsert body, policy
   int reconcile_polls = 0;
   int drain_polls = 1;
+  int moves_per_read = 1;
   int unschedulable_creates = 0;  ///< creates still to answer 409 "Failed to schedule"
   std::string lsn_by_timestamp = "0/169AD58";
   std::string lsn_kind = "present";
@@ -159,14 +162,15 @@ struct FakeStorcon::State {
   }
 
   Json node_json(const NodeRec& n) const {
+    const std::string host = n.host.empty() ? fmt::format("pageserver-{}.pageserver", n.id) : n.host;
     return Json{{"id", n.id},
                 {"availability", n.availability},
                 {"scheduling", n.scheduling},
                 {"availability_zone_id", n.zone},
-                {"listen_http_addr", fmt::format("pageserver-{}.pageserver", n.id)},
+                {"listen_http_addr", host},
                 {"listen_http_port", 9898},
                 {"listen_https_port", nullptr},
-                {"listen_pg_addr", fmt::format("pageserver-{}.pageserver", n.id)},
+                {"listen_pg_addr", host},
                 {"listen_pg_port", 6400},
                 {"listen_grpc_addr", nullptr},
                 {"listen_grpc_port", nullptr}};
@@ -197,11 +201,16 @@ struct FakeStorcon::State {
         {"tenant_id", id}, {"shards", shards}, {"stripe_size", t.stripe}, {"policy", t.policy}, {"config", t.config}};
   }
 
-  /// A drain moves one shard per read of the node once its polls are used up, and only a shard
-  /// with a secondary on another schedulable node (neon-api.md, Corrections: Attached(0) shards
-  /// stay); when none is left to move the node becomes PauseForRestart (service.rs:9745-9752),
-  /// whatever is still attached to it.
+  /// A drain moves `moves_per_read` shards per read of the node once its polls are used up, and
+  /// only a shard with a secondary on another schedulable node (neon-api.md, Corrections:
+  /// Attached(0) shards stay); when none is left to move the node becomes PauseForRestart
+  /// (service.rs:9745-9752), whatever is still attached to it. A fill promotes the node's
+  /// secondaries, taking shards from the node with the most, until it holds its share of the
+  /// attached shards (service.rs fill_node), then it is Active again.
   void advance(NodeRec& n) {
+    if (n.availability == "WarmingUp" && --n.warming_left <= 0) {
+      n.availability = "Active";
+    }
     if (n.scheduling == "Deleting") {
       advance_delete(n);
       return;
@@ -213,10 +222,15 @@ struct FakeStorcon::State {
       --n.polls_left;
       return;
     }
-    if (n.scheduling == "Filling") {
-      n.scheduling = "Active";
-      return;
+    for (int moved = 0; moved < moves_per_read; ++moved) {
+      if (!(n.scheduling == "Filling" ? fill_one(n) : drain_one(n))) {
+        n.scheduling = n.scheduling == "Filling" ? "Active" : "PauseForRestart";
+        return;
+      }
     }
+  }
+
+  bool drain_one(NodeRec& n) {
     for (auto& [tid, t] : tenants) {
       for (auto& s : t.shards) {
         if (s.attached != n.id) {
@@ -229,12 +243,47 @@ struct FakeStorcon::State {
             s.secondaries.push_back(n.id);
             s.attached = sec;
             s.reconcile_left = reconcile_polls;
-            return;
+            return true;
           }
         }
       }
     }
-    n.scheduling = "PauseForRestart";
+    return false;
+  }
+
+  bool fill_one(NodeRec& n) {
+    std::map<std::uint64_t, std::size_t> attached;
+    std::size_t total = 0;
+    for (const auto& [tid, t] : tenants) {
+      for (const auto& s : t.shards) {
+        if (s.attached) {
+          ++attached[*s.attached];
+          ++total;
+        }
+      }
+    }
+    const std::size_t share = nodes.empty() ? 0 : total / nodes.size();
+    if (attached[n.id] >= share) {
+      return false;
+    }
+    ShardRec* best = nullptr;
+    for (auto& [tid, t] : tenants) {
+      for (auto& s : t.shards) {
+        const bool secondary_here = std::find(s.secondaries.begin(), s.secondaries.end(), n.id) != s.secondaries.end();
+        if (secondary_here && s.attached && *s.attached != n.id &&
+            (best == nullptr || attached[*s.attached] > attached[*best->attached])) {
+          best = &s;
+        }
+      }
+    }
+    if (best == nullptr || attached[*best->attached] <= share) {
+      return false;
+    }
+    best->secondaries.erase(std::find(best->secondaries.begin(), best->secondaries.end(), n.id));
+    best->secondaries.push_back(*best->attached);
+    best->attached = n.id;
+    best->reconcile_left = reconcile_polls;
+    return true;
   }
 
   /// A delete moves one attached shard per read to another schedulable node, then removes the
@@ -858,6 +907,16 @@ void FakeStorcon::add_node(std::uint64_t id, const std::string& zone, const std:
   m_state->nodes[id] = n;
 }
 
+void FakeStorcon::set_node_host(std::uint64_t id, const std::string& host) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->nodes.at(id).host = host;
+}
+
+void FakeStorcon::set_safekeeper_host(std::uint64_t id, const std::string& host) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->safekeepers.at(id).first["host"] = host;
+}
+
 void FakeStorcon::set_node(std::uint64_t id, const std::string& availability, const std::string& scheduling) {
   std::lock_guard<std::mutex> lock(m_state->mu);
   auto& n = m_state->nodes.at(id);
@@ -943,11 +1002,20 @@ void FakeStorcon::set_lsn_by_timestamp(const std::string& lsn, const std::string
   m_state->lsn_kind = kind;
 }
 
-void FakeStorcon::reattach_node(std::uint64_t id) {
+void FakeStorcon::set_moves_per_read(int moves) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->moves_per_read = std::max(1, moves);
+}
+
+void FakeStorcon::reattach_node(std::uint64_t id, int warming_reads) {
   std::lock_guard<std::mutex> lock(m_state->mu);
   auto& n = m_state->nodes.at(id);
-  n.availability = "Active";
-  n.scheduling = "Active";
+  n.availability = warming_reads > 0 ? "WarmingUp" : "Active";
+  n.warming_left = warming_reads;
+  if (n.scheduling == "PauseForRestart" || n.scheduling == "Draining" || n.scheduling == "Filling" ||
+      n.scheduling == "Deleting") {
+    n.scheduling = "Active";
+  }
 }
 
 std::vector<int> FakeStorcon::shard_sets(const std::string& tenant_id) const {

@@ -50,6 +50,10 @@ public:
   void add_node(std::uint64_t id, const std::string& zone, const std::string& availability = "Active",
                 const std::string& scheduling = "Active");
   void set_node(std::uint64_t id, const std::string& availability, const std::string& scheduling);
+  /// The address a node (or safekeeper) registered with, as the generated pods register:
+  /// pageserver-a-0.pageserver-a.neon.svc.cluster.local (default pageserver-<id>.pageserver).
+  void set_node_host(std::uint64_t id, const std::string& host);
+  void set_safekeeper_host(std::uint64_t id, const std::string& host);
   void add_safekeeper(std::uint64_t id, const std::string& zone, const std::string& policy = "Active");
   /// A tenant with `shard_count` shards (1: unsharded) placed round-robin on Active nodes.
   void add_tenant(const std::string& tenant_id, int shard_count = 1, int secondaries = 0);
@@ -66,13 +70,17 @@ public:
   /// A drain or fill starts its work after the node has been read `polls` times; a drain then
   /// moves one shard that has a usable secondary per read and ends in PauseForRestart.
   void set_drain_polls(int polls);
+  /// How many shards a drain or fill moves per read of the node (default 1).
+  void set_moves_per_read(int moves);
   /// The next `creates` tenant creates store their shards and answer 409 "Failed to schedule
   /// shard(s): No pageservers found" (service.rs:2768-2777), as with no schedulable node.
   void fail_scheduling(int creates);
   /// What get_lsn_by_timestamp answers: {"lsn", "kind"} (present|future|past|nodata).
   void set_lsn_by_timestamp(const std::string& lsn, const std::string& kind);
-  /// The pageserver restarted and re-attached: Active again (ends PauseForRestart).
-  void reattach_node(std::uint64_t id);
+  /// The pageserver restarted and re-attached (service.rs:2503-2520): Draining, Filling,
+  /// PauseForRestart and Deleting become Active; availability is WarmingUp for `warming_reads`
+  /// reads of the node (the first heartbeats), then Active.
+  void reattach_node(std::uint64_t id, int warming_reads = 0);
   /// The timeline's safekeeper set, as a controller with --timelines-onto-safekeepers records it
   /// (without one, locate answers 404). Migrations need at least 3 (timeline_safekeeper_count).
   void set_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,

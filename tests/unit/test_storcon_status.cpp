@@ -111,7 +111,7 @@ TEST_SUITE("storcon status") {
     const auto doc = Json::parse(json.out);
     CHECK(doc["components"]["restart_pending"] ==
           Json::array({"pod pageserver-0 runs revision pageserver-v1, StatefulSet pageserver is at pageserver-v2: "
-                       "restart it (README \"Upgrading Neon\": pageservers drained first)"}));
+                       "`kubectl neon rollout pageservers` restarts it safely"}));
     auto table = run_cli({"status", "--storage-controller", fake.url()}, "", env);
     CHECK(table.err.find("restart pending: pod pageserver-0 runs revision pageserver-v1") != std::string::npos);
     CHECK(table.err.find("storage-broker-0") == std::string::npos);

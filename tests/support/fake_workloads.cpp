@@ -1,0 +1,258 @@
+#include "tests/support/fake_workloads.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace neon::test {
+
+bool selector_matches(const std::string& selector, const std::map<std::string, std::string>& labels) {
+  std::size_t start = 0;
+  while (start < selector.size()) {
+    std::size_t comma = selector.find(',', start);
+    if (comma == std::string::npos) {
+      comma = selector.size();
+    }
+    const std::string term = selector.substr(start, comma - start);
+    start = comma + 1;
+    if (const auto ne = term.find("!="); ne != std::string::npos) {
+      const auto it = labels.find(term.substr(0, ne));
+      if (it != labels.end() && it->second == term.substr(ne + 2)) {
+        return false;
+      }
+    } else if (const auto eq = term.find('='); eq != std::string::npos) {
+      const std::size_t value_at = term.compare(eq, 2, "==") == 0 ? eq + 2 : eq + 1;
+      const auto it = labels.find(term.substr(0, eq));
+      if (it == labels.end() || it->second != term.substr(value_at)) {
+        return false;
+      }
+    } else if (!term.empty() && labels.count(term) == 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+nlohmann::json pod_object(const std::string& ns, const std::string& name, const FakeWorkloads::Labels& labels,
+                          const std::string& uid, const std::string& phase, bool ready) {
+  return {{"metadata", {{"name", name}, {"namespace", ns}, {"uid", uid}, {"labels", labels}}},
+          {"status", {{"phase", phase}, {"conditions", {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}}}}}};
+}
+
+void set_ready(nlohmann::json& pod, bool ready) {
+  pod["status"]["phase"] = "Running";
+  pod["status"]["conditions"] = {{{"type", "Ready"}, {"status", ready ? "True" : "False"}}};
+}
+
+}  // namespace
+
+void FakeWorkloads::add_pod(const std::string& ns, const std::string& name, const Labels& labels,
+                            const std::string& phase, bool ready) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  PodRec rec;
+  rec.object = pod_object(ns, name, labels, fmt::format("uid-{}", ++m_uid), phase, ready);
+  // A pod labelled like a StatefulSet's (app.kubernetes.io/name = the set) is re-created by it.
+  if (auto it = labels.find("app.kubernetes.io/name"); it != labels.end() && labels.count("controller-revision-hash")) {
+    rec.owner = it->second;
+  }
+  m_pods[ns].push_back(std::move(rec));
+}
+
+void FakeWorkloads::add_statefulset(const std::string& ns, const std::string& name, const Labels& labels,
+                                    const std::string& strategy, const std::string& update_revision) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_sets[ns].push_back({{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+                        {"spec", {{"updateStrategy", {{"type", strategy}}}}},
+                        {"status", {{"updateRevision", update_revision}}}});
+}
+
+void FakeWorkloads::set_update_revision(const std::string& ns, const std::string& set, const std::string& revision) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  for (auto& s : m_sets[ns]) {
+    if (s["metadata"]["name"] == set) {
+      s["status"]["updateRevision"] = revision;
+    }
+  }
+}
+
+void FakeWorkloads::add_deployment(const std::string& ns, const std::string& name, const Labels& labels, int replicas,
+                                   int updated, int available) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  DeploymentRec rec;
+  rec.object = {{"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}, {"generation", 1}}},
+                {"spec", {{"replicas", replicas}}},
+                {"status",
+                 {{"observedGeneration", 1},
+                  {"replicas", std::max(replicas, updated)},
+                  {"updatedReplicas", updated},
+                  {"availableReplicas", available}}}};
+  m_deployments[ns].push_back(std::move(rec));
+}
+
+void FakeWorkloads::set_deployment(const std::string& ns, const std::string& name, int updated, int available) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  for (auto& d : m_deployments[ns]) {
+    if (d.object["metadata"]["name"] == name) {
+      auto& st = d.object["status"];
+      st["replicas"] = updated + std::max(0, available - updated);  // the old pods still available
+      st["updatedReplicas"] = updated;
+      st["availableReplicas"] = available;
+    }
+  }
+}
+
+void FakeWorkloads::finish_deployment_after(const std::string& ns, const std::string& name, int lists) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  for (auto& d : m_deployments[ns]) {
+    if (d.object["metadata"]["name"] == name) {
+      d.finish_in = lists;
+    }
+  }
+}
+
+void FakeWorkloads::set_restart_lists(int terminating, int not_ready) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_terminating_lists = std::max(0, terminating);
+  m_not_ready_lists = std::max(0, not_ready);
+}
+
+void FakeWorkloads::stick(const std::string& ns, const std::string& pod) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_stuck.insert(ns + "/" + pod);
+}
+
+void FakeWorkloads::unstick(const std::string& ns, const std::string& pod) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_stuck.erase(ns + "/" + pod);
+}
+
+void FakeWorkloads::on_deleted(PodEvent fn) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_on_deleted = std::move(fn);
+}
+
+void FakeWorkloads::on_ready(PodEvent fn) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_on_ready = std::move(fn);
+}
+
+std::vector<std::string> FakeWorkloads::tick_pods(const std::string& ns) {
+  std::vector<std::string> became_ready;
+  for (auto& p : m_pods[ns]) {
+    const std::string name = p.object["metadata"]["name"];
+    if (p.terminating_left > 0) {
+      --p.terminating_left;
+      continue;
+    }
+    if (p.terminating_left == 0) {  // gone; the StatefulSet controller creates the ordinal again
+      p.terminating_left = -1;
+      p.object["metadata"].erase("deletionTimestamp");
+      p.object["metadata"]["uid"] = fmt::format("uid-{}", ++m_uid);
+      for (const auto& s : m_sets[ns]) {
+        if (s["metadata"]["name"] == p.owner) {
+          p.object["metadata"]["labels"]["controller-revision-hash"] = s["status"]["updateRevision"];
+        }
+      }
+      set_ready(p.object, false);
+      p.not_ready_left = m_not_ready_lists;
+    }
+    if (p.not_ready_left > 0) {
+      --p.not_ready_left;
+      continue;
+    }
+    if (p.not_ready_left == 0 && m_stuck.count(ns + "/" + name) == 0) {
+      p.not_ready_left = -1;
+      set_ready(p.object, true);
+      became_ready.push_back(name);
+    }
+  }
+  return became_ready;
+}
+
+nlohmann::json FakeWorkloads::list(const std::string& kind, const std::string& ns, const std::string& selector) {
+  std::vector<std::string> ready;
+  PodEvent on_ready;
+  nlohmann::json items = nlohmann::json::array();
+  const auto matches = [&](const nlohmann::json& object) {
+    return selector_matches(selector, object["metadata"].value("labels", nlohmann::json::object()).get<Labels>());
+  };
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    if (kind == "PodList") {
+      ready = tick_pods(ns);
+      on_ready = m_on_ready;
+      for (const auto& p : m_pods[ns]) {
+        if (matches(p.object)) {
+          items.push_back(p.object);
+        }
+      }
+    } else if (kind == "StatefulSetList") {
+      for (const auto& s : m_sets[ns]) {
+        if (matches(s)) {
+          items.push_back(s);
+        }
+      }
+    } else {
+      for (auto& d : m_deployments[ns]) {
+        if (d.finish_in > 0 && --d.finish_in == 0) {
+          auto& st = d.object["status"];
+          const auto replicas = d.object["spec"]["replicas"];
+          st["replicas"] = replicas;
+          st["updatedReplicas"] = replicas;
+          st["availableReplicas"] = replicas;
+        }
+        if (matches(d.object)) {
+          items.push_back(d.object);
+        }
+      }
+    }
+  }
+  if (on_ready) {
+    for (const auto& name : ready) {
+      on_ready(ns, name);
+    }
+  }
+  return {{"kind", kind},
+          {"apiVersion", kind == "PodList" ? "v1" : "apps/v1"},
+          {"metadata", {{"resourceVersion", "1"}}},
+          {"items", items}};
+}
+
+int FakeWorkloads::delete_pod(const std::string& ns, const std::string& name, nlohmann::json& body) {
+  PodEvent on_deleted;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    auto& pods = m_pods[ns];
+    auto it =
+        std::find_if(pods.begin(), pods.end(), [&](const PodRec& p) { return p.object["metadata"]["name"] == name; });
+    if (it == pods.end()) {
+      return 404;
+    }
+    m_deleted.push_back(name);
+    if (it->owner.empty()) {
+      body = it->object;
+      pods.erase(it);
+    } else {
+      if (it->terminating_left < 0) {
+        it->object["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+        it->terminating_left = m_terminating_lists;
+        it->not_ready_left = -1;
+      }
+      body = it->object;
+    }
+    on_deleted = m_on_deleted;
+  }
+  if (on_deleted) {
+    on_deleted(ns, name);
+  }
+  return 200;
+}
+
+std::vector<std::string> FakeWorkloads::deleted_pods() const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  return m_deleted;
+}
+
+}  // namespace neon::test

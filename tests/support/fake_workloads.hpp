@@ -1,0 +1,88 @@
+#pragma once
+// The workload side of the fake Kubernetes API (tests/support/fake_kube_api.hpp): pods,
+// StatefulSets and Deployments, listed by label selector, and pod deletion with the StatefulSet
+// controller's answer to it. A deleted pod of a StatefulSet stays listed as terminating
+// (metadata.deletionTimestamp) for a few lists, then comes back under the same name with a new uid,
+// the set's status.updateRevision as its controller-revision-hash, and Ready after a few more lists
+// (kube-controller-manager re-creates a StatefulSet's missing ordinals at updateRevision; with
+// OnDelete that is the only way a pod gets the new template). Counting lists instead of time keeps
+// tests deterministic.
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace neon::test {
+
+class FakeWorkloads {
+public:
+  using Labels = std::map<std::string, std::string>;
+  /// Called (outside the lock) with namespace and pod name.
+  using PodEvent = std::function<void(const std::string&, const std::string&)>;
+
+  void add_pod(const std::string& ns, const std::string& name, const Labels& labels, const std::string& phase,
+               bool ready);
+  void add_statefulset(const std::string& ns, const std::string& name, const Labels& labels,
+                       const std::string& strategy, const std::string& update_revision);
+  /// A new template reached the cluster: status.updateRevision changes, pods keep theirs.
+  void set_update_revision(const std::string& ns, const std::string& set, const std::string& revision);
+  /// A Deployment with its rollout status (generation and observedGeneration 1).
+  void add_deployment(const std::string& ns, const std::string& name, const Labels& labels, int replicas, int updated,
+                      int available);
+  /// A new template: the Deployment's status shows `updated` replicas on it, `available` available.
+  void set_deployment(const std::string& ns, const std::string& name, int updated, int available);
+  /// The Deployment's rollout reaches all replicas after `lists` more lists of Deployments.
+  void finish_deployment_after(const std::string& ns, const std::string& name, int lists);
+
+  /// How many pod lists a deleted pod stays terminating, then how many it is back but not Ready.
+  void set_restart_lists(int terminating, int not_ready);
+  /// The next re-creation of this pod never becomes Ready (a crash loop), until unstick().
+  void stick(const std::string& ns, const std::string& pod);
+  void unstick(const std::string& ns, const std::string& pod);
+  /// When a pod is deleted, and when its replacement becomes Ready.
+  void on_deleted(PodEvent fn);
+  void on_ready(PodEvent fn);
+
+  /// The List object of `kind` (PodList, StatefulSetList, DeploymentList) in `ns`.
+  nlohmann::json list(const std::string& kind, const std::string& ns, const std::string& selector);
+  /// DELETE of a pod: 200 with the pod, or 404.
+  int delete_pod(const std::string& ns, const std::string& name, nlohmann::json& body);
+  /// Names of the pods deleted so far, in order.
+  std::vector<std::string> deleted_pods() const;
+
+private:
+  struct PodRec {
+    nlohmann::json object;
+    std::string owner;  ///< the StatefulSet that re-creates it, or ""
+    int terminating_left = -1;
+    int not_ready_left = -1;
+  };
+  struct DeploymentRec {
+    nlohmann::json object;
+    int finish_in = -1;
+  };
+  /// One list of pods: moves every restarting pod one step on; names of pods that became Ready.
+  std::vector<std::string> tick_pods(const std::string& ns);
+
+  mutable std::mutex m_mu;
+  std::map<std::string, std::vector<PodRec>> m_pods;
+  std::map<std::string, std::vector<nlohmann::json>> m_sets;
+  std::map<std::string, std::vector<DeploymentRec>> m_deployments;
+  std::set<std::string> m_stuck;  ///< "ns/pod"
+  std::vector<std::string> m_deleted;
+  int m_terminating_lists = 1;
+  int m_not_ready_lists = 1;
+  long m_uid = 1000;
+  PodEvent m_on_deleted;
+  PodEvent m_on_ready;
+};
+
+/// Equality-based selectors ("a=b,c!=d,e") as the API server evaluates them.
+bool selector_matches(const std::string& selector, const std::map<std::string, std::string>& labels);
+
+}  // namespace neon::test
