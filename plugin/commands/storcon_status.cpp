@@ -80,8 +80,18 @@ Health assess(const Snapshot& s, const Components& components, const Names& name
     if (n.availability != "Active") {
       h.problems.push_back(fmt::format("pageserver {} is {}", n.id, n.availability));
     }
-    if (n.scheduling == "Draining" || n.scheduling == "Filling" || n.scheduling == "PauseForRestart") {
+    if (n.scheduling == "Draining" || n.scheduling == "Filling" || n.scheduling == "PauseForRestart" ||
+        n.scheduling == "Deleting") {
       h.problems.push_back(fmt::format("pageserver {} is {}", n.id, n.scheduling));
+    } else if (n.scheduling == "Pause") {
+      h.out_of_service.push_back(fmt::format("pageserver {} is paused: no new shards are placed on it", n.id));
+    }
+  }
+  for (const auto& k : s.safekeepers) {
+    if (k.scheduling_policy == "Pause") {
+      h.out_of_service.push_back(fmt::format("safekeeper {} is paused: no new timelines are placed on it", k.id));
+    } else if (k.scheduling_policy == "Decomissioned") {
+      h.out_of_service.push_back(fmt::format("safekeeper {} is decommissioned", k.id));
     }
   }
   std::size_t errors = 0;
@@ -130,6 +140,9 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
   for (const auto& p : h.problems) {
     out.push_back("warning: " + p);
   }
+  for (const auto& line : h.out_of_service) {
+    out.push_back("note: " + line);
+  }
   if (!c.note.empty()) {
     out.push_back("note: " + c.note);
   }
@@ -170,7 +183,11 @@ void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Com
   }
   w.end_array();
   w.end_object();
-  w.key("health").begin_object().key("problems").begin_array();
+  w.key("health").begin_object().key("out_of_service").begin_array();
+  for (const auto& line : h.out_of_service) {
+    w.string(line);
+  }
+  w.end_array().key("problems").begin_array();
   for (const auto& p : h.problems) {
     w.string(p);
   }

@@ -42,6 +42,8 @@ struct Components {
 
 struct Health {
   std::vector<std::string> problems;
+  /// Nodes an operator took out of service on purpose (paused, decommissioned): shown, not degrading.
+  std::vector<std::string> out_of_service;
   bool healthy() const { return problems.empty(); }
 };
 

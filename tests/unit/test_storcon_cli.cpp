@@ -121,6 +121,29 @@ TEST_SUITE("storcon commands") {
     CHECK(!contains(res.out, "is Offline"));
   }
 
+  TEST_CASE("status: draining and deleting pageservers degrade; paused and decommissioned nodes are noted") {
+    FakeStorcon fake;
+    healthy_cluster(fake);
+    fake.add_node(31, "az-c", "Active", "Pause");
+    fake.add_node(41, "az-c");
+    fake.set_drain_polls(1000);  // the delete stays in progress
+    REQUIRE(run_cli(with_url(fake, {"node", "pageserver", "delete", "41", "--no-wait"})).exit == 0);
+    fake.add_safekeeper(12, "az-b", "Pause");
+    fake.add_safekeeper(13, "az-c", "Decomissioned");
+    auto table = run_cli(with_url(fake, {"status"}));
+    CHECK(table.exit == 1);
+    CHECK(contains(table.err, "warning: pageserver 41 is Deleting"));
+    CHECK(contains(table.err, "note: pageserver 31 is paused: no new shards are placed on it"));
+    CHECK(contains(table.err, "note: safekeeper 12 is paused: no new timelines are placed on it"));
+    CHECK(contains(table.err, "note: safekeeper 13 is decommissioned"));
+    auto json = run_cli(with_url(fake, {"status", "-o", "json"}));
+    const auto doc = Json::parse(json.out);
+    CHECK(doc["health"]["problems"] == Json::array({"pageserver 41 is Deleting"}));
+    CHECK(doc["health"]["out_of_service"] == Json::array({"pageserver 31 is paused: no new shards are placed on it",
+                                                          "safekeeper 12 is paused: no new timelines are placed on it",
+                                                          "safekeeper 13 is decommissioned"}));
+  }
+
   TEST_CASE("status: the tables' columns say whether they hold node ids or shard counts") {
     FakeStorcon fake;
     healthy_cluster(fake);
