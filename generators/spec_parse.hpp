@@ -2,10 +2,12 @@
 // parse_spec: YAML text -> ClusterSpec, reporting every shape problem at once (unknown fields with
 // did-you-mean, wrong types, duplicate keys, tabs, nesting, size). Cross-field rules live in validate.
 
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "generators/diagnostics.hpp"
@@ -44,5 +46,9 @@ const std::map<std::string, std::vector<std::string>>& tenant_config_object_fiel
 /// Empty when `s` is a duration humantime 2.2's parse_duration accepts ("10m", "1h 30m",
 /// "7 days"), which is how Neon reads every duration of a tenant config; else why it is not.
 std::string humantime_duration_error(std::string_view s);
+/// `s` as humantime reads it: {seconds, nanoseconds}, or nullopt when it is not a duration.
+std::optional<std::pair<std::uint64_t, std::uint64_t>> humantime_duration(std::string_view s);
+/// The parser behind both: "" and the duration, or why `s` is not one.
+std::string humantime_parse(std::string_view s, std::uint64_t& secs, std::uint64_t& nanos);
 
 }  // namespace neon::gen

@@ -57,6 +57,14 @@ struct Tenant {
   Json config;
 };
 
+/// A timeline as GET /v1/tenant/:id/timeline lists it (TimelineInfo, libs/pageserver_api/src/models.rs).
+struct TimelineInfo {
+  std::string timeline_id;
+  std::string ancestor_timeline_id;  ///< "" for a root timeline
+  std::string ancestor_lsn;
+  int pg_version = 0;
+};
+
 struct Safekeeper {
   std::uint64_t id = 0;
   std::string region_id;
@@ -264,6 +272,22 @@ public:
   Expected<void> migrate_timeline_safekeepers(const std::string& tenant_id, const std::string& timeline_id,
                                               const std::vector<std::uint64_t>& new_set);
   Expected<std::vector<Safekeeper>> list_safekeepers();
+
+  // What `sync` and `--purge` need (storcon_sync.cpp).
+  /// GET /v1/tenant/:id/timeline, passed through to shard 0 (neon-api.md 2.4).
+  Expected<std::vector<TimelineInfo>> list_timelines(const std::string& tenant_id);
+  /// DELETE /v1/tenant/:t/timeline/:tl: 200 once deleted (an unknown timeline too: the pageserver's
+  /// 404 means done); 409 while the pageserver is still deleting after the controller's 25 s
+  /// (storage_controller/src/http.rs:472-540), asked again up to `attempts` times.
+  Expected<void> delete_timeline(const std::string& tenant_id, const std::string& timeline_id, int attempts = 10);
+  /// DELETE /v1/tenant/:t, the same way (service.rs:3649).
+  Expected<void> delete_tenant(const std::string& tenant_id, int attempts = 10);
+  /// PUT /v1/tenant/config {tenant_id, ...config}: replaces the whole config (TenantConfigRequest,
+  /// models.rs:1410-1414).
+  Expected<void> set_tenant_config(const std::string& tenant_id, const Json& config);
+  /// PUT /control/v1/tenant/:id/shard_split {"new_shard_count": N, "new_stripe_size": S|null}
+  /// (TenantShardSplitRequest, models.rs:463-472; a smaller count is 400, service.rs:6243-6254).
+  Expected<void> split_tenant(const std::string& tenant_id, int new_shard_count, std::optional<std::uint32_t> stripe);
 
   /// Low level: one call with retries as described above; non-2xx statuses become errors unless
   /// listed in `accept`.

@@ -28,6 +28,7 @@ const std::vector<Command>& commands() {
       {"detach", "Detach a tenant from every pageserver", cmd_detach, detach_options},
       {"drain", "Move every shard off a pageserver", cmd_drain, drain_options},
       {"fill", "Move shards back onto a pageserver", cmd_fill, fill_options},
+      {"sync", "Make the storage controller follow the spec's projects and branches", cmd_sync, sync_options},
       {"rollout", "Restart out-of-date pods safely: drain, restart, fill, one node at a time", cmd_rollout,
        rollout_options},
       {"node", "Delete or configure a pageserver, pause or decommission a safekeeper", nullptr, nullptr, node_verbs},

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <fmt/format.h>
+#include <fmt/ostream.h>
 
 #include "generators/diagnostics.hpp"
 #include "plugin/commands/cli.hpp"
@@ -248,6 +249,25 @@ std::optional<std::string> extract_global_flags(std::vector<std::string>& args, 
     *target = value;
   }
   args = std::move(rest);
+  return std::nullopt;
+}
+
+std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& question, bool yes,
+                           const std::string& refused) {
+  if (yes) {
+    return std::nullopt;
+  }
+  if (!ctx.in_is_tty) {
+    return usage_error(ctx, command, "refusing to " + command + " without --yes when stdin is not a terminal");
+  }
+  fmt::print(ctx.err, "{} [y/N] ", question);
+  ctx.err.flush();
+  std::string answer;
+  std::getline(ctx.in, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes") {
+    fmt::print(ctx.err, "{}\n", refused);
+    return k_exit_failure;
+  }
   return std::nullopt;
 }
 

@@ -125,4 +125,12 @@ std::string integer_problem(const std::string& what, const std::string& text, In
 bool int_of(Context& ctx, const OptionSet& opts, const cxxopts::ParseResult& r, const std::string& name, IntRange range,
             std::optional<long long>& value, int& exit);
 
+// -y/--yes --------------------------------------------------------------------------------------
+
+/// Asks `question` ("Detach project app?") on a terminal unless `yes`. nullopt: go on. Otherwise
+/// the exit code: 2 (usage) without --yes when stdin is no terminal, 1 when the answer is not yes
+/// (after printing `refused`).
+std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& question, bool yes,
+                           const std::string& refused);
+
 }  // namespace neon::cli

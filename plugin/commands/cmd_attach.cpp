@@ -338,18 +338,9 @@ int cmd_detach(Context& ctx, const Args& args) {
   }
   const std::string what =
       ref->name.empty() ? "tenant " + ref->tenant_id : fmt::format("project {} (tenant {})", ref->name, ref->tenant_id);
-  if (r->count("yes") == 0) {
-    if (!ctx.in_is_tty) {
-      return usage_error(ctx, "detach", "refusing to detach without --yes when stdin is not a terminal");
-    }
-    fmt::print(ctx.err, "Detach {}? Its computes lose their pageserver. [y/N] ", what);
-    ctx.err.flush();
-    std::string answer;
-    std::getline(ctx.in, answer);
-    if (answer != "y" && answer != "Y" && answer != "yes") {
-      fmt::print(ctx.err, "not detached\n");
-      return k_exit_failure;
-    }
+  if (auto code = confirm(ctx, "detach", fmt::format("Detach {}? Its computes lose their pageserver.", what),
+                          r->count("yes") != 0, "not detached")) {
+    return *code;
   }
   Controller controller(*target);
   if (auto p = controller.client.set_policy(ref->tenant_id, storcon::Json("Detached")); !p) {

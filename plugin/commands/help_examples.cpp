@@ -56,6 +56,11 @@ const std::string* help_examples(const std::string& command) {
        "  # Move every shard off pageserver 11 and wait until it is done\n  {prog} drain 11\n\n"
        "  # Start it and return at once; follow it with status\n  {prog} drain 11 --no-wait\n"},
       {"fill", "  # After the pageserver restarted: move shards back\n  {prog} fill 11\n"},
+      {"sync",
+       "  # What differs between the spec and the storage controller (exit 1 when something does)\n"
+       "  {prog} sync -f neon.yaml --dry-run\n\n"
+       "  # Fix it, and delete tenants and timelines the spec no longer has\n"
+       "  {prog} sync -f neon.yaml --prune\n"},
       {"rollout",
        "  # After a new image reached the cluster: see the plan, then restart everything in order\n"
        "  {prog} rollout all --dry-run\n  {prog} rollout all\n\n"

@@ -105,6 +105,7 @@ struct FakeStorcon::State {
   int reconcile_polls = 0;
   int drain_polls = 1;
   int moves_per_read = 1;
+  int splits = 0;
   int unschedulable_creates = 0;  ///< creates still to answer 409 "Failed to schedule"
   std::string lsn_by_timestamp = "0/169AD58";
   std::string lsn_kind = "present";
@@ -626,6 +627,38 @@ void FakeStorcon::State::route_tenant(const httplib::Request& req, httplib::Resp
     }
     return reply(res, 200, Json());
   }
+  if (what == "shard_split" && req.method == "PUT") {
+    // TenantShardSplitRequest (models.rs:463-472); a smaller count than the shards' is 400, the same
+    // count is done already (service.rs:6243-6254).
+    if (!body.is_object() || !body.contains("new_shard_count") || !body["new_shard_count"].is_number_unsigned()) {
+      return reply_error(res, 400, "missing field `new_shard_count`");
+    }
+    const int wanted = body["new_shard_count"].get<int>();
+    const int current = std::max(1, t.count);
+    if (wanted < current) {
+      return reply_error(res, 400,
+                         fmt::format("Requested count {} but already have shards at count {}", wanted, current));
+    }
+    if (wanted > current) {
+      if (current == 1 && body.contains("new_stripe_size") && body["new_stripe_size"].is_number_unsigned()) {
+        t.stripe = body["new_stripe_size"].get<std::uint32_t>();
+      }
+      t.count = wanted;
+      t.shards.clear();
+      for (int i = 0; i < wanted; ++i) {
+        ShardRec s;
+        s.number = i;
+        t.shards.push_back(s);
+      }
+      place(t, t.policy.is_object() ? t.policy.value("Attached", 0) : 0);
+      ++splits;
+    }
+    Json shards = Json::array();
+    for (const auto& s : t.shards) {
+      shards.push_back(shard_name(tid, t, s));
+    }
+    return reply(res, 200, Json{{"new_shards", shards}});
+  }
   if (what == "migrate" && req.method == "PUT") {
     auto shard_it = std::find_if(t.shards.begin(), t.shards.end(),
                                  [&](const ShardRec& s) { return shard_name(tid, t, s) == seg[3]; });
@@ -730,6 +763,27 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
     }
     return reply(res, 201, Json{{"shards", shards}});
   }
+  if (seg.size() == 3 && seg[2] == "config" && req.method == "PUT") {
+    // TenantConfigRequest {tenant_id, ...TenantConfig}: replaces the whole config (models.rs:1410-1414).
+    if (!body.is_object() || !body.contains("tenant_id")) {
+      return reply_error(res, 400, "missing field `tenant_id`");
+    }
+    auto t = tenants.find(body["tenant_id"].get<std::string>());
+    if (t == tenants.end()) {
+      return reply_error(res, 404, fmt::format("Tenant {} not found", body["tenant_id"].get<std::string>()));
+    }
+    body.erase("tenant_id");
+    t->second.config = body;
+    return reply(res, 200, Json());
+  }
+  if (seg.size() == 3 && req.method == "DELETE") {
+    // service.rs:3649 tenant_delete: the tenant and its timelines go; 200 once done.
+    if (tenants.erase(seg[2]) == 0) {
+      return reply_error(res, 404, fmt::format("Tenant {} not found", seg[2]));
+    }
+    timelines.erase(seg[2]);
+    return reply(res, 200, Json());
+  }
   if (seg.size() < 4) {
     return reply_error(res, 404, "Not found");
   }
@@ -738,6 +792,30 @@ void FakeStorcon::State::route_v1(const httplib::Request& req, httplib::Response
     return reply_error(res, 404, fmt::format("Tenant {} not found", tid));
   }
   auto& tls = timelines[tid];
+  if (seg.size() == 4 && seg[3] == "timeline" && req.method == "GET") {
+    Json out = Json::array();
+    for (const auto& [id, r] : tls) {
+      out.push_back(Json{{"tenant_id", tid},
+                         {"timeline_id", id},
+                         {"ancestor_timeline_id", r.ancestor.empty() ? Json() : Json(r.ancestor)},
+                         {"ancestor_lsn", r.ancestor_lsn.empty() ? Json() : Json(r.ancestor_lsn)},
+                         {"last_record_lsn", "0/169AD58"},
+                         {"pg_version", r.pg_version},
+                         {"state", "Active"}});
+    }
+    return reply(res, 200, out);
+  }
+  if (seg.size() == 5 && seg[3] == "timeline" && req.method == "DELETE") {
+    // A timeline with children is 412 (pageserver/src/http/routes.rs:318-321); an unknown one is
+    // done, 200 (storage_controller/src/http.rs:472-540 turns the pageserver's 404 into 200).
+    for (const auto& [id, r] : tls) {
+      if (r.ancestor == seg[4]) {
+        return reply_error(res, 412, fmt::format("Cannot delete timeline which has child timelines: [{}]", id));
+      }
+    }
+    tls.erase(seg[4]);
+    return reply(res, 200, Json());
+  }
   if (seg.size() == 4 && seg[3] == "timeline" && req.method == "POST") {
     if (!body.is_object() || !is_hex32(body.value("new_timeline_id", ""))) {
       return reply_error(res, 400, "missing or invalid new_timeline_id");

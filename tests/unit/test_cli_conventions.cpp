@@ -171,7 +171,7 @@ TEST_SUITE("cli conventions") {
         CHECK_MESSAGE(r.err.find("output format") == std::string::npos, format << ": " << r.err);
       }
     }
-    CHECK(with_output == 6);  // status, diff, secrets init, version, connection-string, rollout
+    CHECK(with_output == 7);  // status, diff, secrets init, version, connection-string, rollout, sync
     CHECK(neon.complete({"status", "-o", ""}).first == Words{"table", "wide", "json", "yaml"});
     CHECK(neon.complete({"diff", "-o", ""}).first == Words{"text", "markdown", "json"});
     CHECK(neon.complete({"version", "-o", "j"}).first == Words{"json"});
