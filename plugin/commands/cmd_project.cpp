@@ -15,6 +15,8 @@
 #include "plugin/adapters/ids.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
+#include "plugin/commands/controller_target.hpp"
+#include "plugin/commands/purge.hpp"
 #include "plugin/gitops/generate_run.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
@@ -153,10 +155,66 @@ int project_create(Context& ctx, const Args& args) {
       ctx, common_of(*r), [&](const std::string& t) { return gen::add_project(t, p); }, "add project " + p.name);
 }
 
+/// --purge, --yes and the controller flags of project delete and branch delete.
+void add_purge_options(OptionSet& opts, const std::string& what) {
+  opts.add_options()(
+      "purge", "After the commit, delete the " + what + " and its data through the storage controller (asks first)")(
+      "y,yes", "Do not ask for confirmation");
+  add_controller_options(opts);
+}
+
+/// project delete / branch delete: the spec edit, then with --purge the controller's delete.
+int delete_with_purge(Context& ctx, const std::string& cmd, const cxxopts::ParseResult& r, const std::string& project,
+                      const std::string& branch, const std::function<Result<std::string>(const std::string&)>& edit,
+                      const std::string& subject) {
+  const Common c = common_of(r);
+  if (r.count("purge") == 0) {
+    return apply_edit(ctx, c, edit, subject);
+  }
+  if (!c.commit) {
+    return usage_error(ctx, cmd, "--purge deletes data once the spec change is committed: drop --no-commit");
+  }
+  auto spec = load_valid_spec(ctx, c.file);
+  if (!spec) {
+    return k_exit_failure;
+  }
+  auto target = purge_target(spec->spec(), project, branch);
+  if (!target) {
+    return fail(ctx, target.error().message);
+  }
+  int exit = 0;
+  auto where = controller_from_flags(ctx, cmd, r, (*spec)->namespace_, Kubeconfig::allowed, exit);
+  if (!where) {
+    return exit;
+  }
+  if (auto code = confirm(ctx, cmd,
+                          fmt::format("Remove {} from the spec and delete it, with all its data, from the storage "
+                                      "controller?",
+                                      target->what),
+                          r.count("yes") != 0, "nothing changed")) {
+    return *code;
+  }
+  if (const int rc = apply_edit(ctx, c, edit, subject); rc != k_exit_ok) {
+    return rc;
+  }
+  Controller controller(*where);
+  if (auto done = purge(controller.client, *target); !done) {
+    const int code = controller_failure(ctx, controller, done.error());
+    fmt::print(ctx.err,
+               "hint: the spec no longer has {}, but the storage controller still does; run the same purge through "
+               "`{} sync -f {} --prune` once the controller answers\n",
+               target->what, ctx.prog, c.file);
+    return code;
+  }
+  fmt::print(ctx.out, "{}: deleted from the storage controller\n", target->what);
+  return k_exit_ok;
+}
+
 OptionSet project_delete_options(const Context& ctx) {
   auto opts = make_options(ctx, "project delete",
                            "Remove a project and all its branches from the spec, then regenerate and commit.", "NAME");
   add_common_options(opts);
+  add_purge_options(opts, "project's tenant");
   return opts;
 }
 
@@ -169,8 +227,9 @@ int project_delete(Context& ctx, const Args& args) {
   }
   const auto pos = positionals(*r);
   const std::string name = pos.front();
-  return apply_edit(
-      ctx, common_of(*r), [&](const std::string& t) { return gen::remove_project(t, name); }, "remove project " + name);
+  return delete_with_purge(
+      ctx, "project delete", *r, name, "", [&](const std::string& t) { return gen::remove_project(t, name); },
+      "remove project " + name);
 }
 
 /// "PROJECT/NAME" -> {project, name}; nullopt when malformed.
@@ -261,6 +320,7 @@ OptionSet branch_delete_options(const Context& ctx) {
   auto opts =
       make_options(ctx, "branch delete", "Remove a branch from the spec, then regenerate and commit.", "PROJECT/NAME");
   add_common_options(opts);
+  add_purge_options(opts, "branch's timeline");
   return opts;
 }
 
@@ -272,8 +332,8 @@ int branch_delete(Context& ctx, const Args& args) {
   if (!parsed) {
     return exit;
   }
-  return apply_edit(
-      ctx, common_of(parsed->flags),
+  return delete_with_purge(
+      ctx, cmd, parsed->flags, parsed->project, parsed->name,
       [&](const std::string& t) { return gen::remove_branch(t, parsed->project, parsed->name); },
       "remove branch " + parsed->project + "/" + parsed->name);
 }

@@ -55,6 +55,8 @@ std::vector<const T*> parents_first(const std::vector<T>& items, const std::func
   return out;
 }
 
+}  // namespace
+
 std::vector<const storcon::TimelineInfo*> children_first(const std::vector<storcon::TimelineInfo>& timelines) {
   auto order = parents_first<storcon::TimelineInfo>(
       timelines, [](const storcon::TimelineInfo& t) { return t.timeline_id; },
@@ -62,8 +64,6 @@ std::vector<const storcon::TimelineInfo*> children_first(const std::vector<storc
   std::reverse(order.begin(), order.end());
   return order;
 }
-
-}  // namespace
 
 const char* action_name(Action a) {
   switch (a) {

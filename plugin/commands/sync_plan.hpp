@@ -73,6 +73,9 @@ Plan make_plan(const gen::ComputesFile& spec, const std::map<std::string, LiveTe
 /// spec's `want`; the keys that differ go to `differing`.
 bool same_config(const nlohmann::json& want, const nlohmann::json& live, std::vector<std::string>& differing);
 
+/// `timelines` ordered so that every child comes before its ancestor (the order they can be deleted in).
+std::vector<const storcon::TimelineInfo*> children_first(const std::vector<storcon::TimelineInfo>& timelines);
+
 /// One line per change ("create tenant app (294c...)"), for people; "" when there is none.
 std::string plan_text(const Plan& plan, bool prune);
 /// {"changes":[{"action","tenant_id","project","timeline_id","branch",...}], "drift": bool}; the

@@ -14,6 +14,20 @@
 
 namespace neon::test {
 
+/// A port on 127.0.0.1 that nothing listens on (bound, then closed).
+inline int closed_port() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const int port = ntohs(addr.sin_port);
+  ::close(fd);
+  return port;
+}
+
 /// A TCP connection to 127.0.0.1:`port` whose reads give up after `timeout_s` seconds of silence.
 inline int connect_loopback(int port, int timeout_s = 2) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);

@@ -12,6 +12,7 @@
 #include "generators/emit.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/run.hpp"
+#include "tests/support/sockets.hpp"
 
 namespace {
 
@@ -30,19 +31,7 @@ std::vector<std::string> with_url(const FakeStorcon& fake, std::vector<std::stri
 
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
-/// A port on 127.0.0.1 that nothing listens on (bound, then closed).
-int closed_port() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  const int port = ntohs(addr.sin_port);
-  close(fd);
-  return port;
-}
+using neon::test::closed_port;
 
 void healthy_cluster(FakeStorcon& fake) {
   fake.add_node(11, "az-a");
