@@ -243,4 +243,47 @@ Result<void> Client::delete_pod(const std::string& ns, const std::string& name) 
   return {};
 }
 
+Result<void> Client::pod_log(const std::string& ns, const std::string& pod, const LogOptions& options,
+                             const http::BodyChunk& on_chunk) {
+  std::string path = fmt::format("/api/v1/namespaces/{}/pods/{}/log", ns, pod);
+  std::vector<std::string> query;
+  if (!options.container.empty()) {
+    query.push_back("container=" + http::url_encode(options.container));
+  }
+  if (options.follow) {
+    query.emplace_back("follow=true");
+  }
+  if (options.tail_lines) {
+    query.push_back(fmt::format("tailLines={}", *options.tail_lines));
+  }
+  if (options.since_seconds) {
+    query.push_back(fmt::format("sinceSeconds={}", *options.since_seconds));
+  }
+  if (!query.empty()) {
+    path += fmt::format("?{}", fmt::join(query, "&"));
+  }
+  http::Request req;
+  req.url = m_api.server + path;
+  req.headers = m_api.headers;
+  req.on_body = on_chunk;
+  if (options.follow) {
+    req.timeout = std::chrono::milliseconds(0);
+  }
+  auto outcome = m_transport.send(req);
+  if (outcome.error || !outcome.response) {
+    if (outcome.error) {
+      return make_error(outcome.error->message, http::error_kind(outcome.error->kind));
+    }
+    return make_error(fmt::format("GET {}: no response", path), ErrorKind::unreachable);
+  }
+  if (outcome.response->status != 200) {
+    return api_error("GET", path, *outcome.response);
+  }
+  // A transport that does not stream hands the whole body back instead.
+  if (!outcome.response->body.empty()) {
+    on_chunk(outcome.response->body);
+  }
+  return {};
+}
+
 }  // namespace neon::cli::kube
