@@ -126,8 +126,10 @@ void collect_controller(Collect& c, Controller& controller) {
     }
     ++c.reached;
     if (reply->status != 200) {
-      c.bundle.note_missing(p.file,
-                            fmt::format("{} {} answered {}", p.method, p.path, storcon::status_text(reply->status)));
+      const bool auth = reply->status == 401 || reply->status == 403;
+      c.bundle.note_missing(
+          p.file, fmt::format("{} {} answered {}{}", p.method, p.path, storcon::status_text(reply->status),
+                              auth ? " (the admin token: --token-file or $NEON_STORAGE_CONTROLLER_TOKEN)" : ""));
       continue;
     }
     const auto doc = nlohmann::json::parse(reply->body, nullptr, false);

@@ -4,10 +4,16 @@
 
 #include <fmt/format.h>
 
+#include <httplib.h>
+
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
+#include "plugin/adapters/http.hpp"
 #include "tests/support/logs_rig.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/tools.hpp"
@@ -24,6 +30,77 @@ using Strings = std::vector<std::string>;
 }  // namespace
 
 TEST_SUITE("logs") {
+  TEST_CASE("http: Request::on_body gets a 2xx body piece by piece as it arrives; false stops the transfer") {
+    // The second piece is sent only once the first reached the callback: a body read whole first
+    // would wait here until the server gives up (2 s) and arrive as one piece.
+    std::atomic<bool> first_seen{false};
+    httplib::Server server;
+    server.Get("/stream", [&](const httplib::Request&, httplib::Response& res) {
+      res.set_chunked_content_provider("text/plain", [&, step = 0](std::size_t, httplib::DataSink& sink) mutable {
+        if (step == 0) {
+          ++step;
+          return sink.write("one\n", 4);
+        }
+        for (int i = 0; i < 200 && !first_seen; ++i) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        if (step == 1) {
+          ++step;
+          return sink.write(first_seen ? "two\n" : "late\n", first_seen ? 4 : 5);
+        }
+        sink.done();
+        return true;
+      });
+    });
+    server.Get("/missing", [](const httplib::Request&, httplib::Response& res) {
+      res.status = 404;
+      res.set_content(R"({"message":"not here"})", "application/json");
+    });
+    const int port = server.bind_to_any_port("127.0.0.1");
+    std::thread serving([&] { server.listen_after_bind(); });
+    auto transport_owner = std::make_unique<neon::cli::http::CurlTransport>();
+    auto& transport = *transport_owner;
+    neon::cli::http::Request req;
+    req.url = fmt::format("http://127.0.0.1:{}/stream", port);
+    req.timeout = std::chrono::milliseconds(0);  // no limit on a stream
+    Strings pieces;
+    req.on_body = [&](std::string_view piece) {
+      pieces.emplace_back(piece);
+      first_seen = true;
+      return true;
+    };
+    auto out = transport.send(req);
+    REQUIRE(out.response);
+    CHECK(out.response->status == 200);
+    CHECK(out.response->body.empty());
+    CHECK(pieces == Strings{"one\n", "two\n"});
+
+    // Stopped by the callback: an answer, not a failure.
+    first_seen = false;
+    pieces.clear();
+    req.on_body = [&](std::string_view piece) {
+      pieces.emplace_back(piece);
+      first_seen = true;
+      return false;
+    };
+    auto stopped = transport.send(req);
+    CHECK_FALSE(stopped.error);
+    REQUIRE(stopped.response);
+    CHECK(pieces == Strings{"one\n"});
+
+    // Another status keeps its body for the error message; the callback sees nothing.
+    req.url = fmt::format("http://127.0.0.1:{}/missing", port);
+    pieces.clear();
+    auto missing = transport.send(req);
+    REQUIRE(missing.response);
+    CHECK(missing.response->status == 404);
+    CHECK(missing.response->body == R"({"message":"not here"})");
+    CHECK(pieces.empty());
+    transport_owner.reset();  // its kept-alive connection closes: the server stops at once
+    server.stop();
+    serving.join();
+  }
+
   TEST_CASE("logs pageserver: every pod's main container, merged, each line prefixed with its pod" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");

@@ -239,6 +239,15 @@ TEST_SUITE("report") {
     CHECK(again.exit == 1);
     CHECK(again.err.find("already exists; not overwriting it") != std::string::npos);
     CHECK(files_below(rig.dir / "out") == want);
+
+    // A token the controller refuses: its parts are noted, the cluster's are still written.
+    neon::test::write_text(rig.token_file, "not-the-admin-token\n");
+    auto refused = rig.report({"-o", (rig.dir / "refused").string() + "/"});
+    CHECK(refused.exit == 0);
+    CHECK(refused.err.find("controller/nodes.json: GET /control/v1/node answered 40") != std::string::npos);
+    CHECK(refused.err.find("(the admin token: --token-file or $NEON_STORAGE_CONTROLLER_TOKEN)") != std::string::npos);
+    CHECK(fs::exists(rig.dir / "refused/kubernetes/pods.json"));
+    CHECK_FALSE(fs::exists(rig.dir / "refused/controller"));
   }
 
   TEST_CASE("report: a bad -o, an existing file, no tar or a failing tar leave nothing behind" *
