@@ -10,6 +10,8 @@
 namespace neon::cli::kube {
 namespace {
 
+constexpr std::chrono::milliseconds k_log_timeout{std::chrono::minutes(5)};
+
 std::map<std::string, std::string> labels_of(const nlohmann::json& meta) {
   std::map<std::string, std::string> out;
   const nlohmann::json labels = meta.value("labels", nlohmann::json::object());
@@ -266,9 +268,8 @@ Result<void> Client::pod_log(const std::string& ns, const std::string& pod, cons
   req.url = m_api.server + path;
   req.headers = m_api.headers;
   req.on_body = on_chunk;
-  if (options.follow) {
-    req.timeout = std::chrono::milliseconds(0);
-  }
+  // A followed stream lasts as long as the container; a whole log may be large.
+  req.timeout = options.follow ? std::chrono::milliseconds(0) : k_log_timeout;
   auto outcome = m_transport.send(req);
   if (outcome.error || !outcome.response) {
     if (outcome.error) {

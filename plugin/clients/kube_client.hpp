@@ -100,7 +100,7 @@ public:
   Result<void> delete_pod(const std::string& ns, const std::string& name);
   /// GET .../pods/NAME/log: the log text handed to `on_chunk` piece by piece as it arrives (pieces
   /// do not follow line ends). Returns when the stream ends or `on_chunk` returns false. With
-  /// `follow` the transfer has no time limit.
+  /// `follow` the transfer has no time limit, without it five minutes.
   Result<void> pod_log(const std::string& ns, const std::string& pod, const LogOptions& options,
                        const http::BodyChunk& on_chunk);
 

@@ -6,6 +6,7 @@
 
 #include <httplib.h>
 
+#include <algorithm>
 #include <string>
 #include <thread>
 #include <vector>
@@ -96,7 +97,7 @@ struct LogsRig : Rig {
     logs.set("neon", "compute-app-dev-7e7e-c3", "compute", {"primary of app/dev"});
   }
 
-  /// The log requests the API server saw, in order: "pod?query".
+  /// The log requests the API server saw, "pod?query", sorted (pods are read in parallel).
   std::vector<std::string> log_requests() const {
     std::vector<std::string> out;
     for (const auto& r : kube.requests()) {
@@ -106,6 +107,7 @@ struct LogsRig : Rig {
         out.push_back(r.target.substr(at + 6, log - at - 6) + r.target.substr(log + 4));
       }
     }
+    std::sort(out.begin(), out.end());
     return out;
   }
 
