@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 
@@ -238,6 +239,25 @@ Result<void> remove_at(int dir, const std::string& name, const std::string& show
     return make_error(fmt::format("cannot remove {}: {}", shown, errno_text(errno)));
   }
   return {};
+}
+
+Result<std::string> make_temp_dir(const fs::path& dir, const std::string& prefix) {
+  std::string path = (dir / (prefix + "XXXXXX")).string();
+  if (::mkdtemp(path.data()) == nullptr) {
+    return make_error(fmt::format("cannot create a folder in {}: {}", dir.string(), errno_text(errno)));
+  }
+  return fs::path(path).filename().string();
+}
+
+Result<void> publish_dir_at(int dir, const std::string& from, const std::string& to, const std::string& shown) {
+  if (::renameat(dir, from.c_str(), dir, to.c_str()) != 0) {
+    const int e = errno;
+    if (e == ENOTEMPTY || e == EEXIST || e == ENOTDIR) {
+      return make_error(fmt::format("{}: already exists; not overwriting it", shown), ErrorKind::exists);
+    }
+    return make_error(fmt::format("cannot rename into {}: {}", shown, errno_text(e)));
+  }
+  return sync_dir(dir, shown);
 }
 
 Result<void> write_file_atomic(const fs::path& path, const std::string& data, Overwrite overwrite, Access access) {

@@ -89,6 +89,14 @@ Result<void> remove_at(int dir, const std::string& name, const std::string& show
 /// fsync of an open folder, so renames and removals in it survive a crash.
 Result<void> sync_dir(int dir, const std::string& shown);
 
+/// Creates a new private (0700) folder `<prefix>XXXXXX` in the open folder's path `dir` (mkdtemp).
+/// Returns its name.
+Result<std::string> make_temp_dir(const std::filesystem::path& dir, const std::string& prefix);
+
+/// Renames the folder `from` to `to` in `dir`, then syncs `dir`. An existing `to` is never
+/// replaced unless it is an empty folder (rename(2) replaces only those).
+Result<void> publish_dir_at(int dir, const std::string& from, const std::string& to, const std::string& shown);
+
 /// write_atomic_at in `path`'s folder (which must exist).
 Result<void> write_file_atomic(const std::filesystem::path& path, const std::string& data,
                                Overwrite overwrite = Overwrite::yes, Access access = Access::shared);

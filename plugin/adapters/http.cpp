@@ -29,10 +29,24 @@ struct BodySink {
   std::string* body = nullptr;
   std::size_t limit = 0;  ///< 0: none
   bool over = false;
+  CURL* handle = nullptr;
+  const BodyChunk* stream = nullptr;  ///< Request::on_body, when set
+  bool stopped = false;               ///< the stream callback asked to stop
 };
 
 size_t on_body(char* data, size_t size, size_t n, void* user) {
   auto* sink = static_cast<BodySink*>(user);
+  if (sink->stream != nullptr) {
+    long status = 0;
+    curl_easy_getinfo(sink->handle, CURLINFO_RESPONSE_CODE, &status);
+    if (status >= 200 && status < 300) {
+      if (!(*sink->stream)(std::string_view(data, size * n))) {
+        sink->stopped = true;
+        return 0;  // CURLE_WRITE_ERROR: the transfer stops here
+      }
+      return size * n;
+    }
+  }
   if (sink->limit != 0 && sink->body->size() + size * n > sink->limit) {
     sink->over = true;
     return 0;  // CURLE_WRITE_ERROR: the transfer stops here
@@ -150,12 +164,13 @@ Outcome CurlTransport::send(const Request& request) {
   curl_easy_setopt(h, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(std::min(k_connect_timeout, timeout).count()));
-  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));
+  const auto connect_timeout = timeout.count() == 0 ? k_connect_timeout : std::min(k_connect_timeout, timeout);
+  curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(connect_timeout.count()));
+  curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, static_cast<long>(timeout.count()));  // 0: no limit
   curl_easy_setopt(h, CURLOPT_NOPROXY, m_impl->no_proxy.c_str());
   curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
-  BodySink sink{&response.body, m_impl->max_answer, false};
+  BodySink sink{&response.body, m_impl->max_answer, false, h, request.on_body ? &request.on_body : nullptr, false};
   curl_easy_setopt(h, CURLOPT_WRITEDATA, &sink);
   curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(h, CURLOPT_HEADERDATA, &response.headers);
@@ -227,6 +242,11 @@ Outcome CurlTransport::send(const Request& request) {
 
   const CURLcode rc = curl_easy_perform(h);
   curl_easy_setopt(h, CURLOPT_HTTPHEADER, nullptr);
+  if (rc != CURLE_OK && sink.stopped) {
+    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &response.status);
+    outcome.response = std::move(response);
+    return outcome;
+  }
   if (rc != CURLE_OK && sink.over) {
     outcome.error =
         TransportError{FailureKind::other, fmt::format("{}: answer larger than {} bytes, not read", where, sink.limit)};

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -27,12 +28,21 @@ struct TlsOptions {
   bool insecure_skip_verify = false;
 };
 
+/// Takes one piece of a streamed body as it arrives; returns false to stop the transfer there.
+using BodyChunk = std::function<bool(std::string_view)>;
+
 struct Request {
   std::string method = "GET";
   std::string url;
   std::vector<std::pair<std::string, std::string>> headers;  ///< e.g. {"Authorization", "Bearer ..."}
   std::string body;
-  std::optional<std::chrono::milliseconds> timeout;  ///< default k_request_timeout
+  /// Default k_request_timeout. Zero: no limit on the whole transfer (a followed stream); connecting
+  /// is still limited by k_connect_timeout.
+  std::optional<std::chrono::milliseconds> timeout;
+  /// Set: the body of a 2xx answer goes here piece by piece instead of into Response::body (which
+  /// keeps the body of any other status, for its error message). A transfer stopped by the callback
+  /// is an answer, not a failure.
+  BodyChunk on_body;
 };
 
 struct Response {

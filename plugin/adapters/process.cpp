@@ -48,6 +48,32 @@ std::string self_executable_path(const std::string& argv0) {
   return ec ? argv0 : p.string();
 }
 
+std::optional<std::string> find_program(const std::string& name, const std::string& path_list) {
+  const auto runnable = [](const std::string& path) {
+    std::error_code ec;
+    return std::filesystem::is_regular_file(path, ec) && ::access(path.c_str(), X_OK) == 0;
+  };
+  if (name.find('/') != std::string::npos) {
+    return runnable(name) ? std::optional<std::string>(name) : std::nullopt;
+  }
+  std::size_t start = 0;
+  while (start <= path_list.size()) {
+    const auto colon = path_list.find(':', start);
+    const std::string dir = path_list.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
+    if (!dir.empty() && !name.empty()) {
+      const std::string candidate = dir + "/" + name;
+      if (runnable(candidate)) {
+        return candidate;
+      }
+    }
+    if (colon == std::string::npos) {
+      break;
+    }
+    start = colon + 1;
+  }
+  return std::nullopt;
+}
+
 Result<ChildOutput> run_child(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                               const std::string& what) {
   std::array<int, 2> out_pipe{-1, -1};

@@ -3,6 +3,7 @@
 // child program.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,10 @@ std::map<std::string, std::string> snapshot_environment(char** envp);
 
 /// The absolute path of the running executable (from /proc/self/exe), or `argv0`.
 std::string self_executable_path(const std::string& argv0);
+
+/// The first executable regular file `name` in the ':'-separated `path_list` (a PATH value; empty
+/// items are skipped), or nullopt. A `name` holding a slash is returned as it is when executable.
+std::optional<std::string> find_program(const std::string& name, const std::string& path_list);
 
 struct ChildOutput {
   int status = -1;  ///< exit status, or 128 + signal

@@ -10,6 +10,8 @@
 namespace neon::cli::kube {
 namespace {
 
+constexpr std::chrono::milliseconds k_log_timeout{std::chrono::minutes(5)};
+
 std::map<std::string, std::string> labels_of(const nlohmann::json& meta) {
   std::map<std::string, std::string> out;
   const nlohmann::json labels = meta.value("labels", nlohmann::json::object());
@@ -239,6 +241,48 @@ Result<void> Client::delete_pod(const std::string& ns, const std::string& name) 
   NEON_TRY(resp);
   if (resp->status != 200 && resp->status != 202 && resp->status != 404) {
     return api_error("DELETE", path, *resp);
+  }
+  return {};
+}
+
+Result<void> Client::pod_log(const std::string& ns, const std::string& pod, const LogOptions& options,
+                             const http::BodyChunk& on_chunk) {
+  std::string path = fmt::format("/api/v1/namespaces/{}/pods/{}/log", ns, pod);
+  std::vector<std::string> query;
+  if (!options.container.empty()) {
+    query.push_back("container=" + http::url_encode(options.container));
+  }
+  if (options.follow) {
+    query.emplace_back("follow=true");
+  }
+  if (options.tail_lines) {
+    query.push_back(fmt::format("tailLines={}", *options.tail_lines));
+  }
+  if (options.since_seconds) {
+    query.push_back(fmt::format("sinceSeconds={}", *options.since_seconds));
+  }
+  if (!query.empty()) {
+    path += fmt::format("?{}", fmt::join(query, "&"));
+  }
+  http::Request req;
+  req.url = m_api.server + path;
+  req.headers = m_api.headers;
+  req.on_body = on_chunk;
+  // A followed stream lasts as long as the container; a whole log may be large.
+  req.timeout = options.follow ? std::chrono::milliseconds(0) : k_log_timeout;
+  auto outcome = m_transport.send(req);
+  if (outcome.error || !outcome.response) {
+    if (outcome.error) {
+      return make_error(outcome.error->message, http::error_kind(outcome.error->kind));
+    }
+    return make_error(fmt::format("GET {}: no response", path), ErrorKind::unreachable);
+  }
+  if (outcome.response->status != 200) {
+    return api_error("GET", path, *outcome.response);
+  }
+  // A transport that does not stream hands the whole body back instead.
+  if (!outcome.response->body.empty()) {
+    on_chunk(outcome.response->body);
   }
   return {};
 }

@@ -63,6 +63,14 @@ struct Deployment {
   bool rolled_out() const;
 };
 
+/// What GET .../pods/NAME/log asks for (core/v1 PodLogOptions).
+struct LogOptions {
+  std::string container;                   ///< empty: the pod's only container
+  bool follow = false;                     ///< stream until the container stops or the caller does
+  std::optional<long long> tail_lines;     ///< the last N lines only
+  std::optional<long long> since_seconds;  ///< only lines newer than this
+};
+
 enum class Created { created, already_exists };
 
 /// Standard base64 (plugin/base64.hpp), as Secret `data` and kubeconfig `*-data` use it.
@@ -90,13 +98,20 @@ public:
   Result<std::vector<Deployment>> list_deployments(const std::string& ns, const std::string& label_selector);
   /// DELETE; a pod that is already gone (404) is not an error.
   Result<void> delete_pod(const std::string& ns, const std::string& name);
+  /// GET .../pods/NAME/log: the log text handed to `on_chunk` piece by piece as it arrives (pieces
+  /// do not follow line ends). Returns when the stream ends or `on_chunk` returns false. With
+  /// `follow` the transfer has no time limit, without it five minutes.
+  Result<void> pod_log(const std::string& ns, const std::string& pod, const LogOptions& options,
+                       const http::BodyChunk& on_chunk);
+
+  /// GET `path_base` (with the selector): the `items` of a `list_kind` (e.g. "EventList"), as the
+  /// API server returns them.
+  Result<nlohmann::json> list(const std::string& path_base, const std::string& label_selector, const char* list_kind);
 
   /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
   Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");
 
 private:
-  /// GET `path_base` (with the selector): the `items` of a `list_kind`.
-  Result<nlohmann::json> list(const std::string& path_base, const std::string& label_selector, const char* list_kind);
   ApiServer m_api;
   http::Transport& m_transport;
 };

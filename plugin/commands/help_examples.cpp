@@ -66,6 +66,18 @@ const std::string* help_examples(const std::string& command) {
        "  {prog} rollout all --dry-run\n  {prog} rollout all\n\n"
        "  # One pageserver only; continue after a failure was dealt with\n"
        "  {prog} rollout pageservers --node 11\n  {prog} rollout pageservers --resume\n"},
+      {"logs",
+       "  # Every pageserver's last 100 lines, then only the lines about one tenant\n"
+       "  {prog} logs pageserver --tail 100\n"
+       "  {prog} logs pageserver --tenant 3aa8fcc61f6d357410b7de754b1d9001\n\n"
+       "  # Follow pageserver 11 (the storage controller's node id), or a branch's compute\n"
+       "  {prog} logs pageserver/11 -f\n"
+       "  {prog} logs compute app/main --since 10m\n"},
+      {"report",
+       "  # A bundle to attach to a support request, with the last hour of every component's logs\n"
+       "  {prog} report -o neon-report.tar.gz --logs\n\n"
+       "  # A folder instead (no tar needed), with a day of logs\n"
+       "  {prog} report -o neon-report/ --logs --since 24h\n"},
       {"secrets init",
        "  # Create the Secrets the spec names in its namespace\n"
        "  {prog} secrets init -f neon.yaml\n\n"

@@ -476,4 +476,9 @@ int generate_into_repo(Context& ctx, const gen::ValidSpec& spec, const std::stri
   return k_exit_ok;
 }
 
+std::string rendered_sums(const gen::ValidSpec& spec, const std::string& text) {
+  const Desired d = render(spec, text);
+  return d.files.at(d.sum_path);
+}
+
 }  // namespace neon::cli

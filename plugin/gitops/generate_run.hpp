@@ -72,4 +72,8 @@ struct GenerateRun {
 /// progress and errors; returns the exit code.
 int generate_into_repo(Context& ctx, const gen::ValidSpec& spec, const std::string& text, const GenerateRun& run);
 
+/// The kubectl-neon.sum that generate writes for `spec` (read from `text`): the Git blob id of
+/// every file it owns. Needs a git::Library alive.
+std::string rendered_sums(const gen::ValidSpec& spec, const std::string& text);
+
 }  // namespace neon::cli

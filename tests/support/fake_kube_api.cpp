@@ -87,6 +87,8 @@ struct FakeKubeApi::Impl {
   mutable std::mutex mu;
   std::map<std::string, std::map<std::string, nlohmann::json>> secrets;  // ns -> name -> object
   FakeWorkloads workloads;                                               // its own lock
+  FakePodLogs pod_logs;                                                  // its own lock
+  std::map<std::string, std::string> proxy_services;                     // service -> upstream
   bool track_namespaces = false;
   std::map<std::string, nlohmann::json> namespaces;  // name -> object, when tracked
   std::vector<std::string> crds;
@@ -108,6 +110,15 @@ struct FakeKubeApi::Impl {
       return reply(res, 404, status_body(404, "NotFound", fmt::format("namespaces \"{}\" not found", ns)));
     }
     auto& store = secrets[ns];
+    if (req.method == "GET" && name.empty()) {
+      nlohmann::json items = nlohmann::json::array();
+      for (const auto& [n, object] : store) {
+        items.push_back(object);
+      }
+      return reply(
+          res, 200,
+          {{"kind", "SecretList"}, {"apiVersion", "v1"}, {"metadata", {{"resourceVersion", "1"}}}, {"items", items}});
+    }
     if (req.method == "GET" && !name.empty()) {
       const auto it = store.find(name);
       if (it == store.end()) {
@@ -224,10 +235,17 @@ struct FakeKubeApi::Impl {
   }
 
   void handle_proxy(const httplib::Request& req, httplib::Response& res) const {
-    if (options.proxy_upstream.empty()) {
+    std::string upstream_url = options.proxy_upstream;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (const auto it = proxy_services.find(req.matches[2]); it != proxy_services.end()) {
+        upstream_url = it->second;
+      }
+    }
+    if (upstream_url.empty()) {
       return reply(res, 503, status_body(503, "ServiceUnavailable", "no endpoints available for service"));
     }
-    httplib::Client upstream(options.proxy_upstream);
+    httplib::Client upstream(upstream_url);
     upstream.set_connection_timeout(5, 0);
     upstream.set_read_timeout(30, 0);
     httplib::Request fwd;
@@ -286,6 +304,7 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
   const char* secrets_item = R"(/api/v1/namespaces/([^/]+)/secrets/([^/]+))";
   const auto secrets = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_secrets(req, res); };
   srv.Post(secrets_coll, secrets);
+  srv.Get(secrets_coll, secrets);
   srv.Get(secrets_item, secrets);
   srv.Put(secrets_item, secrets);
   const auto namespaces = [impl](const httplib::Request& req, httplib::Response& res) {
@@ -297,6 +316,14 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
           [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_crd(req, res); });
   srv.Get(R"(/api/v1/namespaces/([^/]+)/pods)",
           [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "PodList"); });
+  srv.Get(R"(/api/v1/namespaces/([^/]+)/events)",
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "EventList"); });
+  srv.Get(R"(/api/v1/namespaces/([^/]+)/pods/([^/]+)/log)",
+          [impl](const httplib::Request& req, httplib::Response& res) {
+            const std::string ns = req.matches[1];
+            const std::string pod = req.matches[2];
+            impl->pod_logs.serve(ns, pod, impl->workloads.has_pod(ns, pod), req, res);
+          });
   srv.Delete(R"(/api/v1/namespaces/([^/]+)/pods/([^/]+))",
              [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_delete_pod(req, res); });
   srv.Get(
@@ -406,6 +433,13 @@ void FakeKubeApi::add_statefulset(const std::string& ns, const std::string& name
 }
 
 FakeWorkloads& FakeKubeApi::workloads() { return m_impl->workloads; }
+
+FakePodLogs& FakeKubeApi::pod_logs() { return m_impl->pod_logs; }
+
+void FakeKubeApi::proxy_service(const std::string& service, const std::string& upstream) {
+  std::lock_guard<std::mutex> lock(m_impl->mu);
+  m_impl->proxy_services[service] = upstream;
+}
 
 std::vector<FakeKubeApi::LoggedRequest> FakeKubeApi::requests() const {
   std::lock_guard<std::mutex> lock(m_impl->mu);

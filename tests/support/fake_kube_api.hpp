@@ -2,8 +2,9 @@
 // A fake Kubernetes API server for tests: cpp-httplib's SSLServer on 127.0.0.1 (port 0) in a
 // background thread, with a test PKI made by the openssl CLI, optional client-certificate
 // verification, bearer tokens, an in-memory Secrets store, workloads (pods, StatefulSets,
-// Deployments; fake_workloads.hpp) and the service proxy
+// Deployments, events; fake_workloads.hpp), pods/log (fake_pod_logs.hpp) and the service proxy
 // (/api/v1/namespaces/<ns>/services/<svc>/proxy/<rest>) forwarding to a plain-HTTP upstream.
+// GET /api/v1/namespaces/<ns>/secrets lists the stored Secrets.
 
 #include <filesystem>
 #include <map>
@@ -14,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/fake_pod_logs.hpp"
 #include "tests/support/fake_workloads.hpp"
 
 namespace neon::test {
@@ -65,8 +67,13 @@ public:
   void add_statefulset(const std::string& ns, const std::string& name, const std::map<std::string, std::string>& labels,
                        const std::string& strategy, const std::string& update_revision);
 
-  /// Pods, StatefulSets and Deployments, with pod deletion and re-creation (fake_workloads.hpp).
+  /// Pods, StatefulSets, Deployments and events, with pod deletion and re-creation (fake_workloads.hpp).
   FakeWorkloads& workloads();
+  /// The canned logs pods/log serves (fake_pod_logs.hpp).
+  FakePodLogs& pod_logs();
+  /// The service proxy forwards calls to `service` (as the URL names it, "http:compute-hook:8080")
+  /// to `upstream` instead of FakeKubeOptions::proxy_upstream.
+  void proxy_service(const std::string& service, const std::string& upstream);
 
   std::vector<LoggedRequest> requests() const;
   /// From now on, only these namespaces exist (GET/POST /api/v1/namespaces; creating a Secret in a

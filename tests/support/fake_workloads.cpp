@@ -112,6 +112,27 @@ void FakeWorkloads::finish_deployment_after(const std::string& ns, const std::st
   }
 }
 
+void FakeWorkloads::add_event(const std::string& ns, const std::string& object, const std::string& reason,
+                              const std::string& message) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  const auto n = m_events[ns].size();
+  m_events[ns].push_back({{"apiVersion", "v1"},
+                          {"kind", "Event"},
+                          {"metadata", {{"name", fmt::format("{}.{:x}", object, 0x1000 + n)}, {"namespace", ns}}},
+                          {"involvedObject", {{"kind", "Pod"}, {"name", object}, {"namespace", ns}}},
+                          {"reason", reason},
+                          {"message", message},
+                          {"type", reason == "Started" ? "Normal" : "Warning"},
+                          {"count", 1}});
+}
+
+bool FakeWorkloads::has_pod(const std::string& ns, const std::string& name) const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  const auto it = m_pods.find(ns);
+  return it != m_pods.end() && std::any_of(it->second.begin(), it->second.end(),
+                                           [&](const PodRec& p) { return p.object["metadata"]["name"] == name; });
+}
+
 void FakeWorkloads::set_restart_lists(int terminating, int not_ready) {
   std::lock_guard<std::mutex> lock(m_mu);
   m_terminating_lists = std::max(0, terminating);
@@ -188,6 +209,10 @@ nlohmann::json FakeWorkloads::list(const std::string& kind, const std::string& n
           items.push_back(p.object);
         }
       }
+    } else if (kind == "EventList") {
+      for (const auto& e : m_events[ns]) {
+        items.push_back(e);
+      }
     } else if (kind == "StatefulSetList") {
       for (const auto& s : m_sets[ns]) {
         if (matches(s)) {
@@ -215,7 +240,7 @@ nlohmann::json FakeWorkloads::list(const std::string& kind, const std::string& n
     }
   }
   return {{"kind", kind},
-          {"apiVersion", kind == "PodList" ? "v1" : "apps/v1"},
+          {"apiVersion", kind == "PodList" || kind == "EventList" ? "v1" : "apps/v1"},
           {"metadata", {{"resourceVersion", "1"}}},
           {"items", items}};
 }

@@ -48,7 +48,13 @@ public:
   void on_deleted(PodEvent fn);
   void on_ready(PodEvent fn);
 
-  /// The List object of `kind` (PodList, StatefulSetList, DeploymentList) in `ns`.
+  /// An event (core/v1 Event) listed by GET /api/v1/namespaces/<ns>/events.
+  void add_event(const std::string& ns, const std::string& object, const std::string& reason,
+                 const std::string& message);
+  /// Whether `ns` has a pod `name` (terminating ones too).
+  bool has_pod(const std::string& ns, const std::string& name) const;
+
+  /// The List object of `kind` (PodList, StatefulSetList, DeploymentList, EventList) in `ns`.
   nlohmann::json list(const std::string& kind, const std::string& ns, const std::string& selector);
   /// DELETE of a pod: 200 with the pod, or 404.
   int delete_pod(const std::string& ns, const std::string& name, nlohmann::json& body);
@@ -73,6 +79,7 @@ private:
   std::map<std::string, std::vector<PodRec>> m_pods;
   std::map<std::string, std::vector<nlohmann::json>> m_sets;
   std::map<std::string, std::vector<DeploymentRec>> m_deployments;
+  std::map<std::string, std::vector<nlohmann::json>> m_events;
   std::set<std::string> m_stuck;  ///< "ns/pod"
   std::vector<std::string> m_deleted;
   int m_terminating_lists = 1;
