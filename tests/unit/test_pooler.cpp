@@ -281,8 +281,11 @@ TEST_SUITE("pooler") {
                        {{"PGPASSWORD", password}});
     };
     auto good = login("correct horse");
-    for (int i = 0; i < 50 && good.exit != 0 && good.err.find("authentication") == std::string::npos; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // PgBouncer still starting
+    // PgBouncer still starting: on a loaded machine that takes seconds.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (good.exit != 0 && good.err.find("authentication") == std::string::npos &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
       good = login("correct horse");
     }
     CHECK_MESSAGE(good.exit == 0, good.err);
