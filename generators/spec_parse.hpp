@@ -45,10 +45,18 @@ const std::map<std::string, std::vector<std::string>>& tenant_config_object_fiel
 
 /// Empty when `s` is a duration humantime 2.2's parse_duration accepts ("10m", "1h 30m",
 /// "7 days"), which is how Neon reads every duration of a tenant config; else why it is not.
-std::string humantime_duration_error(std::string_view s);
-/// `s` as humantime reads it: {seconds, nanoseconds}, or nullopt when it is not a duration.
-std::optional<std::pair<std::uint64_t, std::uint64_t>> humantime_duration(std::string_view s);
-/// The parser behind both: "" and the duration, or why `s` is not one.
+/// The parser behind it: "" and the duration in `secs` and `nanos`, or why `s` is not one.
 std::string humantime_parse(std::string_view s, std::uint64_t& secs, std::uint64_t& nanos);
+inline std::string humantime_duration_error(std::string_view s) {
+  std::uint64_t secs = 0;
+  std::uint64_t nanos = 0;
+  return humantime_parse(s, secs, nanos);
+}
+/// `s` as humantime reads it: {seconds, nanoseconds}, or nullopt when it is not a duration.
+inline std::optional<std::pair<std::uint64_t, std::uint64_t>> humantime_duration(std::string_view s) {
+  std::uint64_t secs = 0;
+  std::uint64_t nanos = 0;
+  return humantime_parse(s, secs, nanos).empty() ? std::optional(std::make_pair(secs, nanos)) : std::nullopt;
+}
 
 }  // namespace neon::gen

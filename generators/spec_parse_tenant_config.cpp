@@ -346,21 +346,6 @@ std::optional<Json> read_value(ValueReader& vr, Kind kind, const YAML::Node& v, 
 
 }  // namespace
 
-std::string humantime_duration_error(std::string_view s) {
-  std::uint64_t secs = 0;
-  std::uint64_t nanos = 0;
-  return humantime_parse(s, secs, nanos);
-}
-
-std::optional<std::pair<std::uint64_t, std::uint64_t>> humantime_duration(std::string_view s) {
-  std::uint64_t secs = 0;
-  std::uint64_t nanos = 0;
-  if (!humantime_parse(s, secs, nanos).empty()) {
-    return std::nullopt;
-  }
-  return std::make_pair(secs, nanos);
-}
-
 std::string humantime_parse(std::string_view s, std::uint64_t& secs, std::uint64_t& nanos) {
   // A port of humantime 2.2 Parser::parse (src/duration.rs:103-210), ASCII only: Rust's
   // is_whitespace also takes Unicode spaces, which are rejected here.
