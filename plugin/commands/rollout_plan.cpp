@@ -90,7 +90,7 @@ struct Builder {
         }
         if (n->availability != "Active") {
           plan.problems.push_back(fmt::format(
-              "{} is {}: a drain needs it available (storage_controller/src/service.rs:8331-8335); find out why "
+              "{} is {}: a drain needs it available (storage_controller/src/service.rs:8337-8341); find out why "
               "(`kubectl describe pod {}`), then run again",
               who, n->availability, pod.name));
           return false;

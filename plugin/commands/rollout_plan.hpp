@@ -10,8 +10,8 @@
 // - a drain ends in PauseForRestart (storage_controller/src/service.rs:9745-9752);
 // - the restarted pageserver's re-attach sets Draining, Filling, PauseForRestart or Deleting back to
 //   Active and availability WarmingUp (service.rs:2503-2520); heartbeats then make it Active;
-// - a fill needs the node Active and available and more than one node (service.rs:8443-8476);
-// - a drain needs the node available (service.rs:8305-8350).
+// - a fill needs the node Active and available and more than one node (service.rs:8443-8478);
+// - a drain needs the node available (service.rs:8305-8341).
 
 #include <cstdint>
 #include <map>

@@ -36,10 +36,6 @@ std::string who_of(const Step& s) {
                      s.node ? std::to_string(*s.node) : std::string("unregistered"), s.name);
 }
 
-}  // namespace
-
-namespace {
-
 class StepRun {
 public:
   StepRun(Runner& r, const Step& s, std::string label) : m_r(r), m_s(s), m_label(std::move(label)) {}

@@ -1,6 +1,6 @@
 // kubectl neon rollout against the fake Kubernetes API (pods re-created by their StatefulSet at its
 // updateRevision, fake_workloads.hpp) and the fake storage controller (drain, fill, re-attach as
-// storage_controller/src/service.rs does them: :8305-8350, :8443-8476, :2503-2520, :9745-9752).
+// storage_controller/src/service.rs does them: :8305-8341, :8443-8478, :2503-2520, :9745-9752).
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
