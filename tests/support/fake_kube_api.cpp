@@ -287,6 +287,7 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
   if (!m_impl->server->is_valid()) {
     return;
   }
+  m_impl->server->set_tcp_nodelay(true);  // no 40 ms wait per answer on a kept-alive connection
   Impl* impl = m_impl.get();
   auto& srv = *m_impl->server;
   srv.set_pre_routing_handler([impl](const httplib::Request& req, httplib::Response& res) {

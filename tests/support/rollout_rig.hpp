@@ -41,16 +41,18 @@ inline std::string tenant_id(int i) { return fmt::format("{:032x}", 0xa000 + i);
 /// every pod at revision v1. new_image() moves both StatefulSets to v2, as a synced image bump does.
 /// Deleting a pageserver pod takes its node Offline; its replacement re-attaches when Ready.
 struct Rig {
+  // The Kubernetes fake's callbacks use the controller fake, `mu` and `events`: it is declared
+  // after them, so it stops first.
   ScratchDir dir;
   TestPki pki;
-  FakeKubeApi kube;
   FakeStorcon storcon;
+  std::mutex mu;
+  std::vector<std::string> events;  ///< "delete <pod> <scheduling> <attached>" at each pod deletion
+  FakeKubeApi kube;
   std::map<std::string, std::string> env;
   int pageservers;
   int safekeepers;
-  std::mutex mu;
-  std::vector<std::string> events;  ///< "delete <pod> <scheduling> <attached>" at each pod deletion
-  std::string error;                ///< set when the fakes could not start
+  std::string error;  ///< set when the fakes could not start
 
   Rig(const std::string& name, int pageservers_, int safekeepers_, int tenants, int secondaries)
       : dir(name),
