@@ -203,9 +203,16 @@ int cmd_rollout(Context& ctx, const Args& args) {
     fmt::print(ctx.out, "nothing to roll out\n");
     return k_exit_ok;
   }
+  // The same command line, so the continuation keeps what this run was told.
   std::string resume = fmt::format("{} rollout {} --resume", ctx.prog, target);
   if (node) {
     resume += fmt::format(" --node {}", *node);
+  }
+  if (!file.empty()) {
+    resume += " -f " + file;
+  }
+  if (options.allow_interruption) {
+    resume += " --allow-interruption";
   }
   rollout::Runner runner{ctx,
                          kube,
