@@ -252,13 +252,13 @@ std::optional<std::string> extract_global_flags(std::vector<std::string>& args, 
   return std::nullopt;
 }
 
-std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& question, bool yes,
-                           const std::string& refused) {
+std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& verb,
+                           const std::string& question, bool yes, const std::string& refused) {
   if (yes) {
     return std::nullopt;
   }
   if (!ctx.in_is_tty) {
-    return usage_error(ctx, command, "refusing to " + command + " without --yes when stdin is not a terminal");
+    return usage_error(ctx, command, "refusing to " + verb + " without --yes when stdin is not a terminal");
   }
   fmt::print(ctx.err, "{} [y/N] ", question);
   ctx.err.flush();

@@ -128,9 +128,9 @@ bool int_of(Context& ctx, const OptionSet& opts, const cxxopts::ParseResult& r, 
 // -y/--yes --------------------------------------------------------------------------------------
 
 /// Asks `question` ("Detach project app?") on a terminal unless `yes`. nullopt: go on. Otherwise
-/// the exit code: 2 (usage) without --yes when stdin is no terminal, 1 when the answer is not yes
-/// (after printing `refused`).
-std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& question, bool yes,
-                           const std::string& refused);
+/// the exit code: 2 (usage: "refusing to <verb> without --yes ...", with `command`'s help hint)
+/// when stdin is no terminal, 1 when the answer is not yes (after printing `refused`).
+std::optional<int> confirm(Context& ctx, const std::string& command, const std::string& verb,
+                           const std::string& question, bool yes, const std::string& refused);
 
 }  // namespace neon::cli

@@ -338,7 +338,7 @@ int cmd_detach(Context& ctx, const Args& args) {
   }
   const std::string what =
       ref->name.empty() ? "tenant " + ref->tenant_id : fmt::format("project {} (tenant {})", ref->name, ref->tenant_id);
-  if (auto code = confirm(ctx, "detach", fmt::format("Detach {}? Its computes lose their pageserver.", what),
+  if (auto code = confirm(ctx, "detach", "detach", fmt::format("Detach {}? Its computes lose their pageserver.", what),
                           r->count("yes") != 0, "not detached")) {
     return *code;
   }

@@ -187,7 +187,7 @@ int delete_with_purge(Context& ctx, const std::string& cmd, const cxxopts::Parse
   if (!where) {
     return exit;
   }
-  if (auto code = confirm(ctx, cmd,
+  if (auto code = confirm(ctx, cmd, "purge",
                           fmt::format("Remove {} from the spec and delete it, with all its data, from the storage "
                                       "controller?",
                                       target->what),

@@ -186,7 +186,7 @@ int cmd_sync(Context& ctx, const Args& args) {
   }
   if (prune && plan.prunable() > 0) {
     const auto code =
-        confirm(ctx, "prune",
+        confirm(ctx, "sync", "prune",
                 fmt::format("Delete {} tenant{} and timeline{} the spec does not have, with their data?",
                             plan.prunable(), plan.prunable() == 1 ? "" : "s", plan.prunable() == 1 ? "" : "s"),
                 r->count("yes") != 0, "nothing deleted");

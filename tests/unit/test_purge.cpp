@@ -87,7 +87,7 @@ TEST_SUITE("purge") {
     auto unasked =
         neon_cli(dir.path(), with({"branch", "delete", "shop/dev", "--purge", "-f", f, "--repo", repo.string()}));
     CHECK(unasked.exit == 2);
-    CHECK(unasked.err.find("without --yes when stdin is not a terminal") != std::string::npos);
+    CHECK(unasked.err.find("refusing to purge without --yes when stdin is not a terminal") != std::string::npos);
     auto uncommitted = neon_cli(dir.path(), with({"branch", "delete", "shop/dev", "--purge", "--yes", "--no-commit",
                                                   "-f", f, "--repo", repo.string()}));
     CHECK(uncommitted.exit == 2);
