@@ -27,11 +27,6 @@ namespace {
 const std::vector<std::string> k_targets = {"all", "storage-controller", "safekeepers", "pageservers", "computes"};
 constexpr const char* k_part_of = "app.kubernetes.io/part-of=neon";
 
-int kube_failure(Context& ctx, const Error& e) {
-  fail(ctx, e.message);
-  return e.kind == ErrorKind::unreachable || e.kind == ErrorKind::timeout ? k_exit_unreachable : k_exit_failure;
-}
-
 bool has(const std::vector<rollout::Kind>& kinds, rollout::Kind k) {
   return std::find(kinds.begin(), kinds.end(), k) != kinds.end();
 }
@@ -46,7 +41,7 @@ std::optional<rollout::Cluster> read_cluster(Context& ctx, kube::Client& kube, c
   auto pods = sets ? kube.list_pods(ns, k_part_of) : Result<std::vector<kube::Pod>>(sets.error());
   auto deployments = pods ? kube.list_deployments(ns, k_part_of) : Result<std::vector<kube::Deployment>>(pods.error());
   if (!deployments) {
-    exit = kube_failure(ctx, deployments.error());
+    exit = rollout::kube_failure(ctx, deployments.error());
     return std::nullopt;
   }
   c.sets = std::move(*sets);

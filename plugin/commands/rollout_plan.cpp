@@ -174,26 +174,26 @@ struct Builder {
         step.workload = set.name;
         step.from_revision = pod.label(k_revision);
         step.to_revision = set.update_revision;
-        bool todo = false;
+        bool restart_needed = false;
         if (kind == Kind::pageservers) {
           const auto* n = pageserver_of(pod.name);
           step.node = n != nullptr ? std::optional<std::uint64_t>(n->id) : std::nullopt;
           if (options.node && step.node != options.node) {
             continue;
           }
-          todo = pageserver_phase(step, pod, n);
+          restart_needed = pageserver_phase(step, pod, n);
         } else {
           const auto* sk = safekeeper_of(pod.name);
           step.node = sk != nullptr ? std::optional<std::uint64_t>(sk->id) : std::nullopt;
           if (options.node && step.node != options.node) {
             continue;
           }
-          todo = safekeeper_phase(step, pod, sk);
+          restart_needed = safekeeper_phase(step, pod, sk);
         }
         if (step.node) {
           seen_nodes.insert(*step.node);
         }
-        if (todo) {
+        if (restart_needed) {
           steps.push_back(std::move(step));
         }
       }

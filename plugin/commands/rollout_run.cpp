@@ -62,10 +62,7 @@ private:
   std::string m_old_uid;
 };
 
-int StepRun::kube_failure(const Error& e) {
-  fmt::print(m_r.ctx.err, "error: {}\n", e.message);
-  return e.kind == ErrorKind::unreachable || e.kind == ErrorKind::timeout ? k_exit_unreachable : k_exit_failure;
-}
+int StepRun::kube_failure(const Error& e) { return rollout::kube_failure(m_r.ctx, e); }
 
 int StepRun::stopped(const std::string& message) {
   fmt::print(m_r.ctx.err, "error: {}: {}\nhint: the rollout stopped here; once that is dealt with, `{}` continues it\n",
@@ -333,6 +330,11 @@ int StepRun::deployment() {
 }
 
 }  // namespace
+
+int kube_failure(Context& ctx, const Error& e) {
+  fmt::print(ctx.err, "error: {}\n", e.message);
+  return e.kind == ErrorKind::unreachable || e.kind == ErrorKind::timeout ? k_exit_unreachable : k_exit_failure;
+}
 
 int Runner::run(const Step& step, std::size_t index, std::size_t total) {
   const std::string label = step.kind == Kind::pageservers || step.kind == Kind::safekeepers

@@ -17,6 +17,9 @@
 
 namespace neon::cli::rollout {
 
+/// Prints a Kubernetes API failure; k_exit_unreachable when no answer came, else k_exit_failure.
+int kube_failure(Context& ctx, const Error& e);
+
 struct Runner {
   Context& ctx;
   kube::Client& kube;
