@@ -123,12 +123,26 @@ ComputesFile computes_file(const ValidSpec& valid) {
       project.branches.push_back(std::move(branch));
       auto compute = [&](const std::string& id, const std::string& service, bool replica) {
         const ReplicaSource source{safekeeper_hosts, p, b};
-        out.computes.push_back(
-            ComputeEntry{id, p.name, b.name, p.tenant_id, b.timeline_id, p.pg_version,
-                         replica ? ComputeMode::replica : ComputeMode::primary,
-                         fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port),
-                         names::k_compute_pg_port, compute_settings(spec, replica ? &source : nullptr)});
-        add_roles(out.computes.back(), p, b);
+        ComputeEntry& e = out.computes.emplace_back();
+        e.compute_id = id;
+        e.project = p.name;
+        e.branch = b.name;
+        e.tenant_id = p.tenant_id;
+        e.timeline_id = b.timeline_id;
+        e.pg_version = p.pg_version;
+        e.mode = replica ? ComputeMode::replica : ComputeMode::primary;
+        e.address = fmt::format("{}:{}", names::service_host(spec, service), names::k_compute_ctl_port);
+        e.pg_port = names::k_compute_pg_port;
+        e.settings = compute_settings(spec, replica ? &source : nullptr);
+        add_roles(e, p, b);
+        if (b.compute.pooler.enabled) {
+          e.pooler_port = names::k_compute_pooler_port;
+        }
+        if (spec.proxy.enabled && !replica) {
+          e.endpoint = names::endpoint_name(p.name, b);
+          e.deployment = service;  // the Deployment and its Service share the name
+          e.suspend_after_seconds = b.compute.suspend_after_seconds;
+        }
       };
       compute(names::compute_id(p.name, b.name), names::compute_name(p.name, b.name), false);
       for (int i = 0; i < b.compute.read_replicas; ++i) {
@@ -182,6 +196,16 @@ Json to_json(const ComputesFile& file) {
     }
     if (!c.databases.empty()) {
       jc["databases"] = c.databases;
+    }
+    if (!c.endpoint.empty()) {
+      jc["endpoint"] = c.endpoint;
+      jc["deployment"] = c.deployment;
+    }
+    if (c.suspend_after_seconds > 0) {
+      jc["suspend_after_seconds"] = c.suspend_after_seconds;
+    }
+    if (c.pooler_port > 0) {
+      jc["pooler_port"] = c.pooler_port;
     }
     computes.push_back(std::move(jc));
   }
@@ -324,7 +348,10 @@ Result<ComputeEntry> read_compute(const PJson& c, const std::string& at) {
     NEON_TRY(v);
     *field = *v;
   }
-  for (auto [key, field] : {std::pair<const char*, std::string*>{"project", &e.project}, {"branch", &e.branch}}) {
+  for (auto [key, field] : {std::pair<const char*, std::string*>{"project", &e.project},
+                            {"branch", &e.branch},
+                            {"endpoint", &e.endpoint},
+                            {"deployment", &e.deployment}}) {
     auto v = optional_string(c, key, at);
     NEON_TRY(v);
     *field = *v;
@@ -348,6 +375,15 @@ Result<ComputeEntry> read_compute(const PJson& c, const std::string& at) {
   auto port = optional_int(c, "pg_port", at, 0, 65535);
   NEON_TRY(port);
   e.pg_port = *port;
+  auto pooler = optional_int(c, "pooler_port", at, 0, 65535);
+  NEON_TRY(pooler);
+  e.pooler_port = *pooler;
+  auto suspend = optional_int(c, "suspend_after_seconds", at, 0, 366 * 86400);
+  NEON_TRY(suspend);
+  e.suspend_after_seconds = *suspend;
+  if (!e.endpoint.empty() && e.deployment.empty()) {
+    return make_error(at + "deployment: required with endpoint", ErrorKind::invalid);
+  }
   if (auto settings = c.find("settings"); settings != c.end()) {
     if (!settings->is_array()) {
       return make_error(at + "settings: must be an array", ErrorKind::invalid);

@@ -18,7 +18,9 @@
 //                 "pg_port": 55433,
 //                 "settings": [{"name": "...", "value": "...", "vartype": "..."}],
 //                 "roles": [{"name": "app", "options": null, "secret": "app-main-app"}]?,
-//                 "databases": [{"name": "app", "owner": "app", "options": null}]?}]
+//                 "databases": [{"name": "app", "owner": "app", "options": null}]?,
+//                 "endpoint": "app-main"?, "deployment": "compute-app-main"?,
+//                 "suspend_after_seconds": 300?, "pooler_port": 6432?}]
 // }
 // shard_count 1 means unsharded (no shard_parameters on tenant create; notify-attach carries one
 // shard 0 with stripe_size null).
@@ -70,6 +72,12 @@ struct ComputeEntry {
   /// the Secret with the password; the hook turns it into the spec's encrypted_password.
   Json roles = Json::array();
   Json databases = Json::array();  ///< [{"name", "owner", "options"}] as the compute spec has them
+  /// Behind the proxy (spec.proxy on; primaries only): the branch's endpoint name. Empty otherwise.
+  std::string endpoint;
+  /// With `endpoint`: the compute's Deployment, which the hook scales to zero and back.
+  std::string deployment;
+  long suspend_after_seconds = 0;  ///< compute.suspendAfter; 0: never suspended
+  int pooler_port = 0;             ///< PgBouncer's port with compute.pooler; 0: none
 };
 
 /// The whole file. The generator builds it, the ConfigMap holds its JSON, and the hook and

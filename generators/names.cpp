@@ -20,6 +20,10 @@ std::string replica_name(const std::string& project, const std::string& branch, 
   return fmt::format("compute-{}-{}-ro-{}", project, branch, index);
 }
 
+std::string endpoint_name(const std::string& project, const Branch& branch) {
+  return branch.endpoint.empty() ? fmt::format("{}-{}", project, branch.name) : branch.endpoint;
+}
+
 std::string replica_id(const std::string& project, const std::string& branch, int index) {
   return fmt::format("{}-{}-ro-{}", project, branch, index);
 }

@@ -30,6 +30,14 @@ inline constexpr const char* k_controller_db = "storage-controller-db";
 inline constexpr const char* k_controller_db_name = "storage_controller";
 inline constexpr const char* k_controller_db_user = "storage_controller";
 inline constexpr const char* k_hook = "compute-hook";
+inline constexpr const char* k_proxy = "neon-proxy";
+/// The proxy's ports: Postgres clients, WebSocket and SQL over HTTP, and /metrics with /v1/status
+/// (proxy/src/binary/proxy.rs:63-334, neon-connect.md §4.2).
+inline constexpr int k_proxy_pg_port = 4432;
+inline constexpr int k_proxy_wss_port = 4444;
+inline constexpr int k_proxy_http_port = 7001;
+/// The key of the hook token Secret holding the proxy's control-plane token.
+inline constexpr const char* k_proxy_token_key = "proxy-token";
 inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< ConfigMap, key computes.json
 inline constexpr const char* k_computes_key = "computes.json";
 inline constexpr const char* k_minio = "minio";
@@ -55,6 +63,8 @@ std::string compute_id(const std::string& project, const std::string& branch);
 /// `compute-<project>-<branch>-ro-<index>` and compute ID `<project>-<branch>-ro-<index>`, so the
 /// hook configures each one. `compute_name(p, b, true)` is the Service over all of them.
 std::string replica_name(const std::string& project, const std::string& branch, int index);
+/// The branch's proxy endpoint name: `endpoint` when the branch sets one, else `<project>-<branch>`.
+std::string endpoint_name(const std::string& project, const Branch& branch);
 std::string replica_id(const std::string& project, const std::string& branch, int index);
 
 /// `0.0.0.0:<port>` or `[::]:<port>`: a listener on every address of the pods' family.

@@ -112,6 +112,10 @@ struct ComputeSpec {
   double size = 0.25;  ///< compute units: 1 CU = 1 vCPU and 4 GiB of memory
   int read_replicas = 0;
   PoolerSpec pooler;  ///< per branch, not inherited (like size and readReplicas)
+  /// `compute.suspendAfter`: the hook scales the compute to zero after this much idle time, and the
+  /// proxy's wake_compute starts it again. 0: never suspended (the default).
+  long suspend_after_seconds = 0;
+  std::string suspend_after;  ///< as written ("5m"), for messages; empty when not set
 };
 
 /// An extra CREATE/ALTER option of a role or database, as compute_ctl's GenericOption
@@ -136,6 +140,9 @@ struct Database {
 
 struct Branch {
   std::string name;
+  /// The proxy endpoint name (`<endpoint>.<proxy domain>`); empty: `<project>-<branch>`
+  /// (names::endpoint_name gives the effective one).
+  std::string endpoint;
   std::string timeline_id;
   std::string parent;     ///< empty: the project's root timeline
   std::string lsn;        ///< optional branch point "X/Y"
@@ -220,6 +227,23 @@ struct InternalTls {
   std::string secret_name;             ///< secretRef.name; empty with issuerRef
 };
 
+/// spec.proxy: Neon's proxy as the one TLS endpoint of every branch, with the compute hook as its
+/// control plane (neon-connect.md §4-5). Clients reach `<endpoint>.<domain>`.
+struct ProxySpec {
+  bool enabled = false;
+  std::string domain;                  ///< the proxy certificate's subject must be CN=*.<domain>
+  std::string tls_secret;              ///< tls.secretRef.name: a kubernetes.io/tls Secret of the user's
+  std::string issuer_name;             ///< tls.issuerRef.name: cert-manager issues the Certificate
+  std::string issuer_kind = "Issuer";  ///< tls.issuerRef.kind: Issuer | ClusterIssuer
+  std::string service_type = "LoadBalancer";
+  std::map<std::string, std::string> service_annotations;
+  int replicas = 2;
+  Resources resources;
+
+  /// The Secret the proxy mounts: tls_secret, or the one the Certificate fills.
+  std::string certificate_secret() const { return tls_secret.empty() ? "neon-proxy-tls" : tls_secret; }
+};
+
 /// spec.compute: settings of every compute.
 struct ClusterCompute {
   /// Who may connect to the computes' client ports; nullopt: pods of the cluster's namespace.
@@ -251,6 +275,7 @@ struct ClusterSpec {
   bool network_policies = false;  ///< network_policy_config.enabled
   NetworkPolicies network_policy_config;
   InternalTls tls;
+  ProxySpec proxy;
   /// Position of every field read, keyed by field path (`spec.pageservers.count`).
   std::map<std::string, Mark> marks;
 

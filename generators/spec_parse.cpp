@@ -18,7 +18,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
        {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers",
-        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute"},
+        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute", "proxy"},
        {"images", "objectStorage", "projects"}},
       {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
@@ -45,13 +45,13 @@ const std::vector<KeyTable>& spec_key_tables() {
        {"name", "tenantId", "branches"}},
       {"spec.projects[].shards", {"count", "stripeSize"}, {}},
       {"spec.projects[].branches[]",
-       {"name", "timelineId", "parent", "lsn", "timestamp", "compute", "roles", "databases"},
+       {"name", "endpoint", "timelineId", "parent", "lsn", "timestamp", "compute", "roles", "databases"},
        {"name", "timelineId"}},
       {"spec.projects[].branches[].roles[]", {"name", "options"}, {"name"}},
       {"spec.projects[].branches[].databases[]", {"name", "owner", "options"}, {"name", "owner"}},
       {"spec.projects[].branches[].roles[].options[]", {"name", "value", "vartype"}, {"name"}},
       {"spec.projects[].branches[].databases[].options[]", {"name", "value", "vartype"}, {"name"}},
-      {"spec.projects[].branches[].compute", {"size", "readReplicas", "pooler"}, {}},
+      {"spec.projects[].branches[].compute", {"size", "readReplicas", "pooler", "suspendAfter"}, {}},
       {"spec.projects[].branches[].compute.pooler", {"enabled", "settings"}, {}},
       {"spec.gitops",
        {"target", "repoURL", "revision", "path", "argocdNamespace", "fluxNamespace", "secretRef", "sops", "split"},
@@ -69,6 +69,12 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.networkPolicies.egress[].to[].ipBlock", {"cidr", "except"}, {"cidr"}},
       {"spec.networkPolicies.egress[].ports[]", {"port", "protocol"}, {"port"}},
       {"spec.compute", {"allowFrom", "dataSize"}, {}},
+      {"spec.proxy", {"enabled", "domain", "tls", "service", "replicas", "resources"}, {"enabled"}},
+      {"spec.proxy.tls", {"secretRef", "issuerRef"}, {}},
+      {"spec.proxy.tls.secretRef", {"name"}, {"name"}},
+      {"spec.proxy.tls.issuerRef", {"name", "kind"}, {"name"}},
+      {"spec.proxy.service", {"type", "annotations"}, {}},
+      {"spec.proxy.resources", {"requests", "limits"}, {}},
       {"spec.compute.allowFrom[]", {"namespaceSelector", "podSelector", "ipBlock"}, {}},
       {"spec.compute.allowFrom[].ipBlock", {"cidr", "except"}, {"cidr"}},
   };
@@ -182,6 +188,7 @@ ParseResult parse_spec(std::string_view text, const std::string& file) {
     }
     read_gitops(r, s, spec);
     read_network(r, s, spec);
+    read_proxy(r, s, spec);
   }
   // Without a name there is no default folder; the missing name is the one error to report.
   if (spec.gitops.path.empty() && !spec.name.empty()) {

@@ -10,8 +10,6 @@
 
 namespace neon::gen::detail {
 
-namespace {
-
 void read_resources(Reader& r, const YAML::Node& parent, const std::string& path, const std::string& table_path,
                     Resources& out) {
   const YAML::Node n = r.section(parent, path, "resources", table_path);
@@ -22,6 +20,8 @@ void read_resources(Reader& r, const YAML::Node& parent, const std::string& path
   out.requests = r.string_map(n, p, "requests");
   out.limits = r.string_map(n, p, "limits");
 }
+
+namespace {
 
 void read_volume(Reader& r, const YAML::Node& parent, const std::string& path, const std::string& table_path,
                  VolumeSpec& out) {

@@ -78,6 +78,10 @@ void set_if(std::optional<T> v, T& out) {
   }
 }
 
+/// `resources` (requests and limits) under `parent` at `path`, checked against `table_path`.
+void read_resources(Reader& r, const YAML::Node& parent, const std::string& path, const std::string& table_path,
+                    Resources& out);
+
 // Cluster-level sections of `spec` (spec_parse_cluster.cpp); each does nothing when absent.
 void read_images(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_object_storage(Reader& r, const YAML::Node& spec, ClusterSpec& out);
@@ -88,6 +92,9 @@ void read_broker(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 /// spec.monitoring, spec.networkPolicies and spec.compute (spec_parse_network.cpp).
 void read_network(Reader& r, const YAML::Node& spec, ClusterSpec& out);
+
+/// spec.proxy (spec_parse_proxy.cpp).
+void read_proxy(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 
 /// spec.projects[].tenantConfig at `path`: each value checked against its key's type and kept as
 /// JSON, sorted by key (spec_parse_tenant_config.cpp).

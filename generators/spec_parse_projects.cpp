@@ -111,6 +111,7 @@ void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b
     return;
   }
   set_if(r.string(n, p, "name"), b.name);
+  set_if(r.string(n, p, "endpoint"), b.endpoint);
   set_if(r.string(n, p, "timelineId"), b.timeline_id);
   set_if(r.string(n, p, "parent"), b.parent);
   set_if(r.string(n, p, "lsn"), b.lsn);
@@ -122,6 +123,11 @@ void read_branch(Reader& r, const YAML::Node& n, const std::string& p, Branch& b
       b.compute.read_replicas = static_cast<int>(std::clamp<long long>(*rr, -1, 1000));
     }
     read_pooler(r, c, p + ".compute", b.compute.pooler);
+    // Checked by validate (check_endpoints): a humantime duration of at least a minute.
+    set_if(r.string(c, p + ".compute", "suspendAfter"), b.compute.suspend_after);
+    if (auto d = humantime_duration(b.compute.suspend_after); d && !b.compute.suspend_after.empty()) {
+      b.compute.suspend_after_seconds = static_cast<long>(std::min<std::uint64_t>(d->first, 366ULL * 86400));
+    }
   }
   read_named_list(r, n, p, "roles", b.roles, [&](const YAML::Node& item, const std::string& ip, Role& role) {
     if (r.map(item, ip, "spec.projects[].branches[].roles[]")) {

@@ -458,6 +458,10 @@ void Checker::run() {
   projects();
   gitops();
   check_network(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
+  if (m_spec.proxy.enabled) {
+    resources("spec.proxy.resources", m_spec.proxy.resources);
+  }
+  check_proxy(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
 }
 
 }  // namespace

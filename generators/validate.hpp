@@ -42,5 +42,7 @@ bool is_cidr(std::string_view s);  ///< "10.0.0.0/8", "fd00::/8"
 using NetworkError = std::function<void(const std::string& path, std::string message)>;
 /// The network rules (validate_network.cpp): label selectors, ipBlocks, egress ports.
 void check_network(const ClusterSpec& spec, const NetworkError& error);
+/// spec.proxy, the branches' endpoint names and compute.suspendAfter (validate_proxy.cpp).
+void check_proxy(const ClusterSpec& spec, const NetworkError& error);
 
 }  // namespace neon::gen

@@ -7,6 +7,8 @@
 #include <functional>
 #include <string>
 
+#include "generators/result.hpp"
+#include "plugin/hook/hook_power.hpp"
 #include "plugin/hook/hook_spec.hpp"
 
 namespace neon::cli::hook {
@@ -30,5 +32,19 @@ struct ConfigureResult {
 };
 
 ConfigureResult configure_compute(const ComputeEntry& compute, const Json& spec, const ConfigureCall& call);
+
+/// compute_ctl GET /status, with the same kind of token (compute_tools/src/http/server.rs:101-126).
+/// Not reachable: nothing answered, or an answer other than 200 (the reason in `error`).
+ComputeActivity compute_status(const ComputeEntry& compute, const std::string& signing_key_pem, const std::string& kid,
+                               std::chrono::milliseconds timeout);
+
+/// compute_ctl POST /terminate?mode=fast (compute_tools/src/http/routes/terminate.rs:19-85): 200 once
+/// Postgres has stopped (a primary's WAL synced to the safekeepers), 201 when it already had.
+/// compute_status and terminate_compute (60 s: Postgres' fast shutdown and the WAL sync) as a
+/// PowerPlant; the Kubernetes functions are left unset.
+PowerPlant compute_ctl_plant(std::string signing_key_pem, std::string kid, std::chrono::milliseconds status_timeout);
+
+Result<void> terminate_compute(const ComputeEntry& compute, const std::string& signing_key_pem, const std::string& kid,
+                               std::chrono::milliseconds timeout);
 
 }  // namespace neon::cli::hook

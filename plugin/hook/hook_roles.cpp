@@ -119,6 +119,12 @@ std::vector<std::string> PasswordBook::refresh(std::vector<std::string>& problem
   return changed;
 }
 
+std::optional<std::string> PasswordBook::verifier(const std::string& secret) const {
+  std::lock_guard<std::mutex> lock(m_mutex);
+  auto it = m_entries.find(secret);
+  return it == m_entries.end() ? std::nullopt : it->second.verifier;
+}
+
 nlohmann::json PasswordBook::roles(const gen::ComputeEntry& compute) const {
   std::lock_guard<std::mutex> lock(m_mutex);
   nlohmann::json out = nlohmann::json::array();

@@ -56,6 +56,9 @@ public:
   /// Secret has never held a password: compute_ctl then writes PASSWORD NULL, no remote login).
   nlohmann::json roles(const gen::ComputeEntry& compute) const;
 
+  /// The verifier of the role whose password is in Secret `secret`; nullopt while there is none.
+  std::optional<std::string> verifier(const std::string& secret) const;
+
   /// `text` with every verifier now known replaced by `<redacted>` (compute_ctl's answers).
   std::string redact(std::string text) const;
 

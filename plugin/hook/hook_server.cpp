@@ -27,6 +27,7 @@
 #include "plugin/hook/hook_configure.hpp"
 #include "plugin/hook/hook_metrics.hpp"
 #include "plugin/hook/hook_placement.hpp"
+#include "plugin/hook/hook_proxy_front.hpp"
 #include "plugin/hook/hook_roles.hpp"
 #include "plugin/hook/tenant_queues.hpp"
 
@@ -79,6 +80,9 @@ struct HookServer::Impl {
   std::unique_ptr<PasswordBook> passwords;
   std::unique_ptr<Ticker> password_ticker;
   std::set<std::string> unsent_passwords;  ///< role Secrets whose change a compute has not taken yet
+  std::unique_ptr<ComputePower> power;     ///< wakes and suspends computes behind the proxy
+  std::unique_ptr<ProxyFront> proxy;       ///< the /cplane routes; with a proxy token only
+  std::unique_ptr<Ticker> idle_ticker;     ///< reads suspendable computes' activity
 
   void log(const std::string& line) {
     if (options.log != nullptr) {
@@ -310,7 +314,30 @@ struct HookServer::Impl {
     res.set_content(spec_reply(spec_for(*compute, *placement), jwks).dump(), k_json);
   }
 
-  std::string render_metrics() { return metrics.render(queues.waiting(), book->waiting()); }
+  std::string render_metrics() {
+    return metrics.render(queues.waiting(), book->waiting()) + (proxy ? proxy->render_metrics() : std::string());
+  }
+
+  /// Scale to zero and the proxy's routes (hook_power.hpp, hook_proxy_front.hpp).
+  void start_power() {
+    PowerPlant plant = compute_ctl_plant(options.signing_key_pem, kid, options.configure_timeout);
+    plant.replicas = options.get_scale;
+    plant.scale = options.set_scale;
+    plant.now = options.clock ? options.clock : plant.now;
+    const bool can_scale = options.get_scale && options.set_scale;
+    auto log_line = [this](const std::string& line) { log(line); };
+    power = std::make_unique<ComputePower>(
+        options.computes, std::move(plant),
+        PowerOptions{options.wake_wait, options.wake_deadline, options.wake_poll, can_scale, log_line});
+    if (!options.proxy_token.empty()) {
+      auto verifier = [this](const std::string& secret) { return passwords->verifier(secret); };
+      proxy = std::make_unique<ProxyFront>(options.computes, options.proxy_token, verifier, *power, log_line);
+    }
+    if (can_scale && std::any_of(options.computes.computes.begin(), options.computes.computes.end(),
+                                 [](const ComputeEntry& c) { return c.suspend_after_seconds > 0; })) {
+      idle_ticker = std::make_unique<Ticker>(options.activity_poll, [this] { power->check_idle(); });
+    }
+  }
 
   void routes() {
     const int threads = options.threads;
@@ -325,6 +352,9 @@ struct HookServer::Impl {
                [this](const httplib::Request& q, httplib::Response& r) { handle_spec(q, r); });
     server.Post(R"(/bootstrap/v1/computes/([^/]+))",
                 [this](const httplib::Request& q, httplib::Response& r) { handle_bootstrap(q, r); });
+    if (proxy) {
+      proxy->add_routes(server);
+    }
     server.Get("/healthz", [](const httplib::Request&, httplib::Response& r) { r.set_content("ok\n", "text/plain"); });
     server.Get("/metrics", [this](const httplib::Request&, httplib::Response& r) {
       r.set_content(render_metrics(), "text/plain; version=0.0.4");
@@ -411,6 +441,7 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
     impl->password_ticker =
         std::make_unique<Ticker>(impl->options.password_poll, [p = impl.get()] { p->reload_passwords(); });
   }
+  impl->start_power();
   impl->routes();
   return std::unique_ptr<HookServer>(new HookServer(std::move(impl)));
 }
@@ -487,8 +518,10 @@ void HookServer::run() {
 
 void HookServer::stop() {
   m_impl->stopping = true;
-  if (m_impl->password_ticker) {
-    m_impl->password_ticker->stop();
+  for (auto* ticker : {m_impl->password_ticker.get(), m_impl->idle_ticker.get()}) {
+    if (ticker != nullptr) {
+      ticker->stop();
+    }
   }
   m_impl->book->stop();
   m_impl->gate->stop();

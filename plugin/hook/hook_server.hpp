@@ -17,12 +17,14 @@
 #include <chrono>
 #include <cstddef>
 #include <exception>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "generators/result.hpp"
+#include "plugin/hook/hook_power.hpp"
 #include "plugin/hook/hook_spec.hpp"
 
 namespace neon::cli::hook {
@@ -79,6 +81,19 @@ struct HookOptions {
   /// How often the role Secrets are read again; a changed password reaches the running primaries
   /// by /configure within this plus the kubelet's Secret refresh (about a minute).
   std::chrono::milliseconds password_poll{10000};
+  /// The proxy's control-plane token (its NEON_PROXY_TO_CONTROLPLANE_TOKEN); set: the /cplane routes
+  /// answer Neon's proxy (hook_proxy_front.hpp). Empty: they are not served.
+  std::string proxy_token;
+  /// The compute Deployments' scale subresource (`hook serve --scale-computes`). Unset: no compute
+  /// is suspended, and a wake only waits for the compute.
+  std::function<Result<int>(const std::string& deployment)> get_scale;
+  std::function<Result<void>(const std::string& deployment, int replicas)> set_scale;
+  /// How often suspendable computes' activity is read (compute_ctl GET /status).
+  std::chrono::milliseconds activity_poll{10000};
+  std::chrono::milliseconds wake_wait = k_wake_wait;
+  std::chrono::milliseconds wake_deadline = k_wake_deadline;
+  std::chrono::milliseconds wake_poll{20};
+  std::function<Clock::time_point()> clock;  ///< nullptr: the system clock (tests inject one)
 };
 
 /// The log line for an exception a handler let escape: method, route and what it said. Never the
