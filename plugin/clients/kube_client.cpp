@@ -74,14 +74,15 @@ Error api_error(const std::string& method, const std::string& path, const http::
                                                  message.empty() ? "" : ": ", message));
 }
 
-Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body) {
+Result<http::Response> Client::call(const std::string& method, const std::string& path, const std::string& body,
+                                    const std::string& content_type) {
   http::Request req;
   req.method = method;
   req.url = m_api.server + path;
   req.headers = m_api.headers;
   req.headers.emplace_back("Accept", "application/json");
   if (!body.empty()) {
-    req.headers.emplace_back("Content-Type", "application/json");
+    req.headers.emplace_back("Content-Type", content_type);
     req.body = body;
   }
   auto outcome = m_transport.send(req);
@@ -92,6 +93,41 @@ Result<http::Response> Client::call(const std::string& method, const std::string
     return make_error(fmt::format("{} {}: no response", method, http::redact_url(req.url)), ErrorKind::unreachable);
   }
   return std::move(*outcome.response);
+}
+
+namespace {
+
+std::string scale_path(const std::string& ns, const std::string& deployment) {
+  return fmt::format("/apis/apps/v1/namespaces/{}/deployments/{}/scale", ns, deployment);
+}
+
+}  // namespace
+
+Result<int> Client::get_scale(const std::string& ns, const std::string& deployment) {
+  const std::string path = scale_path(ns, deployment);
+  auto resp = call("GET", path);
+  NEON_TRY(resp);
+  if (resp->status != 200) {
+    return api_error("GET", path, *resp);
+  }
+  const auto body = nlohmann::json::parse(resp->body, nullptr, false);
+  if (!body.is_object() || !body.contains("spec") || !body["spec"].is_object()) {
+    return make_error(fmt::format("GET {}: not a Scale object", path));
+  }
+  // An omitted replicas is 0 in autoscaling/v1 Scale's JSON (omitempty).
+  const auto replicas = body["spec"].find("replicas");
+  return replicas != body["spec"].end() && replicas->is_number_integer() ? replicas->get<int>() : 0;
+}
+
+Result<void> Client::set_scale(const std::string& ns, const std::string& deployment, int replicas) {
+  const std::string path = scale_path(ns, deployment);
+  auto resp =
+      call("PATCH", path, nlohmann::json{{"spec", {{"replicas", replicas}}}}.dump(), "application/merge-patch+json");
+  NEON_TRY(resp);
+  if (resp->status != 200) {
+    return api_error("PATCH", path, *resp);
+  }
+  return {};
 }
 
 Result<std::optional<Secret>> Client::get_secret(const std::string& ns, const std::string& name) {

@@ -108,8 +108,15 @@ public:
   /// API server returns them.
   Result<nlohmann::json> list(const std::string& path_base, const std::string& label_selector, const char* list_kind);
 
+  /// spec.replicas of a Deployment, from its scale subresource (GET .../deployments/NAME/scale).
+  Result<int> get_scale(const std::string& ns, const std::string& deployment);
+  /// Sets spec.replicas through the scale subresource (a merge PATCH): RBAC can grant exactly
+  /// `patch` on `deployments/scale` and nothing of the Deployment itself.
+  Result<void> set_scale(const std::string& ns, const std::string& deployment, int replicas);
+
   /// A raw call to `path` (starting with /api or /apis); the response whatever its status.
-  Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "");
+  Result<http::Response> call(const std::string& method, const std::string& path, const std::string& body = "",
+                              const std::string& content_type = "application/json");
 
 private:
   ApiServer m_api;

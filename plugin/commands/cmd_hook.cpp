@@ -7,10 +7,13 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include "generators/spec_parse.hpp"
 #include "plugin/adapters/files.hpp"
 #include "plugin/adapters/http.hpp"
 #include "plugin/adapters/text.hpp"
 #include "plugin/clients/jwt.hpp"
+#include "plugin/clients/kube_client.hpp"
+#include "plugin/clients/kubeconfig.hpp"
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
@@ -83,7 +86,8 @@ OptionSet hook_serve_options(const Context& ctx) {
                            "NEON_HOOK_STORAGE_SIGNING_KEY_FILE (storage auth private key: specs carry tenant tokens,\n"
                            "and the hook's calls to the controller carry scoped tokens that expire, minted from it),\n"
                            "NEON_HOOK_COMPUTE_TOKEN_KEY_FILE (key of the computes' spec tokens; required),\n"
-                           "NEON_HOOK_EXPECTED_TOKEN_FILE (the storage controller's token on /notify-*; required).");
+                           "NEON_HOOK_EXPECTED_TOKEN_FILE (the storage controller's token on /notify-*; required),\n"
+                           "NEON_HOOK_PROXY_TOKEN_FILE (Neon's proxy's control-plane token: serves it /cplane/*).");
   opts.add_options()("listen", "Address to listen on: HOST:PORT, [IPV6]:PORT or :PORT (every address family)",
                      cxxopts::value<std::string>()->default_value(":8080"))(
       "metrics-listen",
@@ -100,7 +104,14 @@ OptionSet hook_serve_options(const Context& ctx) {
                                      cxxopts::value<std::string>())(
       "tls-key-file", "Private key (PEM) of --tls-cert-file", cxxopts::value<std::string>())(
       "ca-file", "CA bundle (PEM) that verifies an https:// --storage-controller (default: the system's)",
-      cxxopts::value<std::string>()->default_value(""));
+      cxxopts::value<std::string>()->default_value(""))(
+      "scale-computes",
+      "Suspend idle computes (compute.suspendAfter) and start them for the proxy, by scaling their Deployments "
+      "through the Kubernetes API (in a pod: its ServiceAccount; else --kubeconfig/--context)")(
+      "wake-timeout", "How long a compute may take to start before the proxy's client gets an error",
+      cxxopts::value<std::string>()->default_value("2m"))("activity-interval",
+                                                          "How often suspendable computes' activity is read",
+                                                          cxxopts::value<std::string>()->default_value("10s"));
   opts.files({"computes", "tls-cert-file", "tls-key-file", "ca-file"});
   return opts;
 }
@@ -184,6 +195,48 @@ int hook_serve(Context& ctx, const Args& args) {
                                                    : "NEON_HOOK_EXPECTED_TOKEN_FILE: the file is empty"));
   }
   options.expected_token = trim(**expected);
+  if (auto proxy = env_file(ctx, "NEON_HOOK_PROXY_TOKEN_FILE")) {
+    if (!*proxy || trim(**proxy).empty()) {
+      return fail(ctx,
+                  hook_tokens_help(!*proxy ? proxy->error().message : "NEON_HOOK_PROXY_TOKEN_FILE: the file is empty"));
+    }
+    options.proxy_token = trim(**proxy);
+  }
+  for (const auto& [flag, field] :
+       {std::pair<const char*, std::chrono::milliseconds*>{"wake-timeout", &options.wake_deadline},
+        {"activity-interval", &options.activity_poll}}) {
+    const auto d = gen::humantime_duration((*r)[flag].as<std::string>());
+    if (!d || (d->first == 0 && d->second < 1000000)) {
+      return usage_error(ctx, "hook serve", fmt::format("--{} must be a duration such as 30s or 2m", flag));
+    }
+    *field = std::chrono::milliseconds(d->first * 1000 + d->second / 1000000);
+  }
+  options.wake_wait = std::min(options.wake_wait, options.wake_deadline);
+  if (r->count("scale-computes") != 0) {
+    // Resolved at each call: a projected ServiceAccount token is rotated under the running pod.
+    const std::string ns = options.computes.namespace_;
+    auto client = [&ctx, ns](const std::function<Result<void>(kube::Client&)>& use) -> Result<void> {
+      auto api = kube::resolve_api_server(ctx, ns);
+      NEON_TRY(api);
+      http::CurlTransport transport(api->tls);
+      kube::Client kube(*api, transport);
+      return use(kube);
+    };
+    options.get_scale = [client, ns](const std::string& deployment) -> Result<int> {
+      int replicas = 0;
+      auto done = client([&](kube::Client& kube) -> Result<void> {
+        auto got = kube.get_scale(ns, deployment);
+        NEON_TRY(got);
+        replicas = *got;
+        return {};
+      });
+      NEON_TRY(done);
+      return replicas;
+    };
+    options.set_scale = [client, ns](const std::string& deployment, int replicas) {
+      return client([&](kube::Client& kube) { return kube.set_scale(ns, deployment, replicas); });
+    };
+  }
   const std::size_t compute_count = options.computes.computes.size();
   const bool tls = !options.tls_cert_file.empty();
   http::Global curl;

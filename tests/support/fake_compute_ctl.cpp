@@ -94,6 +94,11 @@ struct FakeComputeCtl::State {
   int rejected = 0;
   Json last_rejection;
   int requests = 0;
+  std::string ctl_status = "running";  ///< what GET /status says
+  std::optional<std::string> last_active;
+  std::string start_time = "2026-01-01T00:00:00Z";
+  int terminations = 0;
+  int status_requests = 0;
   int port = 0;
   std::unique_ptr<httplib::Server> server;
   std::thread thread;
@@ -109,23 +114,12 @@ struct FakeComputeCtl::State {
     reply(res, status, last_rejection);
   }
 
-  void configure(const httplib::Request& req, httplib::Response& res) {
-    std::unique_lock<std::mutex> lock(mu);
-    ++requests;
-    if (holding) {
-      ++held;
-      held_cv.notify_all();
-      held_cv.wait(lock, [this] { return !holding; });
-      --held;
-    }
-    const Json body = Json::parse(req.body, nullptr, false);
-    if (!body.is_object() || !body.contains("spec") || !body.contains("compute_ctl_config") ||
-        !body["compute_ctl_config"].is_object() || !body["compute_ctl_config"].contains("jwks")) {
-      return reply(res, 400, Json{{"error", "invalid configuration request"}});
-    }
+  /// compute_ctl's JWT check of every authenticated route (http/middleware/authorize.rs); answers the refusal.
+  bool authorized(const httplib::Request& req, httplib::Response& res) {
     const std::string header = req.get_header_value("Authorization");
     if (header.rfind("Bearer ", 0) != 0) {
-      return refuse(res, 400, "invalid authorization token");  // authorize.rs:81-86
+      refuse(res, 400, "invalid authorization token");  // authorize.rs:81-86
+      return false;
     }
     std::optional<Json> claims;
     if (trusted && trusted->is_object() && trusted->contains("keys") && (*trusted)["keys"].is_array()) {
@@ -142,14 +136,37 @@ struct FakeComputeCtl::State {
       }
     }
     if (!claims || !claims->contains("exp")) {
-      return refuse(res, 401, "failed to verify authorization token");  // authorize.rs:88-91, :184
+      refuse(res, 401, "failed to verify authorization token");  // authorize.rs:88-91, :184
+      return false;
     }
     const std::string claimed = claims->value("compute_id", "");
     if (claimed.empty()) {
-      return refuse(res, 403, "missing compute_id in authorization token claims");  // authorize.rs:120-125
+      refuse(res, 403, "missing compute_id in authorization token claims");  // authorize.rs:120-125
+      return false;
     }
     if (!compute_id.empty() && claimed != compute_id) {
-      return refuse(res, 403, "invalid compute ID in authorization token claims");  // authorize.rs:127-132
+      refuse(res, 403, "invalid compute ID in authorization token claims");  // authorize.rs:127-132
+      return false;
+    }
+    return true;
+  }
+
+  void configure(const httplib::Request& req, httplib::Response& res) {
+    std::unique_lock<std::mutex> lock(mu);
+    ++requests;
+    if (holding) {
+      ++held;
+      held_cv.notify_all();
+      held_cv.wait(lock, [this] { return !holding; });
+      --held;
+    }
+    const Json body = Json::parse(req.body, nullptr, false);
+    if (!body.is_object() || !body.contains("spec") || !body.contains("compute_ctl_config") ||
+        !body["compute_ctl_config"].is_object() || !body["compute_ctl_config"].contains("jwks")) {
+      return reply(res, 400, Json{{"error", "invalid configuration request"}});
+    }
+    if (!authorized(req, res)) {
+      return;
     }
     if (mode == Mode::not_running) {
       return reply(res, 412, Json{{"error", "invalid compute status: init"}});
@@ -170,8 +187,46 @@ struct FakeComputeCtl::State {
                {"error", nullptr}});
   }
 
+  /// GET /status (compute_tools/src/http/routes/status.rs; responses.rs:140-151).
+  void get_status(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++requests;
+    ++status_requests;
+    if (!authorized(req, res)) {
+      return;
+    }
+    reply(res, 200,
+          Json{{"start_time", start_time},
+               {"tenant", nullptr},
+               {"timeline", nullptr},
+               {"status", ctl_status},
+               {"last_active", last_active ? Json(*last_active) : Json(nullptr)},
+               {"error", ctl_status == "failed" ? Json("postgres exited") : Json(nullptr)}});
+  }
+
+  /// POST /terminate (compute_tools/src/http/routes/terminate.rs:19-85): 201 when terminated
+  /// already, 200 after a fast shutdown of a running compute, 412 otherwise.
+  void terminate(const httplib::Request& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ++requests;
+    if (!authorized(req, res)) {
+      return;
+    }
+    if (ctl_status == "terminated") {
+      return reply(res, 201, Json{{"lsn", nullptr}});
+    }
+    if (ctl_status != "running") {
+      return reply(res, 412, Json{{"error", "invalid compute status: " + ctl_status}});
+    }
+    ctl_status = "terminated";
+    ++terminations;
+    reply(res, 200, Json{{"lsn", "0/169AD58"}});
+  }
+
   void start() {
     server = std::make_unique<httplib::Server>();
+    server->Get("/status", [this](const httplib::Request& q, httplib::Response& r) { get_status(q, r); });
+    server->Post("/terminate", [this](const httplib::Request& q, httplib::Response& r) { terminate(q, r); });
     server->Post("/configure", [this](const httplib::Request& q, httplib::Response& r) { configure(q, r); });
     server->Get("/metrics", [](const httplib::Request&, httplib::Response& r) { r.set_content("", "text/plain"); });
     // The hook reconfigures many computes at once; httplib's own backlog of 5 would drop some.
@@ -214,6 +269,27 @@ FakeComputeCtl::FakeComputeCtl(std::string compute_id, std::string host) : m_sta
 FakeComputeCtl::~FakeComputeCtl() { m_state->halt(); }
 
 int FakeComputeCtl::port() const { return m_state->port; }
+
+void FakeComputeCtl::set_status(const std::string& status) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->ctl_status = status;
+}
+
+void FakeComputeCtl::set_activity(std::optional<std::string> last_active, std::string start_time) {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  m_state->last_active = std::move(last_active);
+  m_state->start_time = std::move(start_time);
+}
+
+int FakeComputeCtl::terminations() const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  return m_state->terminations;
+}
+
+int FakeComputeCtl::status_requests() const {
+  std::lock_guard<std::mutex> lock(m_state->mu);
+  return m_state->status_requests;
+}
 
 std::string FakeComputeCtl::address() const { return cli::hook::host_port(m_state->host, m_state->port); }
 

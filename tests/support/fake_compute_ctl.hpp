@@ -8,7 +8,8 @@
 //
 // Like compute_ctl, it fixes the keys it accepts when it starts (compute_tools/src/compute.rs:648-656,
 // http/server.rs:122-126): the JWKS from its spec fetch (fetch_spec) or given with trust(); the
-// JWKS in a later /configure body changes nothing. A token no fixed key verifies gets 401
+// JWKS in a later /configure body changes nothing. GET /status and POST /terminate check the token
+// the same way. A token no fixed key verifies gets 401
 // {"error":"failed to verify authorization token"} (http/middleware/authorize.rs:88-91, :184).
 
 #include <chrono>
@@ -62,6 +63,14 @@ public:
   void release();
   /// Waits until `count` requests are held; false if that takes longer than `limit`.
   bool wait_held(int count, std::chrono::milliseconds limit) const;
+
+  /// What GET /status reports as `status` (default running); /terminate sets terminated.
+  void set_status(const std::string& status);
+  /// GET /status's last_active (nullopt: null) and start_time, RFC 3339.
+  void set_activity(std::optional<std::string> last_active, std::string start_time);
+  /// POST /terminate calls that stopped a running compute.
+  int terminations() const;
+  int status_requests() const;
 
   /// Specs accepted by /configure, oldest first.
   std::vector<nlohmann::json> specs() const;

@@ -333,6 +333,30 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
   srv.Get(
       R"(/apis/apps/v1/namespaces/([^/]+)/deployments)",
       [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "DeploymentList"); });
+  // The scale subresource (apps/v1 Deployment /scale): GET, and PATCH with a merge patch only.
+  const char* scale = R"(/apis/apps/v1/namespaces/([^/]+)/deployments/([^/]+)/scale)";
+  srv.Get(scale, [impl](const httplib::Request& req, httplib::Response& res) {
+    nlohmann::json body;
+    if (impl->workloads.get_scale(req.matches[1], req.matches[2], body) != 200) {
+      return reply(
+          res, 404,
+          status_body(404, "NotFound", fmt::format("deployments.apps \"{}\" not found", std::string(req.matches[2]))));
+    }
+    reply(res, 200, body);
+  });
+  srv.Patch(scale, [impl](const httplib::Request& req, httplib::Response& res) {
+    if (req.get_header_value("Content-Type") != "application/merge-patch+json") {
+      return reply(res, 415,
+                   status_body(415, "UnsupportedMediaType", "the body of the request was in an unknown format"));
+    }
+    nlohmann::json body;
+    const int status = impl->workloads.patch_scale(req.matches[1], req.matches[2],
+                                                   nlohmann::json::parse(req.body, nullptr, false), body);
+    if (status != 200) {
+      return reply(res, status, status_body(status, status == 404 ? "NotFound" : "Invalid", "cannot scale"));
+    }
+    reply(res, 200, body);
+  });
   const char* proxy = R"(/api/v1/namespaces/([^/]+)/services/([^/]+)/proxy(/.*)?)";
   const auto forward = [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_proxy(req, res); };
   srv.Get(proxy, forward);

@@ -91,6 +91,84 @@ void FakeWorkloads::add_deployment(const std::string& ns, const std::string& nam
   m_deployments[ns].push_back(std::move(rec));
 }
 
+namespace {
+
+nlohmann::json scale_of(const nlohmann::json& deployment) {
+  const auto& meta = deployment["metadata"];
+  return {{"apiVersion", "autoscaling/v1"},
+          {"kind", "Scale"},
+          {"metadata", {{"name", meta["name"]}, {"namespace", meta["namespace"]}}},
+          {"spec", {{"replicas", deployment["spec"].value("replicas", 1)}}},
+          {"status", {{"replicas", deployment["status"].value("replicas", 0)}}}};
+}
+
+}  // namespace
+
+int FakeWorkloads::get_scale(const std::string& ns, const std::string& name, nlohmann::json& body) const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  auto it = m_deployments.find(ns);
+  if (it != m_deployments.end()) {
+    for (const auto& d : it->second) {
+      if (d.object["metadata"]["name"] == name) {
+        body = scale_of(d.object);
+        return 200;
+      }
+    }
+  }
+  return 404;
+}
+
+int FakeWorkloads::patch_scale(const std::string& ns, const std::string& name, const nlohmann::json& patch,
+                               nlohmann::json& body) {
+  const nlohmann::json* wanted = nullptr;
+  if (patch.is_object() && patch.contains("spec") && patch["spec"].is_object() && patch["spec"].contains("replicas")) {
+    wanted = &patch["spec"]["replicas"];
+  }
+  if (wanted == nullptr || !wanted->is_number_integer() || wanted->get<int>() < 0) {
+    return 422;
+  }
+  const int n = wanted->get<int>();
+  bool changed = false;
+  {
+    std::lock_guard<std::mutex> lock(m_mu);
+    bool found = false;
+    for (auto& d : m_deployments[ns]) {
+      if (d.object["metadata"]["name"] == name) {
+        changed = d.object["spec"].value("replicas", 1) != n;
+        d.object["spec"]["replicas"] = n;
+        d.object["status"]["replicas"] = n;
+        body = scale_of(d.object);
+        found = true;
+      }
+    }
+    if (!found) {
+      return 404;
+    }
+  }
+  if (changed && m_on_scaled) {
+    m_on_scaled(ns, name, n);
+  }
+  return 200;
+}
+
+void FakeWorkloads::on_scaled(std::function<void(const std::string&, const std::string&, int)> fn) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_on_scaled = std::move(fn);
+}
+
+int FakeWorkloads::replicas(const std::string& ns, const std::string& name) const {
+  std::lock_guard<std::mutex> lock(m_mu);
+  auto it = m_deployments.find(ns);
+  if (it != m_deployments.end()) {
+    for (const auto& d : it->second) {
+      if (d.object["metadata"]["name"] == name) {
+        return d.object["spec"].value("replicas", 1);
+      }
+    }
+  }
+  return -1;
+}
+
 void FakeWorkloads::set_deployment(const std::string& ns, const std::string& name, int updated, int available) {
   std::lock_guard<std::mutex> lock(m_mu);
   for (auto& d : m_deployments[ns]) {

@@ -39,6 +39,16 @@ public:
   /// The Deployment's rollout reaches all replicas after `lists` more lists of Deployments.
   void finish_deployment_after(const std::string& ns, const std::string& name, int lists);
 
+  /// GET .../deployments/<name>/scale: 200 with an autoscaling/v1 Scale, or 404.
+  int get_scale(const std::string& ns, const std::string& name, nlohmann::json& body) const;
+  /// PATCH .../deployments/<name>/scale with a merge patch setting spec.replicas: 200 with the Scale,
+  /// 404, or 422 for a patch without a whole number of replicas. Calls on_scaled when the number changes.
+  int patch_scale(const std::string& ns, const std::string& name, const nlohmann::json& patch, nlohmann::json& body);
+  /// Called (outside the lock) with namespace, Deployment and its new spec.replicas.
+  void on_scaled(std::function<void(const std::string&, const std::string&, int)> fn);
+  /// spec.replicas of a Deployment; -1 when there is none.
+  int replicas(const std::string& ns, const std::string& name) const;
+
   /// How many pod lists a deleted pod stays terminating, then how many it is back but not Ready.
   void set_restart_lists(int terminating, int not_ready);
   /// The next re-creation of this pod never becomes Ready (a crash loop), until unstick().
@@ -87,6 +97,7 @@ private:
   long m_uid = 1000;
   PodEvent m_on_deleted;
   PodEvent m_on_ready;
+  std::function<void(const std::string&, const std::string&, int)> m_on_scaled;
 };
 
 /// Equality-based selectors ("a=b,c!=d,e") as the API server evaluates them.

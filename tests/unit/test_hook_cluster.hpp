@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <optional>
@@ -51,6 +52,13 @@ struct ComputeDef {
   Json settings = Json::array();
   Json roles = Json::array();  ///< computes.json roles: [{"name", "options", "secret"}]
   Json databases = Json::array();
+  std::string project = "";
+  std::string branch = "";
+  std::string endpoint = "";  ///< behind the proxy; with `deployment`
+  std::string deployment = "";
+  long suspend_after_seconds = 0;
+  int pooler_port = 0;
+  int pg_port = 55433;
 };
 
 /// A HookServer serving in a thread until it goes out of scope.
@@ -107,6 +115,13 @@ struct ClusterOptions {
   std::chrono::milliseconds password_poll{10000};
   std::string tls_cert_file, tls_key_file;  ///< the hook serves HTTPS with these
   std::chrono::milliseconds tls_reload{60000};
+  std::string proxy_token;  ///< set: the hook serves /cplane for Neon's proxy
+  std::function<neon::Result<int>(const std::string&)> get_scale;
+  std::function<neon::Result<void>(const std::string&, int)> set_scale;
+  std::function<neon::cli::hook::Clock::time_point()> clock;
+  std::chrono::milliseconds activity_poll{10000};
+  std::chrono::milliseconds wake_wait = neon::cli::hook::k_wake_wait;
+  std::chrono::milliseconds wake_deadline = neon::cli::hook::k_wake_deadline;
 };
 
 /// The computes.json entries the hook reads for `defs` served by `computes`.
@@ -125,7 +140,22 @@ inline HookOptions hook_options(const std::vector<ComputeDef>& defs,
                         {"address", computes[i]->address()},
                         {"settings", d.settings},
                         {"roles", d.roles},
-                        {"databases", d.databases}});
+                        {"databases", d.databases},
+                        {"pg_port", d.pg_port}});
+    if (!d.project.empty()) {
+      list.back()["project"] = d.project;
+      list.back()["branch"] = d.branch;
+    }
+    if (!d.endpoint.empty()) {
+      list.back()["endpoint"] = d.endpoint;
+      list.back()["deployment"] = d.deployment;
+    }
+    if (d.suspend_after_seconds > 0) {
+      list.back()["suspend_after_seconds"] = d.suspend_after_seconds;
+    }
+    if (d.pooler_port > 0) {
+      list.back()["pooler_port"] = d.pooler_port;
+    }
   }
   HookOptions options;
   auto parsed = neon::cli::hook::parse_computes(Json{{"safekeepers", safekeepers}, {"computes", list}}.dump());
@@ -159,6 +189,13 @@ public:
     options.tls_cert_file = o.tls_cert_file;
     options.tls_key_file = o.tls_key_file;
     options.tls_reload = o.tls_reload;
+    options.proxy_token = o.proxy_token;
+    options.get_scale = o.get_scale;
+    options.set_scale = o.set_scale;
+    options.clock = o.clock;
+    options.activity_poll = o.activity_poll;
+    options.wake_wait = o.wake_wait;
+    options.wake_deadline = o.wake_deadline;
     hook = std::make_unique<RunningHook>(std::move(options), o.hook_host);
     port = hook->port;
     if (o.computes_trust_hook) {
