@@ -36,6 +36,8 @@ inline constexpr const char* k_proxy = "neon-proxy";
 inline constexpr int k_proxy_pg_port = 4432;
 inline constexpr int k_proxy_wss_port = 4444;
 inline constexpr int k_proxy_http_port = 7001;
+/// The proxy Service's Postgres port (to k_proxy_pg_port): what psql and drivers try by default.
+inline constexpr int k_proxy_service_pg_port = 5432;
 /// The key of the hook token Secret holding the proxy's control-plane token.
 inline constexpr const char* k_proxy_token_key = "proxy-token";
 inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< ConfigMap, key computes.json

@@ -104,13 +104,28 @@ std::string connection_uri(const Connection& c, const std::string& password) {
     }
     return out;
   };
-  return fmt::format("postgresql://{}{}@{}:{}/{}", encode(c.user), password.empty() ? "" : ":" + encode(password),
-                     c.host, c.port, encode(c.dbname));
+  return fmt::format("postgresql://{}{}@{}:{}/{}{}", encode(c.user), password.empty() ? "" : ":" + encode(password),
+                     c.host, c.port, encode(c.dbname), c.sslmode.empty() ? "" : "?sslmode=" + c.sslmode);
+}
+
+Connection via_proxy(const ClusterSpec& spec, const Project& project, const Branch& branch, Connection direct) {
+  const std::string endpoint = names::endpoint_name(project.name, branch);
+  direct.host = fmt::format("{}.{}", endpoint, spec.proxy.domain);
+  direct.port = names::k_proxy_service_pg_port;
+  if (direct.pooler_port != 0) {
+    direct.pooler_host = fmt::format("{}-pooler.{}", endpoint, spec.proxy.domain);
+    direct.pooler_port = names::k_proxy_service_pg_port;
+  }
+  direct.sslmode = "require";
+  return direct;
 }
 
 Connection pooler_connection(const Connection& c) {
   Connection out = c;
   out.port = c.pooler_port;
+  if (!c.pooler_host.empty()) {
+    out.host = c.pooler_host;
+  }
   return out;
 }
 

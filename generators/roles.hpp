@@ -28,14 +28,20 @@ struct Connection {
   std::string host;  ///< the primary's Service, or the read replicas' Service
   int port = 0;      ///< the compute's Postgres port
   std::string user;
-  std::string dbname;   ///< the first database the role owns, else the branch's first, else postgres
-  int pooler_port = 0;  ///< PgBouncer's port on the same host with compute.pooler, else 0
+  std::string dbname;            ///< the first database the role owns, else the branch's first, else postgres
+  int pooler_port = 0;           ///< PgBouncer's port on the same host with compute.pooler, else 0
+  std::string pooler_host = "";  ///< PgBouncer's host when it is not `host` (through the proxy)
+  std::string sslmode = "";      ///< "require" through the proxy; empty: not set
 };
 Connection connection_for(const ClusterSpec& spec, const Project& project, const Branch& branch,
                           const std::string& role, bool replica);
 /// `postgresql://user:password@host:port/dbname`, user and password percent-encoded; an empty
 /// password leaves out `:password`.
 std::string connection_uri(const Connection& c, const std::string& password);
+/// The branch's endpoint through Neon's proxy (spec.proxy): `<endpoint>.<domain>:5432` with
+/// sslmode=require, and its PgBouncer as `<endpoint>-pooler.<domain>` (the proxy strips -pooler and
+/// wake_compute answers PgBouncer's port; neon-connect.md §4.3, §4.5).
+Connection via_proxy(const ClusterSpec& spec, const Project& project, const Branch& branch, Connection direct);
 /// The same connection through the branch's PgBouncer (port pooler_port); `c` must have one.
 Connection pooler_connection(const Connection& c);
 /// The keys of a role's Secret: username, password, host, port, dbname, uri, and pooler-uri when

@@ -40,6 +40,8 @@ const std::vector<Command>& commands() {
       {"connection-string", "Print a branch's connection URI for one of its roles", cmd_connection_string,
        connection_string_options},
       {"psql", "Run psql in a branch's compute pod", cmd_psql, psql_options},
+      {"suspend", "Scale a suspendable compute to zero now", cmd_suspend, suspend_options},
+      {"resume", "Start a suspended compute again", cmd_resume, resume_options},
       {"hook", "Run the compute hook service", nullptr, nullptr, hook_verbs},
       {"bootstrap", "In-cluster setup steps (used by the generated manifests)", nullptr, nullptr, bootstrap_verbs},
       {"completion", "Print a shell completion script (bash or zsh)", cmd_completion, completion_options},

@@ -168,7 +168,10 @@ OptionSet connection_string_options(const Context& ctx) {
                            "PROJECT/BRANCH");
   add_target_options(opts);
   opts.add_options()("show-password", "Print the password instead of " + std::string(k_mask))(
-      "pooler", "The URI of the branch's PgBouncer (compute.pooler) instead of Postgres'");
+      "pooler", "The URI of the branch's PgBouncer (compute.pooler) instead of Postgres'")(
+      "direct",
+      "With spec.proxy: the in-cluster Service of the compute instead of the proxy's endpoint "
+      "(it does not wake a suspended compute)");
   add_output(opts, {"json"}, "",
              "json: the parts (host, port, user, dbname, password, uri; pooler_port and pooler_uri with a pooler)");
   return opts;
@@ -228,7 +231,10 @@ int cmd_connection_string(Context& ctx, const Args& args) {
     }
     return uri;
   };
-  const gen::Connection conn = pooler ? gen::pooler_connection(t->conn) : t->conn;
+  // Through the proxy when it is on: one TLS endpoint, and a connection wakes a suspended compute.
+  const bool proxied = (*at->spec)->proxy.enabled && r->count("replica") == 0 && r->count("direct") == 0;
+  const gen::Connection base = proxied ? gen::via_proxy(at->spec->spec(), *t->project, *t->branch, t->conn) : t->conn;
+  const gen::Connection conn = pooler ? gen::pooler_connection(base) : base;
   const std::string uri = uri_of(conn);
   if (*output == "json") {
     nlohmann::ordered_json j{{"host", conn.host},
@@ -237,9 +243,12 @@ int cmd_connection_string(Context& ctx, const Args& args) {
                              {"dbname", conn.dbname},
                              {"password", show ? pw->second : k_mask},
                              {"uri", uri}};
-    if (t->conn.pooler_port != 0) {
-      j["pooler_port"] = t->conn.pooler_port;
-      j["pooler_uri"] = uri_of(gen::pooler_connection(t->conn));
+    if (base.pooler_port != 0) {
+      j["pooler_port"] = base.pooler_port;
+      j["pooler_uri"] = uri_of(gen::pooler_connection(base));
+    }
+    if (!base.sslmode.empty()) {
+      j["sslmode"] = base.sslmode;
     }
     fmt::print(ctx.out, "{}\n", j.dump(2));
   } else {
