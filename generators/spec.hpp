@@ -229,6 +229,14 @@ struct ClusterCompute {
   std::string data_size = "10Gi";
 };
 
+/// spec.sync: a CronJob running `kubectl neon sync` (without --prune) in the cluster against the
+/// computes.json the hook's ConfigMap holds (generators/sync_job.hpp).
+struct SpecSync {
+  bool enabled = false;  ///< spec.sync is present
+  std::string schedule;  ///< five-field cron expression (validate checks it)
+  bool suspend = false;  ///< the CronJob's spec.suspend
+};
+
 struct ClusterSpec {
   std::string file;  ///< where it came from, for diagnostics
   std::string api_version;
@@ -251,6 +259,7 @@ struct ClusterSpec {
   bool network_policies = false;  ///< network_policy_config.enabled
   NetworkPolicies network_policy_config;
   InternalTls tls;
+  SpecSync sync;
   /// Position of every field read, keyed by field path (`spec.pageservers.count`).
   std::map<std::string, Mark> marks;
 

@@ -18,7 +18,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
        {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers",
-        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute"},
+        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute", "sync"},
        {"images", "objectStorage", "projects"}},
       {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
@@ -71,6 +71,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.compute", {"allowFrom", "dataSize"}, {}},
       {"spec.compute.allowFrom[]", {"namespaceSelector", "podSelector", "ipBlock"}, {}},
       {"spec.compute.allowFrom[].ipBlock", {"cidr", "except"}, {"cidr"}},
+      {"spec.sync", {"schedule", "suspend"}, {"schedule"}},
   };
   return k_tables;
 }

@@ -458,6 +458,7 @@ void Checker::run() {
   projects();
   gitops();
   check_network(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
+  check_sync(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
 }
 
 }  // namespace
