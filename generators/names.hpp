@@ -32,6 +32,8 @@ inline constexpr const char* k_controller_db_user = "storage_controller";
 inline constexpr const char* k_hook = "compute-hook";
 inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< ConfigMap, key computes.json
 inline constexpr const char* k_computes_key = "computes.json";
+/// spec.sync's CronJob, and the app.kubernetes.io/component of its pods (`status` lists them by it).
+inline constexpr const char* k_sync = "spec-sync";
 inline constexpr const char* k_minio = "minio";
 
 // Pod user IDs. The neon and compute images name their users (`neon`, `postgres`) instead of
