@@ -6,6 +6,7 @@
 #include "generators/members.hpp"
 #include "generators/names.hpp"
 #include "generators/roles.hpp"
+#include "generators/sync_job.hpp"
 #include "generators/tls.hpp"
 
 namespace neon::gen {
@@ -153,6 +154,10 @@ ResourceSet generate_compute_hook(const ValidSpec& valid) {
                                                  {"ports", std::move(service_ports)}}}}});
   if (Json cert = tls::certificate(spec, names::k_hook, Wave::hook); !cert.is_null()) {
     out.push_back({k_component, std::move(cert)});
+  }
+  // Beside the ConfigMap it reads: spec.sync's CronJob.
+  if (Json cron = sync_cronjob(spec); !cron.is_null()) {
+    out.push_back({k_component, std::move(cron)});
   }
   return out;
 }

@@ -1,6 +1,6 @@
 #pragma once
 // The compute hook: `kubectl-neon hook serve` Deployment, Service and the computes.json
-// ConfigMap it and the compute bootstrap steps read.
+// ConfigMap it, the compute bootstrap steps and spec.sync's CronJob (sync_job.hpp) read.
 // Every Resource has component "compute-hook".
 
 #include "generators/resource.hpp"

@@ -42,6 +42,8 @@ inline constexpr int k_proxy_service_pg_port = 5432;
 inline constexpr const char* k_proxy_token_key = "proxy-token";
 inline constexpr const char* k_computes_config = "compute-hook-computes";  ///< ConfigMap, key computes.json
 inline constexpr const char* k_computes_key = "computes.json";
+/// spec.sync's CronJob, and the app.kubernetes.io/component of its pods (`status` lists them by it).
+inline constexpr const char* k_sync = "spec-sync";
 inline constexpr const char* k_minio = "minio";
 
 // Pod user IDs. The neon and compute images name their users (`neon`, `postgres`) instead of

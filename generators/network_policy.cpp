@@ -104,10 +104,12 @@ Json component_ingress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "storage-broker") {
     in.push_back(from({"pageserver", "safekeeper"}, {names::k_broker_port}));
   } else if (c == "storage-controller") {
-    // Pageserver upcalls, the bootstrap init containers, the hook (with spec.tls on the HTTPS port
-    // alone, so no token goes in the clear), and a second controller asking the leader to step down.
+    // Pageserver upcalls, the bootstrap init containers, the hook and spec.sync's runs (with
+    // spec.tls on the HTTPS port alone, so no token goes in the clear), and a second controller
+    // asking the leader to step down.
     const int api = spec.tls.enabled ? tls::k_https_port : names::k_controller_port;
-    in.push_back(from({"pageserver", "safekeeper", "compute-hook"}, {api}));
+    in.push_back(spec.sync.enabled ? from({"pageserver", "safekeeper", "compute-hook", names::k_sync}, {api})
+                                   : from({"pageserver", "safekeeper", "compute-hook"}, {api}));
     in.push_back(from({"storage-controller"}, {names::k_controller_port}));
   } else if (c == "compute-hook") {
     // Notifications; specs and bootstraps. With spec.tls the plain port serves /metrics and /healthz only.
@@ -182,6 +184,9 @@ std::vector<GeneratedFile> network_policy_files(const ClusterSpec& spec) {
   }
   if (spec.object_storage.minio) {
     components.emplace_back("dev-minio");
+  }
+  if (spec.sync.enabled) {
+    components.emplace_back(names::k_sync);  // egress to the storage controller; nothing comes in
   }
   for (const auto& c : components) {
     const std::string name = "neon-allow-" + c;

@@ -119,6 +119,8 @@ Json component_egress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "compute-hook") {
     out.push_back(to({"storage-controller"}, {controller_port(spec)}));
     out.push_back(to({"compute"}, {names::k_compute_ctl_port}));  // /configure
+  } else if (c == names::k_sync) {
+    out.push_back(to({"storage-controller"}, {controller_port(spec)}));
   } else if (c == "dev-minio") {
     out.push_back(to({"dev-minio"}, {names::k_minio_port}));  // the bucket Job
   }

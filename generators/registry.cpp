@@ -31,7 +31,7 @@ const std::vector<Generator>& generators() {
        &generate_safekeepers},
       {"storage-controller", "storage controller Deployment and Service (HA: candidates, PDB)", Tier::control,
        &generate_storage_controller},
-      {"compute-hook", "compute hook Deployment, Service and computes.json ConfigMap", Tier::control,
+      {"compute-hook", "compute hook Deployment, Service, computes.json ConfigMap, spec.sync's CronJob", Tier::control,
        &generate_compute_hook},
       {"compute", "per-branch compute Deployments and Services, read replicas", Tier::compute, &generate_computes},
   };

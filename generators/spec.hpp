@@ -253,6 +253,14 @@ struct ClusterCompute {
   std::string data_size = "10Gi";
 };
 
+/// spec.sync: a CronJob running `kubectl neon sync` (without --prune) in the cluster against the
+/// computes.json the hook's ConfigMap holds (generators/sync_job.hpp).
+struct SpecSync {
+  bool enabled = false;  ///< spec.sync is present
+  std::string schedule;  ///< five-field cron expression (validate checks it)
+  bool suspend = false;  ///< the CronJob's spec.suspend
+};
+
 struct ClusterSpec {
   std::string file;  ///< where it came from, for diagnostics
   std::string api_version;
@@ -276,6 +284,7 @@ struct ClusterSpec {
   NetworkPolicies network_policy_config;
   InternalTls tls;
   ProxySpec proxy;
+  SpecSync sync;
   /// Position of every field read, keyed by field path (`spec.pageservers.count`).
   std::map<std::string, Mark> marks;
 

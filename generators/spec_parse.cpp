@@ -18,7 +18,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"metadata", {"name", "namespace"}, {"name"}},
       {"spec",
        {"profile", "ipFamily", "images", "objectStorage", "storageController", "pageservers", "safekeepers",
-        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute", "proxy"},
+        "storageBroker", "projects", "gitops", "monitoring", "networkPolicies", "tls", "compute", "proxy", "sync"},
        {"images", "objectStorage", "projects"}},
       {"spec.images", {"storage", "compute", "hook", "minio", "minioClient", "postgres"}, {"storage", "compute"}},
       {"spec.objectStorage", {"minio", "endpoint", "bucket", "region", "prefix", "credentials"}, {"bucket", "region"}},
@@ -77,6 +77,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.proxy.resources", {"requests", "limits"}, {}},
       {"spec.compute.allowFrom[]", {"namespaceSelector", "podSelector", "ipBlock"}, {}},
       {"spec.compute.allowFrom[].ipBlock", {"cidr", "except"}, {"cidr"}},
+      {"spec.sync", {"schedule", "suspend"}, {"schedule"}},
   };
   return k_tables;
 }

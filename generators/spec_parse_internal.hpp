@@ -90,7 +90,7 @@ void read_pageservers(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_safekeepers(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_broker(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 void read_gitops(Reader& r, const YAML::Node& spec, ClusterSpec& out);
-/// spec.monitoring, spec.networkPolicies and spec.compute (spec_parse_network.cpp).
+/// spec.monitoring, spec.networkPolicies, spec.tls, spec.compute and spec.sync (spec_parse_network.cpp).
 void read_network(Reader& r, const YAML::Node& spec, ClusterSpec& out);
 
 /// spec.proxy (spec_parse_proxy.cpp).

@@ -1,6 +1,7 @@
 // Readers for the network sections of `spec`: monitoring (who scrapes), networkPolicies (object
-// storage CIDRs and extra egress), tls (HTTPS inside the cluster) and spec.compute (who reaches the computes' client
-// ports, and the size of their data volume). Shapes only; validate_network.cpp checks label syntax, CIDRs and ports.
+// storage CIDRs and extra egress), tls (HTTPS inside the cluster), spec.compute (who reaches the computes' client
+// ports, and the size of their data volume) and spec.sync (the in-cluster `kubectl neon sync` CronJob). Shapes only;
+// validate_network.cpp checks label syntax, CIDRs and ports, validate_sync.cpp the schedule.
 #include "generators/spec_parse_internal.hpp"
 
 #include <fmt/format.h>
@@ -102,6 +103,13 @@ void read_network(Reader& r, const YAML::Node& spec, ClusterSpec& out) {
       out.compute.allow_from = read_peers(r, c, "spec.compute", "allowFrom", "spec.compute.allowFrom[]");
     }
     set_if(r.string(c, "spec.compute", "dataSize"), out.compute.data_size);
+  }
+
+  const YAML::Node sync = r.section(spec, "spec", "sync", "spec.sync");
+  if (sync.IsDefined()) {
+    out.sync.enabled = true;
+    set_if(r.string(sync, "spec.sync", "schedule"), out.sync.schedule);
+    set_if(r.boolean(sync, "spec.sync", "suspend"), out.sync.suspend);
   }
 }
 

@@ -43,7 +43,7 @@ const std::vector<Stage>& stages() {
        "the namespace (and the Secrets created in it beforehand) and the dev database and object store"},
       {"control",
        1,
-       {"storage-controller", "storage-broker", "compute-hook"},
+       {"storage-controller", "storage-broker", "compute-hook", "spec-sync"},
        "1m",
        "the storage controller needs its database at start; the broker and hook need nothing"},
       {"storage",
@@ -101,6 +101,8 @@ const std::vector<Call>& later_calls() {
       {"compute-hook", "storage-controller", "looks up shards when a compute asks for its spec"},
       {"compute-hook", "compute", "pushes a new spec to compute_ctl after an attachment change"},
       {"compute-hook", "safekeeper", "names the safekeepers in the specs it serves computes; never calls them"},
+      {"spec-sync", "storage-controller",
+       "spec.sync's scheduled runs: tenants and timelines created, tenant config set, tenants split"},
   };
   return k_calls;
 }

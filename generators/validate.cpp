@@ -462,6 +462,7 @@ void Checker::run() {
     resources("spec.proxy.resources", m_spec.proxy.resources);
   }
   check_proxy(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
+  check_sync(m_spec, [this](const std::string& path, std::string message) { error(path, std::move(message)); });
 }
 
 }  // namespace

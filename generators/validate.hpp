@@ -38,11 +38,20 @@ bool is_quantity(std::string_view s);  ///< a Kubernetes resource quantity
 bool is_pinned_image(std::string_view s);
 bool is_cidr(std::string_view s);  ///< "10.0.0.0/8", "fd00::/8"
 
+/// Why `schedule` is not a cron expression a CronJob accepts, or "" when it is one: five fields
+/// (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT),
+/// each `*`, `?`, a value, a range `a-b`, any of them with a step `/n`, or a comma list of them;
+/// or @yearly, @annually, @monthly, @weekly, @daily, @midnight, @hourly. Kubernetes parses it with
+/// robfig/cron's ParseStandard (pkg/apis/batch/validation); TZ= prefixes are refused there too.
+std::string cron_problem(std::string_view schedule);
+
 /// Reports one problem at a spec field path.
 using NetworkError = std::function<void(const std::string& path, std::string message)>;
 /// The network rules (validate_network.cpp): label selectors, ipBlocks, egress ports.
 void check_network(const ClusterSpec& spec, const NetworkError& error);
 /// spec.proxy, the branches' endpoint names and compute.suspendAfter (validate_proxy.cpp).
 void check_proxy(const ClusterSpec& spec, const NetworkError& error);
+/// spec.sync (validate_sync.cpp): the schedule.
+void check_sync(const ClusterSpec& spec, const NetworkError& error);
 
 }  // namespace neon::gen

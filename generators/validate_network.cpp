@@ -179,7 +179,7 @@ void check_network(const ClusterSpec& s, const NetworkError& error) {
   }
   static const std::set<std::string> k_components = {"compute",    "compute-hook",   "pageserver",
                                                      "safekeeper", "storage-broker", "storage-controller",
-                                                     "dev-minio",  "dev-postgres"};
+                                                     "dev-minio",  "dev-postgres",   "spec-sync"};
   for (std::size_t i = 0; i < np.egress.size(); ++i) {
     const std::string p = fmt::format("spec.networkPolicies.egress[{}]", i);
     const EgressRule& rule = np.egress[i];
@@ -187,7 +187,7 @@ void check_network(const ClusterSpec& s, const NetworkError& error) {
       if (k_components.count(rule.components[j]) == 0) {
         error(fmt::format("{}.components[{}]", p, j),
               fmt::format("unknown component \"{}\" (one of compute, compute-hook, pageserver, safekeeper, "
-                          "storage-broker, storage-controller, dev-minio, dev-postgres)",
+                          "storage-broker, storage-controller, dev-minio, dev-postgres, spec-sync)",
                           rule.components[j]));
       }
     }

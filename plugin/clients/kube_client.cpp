@@ -211,6 +211,20 @@ Result<std::vector<Pod>> Client::list_pods(const std::string& ns, const std::str
     p.labels = labels_of(meta);
     const auto status = item.value("status", nlohmann::json::object());
     p.phase = status.value("phase", "");
+    p.reason = status.value("reason", "");
+    const auto containers = status.value("containerStatuses", nlohmann::json::array());
+    if (containers.is_array() && !containers.empty() && containers[0].is_object()) {
+      const auto state = containers[0].value("state", nlohmann::json::object());
+      const auto t = state.is_object() ? state.value("terminated", nlohmann::json()) : nlohmann::json();
+      if (t.is_object()) {
+        Terminated term;
+        term.exit_code = t.contains("exitCode") && t["exitCode"].is_number_integer() ? t["exitCode"].get<int>() : 0;
+        term.reason = t.value("reason", "");
+        term.message = t.value("message", "");
+        term.finished_at = t.value("finishedAt", "");
+        p.terminated = std::move(term);
+      }
+    }
     for (const auto& cond : status.value("conditions", nlohmann::json::array())) {
       if (cond.value("type", "") == "Ready") {
         p.ready = cond.value("status", "") == "True";

@@ -27,6 +27,14 @@ struct Secret {
   std::string resource_version;  ///< set on read; sent on replace for optimistic concurrency
 };
 
+/// A container's state.terminated (core/v1 ContainerStateTerminated).
+struct Terminated {
+  int exit_code = 0;
+  std::string reason;       ///< Completed, Error, OOMKilled, ...
+  std::string message;      ///< the termination message (terminationMessagePath, or the log's tail)
+  std::string finished_at;  ///< RFC 3339
+};
+
 struct Pod {
   std::string name;
   std::string uid;           ///< a pod re-created under the same name (a StatefulSet's) has a new one
@@ -34,6 +42,8 @@ struct Pod {
   bool ready = false;        ///< condition Ready is True
   bool terminating = false;  ///< metadata.deletionTimestamp is set
   std::map<std::string, std::string> labels;
+  std::string reason;                    ///< status.reason, e.g. DeadlineExceeded
+  std::optional<Terminated> terminated;  ///< the first container's, once it has ended
 
   /// A label's value, or "".
   std::string label(const std::string& key) const;

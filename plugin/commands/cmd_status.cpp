@@ -139,7 +139,12 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
     c.note = "pod readiness skipped: " + pods.error().message;
     return c;
   }
+  c.sync = status::last_sync_run(*pods, spec != nullptr ? std::optional<bool>((*spec)->sync.enabled) : std::nullopt);
   for (const auto& pod : *pods) {
+    // A Job's pod that has ended (spec.sync's runs) is no replica that should be ready.
+    if (pod.phase == "Succeeded" || pod.phase == "Failed") {
+      continue;
+    }
     auto label = pod.labels.find(k_component_label);
     auto& entry = c.pods[label == pod.labels.end() ? std::string("-") : label->second];
     ++entry.total;

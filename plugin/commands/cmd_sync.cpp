@@ -5,6 +5,14 @@
 // Exit status, like diff: 0 no drift (or all of it fixed), 1 drift found (with --dry-run) or left
 // (tenants and timelines kept without --prune, more shards than the spec), 2 an error (usage, a
 // failed request), 3 the controller could not be reached.
+// In the cluster (spec.sync's CronJob, generators/sync_job.hpp) it mints its own short-lived tokens
+// from the storage signing key (--signing-key-file) and leaves its findings in --summary-file
+// (sync_summary.hpp), which `status` reads back.
+#include <chrono>
+#include <ctime>
+#include <fstream>
+#include <optional>
+
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
@@ -15,7 +23,9 @@
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
 #include "plugin/commands/sync_plan.hpp"
+#include "plugin/commands/sync_summary.hpp"
 #include "plugin/gitops/spec_input.hpp"
+#include "plugin/hook/controller_tokens.hpp"
 
 namespace neon::cli {
 
@@ -23,6 +33,39 @@ namespace {
 
 constexpr int k_exit_drift = 1;
 constexpr int k_exit_error = 2;
+
+/// --summary-file: written once, whatever the outcome, when the run ends.
+class SummaryFile {
+public:
+  SummaryFile(Context& ctx, std::string path, bool dry_run) : m_ctx(ctx), m_path(std::move(path)), m_dry_run(dry_run) {}
+
+  /// Writes the summary of a run ending with `exit` (nothing without --summary-file); returns `exit`.
+  int finish(int exit, const sync::Plan* plan = nullptr, std::size_t made = 0, std::size_t left = 0,
+             std::string error = {}) {
+    if (m_path.empty()) {
+      return exit;
+    }
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char time[32];
+    const std::size_t n = std::strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    const auto summary = sync::summarize(plan, made, left, m_dry_run, exit, std::move(error), std::string(time, n));
+    // Not an atomic write: /dev/termination-log is a file the kubelet made, in a folder of its own.
+    std::ofstream out(m_path, std::ios::out | std::ios::trunc);
+    out << sync::summary_json(summary) << '\n';
+    out.flush();
+    if (!out) {
+      fmt::print(m_ctx.err, "warning: could not write the summary to {}\n", m_path);
+    }
+    return exit;
+  }
+
+private:
+  Context& m_ctx;
+  std::string m_path;
+  bool m_dry_run;
+};
 
 /// controller_failure's message and hint; exit 3 when unreachable, else 2.
 int sync_failure(Context& ctx, const Controller& controller, const storcon::CallError& e) {
@@ -119,8 +162,14 @@ OptionSet sync_options(const Context& ctx) {
       "prune", "Delete the tenants and timelines the spec does not have (children first, after a confirmation)")(
       "y,yes", "Do not ask for confirmation")(
       "computes-file", "Read the projects from this computes.json (the compute hook's) instead of a spec",
+      cxxopts::value<std::string>()->default_value(""))(
+      "summary-file", "Also write the run's findings to this file, as one line of JSON (at most 4 KiB)",
+      cxxopts::value<std::string>()->default_value(""))(
+      "signing-key-file",
+      "Mint short-lived tokens, one scope per route, from this storage signing key (private.pem) instead of "
+      "--token-file; none for deletes, so not with --prune",
       cxxopts::value<std::string>()->default_value(""));
-  opts.files({"computes-file"});
+  opts.files({"computes-file", "summary-file", "signing-key-file"});
   add_output(opts, {"text", "json"}, "text", "text or json");
   add_spec_flag(opts, SpecFlag::live);
   add_controller_options(opts);
@@ -142,9 +191,14 @@ int cmd_sync(Context& ctx, const Args& args) {
   const bool prune = r->count("prune") != 0;
   const std::string computes_file = (*r)["computes-file"].as<std::string>();
   const std::string file = (*r)["file"].as<std::string>();
+  const std::string signing_key_file = (*r)["signing-key-file"].as<std::string>();
   if (!computes_file.empty() && !file.empty()) {
     return usage_error(ctx, "sync", "-f and --computes-file both name the projects: give one");
   }
+  if (!signing_key_file.empty() && prune) {
+    return usage_error(ctx, "sync", "--signing-key-file mints no token that may delete: prune with --token-file");
+  }
+  SummaryFile summary(ctx, (*r)["summary-file"].as<std::string>(), dry_run);
   gen::ComputesFile spec;
   std::string spec_namespace;
   if (!computes_file.empty()) {
@@ -152,25 +206,41 @@ int cmd_sync(Context& ctx, const Args& args) {
     auto parsed = text ? gen::parse_computes(*text, computes_file) : Result<gen::ComputesFile>(text.error());
     if (!parsed) {
       fail(ctx, parsed.error().message);
-      return k_exit_error;
+      return summary.finish(k_exit_error, nullptr, 0, 0, parsed.error().message);
     }
     spec = std::move(*parsed);
   } else {
     auto valid = load_valid_spec(ctx, file);
     if (!valid) {
-      return k_exit_error;
+      return summary.finish(k_exit_error, nullptr, 0, 0, "the spec is not valid");
     }
     spec = gen::computes_file(*valid);
     spec_namespace = (*valid)->namespace_;
   }
   auto target = controller_from_flags(ctx, "sync", *r, spec_namespace, Kubeconfig::allowed, exit);
   if (!target) {
-    return exit;
+    return summary.finish(exit, nullptr, 0, 0, "the storage controller could not be found");
+  }
+  std::optional<hook::ControllerTokens> tokens;
+  if (!signing_key_file.empty()) {
+    if (!target->options.token.empty()) {
+      return usage_error(ctx, "sync",
+                         "--signing-key-file and a token (--token-file or the environment) both give "
+                         "the token: give one");
+    }
+    auto pem = read_file(signing_key_file, 64U << 10U);
+    auto made = pem ? hook::ControllerTokens::create(*pem) : Result<hook::ControllerTokens>(pem.error());
+    if (!made) {
+      fail(ctx, made.error().message);
+      return summary.finish(k_exit_error, nullptr, 0, 0, made.error().message);
+    }
+    tokens.emplace(std::move(*made));
+    target->options.token_for = tokens->for_routes(&sync::scope_for);
   }
   Controller controller(*target);
   auto live = read_live(ctx, controller.client);
   if (!live) {
-    return sync_failure(ctx, controller, live.error());
+    return summary.finish(sync_failure(ctx, controller, live.error()), nullptr, 0, 0, live.error().message);
   }
   const auto plan = sync::make_plan(spec, *live);
   if (*format == "json") {
@@ -182,7 +252,7 @@ int cmd_sync(Context& ctx, const Args& args) {
     ctx.out << sync::plan_text(plan, prune);
   }
   if (dry_run || plan.changes.empty()) {
-    return plan.changes.empty() ? k_exit_ok : k_exit_drift;
+    return summary.finish(plan.changes.empty() ? k_exit_ok : k_exit_drift, &plan, 0, plan.changes.size());
   }
   if (prune && plan.prunable() > 0) {
     const auto code =
@@ -191,7 +261,7 @@ int cmd_sync(Context& ctx, const Args& args) {
                             plan.prunable(), plan.prunable() == 1 ? "" : "s", plan.prunable() == 1 ? "" : "s"),
                 r->count("yes") != 0, "nothing deleted");
     if (code) {
-      return *code;
+      return summary.finish(*code, &plan, 0, plan.changes.size(), "prune not confirmed: nothing changed");
     }
   }
   std::size_t fixed = 0;
@@ -206,7 +276,8 @@ int cmd_sync(Context& ctx, const Args& args) {
       fmt::print(ctx.err, "sync stopped at: {} {}{}; {} change{} made before it (the next sync goes on from there)\n",
                  sync::action_name(c.action), c.project.empty() ? c.tenant_id : c.project,
                  c.branch.empty() ? std::string() : "/" + c.branch, fixed, fixed == 1 ? "" : "s");
-      return sync_failure(ctx, controller, done.error());
+      return summary.finish(sync_failure(ctx, controller, done.error()), &plan, fixed, plan.changes.size() - fixed,
+                            done.error().message);
     }
     ++fixed;
   }
@@ -216,7 +287,7 @@ int cmd_sync(Context& ctx, const Args& args) {
                                      prune ? ""
                                            : "; --prune deletes what the spec "
                                              "does not have"));
-  return left == 0 ? k_exit_ok : k_exit_drift;
+  return summary.finish(left == 0 ? k_exit_ok : k_exit_drift, &plan, fixed, left);
 }
 
 }  // namespace neon::cli

@@ -122,6 +122,9 @@ Health assess(const Snapshot& s, const Components& components, const Names& name
       h.problems.push_back(fmt::format("project {} (tenant {}) is not in the storage controller", name, id));
     }
   }
+  if (auto p = sync_problem(components.sync)) {
+    h.problems.push_back(std::move(*p));
+  }
   return h;
 }
 
@@ -147,6 +150,9 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
     out.push_back("note: " + c.note);
   }
   for (const auto& line : c.checked) {
+    out.push_back("note: " + line);
+  }
+  if (const std::string line = sync_note(c.sync); !line.empty()) {
     out.push_back("note: " + line);
   }
   for (const auto& line : c.outdated) {
@@ -231,6 +237,7 @@ void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Com
         .end_object();
   }
   w.end_array();
+  w.key("sync").value(sync_json(c.sync));
   w.key("tenants").begin_array();
   for (const auto& t : s.tenants) {
     w.begin_object().key("name");

@@ -10,7 +10,11 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/storcon.hpp"
+#include "plugin/commands/sync_summary.hpp"
 
 namespace neon::cli::status {
 
@@ -25,6 +29,29 @@ struct ComponentPods {
   int total = 0;
 };
 
+/// spec.sync's last run, from the newest finished pod of its CronJob (status_sync.cpp).
+struct SyncRun {
+  /// "" (pods not read), "not configured" (the spec has no spec.sync), "never ran" (no finished
+  /// pod yet), "none found" (no spec to tell, and no pod), "ran".
+  std::string state;
+  std::string pod;
+  std::string finished;  ///< the container's finishedAt
+  int exit_code = 0;
+  std::string reason;                    ///< terminated.reason (Completed, Error, OOMKilled) or the pod's
+  std::optional<sync::Summary> summary;  ///< the run's own findings; nullopt when it ended before writing them
+  std::string message;                   ///< the termination message when it is not a summary (a log tail)
+};
+
+/// The newest finished pod of `pods` labelled app.kubernetes.io/component=spec-sync, by finishedAt.
+/// `configured`: whether the spec asks for the CronJob (nullopt without a spec).
+SyncRun last_sync_run(const std::vector<kube::Pod>& pods, std::optional<bool> configured);
+/// A health problem when the last run left drift or failed; nullopt otherwise.
+std::optional<std::string> sync_problem(const SyncRun& run);
+/// A note on a clean last run, or on none; "" when there is nothing to say.
+std::string sync_note(const SyncRun& run);
+/// The "sync" object of the status document.
+nlohmann::json sync_json(const SyncRun& run);
+
 /// Pod readiness per component from the Kubernetes API, or why it could not be read.
 struct Components {
   std::string note;  ///< "pod readiness skipped: ..." when it could not be read
@@ -38,6 +65,7 @@ struct Components {
   /// Pods of an OnDelete StatefulSet still on an older revision: they restart only when deleted
   /// (README "Upgrading Neon"), so they show until then.
   std::vector<std::string> outdated;
+  SyncRun sync;
 };
 
 struct Health {

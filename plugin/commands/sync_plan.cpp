@@ -247,12 +247,16 @@ std::string plan_text(const Plan& plan, bool prune) {
   return out;
 }
 
+const char* action_id(Action a) {
+  static const char* const k_ids[] = {"create_tenant",     "set_config",     "split",       "create_timeline",
+                                      "shards_above_spec", "extra_timeline", "extra_tenant"};
+  return k_ids[static_cast<int>(a)];
+}
+
 nlohmann::json plan_json(const Plan& plan) {
   nlohmann::json changes = nlohmann::json::array();
   for (const auto& c : plan.changes) {
-    static const char* const k_ids[] = {"create_tenant",     "set_config",     "split",       "create_timeline",
-                                        "shards_above_spec", "extra_timeline", "extra_tenant"};
-    nlohmann::json j{{"action", k_ids[static_cast<int>(c.action)]}, {"tenant_id", c.tenant_id}};
+    nlohmann::json j{{"action", action_id(c.action)}, {"tenant_id", c.tenant_id}};
     if (!c.project.empty()) {
       j["project"] = c.project;
     }

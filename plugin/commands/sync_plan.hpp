@@ -46,6 +46,11 @@ enum class Action {
 
 /// "create tenant", "set config", ...
 const char* action_name(Action a);
+/// "create_tenant", "set_config", ...: the spelling of plan_json and the run summary.
+const char* action_id(Action a);
+inline constexpr Action k_actions[] = {Action::create_tenant,   Action::set_config,        Action::split,
+                                       Action::create_timeline, Action::shards_above_spec, Action::extra_timeline,
+                                       Action::extra_tenant};
 
 struct Change {
   Action action = Action::create_tenant;

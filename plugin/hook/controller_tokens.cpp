@@ -82,9 +82,9 @@ std::string ControllerTokens::scope_for(const std::string& method, const std::st
   return "";
 }
 
-std::function<std::string(const std::string&, const std::string&)> ControllerTokens::for_routes() {
-  return [this](const std::string& method, const std::string& path) {
-    const std::string scope = scope_for(method, path);
+std::function<std::string(const std::string&, const std::string&)> ControllerTokens::for_routes(ScopeFor scope_of) {
+  return [this, scope_of = std::move(scope_of)](const std::string& method, const std::string& path) {
+    const std::string scope = scope_of(method, path);
     if (scope.empty()) {
       return std::string();
     }

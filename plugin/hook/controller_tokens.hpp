@@ -1,7 +1,8 @@
 #pragma once
 // The compute hook's own tokens towards the storage controller, minted from the storage signing
 // key it holds anyway (it mints the computes' tenant tokens from it): one token per scope, each
-// with `exp` and the key's `kid`, so no long-lived admin token sits in the hook's pod.
+// with `exp` and the key's `kid`, so no long-lived admin token sits in the hook's pod. spec.sync's
+// CronJob runs `kubectl neon sync --signing-key-file` with the same key and its own route table.
 //
 // Neon's JwtAuth validates `exp` when a token carries one (libs/utils/src/auth.rs:139-143,
 // jsonwebtoken's Validation::default with required_spec_claims emptied) and ignores claims its
@@ -49,9 +50,13 @@ public:
   /// business there, and the controller answers 401).
   static std::string scope_for(const std::string& method, const std::string& path);
 
-  /// For storcon::ClientOptions::token_for: the token of scope_for(method, path). The object must
-  /// outlive the clients that use it.
-  std::function<std::string(const std::string&, const std::string&)> for_routes();
+  /// The scope of a route's token; "" for none.
+  using ScopeFor = std::function<std::string(const std::string& method, const std::string& path)>;
+
+  /// For storcon::ClientOptions::token_for: the token of scope(method, path), by default the
+  /// hook's table (scope_for); `kubectl neon sync` passes its own. The object must outlive the
+  /// clients that use it.
+  std::function<std::string(const std::string&, const std::string&)> for_routes(ScopeFor scope = &scope_for);
 
 private:
   ControllerTokens() = default;

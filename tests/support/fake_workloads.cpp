@@ -60,6 +60,22 @@ void FakeWorkloads::add_pod(const std::string& ns, const std::string& name, cons
   m_pods[ns].push_back(std::move(rec));
 }
 
+void FakeWorkloads::add_finished_pod(const std::string& ns, const std::string& name, const Labels& labels,
+                                     int exit_code, const std::string& reason, const std::string& message,
+                                     const std::string& finished_at) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  PodRec rec;
+  rec.object =
+      pod_object(ns, name, labels, fmt::format("uid-{}", ++m_uid), exit_code == 0 ? "Succeeded" : "Failed", false);
+  nlohmann::json terminated{{"exitCode", exit_code}, {"reason", reason}, {"finishedAt", finished_at}};
+  if (!message.empty()) {
+    terminated["message"] = message;
+  }
+  rec.object["status"]["containerStatuses"] = {
+      {{"name", "sync"}, {"ready", false}, {"state", {{"terminated", terminated}}}}};
+  m_pods[ns].push_back(std::move(rec));
+}
+
 void FakeWorkloads::add_statefulset(const std::string& ns, const std::string& name, const Labels& labels,
                                     const std::string& strategy, const std::string& update_revision) {
   std::lock_guard<std::mutex> lock(m_mu);

@@ -27,6 +27,10 @@ public:
 
   void add_pod(const std::string& ns, const std::string& name, const Labels& labels, const std::string& phase,
                bool ready);
+  /// A pod whose one container has ended (a Job's): phase Succeeded for exit code 0, else Failed,
+  /// with state.terminated holding the exit code, reason, termination message and finishedAt.
+  void add_finished_pod(const std::string& ns, const std::string& name, const Labels& labels, int exit_code,
+                        const std::string& reason, const std::string& message, const std::string& finished_at);
   void add_statefulset(const std::string& ns, const std::string& name, const Labels& labels,
                        const std::string& strategy, const std::string& update_revision);
   /// A new template reached the cluster: status.updateRevision changes, pods keep theirs.

@@ -110,6 +110,9 @@ void Cluster::add_workload_pods(const std::vector<Json>& objects) {
     if (kind == "Deployment" || kind == "StatefulSet" || kind == "Job") {
       add_pod(o["metadata"]["name"].get<std::string>(), o["metadata"]["namespace"].get<std::string>(),
               labels_of(o["spec"]["template"]["metadata"]));
+    } else if (kind == "CronJob") {  // the pods of its Jobs
+      add_pod(o["metadata"]["name"].get<std::string>(), o["metadata"]["namespace"].get<std::string>(),
+              labels_of(o["spec"]["jobTemplate"]["spec"]["template"]["metadata"]));
     }
   }
 }

@@ -29,7 +29,7 @@ class Cluster {
 public:
   /// Adds the NetworkPolicies among `objects` (others are ignored), in their metadata.namespace.
   void add_policies(const std::vector<Json>& objects);
-  /// Adds a pod of each Deployment, StatefulSet and Job among `objects`, with its template's labels.
+  /// Adds a pod of each Deployment, StatefulSet, Job and CronJob among `objects`, with its pod template's labels.
   void add_workload_pods(const std::vector<Json>& objects);
   void add_namespace(const std::string& ns, Labels labels = {});
   const Endpoint& add_pod(const std::string& name, const std::string& ns, Labels labels);

@@ -237,4 +237,28 @@ TEST_SUITE("network policy") {
     check_flow(c, c.pod("compute"), dns4, 80, false);
     check_flow(c, c.pod("pageserver"), dns4, 443, false);
   }
+
+  TEST_CASE("spec.sync's pods reach DNS and the storage controller's token port, nothing else") {
+    for (const char* profile : {"prod", "dev"}) {
+      CAPTURE(profile);
+      const Cluster c = cluster_of(
+          replaced(starter_text(profile), "  gitops:\n", "  sync:\n    schedule: \"*/15 * * * *\"\n  gitops:\n"));
+      const bool tls = std::string(profile) == "prod";
+      check_flow(c, c.pod("spec-sync"), c.pod("storage-controller"), tls ? 8443 : 1234, true);
+      check_flow(c, c.pod("spec-sync"), c.endpoint("kube-dns"), 53, true, "UDP");
+      if (tls) {  // no token in the clear
+        check_flow(c, c.pod("spec-sync"), c.pod("storage-controller"), 1234, false);
+      }
+      check_flow(c, c.pod("spec-sync"), c.pod("pageserver"), 9898, false);
+      check_flow(c, c.pod("spec-sync"), c.pod("compute-hook"), tls ? 8443 : 8080, false);
+      check_flow(c, c.pod("spec-sync"), c.endpoint("api-server"), 443, false);
+      check_flow(c, c.pod("spec-sync"), c.endpoint("metadata"), 80, false);
+      check_flow(c, c.pod("spec-sync"), c.endpoint("s3"), 443, false);
+      // Nothing calls it.
+      for (const char* from : {"compute", "storage-controller", "compute-hook"}) {
+        check_flow(c, c.pod(from), c.pod("spec-sync"), 8080, false);
+      }
+      check_flow(c, c.endpoint("client-same-ns"), c.pod("spec-sync"), 8080, false);
+    }
+  }
 }
