@@ -139,13 +139,22 @@ Json deployment(const ClusterSpec& spec, const ComputeRef& c) {
   }
   // One pod per compute: each has its own compute ID, so the hook configures every one. Two
   // primaries on one timeline must never run at once, hence Recreate.
+  Json dspec{{"replicas", 1},
+             {"strategy", Json{{"type", "Recreate"}}},
+             {"selector", Json{{"matchLabels", selector}}},
+             {"template", Json{{"metadata", pod_meta}, {"spec", pod_spec}}}};
+  if (!c.replica && c.branch.compute.suspend_after_seconds > 0) {
+    // compute.suspendAfter: the hook owns replicas (0 asleep, 1 awake, through deployments/scale),
+    // so the rendered object has none and a sync never wakes a sleeping compute. The API server
+    // defaults a new Deployment to 1. Argo CD also ignores /spec/replicas on it (generators/gitops.cpp);
+    // Flux applies server-side, and a field the applied object leaves out is not Flux's, so it
+    // neither resets nor reports it.
+    dspec.erase("replicas");
+  }
   return Json{{"apiVersion", "apps/v1"},
               {"kind", "Deployment"},
               {"metadata", object_meta(name, k_component, Wave::compute)},
-              {"spec", Json{{"replicas", 1},
-                            {"strategy", Json{{"type", "Recreate"}}},
-                            {"selector", Json{{"matchLabels", selector}}},
-                            {"template", Json{{"metadata", pod_meta}, {"spec", pod_spec}}}}}};
+              {"spec", std::move(dspec)}};
 }
 
 /// The Service of one compute: Postgres for clients and compute_ctl for the hook. It publishes

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "generators/computes.hpp"
+#include "generators/hook_rbac.hpp"
 #include "generators/members.hpp"
 #include "generators/names.hpp"
 #include "generators/roles.hpp"
@@ -21,8 +22,8 @@ constexpr const char* k_hook_tokens_dir = "/var/run/secrets/neon/hook-tokens";
 constexpr const char* k_passwords_dir = "/var/run/secrets/neon/passwords";
 
 /// Key `password` of every role Secret, as file `<secret>` of one projected volume. Mounted, not read
-/// through the API: the hook needs no Kubernetes credentials at all (automountServiceAccountToken
-/// stays false), and the kubelet refreshes the files when a Secret changes. `optional`: a Secret
+/// through the API: the hook's only Kubernetes access is deployments/scale of suspendable computes
+/// (hook_rbac.hpp), and the kubelet refreshes the files when a Secret changes. `optional`: a Secret
 /// not created yet leaves its file out instead of keeping the pod from starting.
 Json password_volume(const ClusterSpec& spec) {
   Json sources = Json::array();
@@ -69,6 +70,12 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   Json tokens = secret_file_volume("hook-tokens", auth.hook_token_secret, names::k_compute_token_key);
   tokens["secret"]["items"].push_back(
       Json{{"key", names::k_token_control_plane}, {"path", names::k_token_control_plane}});
+  if (spec.proxy.enabled) {
+    // The proxy's token on /cplane/* (NEON_PROXY_TO_CONTROLPLANE_TOKEN there, generators/proxy.cpp).
+    env.push_back(
+        env_value("NEON_HOOK_PROXY_TOKEN_FILE", fmt::format("{}/{}", k_hook_tokens_dir, names::k_proxy_token_key)));
+    tokens["secret"]["items"].push_back(Json{{"key", names::k_proxy_token_key}, {"path", names::k_proxy_token_key}});
+  }
   volumes.push_back(tokens);
   if (auth.enabled) {
     // The storage key signs each compute's tenant-scoped storage_auth_token
@@ -95,6 +102,9 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
     tls::mount_server(spec, names::k_hook, mounts, volumes);
     ports.push_back(Json{{"name", "https"}, {"containerPort", tls::k_https_port}});
   }
+  if (scales_computes(spec)) {
+    args.push_back("--scale-computes");  // suspends and wakes compute.suspendAfter computes (hook_rbac.hpp)
+  }
   if (Json passwords = password_volume(spec); !passwords.is_null()) {
     args.push_back("--passwords");
     args.push_back(k_passwords_dir);
@@ -115,10 +125,20 @@ Json deployment(const ClusterSpec& spec, const std::string& computes_json) {
   container["securityContext"] = container_security_context();
 
   const Json selector = selector_labels(name, k_component);
-  Json pod_spec{{"automountServiceAccountToken", false},
-                {"securityContext", pod_security_context(names::k_hook_uid)},
-                {"containers", Json::array({container})},
-                {"volumes", volumes}};
+  // No Kubernetes credentials unless the hook scales computes: role passwords and tokens are
+  // mounted files (password_volume), not read through the API. With compute.suspendAfter it
+  // scales the suspendable computes' Deployments, as its own ServiceAccount, whose Role allows
+  // that and nothing else (hook_rbac.hpp).
+  Json pod_spec = Json::object();
+  if (scales_computes(spec)) {
+    pod_spec["serviceAccountName"] = names::k_hook;
+    pod_spec["automountServiceAccountToken"] = true;
+  } else {
+    pod_spec["automountServiceAccountToken"] = false;
+  }
+  pod_spec["securityContext"] = pod_security_context(names::k_hook_uid);
+  pod_spec["containers"] = Json::array({container});
+  pod_spec["volumes"] = volumes;
   Json pod_meta{{"labels", common_labels(name, k_component)},
                 {"annotations", Json{{k_config_digest_annotation, content_digest(computes_json)}}}};
   // One replica: the storage controller keeps every undelivered notification pending and resends
@@ -158,6 +178,9 @@ ResourceSet generate_compute_hook(const ValidSpec& valid) {
   // Beside the ConfigMap it reads: spec.sync's CronJob.
   if (Json cron = sync_cronjob(spec); !cron.is_null()) {
     out.push_back({k_component, std::move(cron)});
+  }
+  for (Json& o : hook_rbac(spec)) {
+    out.push_back({k_component, std::move(o)});
   }
   return out;
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "generators/emit.hpp"
+#include "generators/proxy.hpp"
 #include "generators/resource.hpp"
 #include "generators/stages.hpp"
 
@@ -20,6 +21,28 @@ Json statefulset_ignore_differences() {
             {"kind", "StatefulSet"},
             {"jqPathExpressions", Json::array({".spec.volumeClaimTemplates[]?.metadata.creationTimestamp",
                                                ".spec.volumeClaimTemplates[]?.status"})}}});
+}
+
+/// compute.suspendAfter: the hook owns replicas of these Deployments and the rendered objects have
+/// none (generators/compute.cpp). Argo CD ignores /spec/replicas on exactly them, and with
+/// RespectIgnoreDifferences=true a sync leaves the live value alone too, so it never wakes a
+/// sleeping compute. Nothing changes for a spec without suspendable computes.
+void ignore_suspendable_replicas(const ValidSpec& spec, Json& app) {
+  const std::vector<std::string> computes = suspendable_computes(spec.spec());
+  if (computes.empty()) {
+    return;
+  }
+  if (!app.contains("ignoreDifferences")) {
+    app["ignoreDifferences"] = Json::array();
+  }
+  for (const auto& name : computes) {
+    app["ignoreDifferences"].push_back(Json{{"group", "apps"},
+                                            {"kind", "Deployment"},
+                                            {"name", name},
+                                            {"namespace", spec->namespace_},
+                                            {"jsonPointers", Json::array({"/spec/replicas"})}});
+  }
+  app["syncPolicy"]["syncOptions"].push_back("RespectIgnoreDifferences=true");
 }
 
 // A failed sync (a wave that did not become healthy in time, a webhook not ready yet) is retried
@@ -55,6 +78,7 @@ Json app_spec(const ValidSpec& spec, const std::string& project, const std::stri
 Json application(const ValidSpec& spec) {
   Json s = app_spec(spec, argocd_project(spec), cluster_path(spec), spec->namespace_, sync_policy());
   s["ignoreDifferences"] = statefulset_ignore_differences();
+  ignore_suspendable_replicas(spec, s);
   return Json{{"apiVersion", "argoproj.io/v1alpha1"},
               {"kind", "Application"},
               {"metadata", meta("neon-" + spec->name, spec->gitops.argocd_namespace)},
@@ -194,6 +218,10 @@ Json projects_application_set(const ValidSpec& spec) {
   app_meta["finalizers"] = Json::array({"resources-finalizer.argocd.argoproj.io"});
   Json m = meta("neon-" + spec->name + "-projects", spec->gitops.argocd_namespace);
   m["annotations"] = Json{{k_wave, std::to_string(compute.wave + 1)}};
+  // One template for every project's Application: each ignores the replicas of every suspendable
+  // compute, its own among them (the others' names match nothing in it).
+  Json app = app_spec(spec, argocd_project(spec), "{{.path.path}}", spec->namespace_, sync_policy());
+  ignore_suspendable_replicas(spec, app);
   return Json{
       {"apiVersion", "argoproj.io/v1alpha1"},
       {"kind", "ApplicationSet"},
@@ -207,9 +235,7 @@ Json projects_application_set(const ValidSpec& spec) {
                               {"revision", spec->gitops.revision},
                               {"directories", Json::array({Json{{"path", cluster_path(spec) + "/projects/*"}}})}}}}})},
             {"syncPolicy", Json{{"preserveResourcesOnDeletion", true}}},
-            {"template", Json{{"metadata", app_meta},
-                              {"spec", app_spec(spec, argocd_project(spec), "{{.path.path}}", spec->namespace_,
-                                                sync_policy())}}}}}};
+            {"template", Json{{"metadata", app_meta}, {"spec", std::move(app)}}}}}};
 }
 
 std::string file(const Json& object) { return std::string(k_generated_header) + to_yaml(object); }

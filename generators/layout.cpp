@@ -10,6 +10,7 @@
 #include "generators/embedded.hpp"
 #include "generators/emit.hpp"
 #include "generators/network_policy.hpp"
+#include "generators/proxy.hpp"
 #include "generators/registry.hpp"
 #include "generators/stages.hpp"
 
@@ -32,6 +33,19 @@ struct Feature {
   std::vector<GeneratedFile> (*generated)(const ClusterSpec&);
 };
 
+/// components/monitoring's files built from the spec: the metrics NetworkPolicies, and the proxy's
+/// ServiceMonitor when spec.proxy is on (the shipped ones cover the components every cluster has).
+std::vector<GeneratedFile> monitoring_files(const ClusterSpec& s) {
+  std::vector<GeneratedFile> out = metrics_policy_files(s);
+  if (Json monitor = proxy_service_monitor(s); !monitor.is_null()) {
+    out.push_back({"servicemonitor-proxy.yaml",
+                   "# The proxy's /metrics, through its ClusterIP metrics Service (the public one leaves port\n"
+                   "# 7001 off the load balancer).\n",
+                   {std::move(monitor)}});
+  }
+  return out;
+}
+
 const std::array<Feature, 4>& features() {
   static const std::array<Feature, 4> k_features = {
       Feature{"dev-minio", [](const ClusterSpec& s) { return s.object_storage.minio; }, &dev_minio_transformers,
@@ -41,7 +55,7 @@ const std::array<Feature, 4>& features() {
               &dev_postgres_transformers, nullptr},
       Feature{"network-policy", [](const ClusterSpec& s) { return s.network_policies; }, nullptr,
               &network_policy_files},
-      Feature{"monitoring", [](const ClusterSpec& s) { return s.monitoring; }, nullptr, &metrics_policy_files},
+      Feature{"monitoring", [](const ClusterSpec& s) { return s.monitoring; }, nullptr, &monitoring_files},
   };
   return k_features;
 }

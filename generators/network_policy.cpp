@@ -114,8 +114,16 @@ Json component_ingress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "compute-hook") {
     // Notifications; specs and bootstraps. With spec.tls the plain port serves /metrics and /healthz only.
     in.push_back(from({"storage-controller", "compute"}, {spec.tls.enabled ? tls::k_https_port : names::k_hook_port}));
+    if (spec.proxy.enabled) {
+      // The proxy's control-plane calls (--auth-endpoint, generators/proxy.cpp).
+      in.push_back(from({"proxy"}, {spec.tls.enabled ? tls::k_https_port : names::k_hook_port}));
+    }
   } else if (c == "compute") {
     in.push_back(from({"compute-hook"}, {names::k_compute_ctl_port}));  // /configure
+    if (spec.proxy.enabled) {
+      // The proxy connects its clients to the address wake_compute answered, whatever allowFrom says.
+      in.push_back(from({"proxy"}, compute_client_ports(spec)));
+    }
     // Clients: compute.allowFrom, or this namespace's pods. An empty list admits nobody (a rule
     // with `from: []` would admit everyone, so there is no rule then).
     Json peers = Json::array();
@@ -129,6 +137,10 @@ Json component_ingress(const ClusterSpec& spec, const std::string& c) {
     if (!peers.empty()) {
       in.push_back(rule("from", std::move(peers), ports_json(compute_client_ports(spec))));
     }
+  } else if (c == "proxy") {
+    // The public endpoint: Postgres and WebSocket / SQL over HTTP from anywhere (a rule without
+    // `from`). Its /metrics port is opened to Prometheus alone (components/monitoring).
+    in.push_back(Json{{"ports", ports_json({names::k_proxy_pg_port, names::k_proxy_wss_port})}});
   } else if (c == "dev-postgres") {
     in.push_back(from({"storage-controller"}, {names::k_postgres_port}));
   } else if (c == "dev-minio") {
@@ -142,6 +154,9 @@ std::string component_comment(const std::string& c) {
   if (c == "compute") {
     return "# Client ports open to spec.compute.allowFrom (default: pods of this namespace). Policies only\n"
            "# add allows: to narrow this, change allowFrom in the spec, not local/.\n";
+  }
+  if (c == "proxy") {
+    return "# The proxy is the public endpoint: its client ports are open to every address.\n";
   }
   return "";
 }
@@ -179,6 +194,9 @@ std::vector<GeneratedFile> network_policy_files(const ClusterSpec& spec) {
   out.push_back({"dns.yaml", k_policy_comments, {dns_policy()}});
   std::vector<std::string> components = {"pageserver",         "safekeeper",   "storage-broker",
                                          "storage-controller", "compute-hook", "compute"};
+  if (spec.proxy.enabled) {
+    components.emplace_back("proxy");
+  }
   if (spec.storage_controller.database == DatabaseMode::in_cluster) {
     components.emplace_back("dev-postgres");
   }
@@ -205,16 +223,24 @@ std::vector<GeneratedFile> network_policy_files(const ClusterSpec& spec) {
 }
 
 std::vector<GeneratedFile> metrics_policy_files(const ClusterSpec& spec) {
+  if (!spec.network_policies) {
+    // A policy only allows, but it isolates the pods it selects: without the others, the metrics
+    // policies alone would leave each component reachable by Prometheus and nothing else.
+    return {};
+  }
   // Each component's /metrics port; the storage controller's is its API port (it serves both on
   // --listen), the broker's its gRPC port (neon-api.md §1).
-  const std::vector<std::pair<const char*, int>> k_metrics = {
+  std::vector<std::pair<const char*, int>> targets = {
       {"storage-broker", names::k_broker_port},      {"storage-controller", names::k_controller_port},
       {"pageserver", names::k_pageserver_http_port}, {"safekeeper", names::k_safekeeper_http_port},
       {"compute", names::k_compute_ctl_port},        {"compute-hook", names::k_hook_port}};
+  if (spec.proxy.enabled) {
+    targets.emplace_back("proxy", names::k_proxy_http_port);  // --http: /metrics and /v1/status
+  }
   const Json scraper{{"namespaceSelector", selector(spec.monitoring_config.namespace_selector)},
                      {"podSelector", selector(spec.monitoring_config.pod_selector)}};
   std::vector<Json> policies;
-  for (const auto& [component, port] : k_metrics) {
+  for (const auto& [component, port] : targets) {
     const std::string name = std::string("neon-allow-metrics-") + component;
     policies.push_back(policy(name, "monitoring", selector({{"app.kubernetes.io/component", component}}),
                               Json::array({rule("from", Json::array({scraper}), ports_json({port}))}), nullptr));

@@ -4,6 +4,7 @@
 
 #include "generators/names.hpp"
 #include "generators/network_policy.hpp"
+#include "generators/proxy.hpp"
 #include "generators/tls.hpp"
 
 namespace neon::gen::netpol {
@@ -119,8 +120,17 @@ Json component_egress(const ClusterSpec& spec, const std::string& c) {
   } else if (c == "compute-hook") {
     out.push_back(to({"storage-controller"}, {controller_port(spec)}));
     out.push_back(to({"compute"}, {names::k_compute_ctl_port}));  // /configure
+    if (!suspendable_computes(spec).empty()) {
+      // --scale-computes: the Kubernetes API, whose address a policy sees after the Service's DNAT
+      // (the API server's own address, port 443 or 6443 depending on the distribution) and which
+      // the spec does not know: any address but link-local on those ports.
+      out.push_back(Json{{"to", anywhere_but_link_local()}, {"ports", ports_json({443, 6443})}});
+    }
   } else if (c == names::k_sync) {
     out.push_back(to({"storage-controller"}, {controller_port(spec)}));
+  } else if (c == "proxy") {
+    out.push_back(to({"compute-hook"}, {hook_port(spec)}));      // control-plane calls
+    out.push_back(to({"compute"}, compute_client_ports(spec)));  // clients' sessions
   } else if (c == "dev-minio") {
     out.push_back(to({"dev-minio"}, {names::k_minio_port}));  // the bucket Job
   }

@@ -3,6 +3,7 @@
 #include "generators/compute.hpp"
 #include "generators/compute_hook.hpp"
 #include "generators/pageserver.hpp"
+#include "generators/proxy.hpp"
 #include "generators/safekeeper.hpp"
 #include "generators/storage_broker.hpp"
 #include "generators/storage_controller.hpp"
@@ -34,6 +35,8 @@ const std::vector<Generator>& generators() {
       {"compute-hook", "compute hook Deployment, Service, computes.json ConfigMap, spec.sync's CronJob", Tier::control,
        &generate_compute_hook},
       {"compute", "per-branch compute Deployments and Services, read replicas", Tier::compute, &generate_computes},
+      {"proxy", "Neon's proxy (spec.proxy): Deployment, Services, PodDisruptionBudget, Certificate", Tier::compute,
+       &generate_proxy},
   };
   return k_generators;
 }

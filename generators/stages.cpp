@@ -53,9 +53,10 @@ const std::vector<Stage>& stages() {
        "pageservers re-attach and safekeepers register with the storage controller at start"},
       {"compute",
        3,
-       {"compute"},
+       {"compute", "proxy"},
        "1m",
-       "computes fetch their spec from the hook and attach through the controller at start"},
+       "computes fetch their spec from the hook and attach through the controller at start; the proxy "
+       "answers clients through the hook's control-plane routes"},
       // Last and alone: a cluster without the Prometheus Operator's CRDs fails only this stage.
       {"monitoring", 4, {"monitoring"}, "5m", "ServiceMonitors need the Prometheus Operator's CRDs"},
   };
@@ -103,6 +104,10 @@ const std::vector<Call>& later_calls() {
       {"compute-hook", "safekeeper", "names the safekeepers in the specs it serves computes; never calls them"},
       {"spec-sync", "storage-controller",
        "spec.sync's scheduled runs: tenants and timelines created, tenant config set, tenants split"},
+      {"proxy", "compute-hook",
+       "asks --auth-endpoint for role secrets and wake-ups when a client connects "
+       "(proxy/src/control_plane/client/cplane_proxy_v1.rs:130-336), not at start"},
+      {"proxy", "compute", "connects clients to the address wake_compute answers"},
   };
   return k_calls;
 }

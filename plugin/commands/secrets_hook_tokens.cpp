@@ -16,7 +16,8 @@ SecretData compute_tokens(const std::string& key, const gen::ValidSpec& spec) {
   return out;
 }
 
-Result<SecretData> missing_compute_tokens(const SecretData& existing, const gen::ValidSpec& spec) {
+Result<SecretData> missing_compute_tokens(const SecretData& existing, const gen::ValidSpec& spec,
+                                          const std::string& new_proxy_token) {
   if (existing.count(gen::names::k_token_control_plane) == 0) {
     return make_error(
         fmt::format("Secret {} has no key {} (the storage controller's token for the hook); rerun with "
@@ -31,6 +32,12 @@ Result<SecretData> missing_compute_tokens(const SecretData& existing, const gen:
                     spec->storage_controller.auth.hook_token_secret, gen::names::k_compute_token_key));
   }
   SecretData missing;
+  if (spec->proxy.enabled) {
+    auto have = existing.find(gen::names::k_proxy_token_key);
+    if (have == existing.end() || have->second.empty()) {
+      missing[gen::names::k_proxy_token_key] = new_proxy_token;
+    }
+  }
   for (auto& [k, v] : compute_tokens(key->second, spec)) {
     auto have = existing.find(k);
     if (have == existing.end() || have->second != v) {

@@ -85,15 +85,20 @@ Result<Group> hook_tokens_group(const gen::ValidSpec& valid, const std::string& 
   auto key = random_token(48);
   // Opaque, so it grants nothing anywhere else; 48 characters of 62 give about 285 bits.
   auto control_plane = random_token(48);
-  if (!key || !control_plane) {
+  // The proxy's bearer token to the hook's /cplane/* routes: opaque like control-plane, its own.
+  auto proxy = random_token(48);
+  if (!key || !control_plane || !proxy) {
     return make_error("the random number generator failed");
   }
   SecretData data = compute_tokens(*key, valid);
   data[names::k_compute_token_key] = *key;
   data[names::k_token_control_plane] = *control_plane;
+  if (valid->proxy.enabled) {
+    data[names::k_proxy_token_key] = *proxy;
+  }
   Group group{"compute hook tokens", {make_secret(ns, valid->storage_controller.auth.hook_token_secret, data)}};
-  group.complete = [&valid](const kube::Secret& existing, const std::vector<kube::Secret>&) {
-    return missing_compute_tokens(existing.data, valid);
+  group.complete = [&valid, proxy = *proxy](const kube::Secret& existing, const std::vector<kube::Secret>&) {
+    return missing_compute_tokens(existing.data, valid, proxy);
   };
   return group;
 }

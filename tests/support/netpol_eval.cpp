@@ -5,6 +5,10 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include <doctest/doctest.h>
+
+#include "generators/emit.hpp"
+
 namespace neon::test::netpol {
 
 namespace {
@@ -226,6 +230,34 @@ bool Cluster::allowed(const Endpoint& from, const Endpoint& to, int port, const 
 
 std::string Cluster::describe(const Endpoint& from, const Endpoint& to, int port, const std::string& protocol) {
   return from.name + "(" + from.ns + ") -> " + to.name + "(" + to.ns + "):" + std::to_string(port) + "/" + protocol;
+}
+
+Cluster cluster_of_tree(const std::map<std::string, std::string>& tree, const std::string& ns) {
+  std::vector<Json> objects;
+  for (const auto& file : tree) {
+    const std::string& path = file.first;
+    const std::string& text = file.second;
+    if (path.size() < 5 || path.substr(path.size() - 5) != ".yaml" ||
+        path.find("kustomization.yaml") != std::string::npos) {
+      continue;
+    }
+    auto docs = neon::gen::parse_yaml_stream(text);
+    REQUIRE_MESSAGE(docs, path);
+    objects.insert(objects.end(), docs->begin(), docs->end());
+  }
+  Cluster c;
+  c.add_namespace(ns);
+  c.add_policies(objects);
+  c.add_workload_pods(objects);
+  c.add_pod("prometheus", "monitoring", {{"app.kubernetes.io/name", "prometheus"}});
+  c.add_pod("fake-prometheus", "apps", {{"app.kubernetes.io/name", "prometheus"}});
+  c.add_pod("client-same-ns", ns, {{"app", "client"}});
+  c.add_pod("client-apps", "apps", {{"app", "client"}});
+  c.add_pod("kube-dns", "kube-system", {{"k8s-app", "kube-dns"}});
+  c.add_address("api-server", "10.96.0.1");
+  c.add_address("metadata", "169.254.169.254");
+  c.add_address("s3", "52.216.1.1");
+  return c;
 }
 
 }  // namespace neon::test::netpol

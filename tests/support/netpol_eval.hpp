@@ -54,6 +54,12 @@ private:
   int m_next_ip = 1;
 };
 
+/// Every generated YAML file of `tree` parsed back (kustomization.yaml files left out), its
+/// policies and workload pods added, plus the cluster's neighbours: Prometheus in `monitoring`, a
+/// pod labelled like Prometheus in `apps`, clients (app=client) in namespace `ns` and in `apps`,
+/// kube-dns, and the addresses api-server (10.96.0.1), metadata (169.254.169.254) and s3.
+Cluster cluster_of_tree(const std::map<std::string, std::string>& tree, const std::string& ns);
+
 bool selector_matches(const Json& selector, const Labels& labels);
 bool cidr_contains(const std::string& cidr, const std::string& ip);
 

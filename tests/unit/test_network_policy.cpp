@@ -29,38 +29,14 @@ std::string starter_text(const std::string& name) {
   return std::string(*text);
 }
 
-/// The tree of `spec_text`, every generated YAML file parsed back, plus the cluster's neighbours:
-/// Prometheus in `monitoring`, a pod labelled like Prometheus in `apps`, clients in the cluster's
-/// namespace and in `apps`, kube-dns, the API server's Service address and public addresses.
+/// The tree of `spec_text` with the cluster's neighbours (netpol::cluster_of_tree).
 Cluster cluster_of(const std::string& spec_text) {
   auto loaded = neon::gen::load_spec(spec_text, "neon.yaml");
   for (const auto& d : loaded.diagnostics) {
     FAIL_CHECK(d.message);
   }
   REQUIRE(loaded.spec);
-  std::vector<Json> objects;
-  for (const auto& [path, text] : neon::gen::generate_tree(*loaded.spec)) {
-    if (path.size() < 5 || path.substr(path.size() - 5) != ".yaml" ||
-        path.find("kustomization.yaml") != std::string::npos) {
-      continue;
-    }
-    auto docs = neon::gen::parse_yaml_stream(text);
-    REQUIRE_MESSAGE(docs, path);
-    objects.insert(objects.end(), docs->begin(), docs->end());
-  }
-  Cluster c;
-  c.add_namespace(loaded.spec->spec().namespace_);
-  c.add_policies(objects);
-  c.add_workload_pods(objects);
-  c.add_pod("prometheus", "monitoring", {{"app.kubernetes.io/name", "prometheus"}});
-  c.add_pod("fake-prometheus", "apps", {{"app.kubernetes.io/name", "prometheus"}});
-  c.add_pod("client-same-ns", loaded.spec->spec().namespace_, {{"app", "client"}});
-  c.add_pod("client-apps", "apps", {{"app", "client"}});
-  c.add_pod("kube-dns", "kube-system", {{"k8s-app", "kube-dns"}});
-  c.add_address("api-server", "10.96.0.1");
-  c.add_address("metadata", "169.254.169.254");
-  c.add_address("s3", "52.216.1.1");
-  return c;
+  return neon::test::netpol::cluster_of_tree(neon::gen::generate_tree(*loaded.spec), loaded.spec->spec().namespace_);
 }
 
 void check_flow(const Cluster& c, const Endpoint& from, const Endpoint& to, int port, bool expected,

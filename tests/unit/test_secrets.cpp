@@ -258,6 +258,44 @@ TEST_SUITE("secrets") {
     CHECK(third.out.find("neon-dev/neon-compute-hook-tokens exists, left alone") != std::string::npos);
   }
 
+  TEST_CASE("spec.proxy: the hook tokens Secret gets proxy-token, added to a Secret made before the proxy was on" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Cluster c("secrets-proxy-token");
+    const std::string dev = read_text(k_dev_example);
+    write_text(c.dir / "spec.yaml", dev);
+    auto r = c.run({});
+    REQUIRE_MESSAGE(r.exit == 0, r.err);
+    const auto before = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens"));
+    CHECK(before.count("proxy-token") == 0);  // no proxy, no token for it
+
+    write_text(c.dir / "spec.yaml", dev +
+                                        "  proxy:\n    enabled: true\n    domain: db.example.com\n"
+                                        "    tls:\n      secretRef:\n        name: wildcard-db\n");
+    auto again = c.run({});
+    REQUIRE_MESSAGE(again.exit == 0, again.err);
+    CHECK(again.out.find("neon-dev/neon-compute-hook-tokens exists; added keys: proxy-token") != std::string::npos);
+    auto after = decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens"));
+    const std::string proxy = after.at("proxy-token");
+    CHECK(proxy.size() == 48);
+    CHECK(proxy.find('.') == std::string::npos);  // opaque, not a JWT
+    CHECK(proxy != after.at("control-plane"));
+    CHECK(again.out.find(proxy) == std::string::npos);
+    after.erase("proxy-token");
+    CHECK(after == before);  // every other key as it was
+    auto third = c.run({});
+    REQUIRE_MESSAGE(third.exit == 0, third.err);
+    CHECK(third.out.find("neon-dev/neon-compute-hook-tokens exists, left alone") != std::string::npos);
+    CHECK(decoded(*c.fake.secret("neon-dev", "neon-compute-hook-tokens")).at("proxy-token") == proxy);
+
+    // A fresh Secret has it from the start.
+    Cluster fresh("secrets-proxy-token-fresh");
+    write_text(fresh.dir / "spec.yaml", read_text(c.dir / "spec.yaml"));
+    auto made = fresh.run({});
+    REQUIRE_MESSAGE(made.exit == 0, made.err);
+    CHECK(decoded(*fresh.fake.secret("neon-dev", "neon-compute-hook-tokens")).at("proxy-token").size() == 48);
+  }
+
   TEST_CASE("a lone public key Secret is not paired with new tokens" * doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Cluster c("secrets-partial");
