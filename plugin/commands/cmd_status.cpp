@@ -24,6 +24,7 @@
 #include "plugin/commands/cli.hpp"
 #include "plugin/commands/commands.hpp"
 #include "plugin/commands/controller_target.hpp"
+#include "plugin/commands/proxy_checks.hpp"
 #include "plugin/commands/storcon_status.hpp"
 #include "plugin/gitops/spec_input.hpp"
 
@@ -152,6 +153,17 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
   }
   c.outdated = outdated_pods(client, api->namespace_, *pods, ctx.prog);
   check_prerequisites(client, spec, c);
+  if (auto computes = client.list_deployments(api->namespace_, "app.kubernetes.io/component=compute")) {
+    c.asleep = proxy::asleep(*computes);
+  }
+  if (spec != nullptr && (*spec)->proxy.enabled) {
+    auto secret = client.get_secret(api->namespace_, (*spec)->proxy.certificate_secret());
+    if (secret) {
+      if (auto problem = proxy::certificate_problem((*spec)->proxy, *secret)) {
+        c.missing.push_back(*problem);
+      }
+    }
+  }
   return c;
 }
 

@@ -158,6 +158,14 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
   for (const auto& line : c.outdated) {
     out.push_back("restart pending: " + line);
   }
+  if (!c.asleep.empty()) {
+    std::string names;
+    for (const auto& n : c.asleep) {
+      names += (names.empty() ? "" : ", ") + n;
+    }
+    out.push_back(fmt::format("note: {} compute{} asleep (scaled to zero; a connection through the proxy wakes it): {}",
+                              c.asleep.size(), c.asleep.size() == 1 ? "" : "s", names));
+  }
   return out;
 }
 
@@ -166,7 +174,11 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
 void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Components& c, const Names& names) {
   JsonWriter w(out);
   w.begin_object();
-  w.key("components").begin_object().key("available").boolean(c.note.empty()).key("items").begin_array();
+  w.key("components").begin_object().key("asleep").begin_array();
+  for (const auto& name : c.asleep) {
+    w.string(name);
+  }
+  w.end_array().key("available").boolean(c.note.empty()).key("items").begin_array();
   for (const auto& [component, pods] : c.pods) {
     w.begin_object()
         .key("component")

@@ -65,6 +65,8 @@ struct Components {
   /// Pods of an OnDelete StatefulSet still on an older revision: they restart only when deleted
   /// (README "Upgrading Neon"), so they show until then.
   std::vector<std::string> outdated;
+  /// Suspendable computes' Deployments scaled to zero (compute.suspendAfter): notes, not problems.
+  std::vector<std::string> asleep;
   SyncRun sync;
 };
 

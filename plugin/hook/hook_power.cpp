@@ -325,11 +325,12 @@ void ComputePower::check_idle() {
     {
       std::lock_guard<std::mutex> lock(m.mutex);
       now_power = m.slots[c.compute_id].power;
-      if (now_power == Power::waking || now_power == Power::suspending || now_power == Power::asleep) {
-        continue;  // an asleep compute is woken only by wake_compute (or `kubectl neon resume`)
+      if (now_power == Power::waking || now_power == Power::suspending) {
+        continue;
       }
     }
     const ComputeActivity a = m.plant.status(c);
+    // An asleep compute is polled too: `kubectl neon resume` starts it without the hook.
     if (!a.reachable) {
       if (now_power == Power::unknown) {  // after a hook restart: asleep, or starting?
         auto replicas = m.plant.replicas(c.deployment);

@@ -62,9 +62,15 @@ int main() {
   neon::test::FakeComputeCtl compute("app-main");
   neon::test::write_text(dir / "app-main-app", "bench password");
 
-  Json entry{{"compute_id", "app-main"}, {"project", "app"},          {"branch", "main"},
-             {"tenant_id", k_tenant},    {"timeline_id", k_timeline}, {"address", compute.address()},
-             {"pg_port", 55433},         {"endpoint", "app"},         {"deployment", "compute-app-main"},
+  Json entry{{"compute_id", "app-main"},
+             {"project", "app"},
+             {"branch", "main"},
+             {"tenant_id", k_tenant},
+             {"timeline_id", k_timeline},
+             {"address", compute.address()},
+             {"pg_port", 55433},
+             {"endpoint", "app"},
+             {"deployment", "compute-app-main"},
              {"suspend_after_seconds", 300},
              {"roles", Json::array({Json{{"name", "app"}, {"options", nullptr}, {"secret", "app-main-app"}}})}};
   auto computes = neon::cli::hook::parse_computes(Json{{"computes", Json::array({entry})}}.dump());
@@ -151,9 +157,9 @@ int main() {
   }
   fmt::print("wake from zero: {} wake-ups ({} failed), compute's own start p50 {:.1f} ms\n", added_ms.size(), failures,
              percentile(start_ms, 0.5));
-  fmt::print("  latency added by the hook: p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms (goal p99 <= 100 ms)\n",
-             percentile(added_ms, 0.5), percentile(added_ms, 0.9), percentile(added_ms, 0.99),
-             percentile(added_ms, 1.0));
+  fmt::print(
+      "  latency added by the hook: p50 {:.1f} ms, p90 {:.1f} ms, p99 {:.1f} ms, max {:.1f} ms (goal p99 <= 100 ms)\n",
+      percentile(added_ms, 0.5), percentile(added_ms, 0.9), percentile(added_ms, 0.99), percentile(added_ms, 1.0));
 
   // 2. Role secrets.
   std::atomic<long> done{0};
@@ -175,9 +181,10 @@ int main() {
     t.join();
   }
   const double secs = neon::bench::seconds_since(started);
-  fmt::print("get_endpoint_access_control: {} clients, {} requests in {:.1f} s = {:.0f} requests/s ({} errors; "
-             "goal >= 2000/s)\n",
-             k_clients, done.load(), secs, static_cast<double>(done.load()) / secs, errors.load());
+  fmt::print(
+      "get_endpoint_access_control: {} clients, {} requests in {:.1f} s = {:.0f} requests/s ({} errors; "
+      "goal >= 2000/s)\n",
+      k_clients, done.load(), secs, static_cast<double>(done.load()) / secs, errors.load());
   (*server)->stop();
   serving.join();
   return failures == 0 && errors == 0 ? 0 : 1;
