@@ -135,10 +135,10 @@ ComputesFile computes_file(const ValidSpec& valid) {
         e.pg_port = names::k_compute_pg_port;
         e.settings = compute_settings(spec, replica ? &source : nullptr);
         add_roles(e, p, b);
-        if (b.compute.pooler.enabled) {
-          e.pooler_port = names::k_compute_pooler_port;
-        }
         if (spec.proxy.enabled && !replica) {
+          // For the proxy's <endpoint>-pooler; unset without the proxy, so the hook's ConfigMap of a
+          // cluster without one does not change.
+          e.pooler_port = b.compute.pooler.enabled ? names::k_compute_pooler_port : 0;
           e.endpoint = names::endpoint_name(p.name, b);
           e.deployment = service;  // the Deployment and its Service share the name
           e.suspend_after_seconds = b.compute.suspend_after_seconds;

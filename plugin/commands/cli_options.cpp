@@ -140,9 +140,8 @@ void add_spec_flag(OptionSet& opts, SpecFlag use, const std::string& more) {
   opts.files({"file"});
 }
 
-void add_wait_flags(OptionSet& opts, const std::string& until) {
-  opts.add_options()("wait", fmt::format("Wait until {} (the default)", until))(
-      "no-wait", "Return as soon as the storage controller has accepted the request");
+void add_wait_flags(OptionSet& opts, const std::string& until, const std::string& no_wait) {
+  opts.add_options()("wait", fmt::format("Wait until {} (the default)", until))("no-wait", no_wait);
 }
 
 std::optional<bool> wait_of(Context& ctx, const OptionSet& opts, const cxxopts::ParseResult& r, int& exit) {

@@ -98,7 +98,8 @@ void add_spec_flag(OptionSet& opts, SpecFlag use, const std::string& more = "");
 // --wait / --no-wait -------------------------------------------------------------------------------
 
 /// Adds --wait ("Wait until <until> (the default)") and --no-wait.
-void add_wait_flags(OptionSet& opts, const std::string& until);
+void add_wait_flags(OptionSet& opts, const std::string& until,
+                    const std::string& no_wait = "Return as soon as the storage controller has accepted the request");
 
 /// Whether to wait: true unless --no-wait. Both flags at once is a usage error (nullopt).
 std::optional<bool> wait_of(Context& ctx, const OptionSet& opts, const cxxopts::ParseResult& r, int& exit);

@@ -41,7 +41,7 @@ struct Target {
 };
 
 void add_target_options(OptionSet& opts) {
-  add_spec_flag(opts, SpecFlag::live, "(the branch's roles and databases)");
+  add_spec_flag(opts, SpecFlag::live, ", for the branch's roles and databases");
   opts.add_options()("role", "Role to connect as (default: the branch's first role)",
                      cxxopts::value<std::string>()->default_value(""))(
       "database", "Database (default: the first one the role owns)", cxxopts::value<std::string>()->default_value(""))(

@@ -38,9 +38,9 @@ OptionSet power_options(const Context& ctx, const std::string& verb) {
              : "Suspend a compute now (compute.suspendAfter): scale its Deployment to 0. A connection through the "
                "proxy wakes it again.",
       "PROJECT/BRANCH");
-  add_spec_flag(opts, SpecFlag::live, "(which branches are suspendable)");
+  add_spec_flag(opts, SpecFlag::live, ", for which branches are suspendable");
   if (resume) {
-    add_wait_flags(opts, "the compute is ready");
+    add_wait_flags(opts, "the compute is ready", "Return once the Deployment is scaled up");
     opts.add_options()("timeout", "How long to wait for the compute",
                        cxxopts::value<std::string>()->default_value("5m"));
   }

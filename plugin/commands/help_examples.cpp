@@ -104,7 +104,17 @@ const std::string* help_examples(const std::string& command) {
        "  # With the password, as JSON parts, for another role\n"
        "  {prog} connection-string app/main --role report --show-password -o json\n\n"
        "  # Through the branch's PgBouncer (compute.pooler)\n"
-       "  {prog} connection-string app/main --pooler\n"},
+       "  {prog} connection-string app/main --pooler\n\n"
+       "  # With spec.proxy: the compute's in-cluster Service instead of the proxy's endpoint\n"
+       "  {prog} connection-string app/main --direct\n"},
+      {"suspend",
+       "  # Put app/main to sleep now (compute.suspendAfter must be set on it)\n"
+       "  {prog} suspend app/main -f neon.yaml\n"},
+      {"resume",
+       "  # Start app/main again and wait until it is ready\n"
+       "  {prog} resume app/main -f neon.yaml\n\n"
+       "  # Scale it up and return at once\n"
+       "  {prog} resume app/main --no-wait\n"},
       {"psql",
        "  # An interactive psql in the compute of app/main\n"
        "  {prog} psql app/main -f neon.yaml\n\n"

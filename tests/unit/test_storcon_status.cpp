@@ -69,7 +69,8 @@ TEST_SUITE("storcon status") {
     CHECK(json.exit == 1);
     auto doc = Json::parse(json.out);
     CHECK(doc["components"] ==
-          Json{{"available", true},
+          Json{{"asleep", Json::array()},
+               {"available", true},
                {"namespace", "neon"},
                {"restart_pending", Json::array()},
                {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
