@@ -113,27 +113,24 @@ std::string ProxyFront::render_metrics() const {
   }
   out += fmt::format("neon_hook_proxy_requests_total{{route=\"any\",outcome=\"denied\"}} {}\n", m_denied.load());
   const PowerCounts p = m_power.counts();
-  out += "# HELP neon_hook_computes_asleep Suspendable computes now scaled to zero.\n";
-  out += "# TYPE neon_hook_computes_asleep gauge\n";
-  out += fmt::format("neon_hook_computes_asleep {}\n", p.asleep);
-  out += "# HELP neon_hook_computes_waking Computes being woken now.\n";
-  out += "# TYPE neon_hook_computes_waking gauge\n";
-  out += fmt::format("neon_hook_computes_waking {}\n", p.waking);
-  out += "# HELP neon_hook_compute_wakes_total wake_compute calls answered with a running compute.\n";
-  out += "# TYPE neon_hook_compute_wakes_total counter\n";
-  out += fmt::format("neon_hook_compute_wakes_total {}\n", p.wakes);
-  out += "# HELP neon_hook_compute_cold_starts_total Computes scaled up from zero by a wake.\n";
-  out += "# TYPE neon_hook_compute_cold_starts_total counter\n";
-  out += fmt::format("neon_hook_compute_cold_starts_total {}\n", p.cold_starts);
-  out += "# HELP neon_hook_compute_wake_failures_total Wakes that failed or ran past their deadline.\n";
-  out += "# TYPE neon_hook_compute_wake_failures_total counter\n";
-  out += fmt::format("neon_hook_compute_wake_failures_total {}\n", p.wake_failures);
-  out += "# HELP neon_hook_compute_suspends_total Idle computes terminated and scaled to zero.\n";
-  out += "# TYPE neon_hook_compute_suspends_total counter\n";
-  out += fmt::format("neon_hook_compute_suspends_total {}\n", p.suspends);
-  out += "# HELP neon_hook_compute_suspend_failures_total Suspends whose scale-down failed.\n";
-  out += "# TYPE neon_hook_compute_suspend_failures_total counter\n";
-  out += fmt::format("neon_hook_compute_suspend_failures_total {}\n", p.suspend_failures);
+  const struct {
+    const char* name;
+    const char* type;
+    const char* help;
+    long value;
+  } figures[] = {
+      {"neon_hook_computes_asleep", "gauge", "Suspendable computes now scaled to zero.", p.asleep},
+      {"neon_hook_computes_waking", "gauge", "Computes being woken now.", p.waking},
+      {"neon_hook_compute_wakes_total", "counter", "wake_compute calls answered with a running compute.", p.wakes},
+      {"neon_hook_compute_cold_starts_total", "counter", "Computes scaled up from zero by a wake.", p.cold_starts},
+      {"neon_hook_compute_wake_failures_total", "counter", "Wakes that failed or ran past their deadline.",
+       p.wake_failures},
+      {"neon_hook_compute_suspends_total", "counter", "Idle computes terminated and scaled to zero.", p.suspends},
+      {"neon_hook_compute_suspend_failures_total", "counter", "Suspends whose scale-down failed.", p.suspend_failures},
+  };
+  for (const auto& f : figures) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} {2}\n{0} {3}\n", f.name, f.help, f.type, f.value);
+  }
   return out;
 }
 

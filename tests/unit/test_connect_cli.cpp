@@ -7,6 +7,7 @@
 #include "plugin/adapters/base64.hpp"
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/kube_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/tools.hpp"
 
@@ -21,38 +22,9 @@ std::string transcript(const neon::test::CliResult& r) {
   return fmt::format("--- exit\n{}\n--- stdout\n{}--- stderr\n{}", r.exit, r.out, r.err);
 }
 
-struct Kube {
-  neon::test::ScratchDir dir;
-  neon::test::TestPki pki;
-  neon::test::FakeKubeApi fake;
-  std::string kubeconfig;
-  explicit Kube(const std::string& name)
-      : dir(name),
-        pki(dir.path()),
-        fake(pki, neon::test::FakeKubeOptions{"tok", false, ""}),
-        kubeconfig((dir / "cfg").string()) {
-    REQUIRE_MESSAGE(pki.ok, pki.error);
-    neon::test::write_text(dir / "cfg",
-                           fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: k\n"
-                                       "  cluster:\n    server: {}\n    certificate-authority: ca.crt\n"
-                                       "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
-                                       "  context:\n    cluster: k\n    user: k\n",
-                                       fake.url()));
-    neon::test::write_text(dir / "neon.yaml", starter());
-  }
-  neon::test::CliResult run(std::vector<std::string> args) {
-    args.insert(args.end(), {"-f", (dir / "neon.yaml").string(), "--kubeconfig", kubeconfig});
-    return run_cli(args);
-  }
-  std::map<std::string, std::string> secret(const std::string& name) {
-    std::map<std::string, std::string> out;
-    auto s = fake.secret("neon", name);
-    REQUIRE(s);
-    for (const auto& [k, v] : (*s)["data"].items()) {
-      out[k] = *neon::cli::base64_decode(v.get<std::string>());
-    }
-    return out;
-  }
+/// The dev starter against the fake Kubernetes API.
+struct Kube : neon::test::KubeCli {
+  explicit Kube(const std::string& name) : KubeCli(name, starter()) {}
 };
 
 }  // namespace

@@ -115,6 +115,14 @@ struct Kube {
       return c.set_scale("neon", d, n);
     };
   }
+  /// The hook's options for Deployment `name` scaled to zero: the proxy's token and these scale functions.
+  ClusterOptions asleep(const std::string& name) {
+    api.workloads().add_deployment("neon", name, {{"app.kubernetes.io/component", "compute"}}, 0, 0, 0);
+    ClusterOptions o;
+    o.proxy_token = k_proxy_token;
+    wire(o);
+    return o;
+  }
   int scale_patches() const {
     int n = 0;
     for (const auto& r : api.requests()) {
@@ -225,10 +233,7 @@ TEST_SUITE("hook proxy") {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
     auto& w = kube.api.workloads();
-    w.add_deployment("neon", "compute-app-main", {{"app.kubernetes.io/component", "compute"}}, 0, 0, 0);
-    ClusterOptions o;
-    o.proxy_token = k_proxy_token;
-    kube.wire(o);
+    ClusterOptions o = kube.asleep("compute-app-main");
     std::ostringstream log;
     o.log = &log;
     Cluster cluster({endpoint_def("app-main", "app", 300)}, o);
@@ -279,10 +284,7 @@ TEST_SUITE("hook proxy") {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
     auto& w = kube.api.workloads();
-    w.add_deployment("neon", "compute-app-main", {{"app.kubernetes.io/component", "compute"}}, 0, 0, 0);
-    ClusterOptions o;
-    o.proxy_token = k_proxy_token;
-    kube.wire(o);
+    ClusterOptions o = kube.asleep("compute-app-main");
     Cluster cluster({endpoint_def("app-main", "app", 300)}, o);
     FakeComputeCtl& compute = *cluster.computes[0];
     compute.set_down(true);

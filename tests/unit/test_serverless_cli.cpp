@@ -9,6 +9,7 @@
 #include "tests/support/fake_kube_api.hpp"
 #include "tests/support/fake_storcon.hpp"
 #include "tests/support/golden.hpp"
+#include "tests/support/kube_cli.hpp"
 #include "tests/support/run.hpp"
 #include "tests/support/tools.hpp"
 
@@ -22,35 +23,15 @@ std::string transcript(const neon::test::CliResult& r) {
 }
 
 /// The serverless example (app/main suspends after 10m; app/preview has a pooler, never suspends)
-/// and a kubeconfig for the fake API.
-struct Kube {
-  neon::test::ScratchDir dir;
-  neon::test::TestPki pki;
-  neon::test::FakeKubeApi fake;
-  std::string kubeconfig;
+/// against the fake Kubernetes API, with the role Secrets and the compute Deployments.
+struct Kube : neon::test::KubeCli {
   explicit Kube(const std::string& name)
-      : dir(name),
-        pki(dir.path()),
-        fake(pki, neon::test::FakeKubeOptions{"tok", false, ""}),
-        kubeconfig((dir / "cfg").string()) {
-    REQUIRE_MESSAGE(pki.ok, pki.error);
-    neon::test::write_text(dir / "cfg",
-                           fmt::format("apiVersion: v1\nkind: Config\ncurrent-context: k\nclusters:\n- name: k\n"
-                                       "  cluster:\n    server: {}\n    certificate-authority: ca.crt\n"
-                                       "users:\n- name: k\n  user:\n    token: tok\ncontexts:\n- name: k\n"
-                                       "  context:\n    cluster: k\n    user: k\n",
-                                       fake.url()));
-    neon::test::write_text(dir / "neon.yaml", neon::test::read_text(fs::path(NEON_SOURCE_DIR) /
-                                                                    "schemas/examples/serverless-argocd.yaml"));
+      : KubeCli(name, neon::test::read_text(fs::path(NEON_SOURCE_DIR) / "schemas/examples/serverless-argocd.yaml")) {
     fake.put_secret("neon", "app-main-app", {{"password", "s3cret"}});
     fake.put_secret("neon", "app-preview-app", {{"password", "s3cret"}});
-    fake.workloads().add_deployment("neon", "compute-app-main", {{"app.kubernetes.io/component", "compute"}}, 1, 1, 1);
-    fake.workloads().add_deployment("neon", "compute-app-preview", {{"app.kubernetes.io/component", "compute"}}, 1, 1,
-                                    1);
-  }
-  neon::test::CliResult run(std::vector<std::string> args) {
-    args.insert(args.end(), {"-f", (dir / "neon.yaml").string(), "--kubeconfig", kubeconfig});
-    return run_cli(args);
+    for (const char* d : {"compute-app-main", "compute-app-preview"}) {
+      fake.workloads().add_deployment("neon", d, {{"app.kubernetes.io/component", "compute"}}, 1, 1, 1);
+    }
   }
 };
 
