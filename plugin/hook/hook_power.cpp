@@ -360,6 +360,8 @@ void ComputePower::check_idle() {
   }
 }
 
+void ComputePower::stop() { m_impl->stopping = true; }
+
 Power ComputePower::power(const std::string& compute_id) const {
   std::lock_guard<std::mutex> lock(m_impl->mutex);
   auto it = m_impl->slots.find(compute_id);

@@ -101,6 +101,9 @@ public:
   /// Terminates `compute` and scales it to zero, unless a wake is under way.
   Result<void> suspend(const ComputeEntry& compute);
 
+  /// Ends the wakes under way (they answer failed at once); for the hook's shutdown.
+  void stop();
+
   Power power(const std::string& compute_id) const;
   PowerCounts counts() const;
 

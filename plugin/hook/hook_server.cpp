@@ -524,6 +524,7 @@ void HookServer::stop() {
     }
   }
   m_impl->book->stop();
+  m_impl->power->stop();  // a wake_compute call waiting for its compute returns now
   m_impl->gate->stop();
   m_impl->metrics_gate->stop();
 }
