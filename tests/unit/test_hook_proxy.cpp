@@ -353,6 +353,28 @@ TEST_SUITE("hook proxy") {
     CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
   }
 
+  TEST_CASE("a hook that stops ends a waiting wake_compute at once, not after its wait" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Kube kube;
+    ClusterOptions o = kube.asleep("compute-app-main");
+    o.wake_wait = std::chrono::milliseconds(30000);
+    auto cluster = std::make_unique<Cluster>(std::vector<ComputeDef>{endpoint_def("app-main", "app", 300)}, o);
+    cluster->computes[0]->set_down(true);  // never starts
+    auto call = std::async(std::launch::async, [&] {
+      auto r = proxy_get(*cluster, "/cplane/wake_compute?endpointish=app");
+      return r ? r->status : -1;
+    });
+    for (int i = 0; i < 200 && kube.scale_patches() == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(kube.scale_patches() == 1);  // the wake is under way
+    const auto stopping = std::chrono::steady_clock::now();
+    cluster->hook->server->stop();
+    CHECK(call.get() == 500);                                                       // final: "the hook is stopping"
+    CHECK(std::chrono::steady_clock::now() - stopping < std::chrono::seconds(10));  // not the 30 s wait
+  }
+
   TEST_CASE("idle computes are terminated and scaled to zero after suspendAfter, by the injected clock" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
