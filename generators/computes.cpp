@@ -105,7 +105,8 @@ ComputesFile computes_file(const ValidSpec& valid) {
     }
   }
   for (const Project& p : spec.projects) {
-    ComputesProject project{p.name, p.tenant_id, p.pg_version, p.shard_count, p.stripe_size, Json::object(), {}};
+    ComputesProject project{p.name,        p.tenant_id,    p.pg_version,     p.shard_count,
+                            p.stripe_size, Json::object(), p.preferred_zone, {}};
     for (const auto& kv : p.tenant_config) {
       project.tenant_config[kv.key] = Json::parse(kv.json);
     }
@@ -171,13 +172,17 @@ Json to_json(const ComputesFile& file) {
       }
       branches.push_back(std::move(jb));
     }
-    projects.push_back(Json{{"name", p.name},
-                            {"tenant_id", p.tenant_id},
-                            {"pg_version", p.pg_version},
-                            {"shard_count", p.shard_count},
-                            {"stripe_size", p.stripe_size},
-                            {"tenant_config", p.tenant_config},
-                            {"branches", std::move(branches)}});
+    Json jp{{"name", p.name},
+            {"tenant_id", p.tenant_id},
+            {"pg_version", p.pg_version},
+            {"shard_count", p.shard_count},
+            {"stripe_size", p.stripe_size},
+            {"tenant_config", p.tenant_config}};
+    if (!p.preferred_az.empty()) {  // only when set: other clusters' ConfigMaps stay as they are
+      jp["preferred_az"] = p.preferred_az;
+    }
+    jp["branches"] = std::move(branches);
+    projects.push_back(std::move(jp));
   }
   Json computes = Json::array();
   for (const auto& c : file.computes) {
@@ -327,6 +332,9 @@ Result<ComputesProject> read_project(const PJson& p, const std::string& at) {
     }
     out.tenant_config = *tc;
   }
+  auto az = optional_string(p, "preferred_az", at);
+  NEON_TRY(az);
+  out.preferred_az = *az;
   auto branches = array_field(p, "branches", at, false);
   NEON_TRY(branches);
   auto branches_read =

@@ -51,6 +51,7 @@ struct ComputesProject {
   int shard_count = 1;
   int stripe_size = 2048;
   Json tenant_config = Json::object();
+  std::string preferred_az;  ///< spec.projects[].preferredZone; empty: none
   std::vector<ComputesBranch> branches;
 };
 

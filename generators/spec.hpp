@@ -165,6 +165,9 @@ struct Project {
   int shard_count = 1;                           ///< 1 means unsharded
   int stripe_size = 2048;                        ///< in 8 KiB pages
   std::vector<TenantConfigValue> tenant_config;  ///< sorted by key
+  /// preferredZone: the pageserver zone the controller should place the tenant's shards in
+  /// (PUT /control/v1/preferred_azs, applied by `sync`); empty: the controller chooses.
+  std::string preferred_zone;
   std::vector<Branch> branches;
 };
 

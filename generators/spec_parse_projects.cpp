@@ -154,6 +154,7 @@ void read_project(Reader& r, const YAML::Node& n, const std::string& p, Project&
   if (auto v = r.integer(n, p, "pgVersion")) {
     pr.pg_version = static_cast<int>(std::clamp<long long>(*v, -1, 1000));
   }
+  set_if(r.string(n, p, "preferredZone"), pr.preferred_zone);
   set_if(r.string(n, p, "tenantId"), pr.tenant_id);
   const YAML::Node sh = r.section(n, p, "shards", "spec.projects[].shards");
   if (sh.IsDefined()) {

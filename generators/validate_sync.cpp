@@ -1,13 +1,16 @@
 // spec.sync: the schedule of the in-cluster sync CronJob, checked as the API server would check it
 // (robfig/cron v3 ParseStandard: five fields, names, ranges, steps, lists, descriptors), so a bad
 // one is a file:line:col error here instead of a CronJob the GitOps sync cannot apply.
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "generators/diagnostics.hpp"
 #include "generators/validate.hpp"
 
 namespace neon::gen {
@@ -158,6 +161,19 @@ std::string cron_problem(std::string_view schedule) {
 }
 
 void check_sync(const ClusterSpec& spec, const NetworkError& error) {
+  // A preferred zone is one the pageservers are in: the controller matches it with each node's
+  // availability_zone_id, which the generated pageserver.toml sets to the zone's name.
+  for (std::size_t i = 0; i < spec.projects.size(); ++i) {
+    const std::string& zone = spec.projects[i].preferred_zone;
+    const auto& zones = spec.pageservers.zones;
+    if (!zone.empty() && std::find(zones.begin(), zones.end(), zone) == zones.end()) {
+      error(fmt::format("spec.projects[{}].preferredZone", i),
+            zones.empty()
+                ? fmt::format("\"{}\": spec.pageservers.zones is not set, so there is no zone to prefer", zone)
+                : fmt::format("\"{}\" is not a pageserver zone ({}){}", zone, fmt::join(zones, ", "),
+                              suggestion_suffix(zone, zones)));
+    }
+  }
   if (!spec.sync.enabled) {
     return;
   }

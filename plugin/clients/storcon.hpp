@@ -287,6 +287,9 @@ public:
   Expected<void> set_tenant_config(const std::string& tenant_id, const Json& config);
   /// PUT /control/v1/tenant/:id/shard_split {"new_shard_count": N, "new_stripe_size": S|null}
   /// (TenantShardSplitRequest, models.rs:463-472; a smaller count is 400, service.rs:6243-6254).
+  /// PUT /control/v1/preferred_azs: {"<tenant_shard_id>": zone, ...} (admin scope;
+  /// libs/pageserver_api/src/controller_api.rs:95-98, the map flattened into the body).
+  Expected<void> set_preferred_azs(const std::vector<std::string>& shards, const std::string& zone);
   Expected<void> split_tenant(const std::string& tenant_id, int new_shard_count, std::optional<std::uint32_t> stripe);
 
   /// Low level: one call with retries as described above; non-2xx statuses become errors unless

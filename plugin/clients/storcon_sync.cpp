@@ -82,6 +82,18 @@ Expected<void> Client::set_tenant_config(const std::string& tenant_id, const Jso
   return {};
 }
 
+Expected<void> Client::set_preferred_azs(const std::vector<std::string>& shards, const std::string& zone) {
+  Json body = Json::object();
+  for (const auto& s : shards) {
+    body[s] = zone;
+  }
+  auto r = call("PUT", "/control/v1/preferred_azs", body, Retry::idempotent);
+  if (!r) {
+    return r.error();
+  }
+  return {};
+}
+
 Expected<void> Client::split_tenant(const std::string& tenant_id, int new_shard_count,
                                     std::optional<std::uint32_t> stripe) {
   const Json body{{"new_shard_count", new_shard_count}, {"new_stripe_size", stripe ? Json(*stripe) : Json()}};

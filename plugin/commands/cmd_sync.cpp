@@ -135,6 +135,8 @@ storcon::Expected<void> apply(Context& ctx, storcon::Client& client, const gen::
       return bootstrap::create_compute_storage(client, ctx.err, *p, path_to(*p, c.timeline_id));
     case sync::Action::set_config:
       return client.set_tenant_config(c.tenant_id, p->tenant_config);
+    case sync::Action::set_preferred_az:
+      return client.set_preferred_azs(c.shards, c.zone);
     case sync::Action::split:
       // The stripe size counts only on the first split (models.rs:466-470).
       return client.split_tenant(c.tenant_id, c.to_shards,

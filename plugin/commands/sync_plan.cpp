@@ -71,6 +71,8 @@ const char* action_name(Action a) {
       return "create tenant";
     case Action::set_config:
       return "set tenant config";
+    case Action::set_preferred_az:
+      return "set preferred zone";
     case Action::split:
       return "split tenant";
     case Action::create_timeline:
@@ -87,8 +89,8 @@ const char* action_name(Action a) {
 
 std::size_t Plan::fixable() const {
   return static_cast<std::size_t>(std::count_if(changes.begin(), changes.end(), [](const Change& c) {
-    return c.action == Action::create_tenant || c.action == Action::set_config || c.action == Action::split ||
-           c.action == Action::create_timeline;
+    return c.action == Action::create_tenant || c.action == Action::set_config ||
+           c.action == Action::set_preferred_az || c.action == Action::split || c.action == Action::create_timeline;
   }));
 }
 
@@ -153,6 +155,19 @@ Plan make_plan(const gen::ComputesFile& spec, const std::map<std::string, LiveTe
       c.action = Action::set_config;
       c.keys = differing;
       plan.changes.push_back(c);
+    }
+    if (!p.preferred_az.empty()) {
+      Change c = base;
+      c.action = Action::set_preferred_az;
+      c.zone = p.preferred_az;
+      for (const auto& s : l.tenant.shards) {
+        if (s.preferred_az != p.preferred_az) {
+          c.shards.push_back(s.tenant_shard_id);
+        }
+      }
+      if (!c.shards.empty()) {
+        plan.changes.push_back(c);
+      }
     }
     const bool splitting = std::any_of(l.tenant.shards.begin(), l.tenant.shards.end(),
                                        [](const storcon::Shard& s) { return s.is_splitting; });
@@ -224,6 +239,10 @@ std::string plan_text(const Plan& plan, bool prune) {
         out += fmt::format("~ set the tenant config of {} ({} differ{})\n", tenant, fmt::join(c.keys, ", "),
                            c.keys.size() == 1 ? "s" : "");
         break;
+      case Action::set_preferred_az:
+        out += fmt::format("~ prefer zone {} for {} ({} shard{})\n", c.zone, tenant, c.shards.size(),
+                           c.shards.size() == 1 ? "" : "s");
+        break;
       case Action::split:
         out += fmt::format("~ split {} from {} to {} shards\n", tenant, c.from_shards, c.to_shards);
         break;
@@ -248,8 +267,8 @@ std::string plan_text(const Plan& plan, bool prune) {
 }
 
 const char* action_id(Action a) {
-  static const char* const k_ids[] = {"create_tenant",     "set_config",     "split",       "create_timeline",
-                                      "shards_above_spec", "extra_timeline", "extra_tenant"};
+  static const char* const k_ids[] = {"create_tenant",   "set_config",        "set_preferred_az", "split",
+                                      "create_timeline", "shards_above_spec", "extra_timeline",   "extra_tenant"};
   return k_ids[static_cast<int>(a)];
 }
 
@@ -271,6 +290,10 @@ nlohmann::json plan_json(const Plan& plan) {
     }
     if (!c.keys.empty()) {
       j["keys"] = c.keys;
+    }
+    if (c.action == Action::set_preferred_az) {
+      j["zone"] = c.zone;
+      j["shards"] = c.shards;
     }
     changes.push_back(std::move(j));
   }

@@ -8,6 +8,8 @@
 // - a tenant whose config differs from tenantConfig: PUT /v1/tenant/config replaces it
 //   (TenantConfigRequest, libs/pageserver_api/src/models.rs:1410-1414). Durations compare by value,
 //   since the controller writes them back in humantime's own form (humantime_serde, models.rs:662);
+// - shards whose preferred AZ is not the project's preferredZone: PUT /control/v1/preferred_azs
+//   (storage_controller/src/http.rs:1432-1449); the controller's optimizer then moves them;
 // - fewer shards than shards.count: the tenant is split (service.rs:6215-6330); more shards than
 //   the spec asks for cannot be undone (a split has no reverse), so it is reported, never fixed;
 // - a branch without a timeline: it is created, ancestors first;
@@ -37,6 +39,7 @@ struct LiveTenant {
 enum class Action {
   create_tenant,
   set_config,
+  set_preferred_az,
   split,
   create_timeline,
   shards_above_spec,
@@ -48,9 +51,9 @@ enum class Action {
 const char* action_name(Action a);
 /// "create_tenant", "set_config", ...: the spelling of plan_json and the run summary.
 const char* action_id(Action a);
-inline constexpr Action k_actions[] = {Action::create_tenant,   Action::set_config,        Action::split,
-                                       Action::create_timeline, Action::shards_above_spec, Action::extra_timeline,
-                                       Action::extra_tenant};
+inline constexpr Action k_actions[] = {Action::create_tenant,  Action::set_config,      Action::set_preferred_az,
+                                       Action::split,          Action::create_timeline, Action::shards_above_spec,
+                                       Action::extra_timeline, Action::extra_tenant};
 
 struct Change {
   Action action = Action::create_tenant;
@@ -61,6 +64,9 @@ struct Change {
   int from_shards = 0;
   int to_shards = 0;
   std::vector<std::string> keys;  ///< set_config: the keys that differ (added, changed or removed)
+  /// set_preferred_az: the zone, and the shards (tenant_shard_id) not preferring it yet.
+  std::string zone;
+  std::vector<std::string> shards;
 };
 
 struct Plan {

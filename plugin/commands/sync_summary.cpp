@@ -145,6 +145,9 @@ std::string scope_for(const std::string& method, const std::string& path) {
   if (seg.size() >= 2 && seg[0] == "v1") {
     return "pageserverapi";
   }
+  if (seg.size() == 3 && seg[0] == "control" && seg[1] == "v1" && seg[2] == "preferred_azs" && method == "PUT") {
+    return "admin";  // check_permissions(&req, Scope::Admin), storage_controller/src/http.rs:1433
+  }
   if (seg.size() < 3 || seg[0] != "control" || seg[1] != "v1" || seg[2] != "tenant") {
     return "";
   }

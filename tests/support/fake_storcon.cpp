@@ -43,6 +43,7 @@ struct ShardRec {
   bool pending = false;
   bool splitting = false;
   int reconcile_left = 0;
+  std::optional<std::string> preferred_az;  ///< set by PUT /control/v1/preferred_azs; else the node's zone
 };
 
 struct TenantRec {
@@ -180,8 +181,8 @@ struct FakeStorcon::State {
   Json tenant_json(const std::string& id, TenantRec& t, bool consume) {
     Json shards = Json::array();
     for (auto& s : t.shards) {
-      std::optional<std::string> az;
-      if (s.attached && nodes.count(*s.attached) != 0) {
+      std::optional<std::string> az = s.preferred_az;
+      if (!az && s.attached && nodes.count(*s.attached) != 0) {
         az = nodes.at(*s.attached).zone;
       }
       shards.push_back(Json{{"tenant_shard_id", shard_name(id, t, s)},
@@ -409,6 +410,25 @@ void FakeStorcon::State::route(const httplib::Request& req, httplib::Response& r
     }
     if (seg[2] == "safekeeper") {
       return route_safekeeper(req, res, seg);
+    }
+    // PUT /control/v1/preferred_azs (storage_controller/src/http.rs:1432-1449): a flat map of
+    // tenant_shard_id to AZ or null; answers the shards it knows as `updated` (service.rs:10187-10215).
+    if (seg.size() == 3 && seg[2] == "preferred_azs" && req.method == "PUT") {
+      const Json body = Json::parse(req.body, nullptr, false);
+      if (!body.is_object()) {
+        return reply_error(res, 400, "malformed body");
+      }
+      Json updated = Json::array();
+      for (auto& [id, t] : tenants) {
+        for (auto& s : t.shards) {
+          const std::string name = shard_name(id, t, s);
+          if (auto it = body.find(name); it != body.end()) {
+            s.preferred_az = it->is_string() ? std::optional<std::string>(it->get<std::string>()) : std::nullopt;
+            updated.push_back(name);
+          }
+        }
+      }
+      return reply(res, 200, Json{{"updated", updated}});
     }
   }
   // GET /debug/v1/tenant/:t/timeline/:tl/locate (safekeeper_service.rs:493-520) and POST

@@ -213,4 +213,50 @@ TEST_SUITE("sync") {
                                              Json{{"gc_period", "2h"}, {"checkpoint_distance", 1}}, differing));
     CHECK(differing == std::vector<std::string>{"checkpoint_distance", "gc_period"});
   }
+
+  TEST_CASE(
+      "sync: preferredZone is set on every shard not preferring it (PUT /control/v1/preferred_azs); "
+      "a second sync changes nothing") {
+    Cluster c;
+    std::string text = spec_text();
+    text = neon::test::replaced(text, "    count: 1\n    storage:\n      size: 10Gi\n",
+                                "    count: 2\n    zones: [az-a, az-b]\n    storage:\n      size: 10Gi\n");
+    text = neon::test::replaced(text, "  safekeepers:\n    count: 3\n",
+                                "  safekeepers:\n    count: 3\n    zones: [az-a, az-b]\n");
+    text = neon::test::replaced(text, "      shards:\n", "      preferredZone: az-b\n      shards:\n");
+    neon::test::write_text(c.spec, text);
+    c.fake.add_tenant(k_app, 2, 0);  // both shards on az-a nodes: they prefer az-a
+    c.fake.add_timeline(k_app, k_main);
+    c.fake.add_timeline(k_app, k_dev, k_main);
+    auto plan = c.sync({"--dry-run", "-o", "json"});
+    INFO(plan.out, plan.err);
+    CHECK(plan.exit == 1);
+    Json zone_change;
+    const Json planned = Json::parse(plan.out);
+    for (const auto& change : planned["changes"]) {
+      if (change["action"] == "set_preferred_az") {
+        zone_change = change;
+      }
+    }
+    CHECK(zone_change["zone"] == "az-b");
+    CHECK(zone_change["shards"] == Json::array({k_app + "-0002", k_app + "-0102"}));
+    auto r = c.sync({});
+    CHECK(r.exit == 0);
+    CHECK(r.out.find(fmt::format("~ prefer zone az-b for project app (tenant {}) (2 shards)\n", k_app)) !=
+          std::string::npos);
+    for (const auto& shard : c.fake.tenant(k_app)["shards"]) {
+      CHECK(shard["preferred_az_id"] == "az-b");
+    }
+    c.fake.clear_requests();
+    auto again = c.sync({});
+    CHECK(again.exit == 0);
+    CHECK(c.calls(true).empty());
+
+    // A zone the pageservers are not in is a validate error, with did-you-mean.
+    neon::test::write_text(c.spec, neon::test::replaced(text, "preferredZone: az-b", "preferredZone: az-bb"));
+    auto bad = c.sync({"--dry-run"});
+    CHECK(bad.exit == 2);  // sync: an invalid spec is an error, not drift
+    CHECK(bad.err.find("spec.projects[0].preferredZone: \"az-bb\" is not a pageserver zone (az-a, az-b) "
+                       "(did you mean \"az-b\"?)") != std::string::npos);
+  }
 }

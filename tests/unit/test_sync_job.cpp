@@ -81,6 +81,7 @@ TEST_SUITE("sync") {
     // The tenant, each of its two timelines (ancestors first), and the stray tenant.
     CHECK(s["found"] == Json{{"create_tenant", 1},
                              {"set_config", 0},
+                             {"set_preferred_az", 0},
                              {"split", 0},
                              {"create_timeline", 2},
                              {"shards_above_spec", 0},
