@@ -18,6 +18,7 @@
 
 #include "generators/emit.hpp"
 #include "generators/gitops.hpp"
+#include "generators/proxy.hpp"
 #include "plugin/clients/cluster_prereqs.hpp"
 #include "plugin/clients/kube_client.hpp"
 #include "plugin/clients/kubeconfig.hpp"
@@ -155,6 +156,9 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
   check_prerequisites(client, spec, c);
   if (auto computes = client.list_deployments(api->namespace_, "app.kubernetes.io/component=compute")) {
     c.asleep = proxy::asleep(*computes);
+    if (spec != nullptr) {
+      c.waking = proxy::waking(*computes, gen::suspendable_computes(spec->spec()));
+    }
   }
   if (spec != nullptr && (*spec)->proxy.enabled) {
     auto secret = client.get_secret(api->namespace_, (*spec)->proxy.certificate_secret());

@@ -1,5 +1,6 @@
 #include "plugin/commands/proxy_checks.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include <fmt/format.h>
@@ -63,6 +64,18 @@ std::vector<std::string> asleep(const std::vector<kube::Deployment>& deployments
   std::vector<std::string> out;
   for (const auto& d : deployments) {
     if (d.replicas == 0) {
+      out.push_back(d.name);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> waking(const std::vector<kube::Deployment>& deployments,
+                                const std::vector<std::string>& suspendable) {
+  std::vector<std::string> out;
+  for (const auto& d : deployments) {
+    const bool ours = std::find(suspendable.begin(), suspendable.end(), d.name) != suspendable.end();
+    if (ours && d.replicas > 0 && d.available_replicas == 0) {
       out.push_back(d.name);
     }
   }

@@ -25,5 +25,8 @@ std::optional<std::string> certificate_problem(const gen::ProxySpec& proxy, cons
 
 /// The Deployments among `deployments` that are scaled to zero (spec.replicas 0), by name.
 std::vector<std::string> asleep(const std::vector<kube::Deployment>& deployments);
+/// Those of `suspendable` (Deployment names) scaled up but with no available pod yet: being woken.
+std::vector<std::string> waking(const std::vector<kube::Deployment>& deployments,
+                                const std::vector<std::string>& suspendable);
 
 }  // namespace neon::cli::proxy

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
+#include <fmt/ranges.h>
 
 #include "plugin/adapters/json_writer.hpp"
 
@@ -166,6 +167,9 @@ std::vector<std::string> notes(const Health& h, const Components& c) {
     out.push_back(fmt::format("note: {} compute{} asleep (scaled to zero; a connection through the proxy wakes it): {}",
                               c.asleep.size(), c.asleep.size() == 1 ? "" : "s", names));
   }
+  if (!c.waking.empty()) {
+    out.push_back(fmt::format("note: waking (scaled up, not available yet): {}", fmt::join(c.waking, ", ")));
+  }
   return out;
 }
 
@@ -198,6 +202,11 @@ void write_json(std::ostream& out, const Snapshot& s, const Health& h, const Com
   w.key("restart_pending").begin_array();
   for (const auto& line : c.outdated) {
     w.string(line);
+  }
+  w.end_array();
+  w.key("waking").begin_array();
+  for (const auto& name : c.waking) {
+    w.string(name);
   }
   w.end_array();
   w.end_object();

@@ -67,6 +67,8 @@ struct Components {
   std::vector<std::string> outdated;
   /// Suspendable computes' Deployments scaled to zero (compute.suspendAfter): notes, not problems.
   std::vector<std::string> asleep;
+  /// Suspendable computes scaled up whose pod is not available yet: being woken (needs -f).
+  std::vector<std::string> waking;
   SyncRun sync;
 };
 

@@ -148,9 +148,14 @@ TEST_SUITE("serverless cli") {
                      "compute-app-dev") != std::string::npos);
     CHECK(r.err.find("warning: proxy certificate: Secret neon-proxy-tls does not exist yet (cert-manager has not "
                      "issued the Certificate)") != std::string::npos);
+    CHECK(r.err.find("waking") == std::string::npos);
+    k.fake.workloads().set_deployment("neon", "compute-app-main", 0, 0);  // scaled up, its pod not available yet
     auto json = k.run({"status", "--storage-controller", storcon.url(), "-o", "json"});
     const auto doc = nlohmann::json::parse(json.out);
     CHECK(doc["components"]["asleep"] == nlohmann::json::array({"compute-app-dev"}));
+    CHECK(doc["components"]["waking"] == nlohmann::json::array({"compute-app-main"}));
+    auto waking = k.run({"status", "--storage-controller", storcon.url()});
+    CHECK(waking.err.find("note: waking (scaled up, not available yet): compute-app-main") != std::string::npos);
 
     neon::test::ScratchDir dir("proxy-cert-status");
     k.fake.put_secret("neon", "neon-proxy-tls",

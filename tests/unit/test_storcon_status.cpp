@@ -73,6 +73,7 @@ TEST_SUITE("storcon status") {
                {"available", true},
                {"namespace", "neon"},
                {"restart_pending", Json::array()},
+               {"waking", Json::array()},
                {"items", Json::array({Json{{"component", "pageserver"}, {"ready", 1}, {"pods", 2}},
                                       Json{{"component", "safekeeper"}, {"ready", 1}, {"pods", 1}}})}});
     CHECK(doc["health"]["problems"] == Json::array({"pageserver: 1/2 pods ready"}));
