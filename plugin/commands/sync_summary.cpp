@@ -1,5 +1,7 @@
 #include "plugin/commands/sync_summary.hpp"
 
+#include "plugin/adapters/text.hpp"
+
 #include <vector>
 
 #include <fmt/format.h>
@@ -26,17 +28,6 @@ std::string cut(std::string text, std::size_t limit) {
     text.pop_back();
   }
   return text + "...";
-}
-
-std::vector<std::string> segments(const std::string& path) {
-  std::vector<std::string> out;
-  const std::string route = path.substr(0, path.find('?'));
-  for (std::size_t at = 1; at <= route.size();) {
-    const std::size_t end = std::min(route.find('/', at), route.size());
-    out.push_back(route.substr(at, end - at));
-    at = end + 1;
-  }
-  return out;
 }
 
 }  // namespace
@@ -138,7 +129,7 @@ std::string summary_line(const Summary& s) {
 }
 
 std::string scope_for(const std::string& method, const std::string& path) {
-  const auto seg = segments(path);
+  const auto seg = path_segments(path);
   if (method == "DELETE") {
     return "";
   }

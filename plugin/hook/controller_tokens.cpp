@@ -1,5 +1,7 @@
 #include "plugin/hook/controller_tokens.hpp"
 
+#include "plugin/adapters/text.hpp"
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -60,13 +62,7 @@ Result<std::string> ControllerTokens::token(const std::string& scope) {
 }
 
 std::string ControllerTokens::scope_for(const std::string& method, const std::string& path) {
-  std::vector<std::string> segments;
-  const std::string route = path.substr(0, path.find('?'));
-  for (std::size_t at = 1; at <= route.size();) {
-    const std::size_t end = std::min(route.find('/', at), route.size());
-    segments.push_back(route.substr(at, end - at));
-    at = end + 1;
-  }
+  const std::vector<std::string> segments = path_segments(path);
   if (segments.size() >= 2 && segments[0] == "v1") {
     return "pageserverapi";
   }
