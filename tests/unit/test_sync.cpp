@@ -244,7 +244,8 @@ TEST_SUITE("sync") {
     CHECK(r.exit == 0);
     CHECK(r.out.find(fmt::format("~ prefer zone az-b for project app (tenant {}) (2 shards)\n", k_app)) !=
           std::string::npos);
-    for (const auto& shard : c.fake.tenant(k_app)["shards"]) {
+    const Json tenant = c.fake.tenant(k_app);  // a copy: a range-for over a temporary's member would dangle
+    for (const auto& shard : tenant["shards"]) {
       CHECK(shard["preferred_az_id"] == "az-b");
     }
     c.fake.clear_requests();
