@@ -1,5 +1,7 @@
 #include "generators/computes.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "generators/json_fields.hpp"
@@ -105,8 +107,15 @@ ComputesFile computes_file(const ValidSpec& valid) {
     }
   }
   for (const Project& p : spec.projects) {
-    ComputesProject project{p.name,        p.tenant_id,    p.pg_version,     p.shard_count,
-                            p.stripe_size, Json::object(), p.preferred_zone, {}};
+    ComputesProject project{p.name,
+                            p.tenant_id,
+                            p.pg_version,
+                            p.shard_count,
+                            p.stripe_size,
+                            Json::object(),
+                            p.preferred_zone,
+                            p.allowed_ips.value_or(std::vector<std::string>{}),
+                            {}};
     for (const auto& kv : p.tenant_config) {
       project.tenant_config[kv.key] = Json::parse(kv.json);
     }
@@ -180,6 +189,9 @@ Json to_json(const ComputesFile& file) {
             {"tenant_config", p.tenant_config}};
     if (!p.preferred_az.empty()) {  // only when set: other clusters' ConfigMaps stay as they are
       jp["preferred_az"] = p.preferred_az;
+    }
+    if (!p.allowed_ips.empty()) {  // the same: only with spec.projects[].allowedIps
+      jp["allowed_ips"] = p.allowed_ips;
     }
     jp["branches"] = std::move(branches);
     projects.push_back(std::move(jp));
@@ -335,6 +347,12 @@ Result<ComputesProject> read_project(const PJson& p, const std::string& at) {
   auto az = optional_string(p, "preferred_az", at);
   NEON_TRY(az);
   out.preferred_az = *az;
+  if (auto ips = p.find("allowed_ips"); ips != p.end()) {
+    if (!ips->is_array() || !std::all_of(ips->begin(), ips->end(), [](const PJson& v) { return v.is_string(); })) {
+      return make_error(at + "allowed_ips: must be an array of strings", ErrorKind::invalid);
+    }
+    out.allowed_ips = ips->get<std::vector<std::string>>();
+  }
   auto branches = array_field(p, "branches", at, false);
   NEON_TRY(branches);
   auto branches_read =

@@ -8,7 +8,8 @@
 //   "namespace": "neon",
 //   "safekeepers": ["safekeeper-0.safekeeper.neon.svc.cluster.local:5454", ...],
 //   "projects": [{"name": "app", "tenant_id": "<32hex>", "pg_version": 17, "shard_count": 1,
-//                 "stripe_size": 2048, "tenant_config": {...},
+//                 "stripe_size": 2048, "tenant_config": {...}, "preferred_az": "az-a"?,
+//                 "allowed_ips": ["10.0.0.0/8", ...]?,
 //                 "branches": [{"name": "main", "timeline_id": "<32hex>",
 //                               "ancestor_timeline_id": "<32hex>"?, "ancestor_start_lsn": "X/Y"?,
 //                               "ancestor_timestamp": "<RFC 3339>"?}]}],
@@ -52,6 +53,8 @@ struct ComputesProject {
   int stripe_size = 2048;
   Json tenant_config = Json::object();
   std::string preferred_az;  ///< spec.projects[].preferredZone; empty: none
+  /// spec.projects[].allowedIps, which the hook answers the proxy with; empty: every address.
+  std::vector<std::string> allowed_ips;
   std::vector<ComputesBranch> branches;
 };
 

@@ -1,5 +1,7 @@
 #include "generators/proxy.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "generators/members.hpp"
@@ -111,10 +113,11 @@ Json proxy_deployment(const ClusterSpec& s) {
                                               {"spec", std::move(pod_spec)}}}}}};
 }
 
-/// The public endpoint: Postgres on 5432 and WebSocket / SQL over HTTP on 443. externalTrafficPolicy
-/// stays Cluster (every node forwards): the hook answers allowed_ips null (plugin/hook/hook_cplane.cpp),
-/// so the proxy needs no client source address; narrow who reaches it with loadBalancerSourceRanges
-/// in local/.
+/// The public endpoint: Postgres on 5432 and WebSocket / SQL over HTTP on 443. Without allowedIps
+/// externalTrafficPolicy stays Cluster (every node forwards, and the proxy sees a node's address).
+/// With a project's allowedIps the proxy compares the client's address with them
+/// (proxy/src/control_plane/mod.rs:101), so a LoadBalancer or NodePort Service keeps it: Local
+/// (only nodes running a proxy pod take traffic, without source NAT).
 Json public_service(const ClusterSpec& s) {
   Json meta = object_meta(names::k_proxy, k_component, Wave::compute);
   if (!s.proxy.service_annotations.empty()) {
@@ -125,12 +128,15 @@ Json public_service(const ClusterSpec& s) {
   Json postgres{
       {"name", "postgres"}, {"port", names::k_postgres_port}, {"targetPort", "postgres"}, {"protocol", "TCP"}};
   Json https{{"name", "https"}, {"port", 443}, {"targetPort", "https"}, {"protocol", "TCP"}};
-  return Json{{"apiVersion", "v1"},
-              {"kind", "Service"},
-              {"metadata", std::move(meta)},
-              {"spec", Json{{"type", s.proxy.service_type},
-                            {"selector", selector_labels(names::k_proxy, k_component)},
-                            {"ports", Json::array({std::move(postgres), std::move(https)})}}}};
+  Json spec{{"type", s.proxy.service_type},
+            {"selector", selector_labels(names::k_proxy, k_component)},
+            {"ports", Json::array({std::move(postgres), std::move(https)})}};
+  const bool allow_lists =
+      std::any_of(s.projects.begin(), s.projects.end(), [](const Project& p) { return p.allowed_ips.has_value(); });
+  if (allow_lists && s.proxy.service_type != "ClusterIP") {
+    spec["externalTrafficPolicy"] = "Local";
+  }
+  return Json{{"apiVersion", "v1"}, {"kind", "Service"}, {"metadata", std::move(meta)}, {"spec", std::move(spec)}};
 }
 
 Json metrics_service() {

@@ -168,6 +168,9 @@ struct Project {
   /// preferredZone: the pageserver zone the controller should place the tenant's shards in
   /// (PUT /control/v1/preferred_azs, applied by `sync`); empty: the controller chooses.
   std::string preferred_zone;
+  /// allowedIps: the client addresses the proxy admits to this project's endpoints ("1.2.3.4",
+  /// "10.0.0.0/8", "10.0.0.1-10.0.0.9"; proxy/src/auth/credentials.rs:159-230); nullopt: every one.
+  std::optional<std::vector<std::string>> allowed_ips;
   std::vector<Branch> branches;
 };
 

@@ -41,7 +41,7 @@ const std::vector<KeyTable>& spec_key_tables() {
       {"spec.storageBroker", {"replicas", "resources"}, {}},
       {"spec.storageBroker.resources", {"requests", "limits"}, {}},
       {"spec.projects[]",
-       {"name", "pgVersion", "tenantId", "shards", "tenantConfig", "preferredZone", "branches"},
+       {"name", "pgVersion", "tenantId", "shards", "tenantConfig", "preferredZone", "allowedIps", "branches"},
        {"name", "tenantId", "branches"}},
       {"spec.projects[].shards", {"count", "stripeSize"}, {}},
       {"spec.projects[].branches[]",

@@ -155,6 +155,9 @@ void read_project(Reader& r, const YAML::Node& n, const std::string& p, Project&
     pr.pg_version = static_cast<int>(std::clamp<long long>(*v, -1, 1000));
   }
   set_if(r.string(n, p, "preferredZone"), pr.preferred_zone);
+  if (Reader::present(n, "allowedIps")) {
+    pr.allowed_ips = r.string_list(n, p, "allowedIps");
+  }
   set_if(r.string(n, p, "tenantId"), pr.tenant_id);
   const YAML::Node sh = r.section(n, p, "shards", "spec.projects[].shards");
   if (sh.IsDefined()) {

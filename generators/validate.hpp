@@ -37,6 +37,9 @@ bool is_rfc3339(std::string_view s);
 bool is_quantity(std::string_view s);  ///< a Kubernetes resource quantity
 bool is_pinned_image(std::string_view s);
 bool is_cidr(std::string_view s);  ///< "10.0.0.0/8", "fd00::/8"
+/// Why `pattern` is not an entry of the proxy's allowed_ips ("1.2.3.4", "10.0.0.0/8",
+/// "10.0.0.1-10.0.0.9"; proxy/src/auth/credentials.rs:209-221), or "" when it is one.
+std::string ip_pattern_problem(std::string_view pattern);
 
 /// Why `schedule` is not a cron expression a CronJob accepts, or "" when it is one: five fields
 /// (minute 0-59, hour 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 0-6 or SUN-SAT),

@@ -4,8 +4,11 @@
 #include <arpa/inet.h>
 
 #include <array>
+#include <optional>
 #include <regex>
 #include <set>
+#include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -146,6 +149,38 @@ private:
 }  // namespace
 
 bool is_cidr(std::string_view s) { return parse_cidr(std::string(s)).has_value(); }
+
+std::string ip_pattern_problem(std::string_view pattern) {
+  const std::string s(pattern);
+  // The proxy's own order (proxy/src/auth/credentials.rs:209-221): a '/' makes a subnet, else a
+  // '-' a range, else one address. It trims nothing, and what it cannot parse matches nobody.
+  if (s.find('/') != std::string::npos) {
+    return parse_cidr(s) ? "" : "is not a subnet: expected an address and a prefix length, e.g. 10.0.0.0/8";
+  }
+  const auto address = [](const std::string& a) -> std::optional<std::pair<int, std::array<unsigned char, 16>>> {
+    std::array<unsigned char, 16> bytes{};
+    const int family = a.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+    if (inet_pton(family, a.c_str(), bytes.data()) != 1) {
+      return std::nullopt;
+    }
+    return std::make_pair(family, bytes);
+  };
+  if (const auto dash = s.find('-'); dash != std::string::npos) {
+    const auto from = address(s.substr(0, dash));
+    const auto to = address(s.substr(dash + 1));
+    if (!from || !to) {
+      return "is not an address range: expected two addresses joined by '-', e.g. 10.0.0.1-10.0.0.9";
+    }
+    if (from->first != to->first) {
+      return "mixes an IPv4 and an IPv6 address in one range";
+    }
+    if (from->second > to->second) {
+      return "is a range whose first address is after its last: it would match nothing";
+    }
+    return "";
+  }
+  return address(s) ? "" : "is not an IP address, a subnet (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)";
+}
 
 void check_network(const ClusterSpec& s, const NetworkError& error) {
   NetworkChecker c(error);

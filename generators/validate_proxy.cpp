@@ -1,5 +1,5 @@
 // The proxy rules of validate: spec.proxy (domain, TLS, Service, replicas), every branch's endpoint
-// name, and compute.suspendAfter, each reported at its field.
+// name, compute.suspendAfter and the projects' allowedIps, each reported at its field.
 #include <map>
 #include <string>
 
@@ -96,6 +96,31 @@ void check_suspend(const ClusterSpec& s, const Branch& b, const std::string& bp,
   }
 }
 
+/// spec.projects[].allowedIps: what the hook answers as allowed_ips, so every entry must be one the
+/// proxy parses (an entry it cannot parse matches nobody, with only a warning in its log).
+void check_allowed_ips(const ClusterSpec& s, const Project& pr, const std::string& pp, const NetworkError& error) {
+  if (!pr.allowed_ips) {
+    return;
+  }
+  const std::string path = pp + ".allowedIps";
+  if (!s.proxy.enabled) {
+    error(path, "needs spec.proxy.enabled: the proxy is what checks a client's address");
+  }
+  if (pr.allowed_ips->empty()) {
+    error(path, "is empty, which the proxy reads as every address; remove allowedIps to admit every address");
+  }
+  std::map<std::string, std::size_t> seen;
+  for (std::size_t k = 0; k < pr.allowed_ips->size(); ++k) {
+    const std::string& entry = (*pr.allowed_ips)[k];
+    const std::string at = fmt::format("{}[{}]", path, k);
+    if (auto problem = ip_pattern_problem(entry); !problem.empty()) {
+      error(at, fmt::format("\"{}\" {}", entry, problem));
+    } else if (auto [it, inserted] = seen.emplace(entry, k); !inserted) {
+      error(at, fmt::format("\"{}\" is listed twice (also {}[{}])", entry, path, it->second));
+    }
+  }
+}
+
 }  // namespace
 
 void check_proxy(const ClusterSpec& s, const NetworkError& error) {
@@ -103,6 +128,7 @@ void check_proxy(const ClusterSpec& s, const NetworkError& error) {
   std::map<std::string, std::string> endpoints;  // name -> path of the branch that has it
   for (std::size_t i = 0; i < s.projects.size(); ++i) {
     const Project& pr = s.projects[i];
+    check_allowed_ips(s, pr, fmt::format("spec.projects[{}]", i), error);
     for (std::size_t j = 0; j < pr.branches.size(); ++j) {
       const Branch& b = pr.branches[j];
       const std::string bp = fmt::format("spec.projects[{}].branches[{}]", i, j);

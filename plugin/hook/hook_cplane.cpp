@@ -70,9 +70,16 @@ CplaneReply access_control_reply(const Computes& computes, const std::string& en
       }
     }
   }
-  // allowed_ips null: every address (the Service's loadBalancerSourceRanges narrow it further).
-  return CplaneReply{
-      200, Json{{"role_secret", secret}, {"allowed_ips", nullptr}, {"project_id", c.project}, {"account_id", nullptr}}};
+  // The project's allowedIps, checked by the proxy against the client's address
+  // (proxy/src/control_plane/mod.rs:101, auth/credentials.rs:159-230); null: every address.
+  Json allowed_ips = nullptr;
+  if (const auto* project = computes.project(c.project); project != nullptr && !project->allowed_ips.empty()) {
+    allowed_ips = project->allowed_ips;
+  }
+  return CplaneReply{200, Json{{"role_secret", secret},
+                               {"allowed_ips", std::move(allowed_ips)},
+                               {"project_id", c.project},
+                               {"account_id", nullptr}}};
 }
 
 std::string compute_pg_address(const ComputeEntry& compute, int port) {

@@ -50,7 +50,8 @@ using VerifierLookup = std::function<std::optional<std::string>(const std::strin
 /// GET /get_endpoint_access_control?endpointish=E&role=R (cplane_proxy_v1.rs:130-215). An unknown
 /// endpoint is 404 ENDPOINT_NOT_FOUND, which the proxy turns into an empty secret (:166-176); an
 /// unknown role, a role without a password yet, and cloud_admin (never through the proxy) give
-/// `role_secret: ""`: the client then fails as with a wrong password.
+/// `role_secret: ""`: the client then fails as with a wrong password. `allowed_ips` is the
+/// project's allowedIps, or null (every address).
 CplaneReply access_control_reply(const Computes& computes, const std::string& endpointish, const std::string& role,
                                  const VerifierLookup& verifier);
 

@@ -5,16 +5,20 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "generators/compute.hpp"
 #include "generators/compute_hook.hpp"
+#include "generators/computes.hpp"
 #include "generators/emit.hpp"
 #include "generators/gitops.hpp"
 #include "generators/layout.hpp"
 #include "generators/proxy.hpp"
+#include "generators/validate.hpp"
+#include "plugin/hook/hook_cplane.hpp"
 #include "tests/support/golden.hpp"
 #include "tests/support/netpol_eval.hpp"
 #include "tests/support/replaced.hpp"
@@ -398,5 +402,58 @@ TEST_SUITE("proxy") {
     Cluster t = neon::test::netpol::cluster_of_tree(generate_tree(load(with_internal_tls(example_text()))), "neon");
     check_flow(t, t.pod("proxy"), t.pod("compute-hook"), 8443, true);
     check_flow(t, t.pod("proxy"), t.pod("compute-hook"), 8080, false);
+  }
+}
+
+TEST_SUITE("proxy") {
+  TEST_CASE(
+      "allowedIps: computes.json carries them, the hook answers them as allowed_ips, the Service keeps "
+      "client addresses (proxy/src/control_plane/mod.rs:101)") {
+    const std::string text =
+        replaced(example_text(), "      tenantId: 6c1f0a52e3b94d7a8f21c4d9e0b7a315\n",
+                 "      tenantId: 6c1f0a52e3b94d7a8f21c4d9e0b7a315\n"
+                 "      allowedIps: [203.0.113.7, 10.0.0.0/8, 10.1.0.1-10.1.0.9, \"2001:db8::/32\"]\n");
+    const ValidSpec spec = load(text);
+    const Json allowed = Json::array({"203.0.113.7", "10.0.0.0/8", "10.1.0.1-10.1.0.9", "2001:db8::/32"});
+
+    // The hook reads the generated computes.json back and answers the proxy with the list.
+    const Json config = computes_config(spec);
+    CHECK(config["projects"][0]["allowed_ips"] == allowed);
+    auto parsed = parse_computes(config.dump());
+    REQUIRE_MESSAGE(parsed, (parsed ? std::string() : parsed.error().message));
+    const auto none = [](const std::string&) -> std::optional<std::string> { return std::nullopt; };
+    for (const std::string endpointish : {"app", "app-preview", "app-preview-pooler"}) {
+      CAPTURE(endpointish);
+      const auto reply = neon::cli::hook::access_control_reply(*parsed, endpointish, "app", none);
+      CHECK(reply.status == 200);
+      CHECK(reply.body["allowed_ips"] == allowed);
+    }
+
+    // The proxy compares the client's own address: no source NAT on the public Service.
+    CHECK(one(generate_proxy(spec), "Service", "neon-proxy")["spec"]["externalTrafficPolicy"] == "Local");
+    const std::string cluster_ip = replaced(text, "    service:\n      annotations:\n",
+                                            "    service:\n      type: ClusterIP\n      annotations:\n");
+    CHECK_FALSE(
+        one(generate_proxy(load(cluster_ip)), "Service", "neon-proxy")["spec"].contains("externalTrafficPolicy"));
+
+    // Without allowedIps: null (every address), and computes.json has no key for it.
+    const Json plain = computes_config(load(example_text()));
+    CHECK_FALSE(plain["projects"][0].contains("allowed_ips"));
+    auto plain_parsed = parse_computes(plain.dump());
+    REQUIRE(plain_parsed);
+    CHECK(neon::cli::hook::access_control_reply(*plain_parsed, "app", "app", none).body["allowed_ips"].is_null());
+  }
+
+  TEST_CASE("allowedIps entries are what the proxy parses (auth/credentials.rs:209-221)") {
+    for (const char* good : {"203.0.113.7", "10.0.0.0/8", "10.0.0.1-10.0.0.9", "2001:db8::/32", "::1",
+                             "fd00::1-fd00::ff", "10.0.0.5-10.0.0.5"}) {
+      CAPTURE(good);
+      CHECK(ip_pattern_problem(good) == "");
+    }
+    for (const char* bad : {"", " 10.0.0.1", "10.0.0.1 ", "10.0.0.0/33", "10.0.0/8", "10.0.0.9-10.0.0.1",
+                            "10.0.0.1-fd00::1", "example.com", "10.0.0.1-", "010.0.0.1", "*"}) {
+      CAPTURE(bad);
+      CHECK(ip_pattern_problem(bad) != "");
+    }
   }
 }
