@@ -18,6 +18,7 @@
 
 #include "generators/emit.hpp"
 #include "generators/gitops.hpp"
+#include "generators/names.hpp"
 #include "generators/proxy.hpp"
 #include "plugin/clients/cluster_prereqs.hpp"
 #include "plugin/clients/kube_client.hpp"
@@ -125,6 +126,20 @@ std::vector<std::string> outdated_pods(kube::Client& client, const std::string& 
   return out;
 }
 
+/// Whether the cluster runs spec.sync: the spec says so when given (Git is the truth); without one,
+/// whether the namespace has the spec-sync CronJob. nullopt when neither can tell.
+std::optional<bool> sync_configured(kube::Client& client, const std::string& ns, const gen::ValidSpec* spec) {
+  if (spec != nullptr) {
+    return (*spec)->sync.enabled;
+  }
+  auto jobs = client.list(fmt::format("/apis/batch/v1/namespaces/{}/cronjobs", ns),
+                          fmt::format("{}={}", k_component_label, gen::names::k_sync), "CronJobList");
+  if (!jobs) {
+    return std::nullopt;
+  }
+  return !jobs->empty();
+}
+
 Components read_components(const Context& ctx, const std::string& spec_namespace, const gen::ValidSpec* spec) {
   Components c;
   auto api = kube::resolve_api_server(ctx, spec_namespace);
@@ -141,7 +156,7 @@ Components read_components(const Context& ctx, const std::string& spec_namespace
     c.note = "pod readiness skipped: " + pods.error().message;
     return c;
   }
-  c.sync = status::last_sync_run(*pods, spec != nullptr ? std::optional<bool>((*spec)->sync.enabled) : std::nullopt);
+  c.sync = status::last_sync_run(*pods, sync_configured(client, api->namespace_, spec));
   for (const auto& pod : *pods) {
     // A Job's pod that has ended (spec.sync's runs) is no replica that should be ready.
     if (pod.phase == "Succeeded" || pod.phase == "Failed") {

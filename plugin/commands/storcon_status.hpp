@@ -31,8 +31,9 @@ struct ComponentPods {
 
 /// spec.sync's last run, from the newest finished pod of its CronJob (status_sync.cpp).
 struct SyncRun {
-  /// "" (pods not read), "not configured" (the spec has no spec.sync), "never ran" (no finished
-  /// pod yet), "none found" (no spec to tell, and no pod), "ran".
+  /// "" (pods not read), "not configured" (no spec.sync in the spec, or without -f no spec-sync
+  /// CronJob in the namespace), "never ran" (no finished pod yet), "none found" (neither the spec
+  /// nor the CronJob list could tell, and no pod), "ran".
   std::string state;
   std::string pod;
   std::string finished;  ///< the container's finishedAt
@@ -43,7 +44,7 @@ struct SyncRun {
 };
 
 /// The newest finished pod of `pods` labelled app.kubernetes.io/component=spec-sync, by finishedAt.
-/// `configured`: whether the spec asks for the CronJob (nullopt without a spec).
+/// `configured`: whether the cluster has the CronJob (the spec's word, else the API's; nullopt: unknown).
 SyncRun last_sync_run(const std::vector<kube::Pod>& pods, std::optional<bool> configured);
 /// A health problem when the last run left drift or failed; nullopt otherwise.
 std::optional<std::string> sync_problem(const SyncRun& run);

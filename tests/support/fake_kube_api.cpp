@@ -333,6 +333,8 @@ FakeKubeApi::FakeKubeApi(const TestPki& pki, FakeKubeOptions options) : m_impl(s
   srv.Get(
       R"(/apis/apps/v1/namespaces/([^/]+)/deployments)",
       [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "DeploymentList"); });
+  srv.Get(R"(/apis/batch/v1/namespaces/([^/]+)/cronjobs)",
+          [impl](const httplib::Request& req, httplib::Response& res) { impl->handle_list(req, res, "CronJobList"); });
   // The scale subresource (apps/v1 Deployment /scale): GET, and PATCH with a merge patch only.
   const char* scale = R"(/apis/apps/v1/namespaces/([^/]+)/deployments/([^/]+)/scale)";
   srv.Get(scale, [impl](const httplib::Request& req, httplib::Response& res) {

@@ -220,6 +220,16 @@ void FakeWorkloads::add_event(const std::string& ns, const std::string& object, 
                           {"count", 1}});
 }
 
+void FakeWorkloads::add_cronjob(const std::string& ns, const std::string& name, const Labels& labels,
+                                const std::string& schedule, bool suspend) {
+  std::lock_guard<std::mutex> lock(m_mu);
+  m_cronjobs[ns].push_back({{"apiVersion", "batch/v1"},
+                            {"kind", "CronJob"},
+                            {"metadata", {{"name", name}, {"namespace", ns}, {"labels", labels}}},
+                            {"spec", {{"schedule", schedule}, {"suspend", suspend}}},
+                            {"status", nlohmann::json::object()}});
+}
+
 bool FakeWorkloads::has_pod(const std::string& ns, const std::string& name) const {
   std::lock_guard<std::mutex> lock(m_mu);
   const auto it = m_pods.find(ns);
@@ -306,6 +316,12 @@ nlohmann::json FakeWorkloads::list(const std::string& kind, const std::string& n
     } else if (kind == "EventList") {
       for (const auto& e : m_events[ns]) {
         items.push_back(e);
+      }
+    } else if (kind == "CronJobList") {
+      for (const auto& j : m_cronjobs[ns]) {
+        if (matches(j)) {
+          items.push_back(j);
+        }
       }
     } else if (kind == "StatefulSetList") {
       for (const auto& s : m_sets[ns]) {

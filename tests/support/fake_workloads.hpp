@@ -1,6 +1,6 @@
 #pragma once
 // The workload side of the fake Kubernetes API (tests/support/fake_kube_api.hpp): pods,
-// StatefulSets and Deployments, listed by label selector, and pod deletion with the StatefulSet
+// StatefulSets, Deployments and CronJobs, listed by label selector, and pod deletion with the StatefulSet
 // controller's answer to it. A deleted pod of a StatefulSet stays listed as terminating
 // (metadata.deletionTimestamp) for a few lists, then comes back under the same name with a new uid,
 // the set's status.updateRevision as its controller-revision-hash, and Ready after a few more lists
@@ -65,10 +65,13 @@ public:
   /// An event (core/v1 Event) listed by GET /api/v1/namespaces/<ns>/events.
   void add_event(const std::string& ns, const std::string& object, const std::string& reason,
                  const std::string& message);
+  /// A batch/v1 CronJob, listed by GET /apis/batch/v1/namespaces/<ns>/cronjobs.
+  void add_cronjob(const std::string& ns, const std::string& name, const Labels& labels, const std::string& schedule,
+                   bool suspend);
   /// Whether `ns` has a pod `name` (terminating ones too).
   bool has_pod(const std::string& ns, const std::string& name) const;
 
-  /// The List object of `kind` (PodList, StatefulSetList, DeploymentList, EventList) in `ns`.
+  /// The List object of `kind` (PodList, StatefulSetList, DeploymentList, EventList, CronJobList) in `ns`.
   nlohmann::json list(const std::string& kind, const std::string& ns, const std::string& selector);
   /// DELETE of a pod: 200 with the pod, or 404.
   int delete_pod(const std::string& ns, const std::string& name, nlohmann::json& body);
@@ -94,6 +97,7 @@ private:
   std::map<std::string, std::vector<nlohmann::json>> m_sets;
   std::map<std::string, std::vector<DeploymentRec>> m_deployments;
   std::map<std::string, std::vector<nlohmann::json>> m_events;
+  std::map<std::string, std::vector<nlohmann::json>> m_cronjobs;
   std::set<std::string> m_stuck;  ///< "ns/pod"
   std::vector<std::string> m_deleted;
   int m_terminating_lists = 1;

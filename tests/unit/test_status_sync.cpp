@@ -1,12 +1,15 @@
 // status on spec.sync's CronJob: the newest finished pod's termination message (the run's
 // --summary-file) read through the fake Kubernetes API, shown as a note (clean) or a problem
-// (drift left, a failed run); "never ran" and "not configured" from the spec.
+// (drift left, a failed run); "never ran" and "not configured" from the spec, or without one from
+// the namespace's spec-sync CronJob.
 #include <doctest/doctest.h>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "plugin/clients/kube_client.hpp"
@@ -162,7 +165,7 @@ TEST_SUITE("storcon status") {
     }
   }
 
-  TEST_CASE("status: spec-sync never ran, not configured, or unknown without a spec" *
+  TEST_CASE("status: spec-sync never ran or not configured, from the spec, else from the namespace's CronJob" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Rig rig;
@@ -177,11 +180,25 @@ TEST_SUITE("storcon status") {
       INFO(r.err);
       return Json::parse(r.out)["sync"]["state"].get<std::string>();
     };
-    CHECK(state({}) == "none found");
+    // Without -f the namespace tells: no spec-sync CronJob, not configured.
+    CHECK(state({}) == "not configured");
     CHECK(state({"-f", (rig.dir / "off.yaml").string()}) == "not configured");
     CHECK(state({"-f", (rig.dir / "on.yaml").string()}) == "never ran");
     auto table = rig.status({"-f", (rig.dir / "on.yaml").string()});
     CHECK(table.err.find("note: spec-sync: the CronJob has no finished run yet") != std::string::npos);
+
+    // Another component's CronJob is not it; the spec-sync one (labelled as generated) is.
+    rig.kube->workloads().add_cronjob("neon", "backup", {{"app.kubernetes.io/component", "backup"}}, "@daily", false);
+    CHECK(state({}) == "not configured");
+    rig.kube->workloads().add_cronjob("neon", "spec-sync", sync_labels(), "*/15 * * * *", false);
+    CHECK(state({}) == "never ran");
+    const auto requests = rig.kube->requests();
+    CHECK(std::any_of(requests.begin(), requests.end(), [](const auto& r) {
+      return r.target.rfind("/apis/batch/v1/namespaces/neon/cronjobs?", 0) == 0 &&
+             r.target.find("labelSelector=app.kubernetes.io%2Fcomponent%3Dspec-sync") != std::string::npos;
+    }));
+    // The spec is the truth when given: a CronJob left behind after spec.sync was removed does not count.
+    CHECK(state({"-f", (rig.dir / "off.yaml").string()}) == "not configured");
   }
 
   TEST_CASE("status: the sync state of pods as the API lists them") {
@@ -192,6 +209,8 @@ TEST_SUITE("storcon status") {
     // A run still going is not the last run.
     CHECK(neon::cli::status::last_sync_run({running}, true).state == "never ran");
     CHECK(neon::cli::status::last_sync_run({}, false).state == "not configured");
+    // Neither the spec nor the CronJob list could tell (the list was refused, say).
+    CHECK(neon::cli::status::last_sync_run({}, std::nullopt).state == "none found");
     // Pods not read: no state at all, "unknown" in the document.
     CHECK(neon::cli::status::sync_json(neon::cli::status::SyncRun{}) == Json{{"state", "unknown"}});
   }
