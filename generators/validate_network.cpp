@@ -8,7 +8,6 @@
 #include <regex>
 #include <set>
 #include <string>
-#include <utility>
 
 #include <fmt/format.h>
 
@@ -24,25 +23,35 @@ struct Cidr {
   int prefix = 0;
 };
 
+/// One IPv4 or IPv6 address, as a Cidr of its full length.
+std::optional<Cidr> parse_address(const std::string& ip) {
+  Cidr c;
+  c.family = ip.find(':') != std::string::npos ? AF_INET6 : AF_INET;
+  if (inet_pton(c.family, ip.c_str(), c.addr.data()) != 1) {
+    return std::nullopt;
+  }
+  c.prefix = c.family == AF_INET ? 32 : 128;
+  return c;
+}
+
 std::optional<Cidr> parse_cidr(const std::string& s) {
   const auto slash = s.find('/');
   if (slash == std::string::npos || slash + 1 == s.size() || s.size() - slash > 4) {
     return std::nullopt;
   }
-  Cidr c;
-  const std::string ip = s.substr(0, slash);
-  const std::string bits = s.substr(slash + 1);
-  c.family = ip.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-  if (inet_pton(c.family, ip.c_str(), c.addr.data()) != 1) {
+  auto c = parse_address(s.substr(0, slash));
+  if (!c) {
     return std::nullopt;
   }
+  const std::string bits = s.substr(slash + 1);
   for (const char ch : bits) {
     if (ch < '0' || ch > '9') {
       return std::nullopt;
     }
   }
-  c.prefix = std::stoi(bits);
-  if (c.prefix > (c.family == AF_INET ? 32 : 128) || (bits.size() > 1 && bits[0] == '0')) {
+  const int full = c->prefix;
+  c->prefix = std::stoi(bits);
+  if (c->prefix > full || (bits.size() > 1 && bits[0] == '0')) {
     return std::nullopt;
   }
   return c;
@@ -157,29 +166,21 @@ std::string ip_pattern_problem(std::string_view pattern) {
   if (s.find('/') != std::string::npos) {
     return parse_cidr(s) ? "" : "is not a subnet: expected an address and a prefix length, e.g. 10.0.0.0/8";
   }
-  const auto address = [](const std::string& a) -> std::optional<std::pair<int, std::array<unsigned char, 16>>> {
-    std::array<unsigned char, 16> bytes{};
-    const int family = a.find(':') != std::string::npos ? AF_INET6 : AF_INET;
-    if (inet_pton(family, a.c_str(), bytes.data()) != 1) {
-      return std::nullopt;
-    }
-    return std::make_pair(family, bytes);
-  };
   if (const auto dash = s.find('-'); dash != std::string::npos) {
-    const auto from = address(s.substr(0, dash));
-    const auto to = address(s.substr(dash + 1));
+    const auto from = parse_address(s.substr(0, dash));
+    const auto to = parse_address(s.substr(dash + 1));
     if (!from || !to) {
       return "is not an address range: expected two addresses joined by '-', e.g. 10.0.0.1-10.0.0.9";
     }
-    if (from->first != to->first) {
+    if (from->family != to->family) {
       return "mixes an IPv4 and an IPv6 address in one range";
     }
-    if (from->second > to->second) {
+    if (from->addr > to->addr) {
       return "is a range whose first address is after its last: it would match nothing";
     }
     return "";
   }
-  return address(s) ? "" : "is not an IP address, a subnet (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)";
+  return parse_address(s) ? "" : "is not an IP address, a subnet (10.0.0.0/8) or a range (10.0.0.1-10.0.0.9)";
 }
 
 void check_network(const ClusterSpec& s, const NetworkError& error) {

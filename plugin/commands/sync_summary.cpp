@@ -1,11 +1,11 @@
 #include "plugin/commands/sync_summary.hpp"
 
-#include "plugin/adapters/text.hpp"
-
 #include <vector>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
+
+#include "plugin/adapters/text.hpp"
 
 namespace neon::cli::sync {
 

@@ -1,13 +1,11 @@
 #include "plugin/hook/controller_tokens.hpp"
 
-#include "plugin/adapters/text.hpp"
-
-#include <algorithm>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "plugin/adapters/text.hpp"
 #include "plugin/clients/jwt.hpp"
 
 namespace neon::cli::hook {
