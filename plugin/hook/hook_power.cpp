@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <ctime>
 #include <future>
 #include <map>
@@ -127,6 +128,10 @@ struct ComputePower::Impl {
     Power power = Power::unknown;
     std::shared_future<WakeOutcome> waking;  ///< valid while a wake is under way
     bool suspending = false;
+    std::uint64_t wakes_started = 0;  ///< numbers the wakes: the newest one's number
+    /// The newest wake's failure until a caller has been told of it. A wake can fail while no call
+    /// waits (each waits only wake_wait); the next call then gets the failure, not a fresh wake.
+    std::optional<WakeOutcome> untold_failure;
   };
 
   Impl(const Computes& c, PowerPlant p, PowerOptions o) : computes(c), plant(std::move(p)), options(std::move(o)) {}
@@ -207,8 +212,10 @@ struct ComputePower::Impl {
     s.power = o.kind == WakeOutcome::Kind::ready ? Power::awake : Power::unknown;
     if (o.kind == WakeOutcome::Kind::ready) {
       counts.cold_starts += o.cold ? 1 : 0;
+      s.untold_failure.reset();
     } else {
       counts.wake_failures++;
+      s.untold_failure = o;
       log(fmt::format("wake {}: {}", c.compute_id, o.message));
     }
     changed.notify_all();
@@ -233,6 +240,7 @@ ComputePower::~ComputePower() {
 WakeOutcome ComputePower::wake(const ComputeEntry& c) {
   Impl& m = *m_impl;
   std::shared_future<WakeOutcome> waiting;
+  std::uint64_t waiting_for = 0;  ///< the number of the wake `waiting` belongs to
   {
     std::unique_lock<std::mutex> lock(m.mutex);
     // A suspend under way finishes first: then this wake scales the compute up again.
@@ -241,6 +249,7 @@ WakeOutcome ComputePower::wake(const ComputeEntry& c) {
       return WakeOutcome{WakeOutcome::Kind::starting, false, "the compute is being suspended"};
     }
     waiting = m.slots[c.compute_id].waking;
+    waiting_for = m.slots[c.compute_id].wakes_started;
   }
   if (!waiting.valid()) {
     const ComputeActivity a = m.plant.status(c);
@@ -248,10 +257,17 @@ WakeOutcome ComputePower::wake(const ComputeEntry& c) {
     Impl::Slot& s = m.slots[c.compute_id];
     if (a.reachable && a.status == k_running && !s.waking.valid()) {
       s.power = Power::awake;
+      s.untold_failure.reset();
       m.counts.wakes++;
       return WakeOutcome{};
     }
+    if (!s.waking.valid() && s.untold_failure) {  // told once; the call after it starts afresh
+      WakeOutcome failed = std::move(*s.untold_failure);
+      s.untold_failure.reset();
+      return failed;
+    }
     if (!s.waking.valid()) {  // the first caller starts the wake; the others join it
+      ++s.wakes_started;
       auto task = std::make_shared<std::packaged_task<WakeOutcome()>>([&m, &c, a] {
         WakeOutcome o = m.run_wake(c, a);
         m.finish_wake(c, o);
@@ -268,14 +284,17 @@ WakeOutcome ComputePower::wake(const ComputeEntry& c) {
       }).detach();
     }
     waiting = s.waking;
+    waiting_for = s.wakes_started;
   }
   if (waiting.wait_for(m.options.wake_wait) != std::future_status::ready) {
     return WakeOutcome{WakeOutcome::Kind::starting, false, "the compute is starting"};
   }
   WakeOutcome o = waiting.get();
+  std::lock_guard<std::mutex> lock(m.mutex);
   if (o.kind == WakeOutcome::Kind::ready) {
-    std::lock_guard<std::mutex> lock(m.mutex);
     m.counts.wakes++;
+  } else if (Impl::Slot& s = m.slots[c.compute_id]; s.wakes_started == waiting_for) {
+    s.untold_failure.reset();  // this caller tells it
   }
   return o;
 }

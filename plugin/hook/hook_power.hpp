@@ -57,7 +57,8 @@ inline constexpr std::chrono::milliseconds k_wake_deadline{120000};
 struct PowerOptions {
   /// How long one wake_compute call waits before it answers "starting, retry".
   std::chrono::milliseconds wake_wait = k_wake_wait;
-  /// A wake that has not reached `running` by then fails for good; the next call starts afresh.
+  /// A wake that has not reached `running` by then fails for good. The next call is told so (even
+  /// when no call was waiting as it failed); the one after that starts afresh.
   std::chrono::milliseconds wake_deadline = k_wake_deadline;
   /// How often a waking compute's /status is read.
   std::chrono::milliseconds wake_poll{20};

@@ -123,6 +123,13 @@ struct Kube {
     wire(o);
     return o;
   }
+  /// asleep(), with the wake's wait per call and its deadline.
+  ClusterOptions asleep(const std::string& name, int wait_ms, int deadline_ms) {
+    ClusterOptions o = asleep(name);
+    o.wake_wait = std::chrono::milliseconds(wait_ms);
+    o.wake_deadline = std::chrono::milliseconds(deadline_ms);
+    return o;
+  }
   int scale_patches() const {
     int n = 0;
     for (const auto& r : api.requests()) {
@@ -316,14 +323,7 @@ TEST_SUITE("hook proxy") {
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
-    kube.api.workloads().add_deployment("neon", "compute-app-main", {{"app.kubernetes.io/component", "compute"}}, 0, 0,
-                                        0);
-    ClusterOptions o;
-    o.proxy_token = k_proxy_token;
-    o.wake_wait = std::chrono::milliseconds(200);
-    o.wake_deadline = std::chrono::milliseconds(1000);
-    kube.wire(o);
-    Cluster cluster({endpoint_def("app-main", "app", 300)}, o);
+    Cluster cluster({endpoint_def("app-main", "app", 300)}, kube.asleep("compute-app-main", 200, 1000));
     cluster.computes[0]->set_down(true);  // scaled up, but never listens (an image that cannot be pulled)
     const auto started = std::chrono::steady_clock::now();
     std::vector<std::string> seen;
@@ -351,6 +351,34 @@ TEST_SUITE("hook proxy") {
     CHECK(took < 5.0);  // the deadline (1 s) plus at most one wait (0.2 s), with room for a loaded machine
     CHECK(kube.scale_patches() == 1);
     CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
+  }
+
+  TEST_CASE("a wake that fails while no call waits is told to the next call, which starts no second wake" *
+            doctest::test_suite("integration")) {
+    NEON_REQUIRE_TOOL("openssl");
+    Kube kube;
+    Cluster cluster({endpoint_def("app-main", "app", 300)}, kube.asleep("compute-app-main", 50, 300));
+    cluster.computes[0]->set_down(true);
+    auto first = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
+    REQUIRE(first);
+    CHECK(first->status == 503);  // waited 50 ms, the wake goes on without a caller
+    for (int i = 0; i < 500 && metric(cluster, "neon_hook_compute_wake_failures_total") == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
+    auto told = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
+    REQUIRE(told);
+    const auto v = as_proxy_reads(told->body);
+    CHECK_FALSE(v.retried);
+    CHECK(told->status == 500);
+    CHECK(told->body.find("did not start within") != std::string::npos);
+    CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
+    // Told once: the call after it starts a new wake (the Deployment is at 1 already, so no scale).
+    auto again = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
+    REQUIRE(again);
+    CHECK(again->status == 503);
+    CHECK(as_proxy_reads(again->body).retried);
+    CHECK(kube.scale_patches() == 1);
   }
 
   TEST_CASE("a hook that stops ends a waiting wake_compute at once, not after its wait" *
