@@ -3,7 +3,6 @@
 
 #include <array>
 #include <atomic>
-#include <future>
 #include <map>
 #include <mutex>
 #include <ostream>
@@ -20,7 +19,6 @@
 
 #include "plugin/adapters/http.hpp"
 #include "plugin/adapters/http_gate.hpp"
-#include "plugin/adapters/work_pool.hpp"
 #include "plugin/clients/jwt.hpp"
 #include "plugin/hook/hook_auth.hpp"
 #include "plugin/hook/hook_bootstrap.hpp"
@@ -29,6 +27,7 @@
 #include "plugin/hook/hook_placement.hpp"
 #include "plugin/hook/hook_proxy_front.hpp"
 #include "plugin/hook/hook_roles.hpp"
+#include "plugin/hook/hook_updates.hpp"
 #include "plugin/hook/tenant_queues.hpp"
 
 namespace neon::cli::hook {
@@ -36,16 +35,10 @@ namespace neon::cli::hook {
 namespace {
 
 constexpr const char* k_json = "application/json";
-constexpr std::uint32_t k_safekeeper_pg_port = 5454;
 
 using Kind = NotifyKind;
 
-struct Outcome {
-  int status = 200;
-  std::string message;  ///< empty on success
-};
-
-using Notification = std::variant<AttachNotification, SafekeepersNotification>;
+using Outcome = ConfigureResult;
 
 std::string error_body(const std::string& message) { return Json{{"error", message}}.dump(); }
 
@@ -56,7 +49,6 @@ struct HookServer::Impl {
   std::string public_pem;
   std::string kid;  ///< of the signing key
   Json jwks;
-  std::map<std::string, std::string> storage_tokens;  ///< by tenant; fixed at create(); never logged
   std::string listening;
   httplib::Server server;                  ///< on 127.0.0.1, behind the gate
   std::unique_ptr<HttpGate> gate;          ///< the public listener
@@ -71,13 +63,11 @@ struct HookServer::Impl {
   std::unique_ptr<ControllerTokens> tokens;  ///< the hook's own, scoped and expiring
   std::unique_ptr<PlacementBook> book;
   std::unique_ptr<ComputeBootstrap> bootstraps;
-  std::unique_ptr<WorkPool> configure_pool;  ///< bounds the /configure calls in flight
-  std::mutex state_mutex;
-  std::map<std::string, SafekeeperSet> safekeepers;  ///< by timeline, from notifications
 
   std::mutex log_mutex;
   HookMetrics metrics;
   std::unique_ptr<PasswordBook> passwords;
+  std::unique_ptr<ComputeUpdates> updates;  ///< notifications carried to the computes; the specs
   std::unique_ptr<Ticker> password_ticker;
   std::set<std::string> unsent_passwords;  ///< role Secrets whose change a compute has not taken yet
   std::unique_ptr<ComputePower> power;     ///< wakes and suspends computes behind the proxy
@@ -91,24 +81,6 @@ struct HookServer::Impl {
     }
   }
 
-  std::optional<std::string> storage_token(const std::string& tenant_id) const {
-    auto it = storage_tokens.find(tenant_id);
-    return it == storage_tokens.end() ? std::nullopt : std::optional<std::string>(it->second);
-  }
-
-  SafekeeperSet safekeepers_for(const std::string& timeline_id) {
-    std::lock_guard<std::mutex> lock(state_mutex);
-    auto it = safekeepers.find(timeline_id);
-    if (it != safekeepers.end()) {
-      return it->second;
-    }
-    return SafekeeperSet{options.computes.safekeepers, std::nullopt};
-  }
-
-  Json spec_for(const ComputeEntry& c, const Placement& placement) {
-    return build_spec(c, placement, safekeepers_for(c.timeline_id), storage_token(c.tenant_id), passwords->roles(c));
-  }
-
   /// Reads the role Secrets again and sends /configure to every primary whose role passwords
   /// changed (replicas get roles through WAL: compute_tools/src/compute.rs:1009-1010).
   void reload_passwords(bool configure = true) {
@@ -118,7 +90,8 @@ struct HookServer::Impl {
     unsent_passwords.clear();
     for (const auto& [tenant, targets] : primaries_using(options.computes, configure ? changed : decltype(changed){})) {
       auto placement = book->current(tenant);
-      const Outcome o = placement ? configure_all(targets, *placement) : Outcome{503, placement.error().message};
+      const Outcome o =
+          placement ? updates->configure_all(targets, *placement) : Outcome{503, placement.error().message};
       problems.push_back(
           fmt::format("password change, tenant {}: {}", tenant, o.status == 200 ? "applied" : o.message));
       if (o.status != 200) {  // tried again at the next tick
@@ -128,97 +101,6 @@ struct HookServer::Impl {
       }
     }
     std::for_each(problems.begin(), problems.end(), [this](const std::string& line) { log(line); });
-  }
-
-  Outcome configure(const ComputeEntry& compute, const Json& spec) {
-    ConfigureCall call{options.signing_key_pem, kid, jwks, options.configure_timeout,
-                       storage_token(compute.tenant_id).value_or("")};
-    call.redact_more = [this](const std::string& text) { return passwords->redact(text); };
-    const ConfigureResult r = configure_compute(compute, spec, call);
-    return Outcome{r.status, r.message};
-  }
-
-  /// Configures every compute in `targets` concurrently; the worst outcome wins
-  /// (503 retry soon, then 423 busy, then any other failure).
-  Outcome configure_all(const std::vector<const ComputeEntry*>& targets, const Placement& placement) {
-    std::vector<std::future<Outcome>> futures;
-    for (const ComputeEntry* c : targets) {
-      Json spec = spec_for(*c, placement);
-      futures.push_back(configure_pool->submit([this, c, spec] { return configure(*c, spec); }));
-    }
-    Outcome worst;
-    auto rank = [](int status) { return status == 200 ? 0 : status == 503 ? 3 : status == 423 ? 2 : 1; };
-    for (auto& f : futures) {
-      Outcome o;
-      try {
-        o = f.get();
-      } catch (const std::exception& e) {
-        o = Outcome{500, fmt::format("configuring a compute failed: {}", e.what())};
-      }
-      if (rank(o.status) > rank(worst.status)) {
-        worst = o;
-      }
-    }
-    return worst;
-  }
-
-  Outcome apply_attach(const AttachNotification& n) {
-    if (auto split = book->splitting(n.tenant_id)) {
-      return Outcome{503, *split + "; retry once the split is done"};
-    }
-    auto placement = book->from_notification(n);
-    if (!placement) {
-      return Outcome{503, placement.error().message};
-    }
-    book->remember(n.tenant_id, *placement);
-    std::vector<const ComputeEntry*> targets;
-    for (const ComputeEntry& c : options.computes.computes) {
-      if (c.tenant_id == n.tenant_id) {
-        targets.push_back(&c);
-      }
-    }
-    return configure_all(targets, *placement);
-  }
-
-  Outcome apply_safekeepers(const SafekeepersNotification& n) {
-    SafekeeperSet set;
-    set.generation = n.generation;
-    for (const SafekeeperRef& s : n.safekeepers) {
-      if (!s.hostname) {
-        return Outcome{400, fmt::format("safekeeper {} has no hostname", s.id)};
-      }
-      // Only the cluster's own safekeepers (computes.json, from the spec): a notification must not
-      // point computes' WAL at any other host.
-      if (!known_safekeeper(options.computes, *s.hostname)) {
-        return Outcome{400, fmt::format("safekeeper {}: {} is not a safekeeper of this cluster", s.id, *s.hostname)};
-      }
-      set.connstrings.push_back(fmt::format("{}:{}", *s.hostname, k_safekeeper_pg_port));
-    }
-    {
-      std::lock_guard<std::mutex> lock(state_mutex);
-      safekeepers[n.timeline_id] = set;
-    }
-    std::vector<const ComputeEntry*> targets;
-    for (const ComputeEntry& c : options.computes.computes) {
-      if (c.tenant_id == n.tenant_id && c.timeline_id == n.timeline_id) {
-        targets.push_back(&c);
-      }
-    }
-    if (targets.empty()) {
-      return Outcome{};
-    }
-    auto placement = book->current(n.tenant_id);
-    if (!placement) {
-      return Outcome{503, placement.error().message};
-    }
-    return configure_all(targets, *placement);
-  }
-
-  Outcome apply(const Notification& n) {
-    if (const auto* attach = std::get_if<AttachNotification>(&n)) {
-      return apply_attach(*attach);
-    }
-    return apply_safekeepers(std::get<SafekeepersNotification>(n));
   }
 
   /// 401 without a bearer token, 403 with a different one; nullopt when allowed.
@@ -265,7 +147,7 @@ struct HookServer::Impl {
     }
     const std::string summary = fmt::format("notify-{} {}", kind_name(kind), key);
     Outcome o = queues.submit(
-        tenant, kind, key, std::move(notification), [this](const Notification& n) { return apply(n); },
+        tenant, kind, key, std::move(notification), [this](const Notification& n) { return updates->apply(n); },
         [this, kind] { metrics[kind].superseded++; });
     log(o.status == 200 ? summary + ": applied" : fmt::format("{}: {} {}", summary, o.status, o.message));
     finish(o);
@@ -311,7 +193,7 @@ struct HookServer::Impl {
       res.set_content(error_body(placement.error().message), k_json);
       return;
     }
-    res.set_content(spec_reply(spec_for(*compute, *placement), jwks).dump(), k_json);
+    res.set_content(spec_reply(updates->spec_for(*compute, *placement), jwks).dump(), k_json);
   }
 
   std::string render_metrics() {
@@ -393,12 +275,13 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
     return keys.error();
   }
   std::tie(impl->public_pem, impl->jwks) = std::move(*keys);
+  std::map<std::string, std::string> storage_tokens;  ///< by tenant
   if (options.storage_signing_key_pem) {
     auto tokens = tenant_tokens(options.computes, *options.storage_signing_key_pem);
     if (!tokens) {
       return tokens.error();
     }
-    impl->storage_tokens = std::move(*tokens);
+    storage_tokens = std::move(*tokens);
   }
   auto tokens = ControllerTokens::create(options.storage_signing_key_pem);
   if (!tokens) {
@@ -428,9 +311,11 @@ Result<std::unique_ptr<HookServer>> HookServer::create(HookOptions options) {
   gate.tls_key_file.clear();
   gate.only_get = {"/healthz", "/metrics"};
   impl->metrics_gate = std::make_unique<HttpGate>(gate);
-  impl->configure_pool = std::make_unique<WorkPool>(static_cast<std::size_t>(std::max(1, options.configure_workers)));
   impl->passwords = std::make_unique<PasswordBook>(options.passwords_dir, options.computes);
   impl->options = std::move(options);
+  impl->updates = std::make_unique<ComputeUpdates>(UpdateContext{
+      impl->options.computes, *impl->book, *impl->passwords, impl->options.signing_key_pem, impl->kid, impl->jwks,
+      impl->options.configure_timeout, std::move(storage_tokens), impl->options.configure_workers});
   ComputeBootstrap::Options bootstrap;
   bootstrap.controller_url = impl->options.storage_controller_url;
   bootstrap.tokens = impl->tokens.get();

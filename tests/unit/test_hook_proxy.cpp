@@ -357,7 +357,7 @@ TEST_SUITE("hook proxy") {
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
-    Cluster cluster({endpoint_def("app-main", "app", 300)}, kube.asleep("compute-app-main", 50, 300));
+    Cluster cluster({endpoint_def("app-main", "app", 300)}, kube.asleep("compute-app-main", 50, 1000));
     cluster.computes[0]->set_down(true);
     auto first = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
     REQUIRE(first);
