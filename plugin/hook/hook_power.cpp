@@ -132,6 +132,7 @@ struct ComputePower::Impl {
     /// The newest wake's failure until a caller has been told of it. A wake can fail while no call
     /// waits (each waits only wake_wait); the next call then gets the failure, not a fresh wake.
     std::optional<WakeOutcome> untold_failure;
+    Clock::time_point failed_at;  ///< of untold_failure, by the plant's clock
   };
 
   Impl(const Computes& c, PowerPlant p, PowerOptions o) : computes(c), plant(std::move(p)), options(std::move(o)) {}
@@ -216,6 +217,7 @@ struct ComputePower::Impl {
     } else {
       counts.wake_failures++;
       s.untold_failure = o;
+      s.failed_at = plant.now();
       log(fmt::format("wake {}: {}", c.compute_id, o.message));
     }
     changed.notify_all();
@@ -264,7 +266,9 @@ WakeOutcome ComputePower::wake(const ComputeEntry& c) {
     if (!s.waking.valid() && s.untold_failure) {  // told once; the call after it starts afresh
       WakeOutcome failed = std::move(*s.untold_failure);
       s.untold_failure.reset();
-      return failed;
+      if (m.plant.now() - s.failed_at <= m.options.told_within) {
+        return failed;
+      }
     }
     if (!s.waking.valid()) {  // the first caller starts the wake; the others join it
       ++s.wakes_started;

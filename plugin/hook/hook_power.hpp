@@ -58,13 +58,19 @@ struct PowerOptions {
   /// How long one wake_compute call waits before it answers "starting, retry".
   std::chrono::milliseconds wake_wait = k_wake_wait;
   /// A wake that has not reached `running` by then fails for good. The next call is told so (even
-  /// when no call was waiting as it failed); the one after that starts afresh.
+  /// when no call was waiting as it failed, within told_within); the one after that starts afresh.
   std::chrono::milliseconds wake_deadline = k_wake_deadline;
   /// How often a waking compute's /status is read.
   std::chrono::milliseconds wake_poll{20};
   /// Without the Kubernetes scale functions nothing is suspended, and a wake only waits.
   bool can_scale = true;
   std::function<void(const std::string&)> log = nullptr;
+  /// A wake that failed while no call was waiting is told to a call that comes within this (by the
+  /// plant's clock). The proxy calls again at most 2.7 s after the last call ended (8 retries,
+  /// 100 ms x 1.6^(n-1): proxy/src/config.rs:256-257, proxy/src/proxy/retry.rs:107-111). A call
+  /// after that starts afresh: it belongs to a new client, and the proxy would cache a stale
+  /// failure for 30 s for every client of the endpoint.
+  std::chrono::milliseconds told_within{10000};
 };
 
 enum class Power { unknown, awake, waking, suspending, asleep };

@@ -353,31 +353,44 @@ TEST_SUITE("hook proxy") {
     CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
   }
 
-  TEST_CASE("a wake that fails while no call waits is told to the next call, which starts no second wake" *
+  TEST_CASE("a wake that fails while no call waits is told to the next call within 10 s, not to a later one" *
             doctest::test_suite("integration")) {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
-    Cluster cluster({endpoint_def("app-main", "app", 300)}, kube.asleep("compute-app-main", 50, 1000));
+    ClusterOptions o = kube.asleep("compute-app-main", 50, 1000);
+    auto now = std::make_shared<std::atomic<long>>(0);  // seconds; only told_within reads it here
+    o.clock = [now] { return neon::cli::hook::Clock::time_point{} + std::chrono::seconds(now->load()); };
+    Cluster cluster({endpoint_def("app-main", "app", 300)}, o);
     cluster.computes[0]->set_down(true);
-    auto first = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
-    REQUIRE(first);
-    CHECK(first->status == 503);  // waited 50 ms, the wake goes on without a caller
-    for (int i = 0; i < 500 && metric(cluster, "neon_hook_compute_wake_failures_total") == 0; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    REQUIRE(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
-    auto told = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
-    REQUIRE(told);
-    const auto v = as_proxy_reads(told->body);
-    CHECK_FALSE(v.retried);
-    CHECK(told->status == 500);
-    CHECK(told->body.find("did not start within") != std::string::npos);
-    CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);
+    const auto wake = [&] {
+      auto res = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
+      REQUIRE(res);
+      return *res;
+    };
+    const auto failures_reach = [&](long n) {
+      for (int i = 0; i < 500 && metric(cluster, "neon_hook_compute_wake_failures_total") < n; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+      return metric(cluster, "neon_hook_compute_wake_failures_total") == n;
+    };
+    CHECK(wake().status == 503);  // waited 50 ms; the wake goes on without a caller and fails at 1 s
+    REQUIRE(failures_reach(1));
+    const auto told = wake();
+    CHECK_FALSE(as_proxy_reads(told.body).retried);
+    CHECK(told.status == 500);
+    CHECK(told.body.find("did not start within") != std::string::npos);
+    CHECK(metric(cluster, "neon_hook_compute_wake_failures_total") == 1);  // no second wake ran
     // Told once: the call after it starts a new wake (the Deployment is at 1 already, so no scale).
-    auto again = proxy_get(cluster, "/cplane/wake_compute?endpointish=app");
-    REQUIRE(again);
-    CHECK(again->status == 503);
-    CHECK(as_proxy_reads(again->body).retried);
+    const auto again = wake();
+    CHECK(again.status == 503);
+    CHECK(as_proxy_reads(again.body).retried);
+    // That one fails too, and the next call comes 11 s later: a new client, not a retry. It is
+    // not handed the stale failure (the proxy would cache it for 30 s); a third wake starts.
+    REQUIRE(failures_reach(2));
+    now->store(11);
+    const auto late = wake();
+    CHECK(late.status == 503);
+    CHECK(as_proxy_reads(late.body).retried);
     CHECK(kube.scale_patches() == 1);
   }
 
