@@ -130,7 +130,8 @@ struct ComputePower::Impl {
     bool suspending = false;
     std::uint64_t wakes_started = 0;  ///< numbers the wakes: the newest one's number
     /// The newest wake's failure until a caller has been told of it. A wake can fail while no call
-    /// waits (each waits only wake_wait); the next call then gets the failure, not a fresh wake.
+    /// waits (each waits only wake_wait); the next call, if within told_within, then gets the
+    /// failure, not a fresh wake.
     std::optional<WakeOutcome> untold_failure;
     Clock::time_point failed_at;  ///< of untold_failure, by the plant's clock
   };
