@@ -358,7 +358,7 @@ TEST_SUITE("hook proxy") {
     NEON_REQUIRE_TOOL("openssl");
     Kube kube;
     ClusterOptions o = kube.asleep("compute-app-main", 50, 1000);
-    auto now = std::make_shared<std::atomic<long>>(0);  // seconds; only told_within reads it here
+    auto now = std::make_shared<std::atomic<long>>(0);  // seconds, for told_within (far below suspendAfter)
     o.clock = [now] { return neon::cli::hook::Clock::time_point{} + std::chrono::seconds(now->load()); };
     Cluster cluster({endpoint_def("app-main", "app", 300)}, o);
     cluster.computes[0]->set_down(true);
