@@ -1,7 +1,6 @@
 #include "plugin/hook/hook_server.hpp"
 #include "plugin/adapters/http_listen.hpp"
 
-#include <array>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -9,7 +8,6 @@
 #include <set>
 #include <thread>
 #include <tuple>
-#include <variant>
 
 #include <fmt/format.h>
 #include <fmt/ostream.h>
