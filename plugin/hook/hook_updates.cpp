@@ -17,7 +17,7 @@ namespace neon::cli::hook {
 
 namespace {
 
-/// The safekeepers' WAL service (--listen-pg), where computes send WAL (libs/safekeeper_api/src/lib.rs).
+/// The safekeepers' WAL service (--listen-pg), where computes send WAL (libs/safekeeper_api/src/lib.rs:30).
 constexpr std::uint32_t k_safekeeper_pg_port = 5454;
 
 }  // namespace
